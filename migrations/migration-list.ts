@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m001 from './001-initial.js';
+
+/**
+ * Numbered, forward-only. A landed migration is never edited: add the next number instead.
+ * Listed statically (not read from the directory) so the same code runs from src/ and dist/.
+ */
+export const migrations: Record<string, Migration> = {
+  '001-initial': m001,
+};

@@ -1,0 +1,85 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { errorHandler } from './errors/http-error-mapper.js';
+import type { Authenticator } from './http/auth.js';
+import type { Metrics } from './http/metrics.js';
+import type { TypedApp } from './http/typed-app.js';
+
+export interface AppDeps {
+  readonly authenticator: Authenticator;
+  readonly metrics: Metrics;
+  readonly isReady: () => Promise<boolean>;
+  /** Registers the API routes (under /api/v2) on the instance. */
+  readonly routes: readonly ((app: TypedApp) => void)[];
+  readonly logger: FastifyServerOptions['logger'];
+}
+
+/** Largest request body accepted; bigger ones get 413 before they are parsed. */
+export const bodyLimit = 1024 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<TypedApp> {
+  const app = Fastify({
+    logger: deps.logger,
+    bodyLimit,
+    // Unknown fields must be an error, not silently dropped; see the route schemas.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('principal', undefined);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .status(404)
+      .send({ code: 'not_found', message: `No route for ${request.method} ${request.url}` });
+  });
+  // JSON Patch may arrive as application/json-patch+json; semantic patch uses application/json
+  // with a domain-model parameter, which the default parser already accepts.
+  app.addContentTypeParser(
+    'application/json-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Switchboard API',
+        version: '2.0.0',
+        description:
+          'LaunchDarkly REST API v2 shapes for projects, environments, flags, segments, metrics, members, ' +
+          'custom roles, access tokens and the audit log. Authenticate with `Authorization: <access token>`.',
+      },
+      components: {
+        securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'Authorization' } },
+      },
+      security: [{ ApiKey: [] }],
+    },
+  });
+
+  deps.metrics.instrument(app);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const ready = await deps.isReady();
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(deps.metrics.contentType).send(await deps.metrics.render()),
+  );
+
+  await app.register(
+    async (api) => {
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      api.addHook('onRequest', async (request) => {
+        if (request.routeOptions.url === '/api/v2/openapi.json') return;
+        request.principal = await deps.authenticator.authenticate(request.headers.authorization);
+      });
+      for (const register of deps.routes) register(api);
+    },
+    { prefix: '/api/v2' },
+  );
+  return app;
+}

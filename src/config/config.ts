@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  /** Directory for the SQLite file and the generated secret key; undefined on PostgreSQL. */
+  readonly dataDir: string | undefined;
+  readonly secretKey: Buffer;
+  readonly baseUrl: string;
+  readonly adminToken: string | undefined;
+  readonly adminEmail: string;
+  readonly adminPassword: string | undefined;
+  readonly hipchatUrl: string;
+  readonly allowPrivateTargets: boolean;
+  readonly role: Role;
+  /** Seconds before each attempt of a delivery. */
+  readonly retrySchedule: readonly number[];
+  readonly hipchatRoomRate: number;
+  readonly hipchatTokenRate: number;
+  readonly logLevel: string;
+}
+
+/** A configuration problem: the message names the variable and says what is wrong. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function httpUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a valid URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http:// or https:// URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** Accepts 32 bytes as base64 (44 chars) or hex (64 chars). */
+export function parseSecretKey(name: string, raw: string): Buffer {
+  const text = raw.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError(name, 'must be 32 bytes encoded as base64 (44 characters) or hex (64 characters)');
+  }
+  return key;
+}
+
+function retrySchedule(env: Env): number[] {
+  const name = 'SWITCHBOARD_RETRY_SCHEDULE';
+  const raw = str(env, name) ?? '0,5,30,120,600,1800,3600';
+  const parts = raw.split(',').map((p) => p.trim());
+  const values = parts.map((p) => (/^\d+(\.\d+)?$/.test(p) ? Number(p) : Number.NaN));
+  if (values.length === 0 || values.some((v) => Number.isNaN(v))) {
+    throw new ConfigError(name, `expected comma-separated seconds such as "0,5,30", got "${raw}"`);
+  }
+  return values;
+}
+
+/**
+ * The SQLite key lives beside the database so that a fresh `npm start` needs no setup; it is
+ * written with mode 0600 because whoever reads it can decrypt every stored chat token.
+ */
+function loadOrCreateKeyFile(dataDir: string): Buffer {
+  const path = join(dataDir, 'secret.key');
+  if (existsSync(path)) return parseSecretKey(path, readFileSync(path, 'utf8'));
+  const key = randomBytes(32);
+  writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = str(env, 'HOST') ?? '127.0.0.1';
+  const databaseUrl = str(env, 'SWITCHBOARD_DATABASE_URL') ?? 'sqlite:./data/switchboard.db';
+  let dataDir: string | undefined;
+  if (databaseUrl.startsWith('sqlite:')) {
+    const file = databaseUrl.slice('sqlite:'.length);
+    if (file === '')
+      throw new ConfigError(
+        'SWITCHBOARD_DATABASE_URL',
+        'sqlite: needs a file path, e.g. sqlite:./data/switchboard.db',
+      );
+    dataDir = file === ':memory:' ? undefined : dirname(resolve(file));
+  } else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(
+      'SWITCHBOARD_DATABASE_URL',
+      `expected sqlite:<path> or postgres://…, got "${databaseUrl}"`,
+    );
+  }
+
+  const rawKey = str(env, 'SWITCHBOARD_SECRET_KEY');
+  let secretKey: Buffer;
+  if (rawKey !== undefined) {
+    secretKey = parseSecretKey('SWITCHBOARD_SECRET_KEY', rawKey);
+  } else if (dataDir !== undefined) {
+    mkdirSync(dataDir, { recursive: true });
+    secretKey = loadOrCreateKeyFile(dataDir);
+  } else if (databaseUrl.startsWith('sqlite:')) {
+    secretKey = randomBytes(32); // in-memory database: secrets die with the process anyway
+  } else {
+    throw new ConfigError('SWITCHBOARD_SECRET_KEY', 'is required with PostgreSQL (32 bytes, base64 or hex)');
+  }
+
+  const role = str(env, 'SWITCHBOARD_ROLE') ?? 'all';
+  if (role !== 'all' && role !== 'api' && role !== 'worker') {
+    throw new ConfigError('SWITCHBOARD_ROLE', `expected all, api or worker, got "${role}"`);
+  }
+
+  const adminToken = str(env, 'SWITCHBOARD_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 20) {
+    throw new ConfigError('SWITCHBOARD_ADMIN_TOKEN', 'must be at least 20 characters');
+  }
+  const adminEmail = str(env, 'SWITCHBOARD_ADMIN_EMAIL') ?? 'admin@localhost';
+  if (!/^[^\s@]+@[^\s@]+$/.test(adminEmail)) {
+    throw new ConfigError('SWITCHBOARD_ADMIN_EMAIL', `not an email address: "${adminEmail}"`);
+  }
+  const adminPassword = str(env, 'SWITCHBOARD_ADMIN_PASSWORD');
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('SWITCHBOARD_ADMIN_PASSWORD', 'must be at least 8 characters');
+  }
+
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    secretKey,
+    baseUrl: httpUrl('SWITCHBOARD_BASE_URL', str(env, 'SWITCHBOARD_BASE_URL') ?? `http://localhost:${port}`),
+    adminToken,
+    adminEmail,
+    adminPassword,
+    hipchatUrl: httpUrl(
+      'SWITCHBOARD_HIPCHAT_URL',
+      str(env, 'SWITCHBOARD_HIPCHAT_URL') ?? 'https://api.hipchat.com',
+    ),
+    allowPrivateTargets: bool(env, 'SWITCHBOARD_ALLOW_PRIVATE_TARGETS', false),
+    role,
+    retrySchedule: retrySchedule(env),
+    hipchatRoomRate: integer(env, 'SWITCHBOARD_HIPCHAT_ROOM_RATE', 30, 0, 1_000_000),
+    hipchatTokenRate: integer(env, 'SWITCHBOARD_HIPCHAT_TOKEN_RATE', 500, 0, 1_000_000),
+    logLevel: str(env, 'LOG_LEVEL') ?? 'info',
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The application's error family. Services throw these; only the HTTP error mapper turns them
+ * into a status code and a LaunchDarkly-style body (`{"code", "message"}`).
+ */
+export abstract class AppError extends Error {
+  abstract readonly code: string;
+}
+
+export interface FieldProblem {
+  /** JSON pointer into the request body (or the patched document), e.g. `/environments/production/on`. */
+  readonly pointer: string;
+  readonly message: string;
+}
+
+export class ValidationError extends AppError {
+  readonly code = 'invalid_request';
+  constructor(
+    readonly problems: readonly FieldProblem[],
+    summary?: string,
+  ) {
+    super(summary ?? problems.map((p) => `${p.pointer || '/'}: ${p.message}`).join('; '));
+    this.name = 'ValidationError';
+  }
+
+  static at(pointer: string, message: string): ValidationError {
+    return new ValidationError([{ pointer, message }]);
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly code = 'not_found';
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends AppError {
+  readonly code = 'conflict';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  readonly code = 'unauthorized';
+  constructor(message = 'Invalid or missing access token') {
+    super(message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends AppError {
+  readonly code = 'forbidden';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}

@@ -1,0 +1,122 @@
+import type { Executor } from '../../db/schema.js';
+import type { AuditEntry, AuditEntryDetail, AuditRecord, TaggedAccess } from './audit-model.js';
+
+export interface AuditQuery {
+  readonly before?: number | undefined;
+  readonly after?: number | undefined;
+  readonly q?: string | undefined;
+  /** Called on each candidate; entries it rejects are skipped (resource/policy filters). */
+  readonly accept?: ((accesses: readonly TaggedAccess[]) => boolean) | undefined;
+  readonly limit: number;
+  /** Continue after this entry (exclusive), for the next page. */
+  readonly cursor?: number | undefined;
+}
+
+export interface AuditPage {
+  readonly items: AuditEntry[];
+  /** Sequence number of the last item when there may be more, for `_links.next`. */
+  readonly nextCursor: number | undefined;
+}
+
+function searchText(record: AuditRecord): string {
+  const e = record.entry;
+  return [
+    e.name,
+    e.member?.email,
+    e.member?.firstName,
+    e.member?.lastName,
+    e.token?.name,
+    e.comment,
+    ...e.target.resources,
+  ]
+    .filter((s) => s !== undefined)
+    .join('\n')
+    .toLowerCase();
+}
+
+const pageScan = 200;
+
+/** Append-only: entries are written in the same transaction as the change they describe. */
+export class AuditStore {
+  async append(db: Executor, record: AuditRecord): Promise<number> {
+    const e = record.entry;
+    const result = await db
+      .insertInto('audit_entries')
+      .values({
+        id: e._id,
+        date: e.date,
+        kind: e.kind,
+        search: searchText(record),
+        accesses: JSON.stringify(record.taggedAccesses),
+        entry: JSON.stringify(e),
+        previous_version:
+          record.previousVersion === undefined ? null : JSON.stringify(record.previousVersion),
+        current_version: record.currentVersion === undefined ? null : JSON.stringify(record.currentVersion),
+        delta: record.delta === undefined ? null : JSON.stringify(record.delta),
+      })
+      .executeTakeFirstOrThrow();
+    return Number(result.insertId);
+  }
+
+  async get(db: Executor, id: string): Promise<AuditEntryDetail | undefined> {
+    const row = await db
+      .selectFrom('audit_entries')
+      .select(['entry', 'previous_version', 'current_version', 'delta'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const detail = JSON.parse(row.entry) as AuditEntryDetail;
+    if (row.previous_version !== null) detail.previousVersion = JSON.parse(row.previous_version);
+    if (row.current_version !== null) detail.currentVersion = JSON.parse(row.current_version);
+    if (row.delta !== null) detail.delta = JSON.parse(row.delta);
+    return detail;
+  }
+
+  /**
+   * Newest first. The resource filter runs in the application (it needs the policy engine's
+   * exact semantics), so rows are scanned in batches until the page is full.
+   */
+  async list(db: Executor, query: AuditQuery): Promise<AuditPage> {
+    const items: AuditEntry[] = [];
+    let cursor = query.cursor;
+    let lastSeq: number | undefined;
+    for (;;) {
+      let select = db
+        .selectFrom('audit_entries')
+        .select(['seq', 'entry', 'accesses'])
+        .orderBy('seq', 'desc')
+        .limit(pageScan);
+      if (cursor !== undefined) select = select.where('seq', '<', cursor);
+      if (query.before !== undefined) select = select.where('date', '<', query.before);
+      if (query.after !== undefined) select = select.where('date', '>', query.after);
+      if (query.q !== undefined && query.q !== '') {
+        const needle = query.q.toLowerCase();
+        select = select.where((eb) => eb(eb.fn('instr', ['search', eb.val(needle)]), '>', 0));
+      }
+      const rows = await select.execute();
+      for (const row of rows) {
+        const seq = Number(row.seq);
+        if (query.accept !== undefined && !query.accept(JSON.parse(row.accesses) as TaggedAccess[])) continue;
+        items.push(JSON.parse(row.entry) as AuditEntry);
+        lastSeq = seq;
+        if (items.length === query.limit) return { items, nextCursor: lastSeq };
+      }
+      if (rows.length < pageScan) return { items, nextCursor: undefined };
+      cursor = Number(rows[rows.length - 1]?.seq);
+    }
+  }
+
+  /** The most recent entries with their tagged accesses (for previews of a policy). */
+  async recent(db: Executor, limit: number): Promise<{ entry: AuditEntry; accesses: TaggedAccess[] }[]> {
+    const rows = await db
+      .selectFrom('audit_entries')
+      .select(['entry', 'accesses'])
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      entry: JSON.parse(r.entry) as AuditEntry,
+      accesses: JSON.parse(r.accesses) as TaggedAccess[],
+    }));
+  }
+}

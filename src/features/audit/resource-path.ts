@@ -1,0 +1,42 @@
+import type { AccessSegment, TaggedAccess } from './audit-model.js';
+
+/** `proj/default:env/production:flag/x` — the untagged form shown in entries and the API. */
+export function formatResource(segments: readonly AccessSegment[]): string {
+  return segments.map((s) => (s.type === 'acct' ? 'acct' : `${s.type}/${s.key}`)).join(':');
+}
+
+export function segment(type: string, key: string, tags: readonly string[] = []): AccessSegment {
+  return { type, key, tags: [...tags] };
+}
+
+export function access(action: string, ...resource: AccessSegment[]): TaggedAccess {
+  return { action, resource };
+}
+
+export interface TaggedKey {
+  readonly key: string;
+  readonly tags: readonly string[];
+}
+
+export const resources = {
+  project: (p: TaggedKey) => [segment('proj', p.key, p.tags)],
+  environment: (p: TaggedKey, e: TaggedKey) => [
+    segment('proj', p.key, p.tags),
+    segment('env', e.key, e.tags),
+  ],
+  flag: (p: TaggedKey, e: TaggedKey, f: TaggedKey) => [
+    segment('proj', p.key, p.tags),
+    segment('env', e.key, e.tags),
+    segment('flag', f.key, f.tags),
+  ],
+  segment: (p: TaggedKey, e: TaggedKey, s: TaggedKey) => [
+    segment('proj', p.key, p.tags),
+    segment('env', e.key, e.tags),
+    segment('segment', s.key, s.tags),
+  ],
+  metric: (p: TaggedKey, m: TaggedKey) => [segment('proj', p.key, p.tags), segment('metric', m.key, m.tags)],
+  member: (id: string, email: string) => [{ type: 'member', key: id, tags: [], aliases: [email] }],
+  token: (memberId: string, tokenId: string) => [segment('member', memberId), segment('token', tokenId)],
+  serviceToken: (tokenId: string) => [segment('service-token', tokenId)],
+  role: (key: string) => [segment('role', key)],
+} satisfies Record<string, (...args: never[]) => AccessSegment[]>;

@@ -1,0 +1,95 @@
+import { Type } from '@sinclair/typebox';
+import { principalOf } from '../../http/auth.js';
+import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
+import { parsePatchBody } from '../../http/json-patch.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import { EnvironmentPostSchema, EnvironmentSchema } from './environment-model.js';
+import type { EnvironmentService } from './environment-service.js';
+
+const tags = ['Environments'];
+const ProjectParams = Type.Object({ projectKey: Key });
+const Params = Type.Object({ projectKey: Key, envKey: Key });
+
+export function environmentRoutes(service: EnvironmentService) {
+  return (app: TypedApp): void => {
+    app.get(
+      '/projects/:projectKey/environments',
+      {
+        schema: {
+          tags,
+          summary: 'List environments',
+          params: ProjectParams,
+          response: { 200: collection(EnvironmentSchema), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { projectKey } = request.params;
+        const items = await service.list(projectKey);
+        return {
+          items,
+          totalCount: items.length,
+          _links: { self: { href: `/api/v2/projects/${projectKey}/environments`, type: 'application/json' } },
+        };
+      },
+    );
+
+    app.post(
+      '/projects/:projectKey/environments',
+      {
+        schema: {
+          tags,
+          summary: 'Create an environment',
+          params: ProjectParams,
+          body: EnvironmentPostSchema,
+          response: { 201: EnvironmentSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(await service.create(principalOf(request).actor, request.params.projectKey, request.body)),
+    );
+
+    app.get(
+      '/projects/:projectKey/environments/:envKey',
+      {
+        schema: {
+          tags,
+          summary: 'Get an environment',
+          params: Params,
+          response: { 200: EnvironmentSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.get(request.params.projectKey, request.params.envKey),
+    );
+
+    app.patch(
+      '/projects/:projectKey/environments/:envKey',
+      {
+        schema: {
+          tags,
+          summary: 'Update an environment (JSON Patch)',
+          params: Params,
+          body: PatchBody,
+          response: { 200: EnvironmentSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        service.update(
+          principalOf(request).actor,
+          request.params.projectKey,
+          request.params.envKey,
+          parsePatchBody(request.body),
+        ),
+    );
+
+    app.delete(
+      '/projects/:projectKey/environments/:envKey',
+      { schema: { tags, summary: 'Delete an environment', params: Params, response: noContentResponses } },
+      async (request, reply) => {
+        await service.delete(principalOf(request).actor, request.params.projectKey, request.params.envKey);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

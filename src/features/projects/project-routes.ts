@@ -1,0 +1,84 @@
+import { Type } from '@sinclair/typebox';
+import { principalOf } from '../../http/auth.js';
+import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
+import { parsePatchBody } from '../../http/json-patch.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import { ProjectPostSchema, ProjectSchema } from './project-model.js';
+import type { ProjectService } from './project-service.js';
+
+const tags = ['Projects'];
+const Params = Type.Object({ projectKey: Key });
+
+export function projectRoutes(service: ProjectService) {
+  return (app: TypedApp): void => {
+    app.get(
+      '/projects',
+      {
+        schema: {
+          tags,
+          summary: 'List projects',
+          response: { 200: collection(ProjectSchema), ...errorResponses },
+        },
+      },
+      async () => {
+        const items = await service.list();
+        return {
+          items,
+          totalCount: items.length,
+          _links: { self: { href: '/api/v2/projects', type: 'application/json' } },
+        };
+      },
+    );
+
+    app.post(
+      '/projects',
+      {
+        schema: {
+          tags,
+          summary: 'Create a project',
+          body: ProjectPostSchema,
+          response: { 201: ProjectSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await service.create(principalOf(request).actor, request.body)),
+    );
+
+    app.get(
+      '/projects/:projectKey',
+      {
+        schema: {
+          tags,
+          summary: 'Get a project',
+          params: Params,
+          response: { 200: ProjectSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.get(request.params.projectKey),
+    );
+
+    app.patch(
+      '/projects/:projectKey',
+      {
+        schema: {
+          tags,
+          summary: 'Update a project (JSON Patch)',
+          params: Params,
+          body: PatchBody,
+          response: { 200: ProjectSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        service.update(principalOf(request).actor, request.params.projectKey, parsePatchBody(request.body)),
+    );
+
+    app.delete(
+      '/projects/:projectKey',
+      { schema: { tags, summary: 'Delete a project', params: Params, response: noContentResponses } },
+      async (request, reply) => {
+        await service.delete(principalOf(request).actor, request.params.projectKey);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

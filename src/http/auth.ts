@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { UnauthorizedError } from '../errors/app-errors.js';
+import type { Actor } from '../features/audit/audit-model.js';
+import type { Stores } from '../features/stores.js';
+
+/** Tokens are stored as their SHA-256: they are long random strings, so a slow KDF adds nothing. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface Principal {
+  readonly actor: Actor;
+  readonly memberId: string;
+  readonly tokenId: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+export function readToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  const bearer = /^bearer\s+(.+)$/i.exec(value);
+  const token = bearer?.[1] ?? value;
+  return token === '' ? undefined : token;
+}
+
+export class Authenticator {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly stores: Stores,
+  ) {}
+
+  async authenticate(header: string | undefined): Promise<Principal> {
+    const raw = readToken(header);
+    if (raw === undefined)
+      throw new UnauthorizedError('Missing access token: send it in the Authorization header');
+    const token = await this.stores.tokens.getByLookup(this.db, hashToken(raw));
+    if (token === undefined) throw new UnauthorizedError('Invalid access token');
+    const member = await this.stores.members.getById(this.db, token.doc.memberId);
+    if (member === undefined) throw new UnauthorizedError('Invalid access token');
+    const m = member.doc;
+    return {
+      memberId: member.id,
+      tokenId: token.id,
+      actor: {
+        member: { _id: member.id, email: m.email, firstName: m.firstName, lastName: m.lastName },
+        token: { _id: token.id, name: token.doc.name, ending: token.doc.token.slice(-4) },
+      },
+    };
+  }
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === undefined) throw new UnauthorizedError();
+  return request.principal;
+}

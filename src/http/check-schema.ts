@@ -1,0 +1,15 @@
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ValidationError } from '../errors/app-errors.js';
+
+/**
+ * Validates a document produced by a patch against the resource's schema, so a patch that
+ * yields an invalid resource is rejected whole with the pointer of the first problems.
+ */
+export function checkSchema<T extends TSchema>(schema: T, value: unknown): void {
+  const problems = [...Value.Errors(schema, value)].slice(0, 5).map((e) => ({
+    pointer: e.path === '' ? '/' : e.path,
+    message: e.message.charAt(0).toLowerCase() + e.message.slice(1),
+  }));
+  if (problems.length > 0) throw new ValidationError(problems);
+}
