@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { StoredDocument } from '../../db/document-store.js';
+import type { Database } from '../../db/schema.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { checkSchema } from '../../http/check-schema.js';
+import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { newId } from '../../shared/ids.js';
+import type { Actor } from '../audit/audit-model.js';
+import type { ChangeLog, RecordChange } from '../audit/change-log.js';
+import { access, resources } from '../audit/resource-path.js';
+import type { EnvironmentDoc } from '../environments/environment-model.js';
+import type { EnvironmentHooks } from '../environments/environment-service.js';
+import type { ProjectDoc } from '../projects/project-model.js';
+import type { Stores } from '../stores.js';
+import { summarizeFlagChange } from './flag-audit.js';
+import {
+  type Flag,
+  type FlagDoc,
+  FlagDocSchema,
+  type FlagEnvironment,
+  type FlagEnvironmentDoc,
+  type FlagPost,
+} from './flag-model.js';
+import { applySemanticPatch, type SemanticPatch } from './flag-semantic-patch.js';
+import { validateFlag } from './flag-validate.js';
+
+type Env = StoredDocument<EnvironmentDoc>;
+type StoredFlag = StoredDocument<FlagDoc>;
+
+export interface FlagListQuery {
+  readonly env?: readonly string[] | undefined;
+  readonly tag?: string | undefined;
+  readonly archived?: boolean | undefined;
+}
+
+function newEnvironmentConfig(flag: Pick<FlagDoc, 'defaults'>, now: number): FlagEnvironmentDoc {
+  return {
+    on: false,
+    offVariation: flag.defaults.offVariation,
+    fallthrough: { variation: flag.defaults.onVariation },
+    targets: [],
+    rules: [],
+    prerequisites: [],
+    trackEvents: false,
+    trackEventsFallthrough: false,
+    salt: randomUUID().replace(/-/g, ''),
+    version: 1,
+    lastModified: now,
+  };
+}
+
+export function flagSitePath(projectKey: string, envKey: string | undefined, flagKey: string): string {
+  return envKey === undefined
+    ? `/${projectKey}/features/${flagKey}`
+    : `/${projectKey}/${envKey}/features/${flagKey}`;
+}
+
+export function flagRepresentation(
+  projectKey: string,
+  stored: StoredFlag,
+  envs: readonly Env[],
+  only?: readonly string[],
+): Flag {
+  const environments: Record<string, FlagEnvironment> = {};
+  for (const env of envs) {
+    const config = stored.doc.environments[env.key];
+    if (config === undefined || (only !== undefined && !only.includes(env.key))) continue;
+    environments[env.key] = {
+      ...config,
+      _environmentName: env.doc.name,
+      _site: { href: flagSitePath(projectKey, env.key, stored.key), type: 'text/html' },
+    };
+  }
+  return {
+    key: stored.key,
+    _version: stored.version,
+    _links: {
+      self: { href: `/api/v2/flags/${projectKey}/${stored.key}`, type: 'application/json' },
+      parent: { href: `/api/v2/flags/${projectKey}`, type: 'application/json' },
+    },
+    ...stored.doc,
+    environments,
+  };
+}
+
+const readOnlyFlagFields = ['key', '_version', '_links', 'creationDate'];
+const readOnlyEnvFields = ['_environmentName', '_site', 'salt', 'version', 'lastModified'];
+
+/** Turns a patched representation back into the stored document, refusing server-owned edits. */
+function toDoc(before: Flag, patched: Flag): FlagDoc {
+  assertUnchanged(
+    before as unknown as Record<string, unknown>,
+    patched as unknown as Record<string, unknown>,
+    readOnlyFlagFields,
+  );
+  if (typeof patched.environments !== 'object' || patched.environments === null) {
+    throw ValidationError.at('/environments', 'must be an object keyed by environment');
+  }
+  const environments: Record<string, FlagEnvironmentDoc> = {};
+  for (const [envKey, config] of Object.entries(patched.environments)) {
+    const old = before.environments[envKey];
+    if (old === undefined)
+      throw ValidationError.at(
+        `/environments/${envKey}`,
+        'environments are added to the project, not to a flag',
+      );
+    if (typeof config !== 'object' || config === null)
+      throw ValidationError.at(`/environments/${envKey}`, 'must be an object');
+    for (const f of readOnlyEnvFields) {
+      if (
+        JSON.stringify((old as Record<string, unknown>)[f]) !==
+        JSON.stringify((config as Record<string, unknown>)[f])
+      ) {
+        throw ValidationError.at(`/environments/${envKey}/${f}`, 'is read-only');
+      }
+    }
+    const { _environmentName, _site, ...rest } = config;
+    environments[envKey] = rest;
+  }
+  const { key, _version, _links, ...doc } = patched;
+  return { ...doc, environments };
+}
+
+export class FlagService implements EnvironmentHooks {
+  constructor(
+    private readonly stores: Stores,
+    private readonly changes: ChangeLog,
+  ) {}
+
+  async list(projectKey: string, query: FlagListQuery = {}): Promise<Flag[]> {
+    return this.changes.transact(async (tx) => {
+      await this.project(tx, projectKey);
+      const envs = await this.stores.environments.list(tx, projectKey);
+      const flags = await this.stores.flags.list(tx, projectKey);
+      return flags
+        .filter((f) => (query.archived === true ? f.doc.archived : !f.doc.archived))
+        .filter((f) => query.tag === undefined || f.doc.tags.includes(query.tag))
+        .map((f) => flagRepresentation(projectKey, f, envs, query.env));
+    });
+  }
+
+  async get(projectKey: string, flagKey: string, only?: readonly string[]): Promise<Flag> {
+    return this.changes.transact(async (tx) => {
+      await this.project(tx, projectKey);
+      const envs = await this.stores.environments.list(tx, projectKey);
+      return flagRepresentation(projectKey, await this.load(tx, projectKey, flagKey), envs, only);
+    });
+  }
+
+  async create(actor: Actor, projectKey: string, input: FlagPost): Promise<Flag> {
+    return this.changes.transact(async (tx, record) => {
+      const project = await this.project(tx, projectKey);
+      const envs = await this.stores.environments.list(tx, projectKey);
+      const now = this.changes.now();
+      const variations = (input.variations ?? [{ value: true }, { value: false }]).map((v) => ({
+        ...v,
+        _id: v._id ?? randomUUID(),
+      }));
+      const boolean = variations.length === 2 && variations.every((v) => typeof v.value === 'boolean');
+      const defaults = input.defaults ?? { onVariation: 0, offVariation: variations.length - 1 };
+      const doc: FlagDoc = {
+        name: input.name,
+        description: input.description ?? '',
+        kind: boolean ? 'boolean' : 'multivariate',
+        variations,
+        tags: input.tags ?? [],
+        temporary: input.temporary ?? true,
+        archived: false,
+        ...(input.maintainerId === undefined ? {} : { maintainerId: input.maintainerId }),
+        includeInSnippet: input.includeInSnippet ?? project.doc.includeInSnippetByDefault,
+        clientSideAvailability: input.clientSideAvailability ?? project.doc.defaultClientSideAvailability,
+        defaults,
+        customProperties: input.customProperties ?? {},
+        creationDate: now,
+        environments: Object.fromEntries(envs.map((e) => [e.key, newEnvironmentConfig({ defaults }, now)])),
+      };
+      await this.check(tx, projectKey, input.key, envs, doc);
+      const stored = await this.stores.flags.insert(tx, {
+        id: newId(),
+        scope: projectKey,
+        key: input.key,
+        doc,
+        createdAt: now,
+      });
+      const current = flagRepresentation(projectKey, stored, envs);
+      await record({
+        kind: 'flag',
+        name: doc.name,
+        actor,
+        accesses: envs.map((e) => access('createFlag', ...this.resource(project, e, stored))),
+        titleVerb: 'created the flag',
+        sitePath: flagSitePath(projectKey, envs[0]?.key, stored.key),
+        changes: [
+          `Created the ${doc.kind} flag with variations ${doc.variations.map((v) => `\`${JSON.stringify(v.value)}\``).join(', ')}`,
+        ],
+        parent: { name: project.doc.name, resource: `proj/${projectKey}` },
+        currentVersion: current,
+      });
+      return current;
+    });
+  }
+
+  async update(actor: Actor, projectKey: string, flagKey: string, request: PatchRequest): Promise<Flag> {
+    return this.changes.transact(async (tx, record) => {
+      const { project, envs, stored, before } = await this.loadAll(tx, projectKey, flagKey);
+      const patched = applyJsonPatch(before, request.patch, '/patch');
+      const doc = toDoc(before, patched);
+      return this.commit(tx, record, actor, project, envs, stored, doc, request.comment, request.patch);
+    });
+  }
+
+  async applyInstructions(
+    actor: Actor,
+    projectKey: string,
+    flagKey: string,
+    patch: SemanticPatch,
+  ): Promise<Flag> {
+    return this.changes.transact(async (tx, record) => {
+      const { project, envs, stored } = await this.loadAll(tx, projectKey, flagKey);
+      const doc = applySemanticPatch(stored.doc, patch, randomUUID);
+      return this.commit(tx, record, actor, project, envs, stored, doc, patch.comment, patch.instructions);
+    });
+  }
+
+  async delete(actor: Actor, projectKey: string, flagKey: string): Promise<void> {
+    await this.changes.transact(async (tx, record) => {
+      const { project, envs, stored, before } = await this.loadAll(tx, projectKey, flagKey);
+      const dependents = (await this.stores.flags.list(tx, projectKey)).filter((f) =>
+        Object.values(f.doc.environments).some((e) => e.prerequisites.some((p) => p.key === flagKey)),
+      );
+      if (dependents.length > 0) {
+        throw new ConflictError(
+          `Flag "${flagKey}" is a prerequisite of ${dependents.map((f) => `"${f.key}"`).join(', ')}; remove it there first`,
+        );
+      }
+      await this.stores.flags.delete(tx, stored);
+      await record({
+        kind: 'flag',
+        name: stored.doc.name,
+        actor,
+        accesses: envs.map((e) => access('deleteFlag', ...this.resource(project, e, stored))),
+        titleVerb: 'deleted the flag',
+        changes: ['Deleted the flag from every environment'],
+        parent: { name: project.doc.name, resource: `proj/${projectKey}` },
+        previousVersion: before,
+      });
+    });
+  }
+
+  // EnvironmentHooks: a new environment gets a configuration in every flag; a deleted one
+  // takes its configurations with it. Covered by the environment's own audit entry.
+  async added(tx: Transaction<Database>, projectKey: string, envKey: string): Promise<void> {
+    const now = this.changes.now();
+    for (const flag of await this.stores.flags.list(tx, projectKey)) {
+      const doc = {
+        ...flag.doc,
+        environments: { ...flag.doc.environments, [envKey]: newEnvironmentConfig(flag.doc, now) },
+      };
+      await this.stores.flags.update(tx, flag, doc);
+    }
+  }
+
+  async removed(tx: Transaction<Database>, projectKey: string, envKey: string): Promise<void> {
+    for (const flag of await this.stores.flags.list(tx, projectKey)) {
+      const { [envKey]: _gone, ...environments } = flag.doc.environments;
+      await this.stores.flags.update(tx, flag, { ...flag.doc, environments });
+    }
+  }
+
+  private async commit(
+    tx: Transaction<Database>,
+    record: RecordChange,
+    actor: Actor,
+    project: StoredDocument<ProjectDoc>,
+    envs: readonly Env[],
+    stored: StoredFlag,
+    proposed: FlagDoc,
+    comment: string | undefined,
+    delta: unknown,
+  ): Promise<Flag> {
+    const doc = {
+      ...proposed,
+      variations: proposed.variations.map((v) => (v._id === undefined ? { ...v, _id: randomUUID() } : v)),
+    };
+    await this.check(tx, project.key, stored.key, envs, doc);
+    const before = flagRepresentation(project.key, stored, envs);
+    const summary = summarizeFlagChange(stored.doc, doc, new Map(envs.map((e) => [e.key, e.doc.name])));
+    if (summary.accesses.length === 0) return before;
+
+    const now = this.changes.now();
+    const changedEnvs = new Set(summary.accesses.map((a) => a.envKey));
+    for (const [envKey, config] of Object.entries(doc.environments)) {
+      const old = stored.doc.environments[envKey];
+      if (old !== undefined && JSON.stringify(old) !== JSON.stringify(config) && changedEnvs.has(envKey)) {
+        doc.environments[envKey] = { ...config, version: old.version + 1, lastModified: now };
+      }
+    }
+    const updated = await this.stores.flags.update(tx, stored, doc);
+    const after = flagRepresentation(project.key, updated, envs);
+    const byKey = new Map(envs.map((e) => [e.key, e]));
+    const env = summary.envKey === undefined ? undefined : byKey.get(summary.envKey);
+    await record({
+      kind: 'flag',
+      name: doc.name,
+      actor,
+      comment,
+      accesses: summary.accesses.flatMap((a) => {
+        const e = byKey.get(a.envKey);
+        return e === undefined ? [] : [access(a.action, ...this.resource(project, e, updated))];
+      }),
+      titleVerb: summary.titleVerb,
+      sitePath: flagSitePath(project.key, env?.key ?? envs[0]?.key, stored.key),
+      environmentName: env?.doc.name,
+      changes: summary.changes,
+      parent: { name: project.doc.name, resource: `proj/${project.key}` },
+      previousVersion: before,
+      currentVersion: after,
+      delta,
+    });
+    return after;
+  }
+
+  private async check(
+    tx: Transaction<Database>,
+    projectKey: string,
+    flagKey: string,
+    envs: readonly Env[],
+    doc: FlagDoc,
+  ): Promise<void> {
+    checkSchema(FlagDocSchema, doc);
+    const others = (await this.stores.flags.list(tx, projectKey)).filter((f) => f.key !== flagKey);
+    const problems = validateFlag(doc, {
+      key: flagKey,
+      environmentKeys: envs.map((e) => e.key),
+      otherFlags: new Map(others.map((f) => [f.key, f.doc.variations.length])),
+    });
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
+
+  /** The flag's resource with the tags of the project, environment and flag at this moment. */
+  private resource(project: StoredDocument<ProjectDoc>, env: Env, flag: StoredFlag) {
+    return resources.flag(
+      { key: project.key, tags: project.doc.tags },
+      { key: env.key, tags: env.doc.tags },
+      { key: flag.key, tags: flag.doc.tags },
+    );
+  }
+
+  private async loadAll(tx: Transaction<Database>, projectKey: string, flagKey: string) {
+    const project = await this.project(tx, projectKey);
+    const envs = await this.stores.environments.list(tx, projectKey);
+    const stored = await this.load(tx, projectKey, flagKey);
+    return { project, envs, stored, before: flagRepresentation(projectKey, stored, envs) };
+  }
+
+  private async project(tx: Transaction<Database>, key: string): Promise<StoredDocument<ProjectDoc>> {
+    const project = await this.stores.projects.get(tx, '', key);
+    if (project === undefined) throw new NotFoundError(`Project "${key}" not found`);
+    return project;
+  }
+
+  private async load(tx: Transaction<Database>, projectKey: string, flagKey: string): Promise<StoredFlag> {
+    const flag = await this.stores.flags.get(tx, projectKey, flagKey);
+    if (flag === undefined) throw new NotFoundError(`Flag "${flagKey}" not found in project "${projectKey}"`);
+    return flag;
+  }
+}
