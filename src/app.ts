@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { errorHandler } from './errors/http-error-mapper.js';
 import type { Authenticator } from './http/auth.js';
 import type { Metrics } from './http/metrics.js';
@@ -12,7 +12,7 @@ export interface AppDeps {
   readonly isReady: () => Promise<boolean>;
   /** Registers the API routes (under /api/v2) on the instance. */
   readonly routes: readonly ((app: TypedApp) => void)[];
-  readonly logger: FastifyServerOptions['logger'];
+  readonly logger: FastifyBaseLogger;
 }
 
 /** Largest request body accepted; bigger ones get 413 before they are parsed. */
@@ -20,7 +20,7 @@ export const bodyLimit = 1024 * 1024;
 
 export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   const app = Fastify({
-    logger: deps.logger,
+    loggerInstance: deps.logger,
     bodyLimit,
     // Unknown fields must be an error, not silently dropped; see the route schemas.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },

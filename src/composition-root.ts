@@ -1,5 +1,5 @@
-import type { FastifyServerOptions } from 'fastify';
 import { sql } from 'kysely';
+import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
@@ -7,27 +7,54 @@ import { auditRoutes } from './features/audit/audit-routes.js';
 import { AuditService } from './features/audit/audit-service.js';
 import { AuditStore } from './features/audit/audit-store.js';
 import { ChangeLog } from './features/audit/change-log.js';
+import { DeliveryLog } from './features/delivery/delivery-log.js';
+import { DeliveryWorker } from './features/delivery/delivery-worker.js';
+import { OutboundHttp } from './features/delivery/outbound-http.js';
+import { OutboxStore } from './features/delivery/outbox-store.js';
+import { checkTarget } from './features/delivery/ssrf-guard.js';
 import { environmentRoutes } from './features/environments/environment-routes.js';
 import { EnvironmentService } from './features/environments/environment-service.js';
+import { flagRoutes } from './features/flags/flag-routes.js';
+import { FlagService } from './features/flags/flag-service.js';
+import { HipChatTestSender } from './features/integrations/hipchat-test-sender.js';
+import { IntegrationDirectory } from './features/integrations/integration-directory.js';
+import { integrationRoutes } from './features/integrations/integration-routes.js';
+import { IntegrationService } from './features/integrations/integration-service.js';
 import { type BootstrapResult, bootstrapOwner } from './features/members/bootstrap-owner.js';
+import { memberRoutes } from './features/members/member-routes.js';
+import { MemberService } from './features/members/member-service.js';
+import { metricRoutes } from './features/metrics/metric-routes.js';
+import { MetricService } from './features/metrics/metric-service.js';
 import { projectRoutes } from './features/projects/project-routes.js';
 import { ProjectService } from './features/projects/project-service.js';
+import { roleRoutes } from './features/roles/role-routes.js';
+import { RoleService } from './features/roles/role-service.js';
+import { segmentRoutes } from './features/segments/segment-routes.js';
+import { SegmentService } from './features/segments/segment-service.js';
 import { createStores } from './features/stores.js';
+import { tokenRoutes } from './features/tokens/token-routes.js';
+import { TokenService } from './features/tokens/token-service.js';
 import { Authenticator } from './http/auth.js';
 import { Metrics } from './http/metrics.js';
 import type { TypedApp } from './http/typed-app.js';
 import { type Clock, systemClock } from './shared/ids.js';
+import { SecretBox } from './shared/secret-box.js';
 
 export interface Switchboard {
   readonly app: TypedApp;
   readonly database: DatabaseHandle;
   readonly bootstrap: BootstrapResult | undefined;
+  /** Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`). */
+  readonly worker: DeliveryWorker | undefined;
   close(): Promise<void>;
 }
 
 export interface BuildOptions {
-  readonly logger?: FastifyServerOptions['logger'];
+  /** Defaults to a silent logger (tests); `main.ts` passes the real one. */
+  readonly logger?: Logger;
   readonly clock?: Clock;
+  /** Tests shorten the HTTP timeouts of deliveries. */
+  readonly deliveryTimeouts?: { connectMs: number; totalMs: number };
 }
 
 /** Paths of values that must never reach a log line. */
@@ -41,18 +68,50 @@ export const redactedPaths = [
   'config.token',
 ];
 
-/** The one place where stores, services and the HTTP app are constructed and wired. */
+/** The one place where stores, services, the delivery worker and the HTTP app are constructed. */
 export async function buildSwitchboard(config: Config, options: BuildOptions = {}): Promise<Switchboard> {
   const database = openDatabase(config.databaseUrl);
   const { db } = database;
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const http = new OutboundHttp({
+    allowPrivateTargets: config.allowPrivateTargets,
+    ...(options.deliveryTimeouts === undefined
+      ? {}
+      : {
+          connectTimeoutMs: options.deliveryTimeouts.connectMs,
+          totalTimeoutMs: options.deliveryTimeouts.totalMs,
+        }),
+  });
   try {
     await migrateToLatest(db);
     const clock = options.clock ?? systemClock;
     const stores = createStores();
     const metrics = new Metrics();
     const audit = new AuditStore();
+    const outbox = new OutboxStore();
+    const secrets = new SecretBox(config.secretKey);
+    const directory = new IntegrationDirectory();
     const changes = new ChangeLog(db, audit, config.baseUrl, clock);
-    changes.addFanOut(async () => metrics.auditEntries.inc());
+    // In the change's transaction: one delivery row per enabled integration whose filter matches.
+    changes.addFanOut(async (tx, record) => {
+      metrics.auditEntries.inc();
+      const ids = await directory.matching(tx, record.taggedAccesses);
+      await outbox.enqueue(tx, ids, record.entry._id, record.entry.kind, record.entry.date);
+    });
+
+    const worker =
+      config.role === 'api'
+        ? undefined
+        : new DeliveryWorker(db, stores, outbox, secrets, http, logger.child({ component: 'delivery' }), {
+            retrySchedule: config.retrySchedule,
+            roomRate: config.hipchatRoomRate,
+            tokenRate: config.hipchatTokenRate,
+            hipchatUrl: config.hipchatUrl,
+            multiProcess: database.capabilities.multiProcess,
+            clock,
+          });
+    const wake = () => worker?.wake();
+    changes.onCommitted(wake);
 
     const bootstrap = await bootstrapOwner(stores, changes, {
       email: config.adminEmail,
@@ -60,33 +119,58 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       token: config.adminToken,
     });
 
-    const projects = new ProjectService(stores, changes);
-    const environments = new EnvironmentService(stores, changes, []);
+    const flags = new FlagService(stores, changes);
+    const integrations = new IntegrationService(
+      db,
+      stores,
+      changes,
+      outbox,
+      audit,
+      secrets,
+      new HipChatTestSender(http, config.hipchatUrl, clock),
+      async (url) => {
+        const check = await checkTarget(url, { allowPrivateTargets: config.allowPrivateTargets });
+        // A name that does not resolve now may resolve later (and is checked again at send time).
+        return !check.ok && check.errorClass === 'ssrf_refused' ? check.message : undefined;
+      },
+    );
 
     const app = await buildApp({
       authenticator: new Authenticator(db, stores),
       metrics,
-      logger: options.logger ?? false,
+      logger,
       isReady: async () => {
         await sql`select 1`.execute(db);
         return true;
       },
       routes: [
-        projectRoutes(projects),
-        environmentRoutes(environments),
+        projectRoutes(new ProjectService(stores, changes)),
+        environmentRoutes(new EnvironmentService(stores, changes, [flags])),
+        flagRoutes(flags),
+        segmentRoutes(new SegmentService(stores, changes)),
+        metricRoutes(new MetricService(stores, changes)),
+        roleRoutes(new RoleService(stores, changes)),
+        memberRoutes(new MemberService(stores, changes)),
+        tokenRoutes(new TokenService(stores, changes)),
+        integrationRoutes(integrations, new DeliveryLog(db), wake),
         auditRoutes(new AuditService(db, audit)),
       ],
     });
+    await worker?.start();
     return {
       app,
       database,
       bootstrap,
+      worker,
       close: async () => {
         await app.close();
+        await worker?.stop();
+        await http.close();
         await database.close();
       },
     };
   } catch (error) {
+    await http.close();
     await database.close();
     throw error;
   }

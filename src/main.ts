@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { buildSwitchboard, redactedPaths } from './composition-root.js';
 import { ConfigError, loadConfig } from './config/config.js';
 
@@ -13,9 +14,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const switchboard = await buildSwitchboard(config, {
-    logger: { level: config.logLevel, redact: { paths: redactedPaths, censor: '[redacted]' } },
-  });
+  const logger = pino({ level: config.logLevel, redact: { paths: redactedPaths, censor: '[redacted]' } });
+  const switchboard = await buildSwitchboard(config, { logger });
   const { app, bootstrap } = switchboard;
 
   if (bootstrap !== undefined) {

@@ -40,10 +40,59 @@ export const documentTables = [
   'members',
   'access_tokens',
   'custom_roles',
+  'integrations',
 ] as const;
 export type DocumentTable = (typeof documentTables)[number];
 
-export type Database = { [T in DocumentTable]: DocumentRow } & { audit_entries: AuditEntryRow };
+export interface IntegrationStatusRow {
+  integration_id: string;
+  success_count: Generated<number>;
+  error_count: Generated<number>;
+  last_success: number | null;
+  last_error: number | null;
+  consecutive_failures: Generated<number>;
+  failing_since: number | null;
+  errored_reason: string | null;
+  /** JSON: the last few failures with status code and response excerpt. */
+  recent_errors: Generated<string>;
+}
+
+export type DeliveryStatus = 'pending' | 'done' | 'dead' | 'dropped';
+
+export interface DeliveryRow {
+  id: Generated<number>;
+  integration_id: string;
+  audit_id: string;
+  kind: string;
+  status: DeliveryStatus;
+  attempts: Generated<number>;
+  run_at: number;
+  locked_by: string | null;
+  locked_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface DeliveryAttemptRow {
+  id: Generated<number>;
+  delivery_id: number;
+  attempt: number;
+  at: number;
+  outcome: string;
+  status_code: number | null;
+  latency_ms: number;
+  error_class: string | null;
+  response_excerpt: string | null;
+}
+
+export type Database = { [T in DocumentTable]: DocumentRow } & {
+  audit_entries: AuditEntryRow;
+  integration_generation: { id: number; generation: number };
+  integration_status: IntegrationStatusRow;
+  deliveries: DeliveryRow;
+  delivery_attempts: DeliveryAttemptRow;
+};
 
 /** A database handle or an open transaction: store methods accept either. */
 export type Executor = Kysely<Database> | Transaction<Database>;

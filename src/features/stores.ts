@@ -1,6 +1,7 @@
 import { DocumentStore } from '../db/document-store.js';
 import type { EnvironmentDoc } from './environments/environment-model.js';
 import type { FlagDoc } from './flags/flag-model.js';
+import type { IntegrationDoc } from './integrations/integration-model.js';
 import type { MemberDoc } from './members/member-model.js';
 import type { MetricDoc } from './metrics/metric-model.js';
 import type { ProjectDoc } from './projects/project-model.js';
@@ -12,7 +13,7 @@ import type { TokenDoc } from './tokens/token-model.js';
  * Every resource is a versioned JSON document (see DocumentStore), so each feature's store is
  * the one generic store bound to its table; keeping them here avoids eight one-line files.
  * Scopes: projects, members, roles, tokens `''`; environments, flags, metrics `projectKey`;
- * segments `projectKey/envKey`.
+ * segments `projectKey/envKey`; integrations their kind (`hipchat`).
  */
 export function createStores() {
   return {
@@ -24,6 +25,7 @@ export function createStores() {
     members: new DocumentStore<MemberDoc>('members', 'Member'),
     tokens: new DocumentStore<TokenDoc>('access_tokens', 'Access token'),
     roles: new DocumentStore<RoleDoc>('custom_roles', 'Custom role'),
+    integrations: new DocumentStore<IntegrationDoc>('integrations', 'Integration'),
   };
 }
 

@@ -1,6 +1,11 @@
 import type { TSchema } from '@sinclair/typebox';
+import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ValidationError } from '../errors/app-errors.js';
+
+// Ajv (at the HTTP edge) knows "email"; TypeBox's own checker needs to be told, with the same
+// deliberately loose rule: something@something, no spaces.
+if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', (value) => /^[^\s@]+@[^\s@]+$/.test(value));
 
 /**
  * Validates a document produced by a patch against the resource's schema, so a patch that

@@ -1,5 +1,5 @@
+import { formatResource } from '../../policy/resource.js';
 import type { Actor, AuditEntry, AuditRecord, TaggedAccess } from './audit-model.js';
-import { formatResource } from './resource-path.js';
 
 export interface ChangeDescription {
   readonly id: string;

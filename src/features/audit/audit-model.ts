@@ -1,17 +1,8 @@
-/** One level of a resource path with the tags the resource had when the change was made. */
-export interface AccessSegment {
-  readonly type: string;
-  readonly key: string;
-  readonly tags: readonly string[];
-  /** Other names the key answers to in a policy (a member's email beside its id). */
-  readonly aliases?: readonly string[];
-}
+import type { ResourceSegment, TaggedAccess } from '../../policy/resource.js';
 
-/** What a policy filter matches on: an action and the tagged resource it was performed on. */
-export interface TaggedAccess {
-  readonly action: string;
-  readonly resource: readonly AccessSegment[];
-}
+/** The policy engine's types are the audit log's: entries store exactly what filters match on. */
+export type AccessSegment = ResourceSegment;
+export type { TaggedAccess };
 
 export interface AuditMember {
   _id: string;

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { NotFoundError } from '../../errors/app-errors.js';
 import { errorResponses, Links } from '../../http/common-schemas.js';
 import type { TypedApp } from '../../http/typed-app.js';
@@ -57,6 +57,24 @@ const Query = Type.Object(
 
 export function auditRoutes(service: AuditService) {
   return (app: TypedApp): void => {
+    const listPage = async (query: Static<typeof Query>, statements: unknown) => {
+      const limit = query.limit ?? 10;
+      const page = await service.list({ ...query, limit, statements });
+      const params = new URLSearchParams();
+      for (const [name, value] of Object.entries({ ...query, limit })) {
+        if (value !== undefined && name !== 'cursor') params.set(name, String(value));
+      }
+      const links: Record<string, { href: string; type: string }> = {
+        self: { href: `/api/v2/auditlog?${params.toString()}`, type: 'application/json' },
+      };
+      if (page.nextCursor !== undefined) {
+        params.set('cursor', String(page.nextCursor));
+        // With statements the next page is a POST with the same body to this address.
+        links.next = { href: `/api/v2/auditlog?${params.toString()}`, type: 'application/json' };
+      }
+      return { items: page.items, _links: links };
+    };
+
     app.get(
       '/auditlog',
       {
@@ -67,24 +85,23 @@ export function auditRoutes(service: AuditService) {
           response: { 200: AuditPage, ...errorResponses },
         },
       },
-      async (request) => {
-        const query = request.query;
-        const limit = query.limit ?? 10;
-        const page = await service.list({ ...query, limit });
-        const params = new URLSearchParams();
-        for (const [name, value] of Object.entries({ ...query, limit })) {
-          if (value !== undefined && name !== 'cursor') params.set(name, String(value));
-        }
-        const self = `/api/v2/auditlog?${params.toString()}`;
-        const links: Record<string, { href: string; type: string }> = {
-          self: { href: self, type: 'application/json' },
-        };
-        if (page.nextCursor !== undefined) {
-          params.set('cursor', String(page.nextCursor));
-          links.next = { href: `/api/v2/auditlog?${params.toString()}`, type: 'application/json' };
-        }
-        return { items: page.items, _links: links };
+      async (request) => listPage(request.query, undefined),
+    );
+
+    app.post(
+      '/auditlog',
+      {
+        schema: {
+          tags,
+          summary: 'List audit log entries matching policy statements, newest first',
+          description:
+            'The body is a policy (array of statements); an entry matches when the policy allows one of its accesses.',
+          querystring: Query,
+          body: Type.Array(Type.Unknown(), { maxItems: 100 }),
+          response: { 200: AuditPage, ...errorResponses },
+        },
       },
+      async (request) => listPage(request.query, request.body),
     );
 
     app.get(

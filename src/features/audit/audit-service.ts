@@ -1,15 +1,38 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { AuditEntryDetail } from './audit-model.js';
+import { ValidationError } from '../../errors/app-errors.js';
+import { compilePolicy } from '../../policy/compile-policy.js';
+import { compileSpecifier, matchesEntry } from '../../policy/evaluate-policy.js';
+import { validatePolicy, validateSpecifier } from '../../policy/validate-policy.js';
+import type { AuditEntryDetail, TaggedAccess } from './audit-model.js';
 import type { AuditPage, AuditStore } from './audit-store.js';
 
 export interface AuditListQuery {
   readonly before?: number | undefined;
   readonly after?: number | undefined;
   readonly q?: string | undefined;
+  /** A resource specifier: entries with at least one access on a matching resource. */
   readonly spec?: string | undefined;
+  /** Policy statements: entries the policy would let through (the notification filter's rule). */
+  readonly statements?: unknown;
   readonly limit: number;
   readonly cursor?: number | undefined;
+}
+
+type Accept = (accesses: readonly TaggedAccess[]) => boolean;
+
+function specFilter(spec: string): Accept {
+  const check = validateSpecifier(spec);
+  if (!check.ok) throw ValidationError.at('query spec', check.message);
+  const matches = compileSpecifier(spec);
+  return (accesses) => accesses.some((a) => matches(a.resource));
+}
+
+function statementsFilter(statements: unknown): Accept {
+  const result = validatePolicy(statements);
+  if (!result.ok) throw new ValidationError(result.errors);
+  const policy = compilePolicy(result.statements);
+  return (accesses) => matchesEntry(policy, accesses);
 }
 
 export class AuditService {
@@ -19,7 +42,14 @@ export class AuditService {
   ) {}
 
   list(query: AuditListQuery): Promise<AuditPage> {
-    return this.store.list(this.db, query);
+    const filters: Accept[] = [];
+    if (query.spec !== undefined && query.spec !== '') filters.push(specFilter(query.spec));
+    if (query.statements !== undefined) filters.push(statementsFilter(query.statements));
+    const accept =
+      filters.length === 0
+        ? undefined
+        : (accesses: readonly TaggedAccess[]) => filters.every((f) => f(accesses));
+    return this.store.list(this.db, { ...query, accept });
   }
 
   get(id: string): Promise<AuditEntryDetail | undefined> {

@@ -1,10 +1,5 @@
 import type { AccessSegment, TaggedAccess } from './audit-model.js';
 
-/** `proj/default:env/production:flag/x` — the untagged form shown in entries and the API. */
-export function formatResource(segments: readonly AccessSegment[]): string {
-  return segments.map((s) => (s.type === 'acct' ? 'acct' : `${s.type}/${s.key}`)).join(':');
-}
-
 export function segment(type: string, key: string, tags: readonly string[] = []): AccessSegment {
   return { type, key, tags: [...tags] };
 }
@@ -39,4 +34,5 @@ export const resources = {
   token: (memberId: string, tokenId: string) => [segment('member', memberId), segment('token', tokenId)],
   serviceToken: (tokenId: string) => [segment('service-token', tokenId)],
   role: (key: string) => [segment('role', key)],
+  integration: (id: string) => [segment('integration', id)],
 } satisfies Record<string, (...args: never[]) => AccessSegment[]>;

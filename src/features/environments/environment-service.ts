@@ -5,7 +5,7 @@ import { NotFoundError } from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
-import { diffFields } from '../audit/audit-builder.js';
+import { diffFields, mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
@@ -78,7 +78,7 @@ export class EnvironmentService {
         ],
         titleVerb: 'created the environment',
         sitePath: `/settings/projects/${projectKey}/environments/${env.key}`,
-        changes: [`Created the environment in the project *${project.doc.name}*`],
+        changes: [`Created the environment in the project ${mdValue(project.doc.name)}`],
         parent: { name: project.doc.name, resource: `proj/${projectKey}` },
         currentVersion: current,
       });

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
-import { diffFields } from '../audit/audit-builder.js';
+import { diffFields, mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
@@ -129,7 +129,7 @@ export class ProjectService {
         ],
         titleVerb: 'created the project',
         sitePath: `/settings/projects/${project.key}`,
-        changes: [`Created the project with environments ${envs.map((e) => `*${e.doc.name}*`).join(', ')}`],
+        changes: [`Created the project with environments ${mdValue(envs.map((e) => e.doc.name))}`],
         currentVersion: current,
       });
       return current;

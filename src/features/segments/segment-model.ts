@@ -1,2 +1,77 @@
-// Placeholder until the feature lands: the document stored for a segment.
-export type SegmentDoc = Record<string, unknown>;
+import { type Static, Type } from '@sinclair/typebox';
+import { Key, Links, Name, Tags } from '../../http/common-schemas.js';
+import type { FieldRule } from '../audit/audit-builder.js';
+import { ClauseSchema } from '../flags/flag-model.js';
+
+const Strict = { additionalProperties: false } as const;
+
+const ContextKeys = Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
+  maxItems: 10_000,
+  uniqueItems: true,
+});
+const Description = Type.String({ maxLength: 4096 });
+const Weight = Type.Integer({
+  minimum: 0,
+  maximum: 100_000,
+  description: 'Share of matching contexts included, in thousandths of a percent',
+});
+
+const ruleFields = {
+  clauses: Type.Array(ClauseSchema, { maxItems: 100 }),
+  weight: Type.Optional(Weight),
+  bucketBy: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+};
+
+export const SegmentRuleSchema = Type.Object({ _id: Type.String(), ...ruleFields }, Strict);
+export type SegmentRule = Static<typeof SegmentRuleSchema>;
+
+/** A rule as a client sends it: the server assigns `_id` when it is missing. */
+export const SegmentRulePostSchema = Type.Object(
+  { _id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), ...ruleFields },
+  Strict,
+);
+
+const segmentEditable = {
+  name: Name,
+  description: Description,
+  tags: Tags,
+  included: ContextKeys,
+  excluded: ContextKeys,
+  rules: Type.Array(SegmentRuleSchema, { maxItems: 5000 }),
+};
+
+export const SegmentDocSchema = Type.Object({ ...segmentEditable, creationDate: Type.Integer() }, Strict);
+export type SegmentDoc = Static<typeof SegmentDocSchema>;
+
+export const SegmentPostSchema = Type.Object(
+  {
+    key: Key,
+    name: Name,
+    description: Type.Optional(Description),
+    tags: Type.Optional(Tags),
+    included: Type.Optional(ContextKeys),
+    excluded: Type.Optional(ContextKeys),
+    rules: Type.Optional(Type.Array(SegmentRulePostSchema, { maxItems: 5000 })),
+    unbounded: Type.Optional(Type.Literal(false, { description: 'Big segments are not supported' })),
+  },
+  Strict,
+);
+export type SegmentPost = Static<typeof SegmentPostSchema>;
+
+export const SegmentSchema = Type.Object({
+  key: Key,
+  _version: Type.Integer(),
+  _links: Links,
+  ...SegmentDocSchema.properties,
+  unbounded: Type.Literal(false),
+});
+export type Segment = Static<typeof SegmentSchema>;
+
+/** `rules` is described by the service (per rule), so it is not in this table. */
+export const segmentFieldRules: Record<string, FieldRule> = {
+  name: { action: 'updateName', label: 'the name' },
+  description: { action: 'updateDescription', label: 'the description' },
+  tags: { action: 'updateTags', label: 'the tags' },
+  included: { action: 'updateIncluded', label: 'the included targets' },
+  excluded: { action: 'updateExcluded', label: 'the excluded targets' },
+};

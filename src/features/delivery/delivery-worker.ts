@@ -1,0 +1,331 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../../db/schema.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import type { AuditEntry } from '../audit/audit-model.js';
+import {
+  buildHipChatRequest,
+  classifyHipChatResult,
+  type HipChatOutcome,
+} from '../integrations/channels/hipchat/hipchat-client.js';
+import { renderHipChatMessage } from '../integrations/channels/hipchat/hipchat-message.js';
+import type { IntegrationDoc } from '../integrations/integration-model.js';
+import type { Stores } from '../stores.js';
+import type { HttpResult, OutboundHttp } from './outbound-http.js';
+import type { AttemptRecord, ClaimedDelivery, OutboxStore } from './outbox-store.js';
+import { RateLimiter } from './rate-limiter.js';
+import { nextAttemptAt } from './retry-schedule.js';
+
+export interface DeliveryWorkerOptions {
+  readonly retrySchedule: readonly number[];
+  /** HipChat messages per minute per room (0 = no throttle). */
+  readonly roomRate: number;
+  /** HipChat requests per 5 minutes per token (0 = no throttle). */
+  readonly tokenRate: number;
+  readonly hipchatUrl: string;
+  /** Whether another process may hold leases (PostgreSQL); if not, leases are freed at start. */
+  readonly multiProcess: boolean;
+  readonly clock: () => number;
+  readonly random?: () => number;
+  /** Deliveries sent at once, each to a different integration. */
+  readonly maxInFlight?: number;
+  /** A claim older than this is someone else's crash: it may be taken again. */
+  readonly leaseMs?: number;
+  /** Fallback poll when nothing wakes the worker. */
+  readonly pollMs?: number;
+  /** Consecutive failed attempts, lasting at least `failureWindowMs`, that mark an integration in error. */
+  readonly failureThreshold?: number;
+  readonly failureWindowMs?: number;
+}
+
+/** Why a delivery ended without being sent, shown in the delivery log. */
+const switchedOff = 'integration was switched off before this was sent';
+
+function fingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}
+
+/**
+ * Sends queued deliveries: claims the head of each integration's queue (so every room hears its
+ * changes in commit order), paces itself under HipChat's limits, records every attempt, and
+ * retries on the configured schedule. At-least-once: a row is marked done only after a 2xx.
+ */
+export class DeliveryWorker {
+  readonly id = `worker-${randomUUID()}`;
+  private readonly rooms: RateLimiter;
+  private readonly tokens: RateLimiter;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private readonly maxInFlight: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly stores: Stores,
+    private readonly outbox: OutboxStore,
+    private readonly secrets: SecretBox,
+    private readonly http: OutboundHttp,
+    private readonly log: Logger,
+    private readonly options: DeliveryWorkerOptions,
+  ) {
+    this.rooms = new RateLimiter(options.roomRate, 60_000);
+    this.tokens = new RateLimiter(options.tokenRate, 5 * 60_000);
+    this.maxInFlight = options.maxInFlight ?? 32;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 1_000;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    if (!this.options.multiProcess) await this.outbox.releaseAllLeases(this.db);
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Something was queued: look now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming, lets in-flight sends finish (bounded by the HTTP timeouts), then returns. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled(this.inFlight.values());
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.woken = false;
+      let claimed: ClaimedDelivery[] = [];
+      const capacity = this.maxInFlight - this.inFlight.size;
+      if (capacity > 0) {
+        try {
+          const now = this.options.clock();
+          claimed = await this.outbox.claimHeads(
+            this.db,
+            this.id,
+            now,
+            now - this.leaseMs,
+            capacity,
+            new Set(this.inFlight.keys()),
+          );
+        } catch (error) {
+          this.log.error({ err: error }, 'claiming deliveries failed');
+        }
+      }
+      for (const delivery of claimed) {
+        const work = this.process(delivery)
+          .catch((error: unknown) =>
+            this.log.error({ err: error, deliveryId: delivery.id }, 'delivery failed unexpectedly'),
+          )
+          .finally(() => {
+            this.inFlight.delete(delivery.integrationId);
+            this.wake();
+          });
+        this.inFlight.set(delivery.integrationId, work);
+      }
+      if (claimed.length === 0 && this.running && !this.woken) await this.sleep();
+      // Let I/O callbacks run between rounds even when every round finds work.
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async sleep(): Promise<void> {
+    let wait = this.pollMs;
+    try {
+      const now = this.options.clock();
+      const due = await this.outbox.nextDueAt(this.db, now - this.leaseMs);
+      // At least 1 ms: better-sqlite3 answers synchronously, so a loop that never waited on a
+      // timer would starve the event loop (and with it the sends it is waiting for).
+      if (due !== undefined) wait = Math.max(1, Math.min(wait, due - now));
+    } catch (error) {
+      this.log.error({ err: error }, 'reading the delivery queue failed');
+    }
+    if (this.woken) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, wait);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+    this.wakeUp = undefined;
+  }
+
+  private async process(delivery: ClaimedDelivery): Promise<void> {
+    const now = this.options.clock();
+    const integration = await this.stores.integrations.getById(this.db, delivery.integrationId);
+    if (integration === undefined) return; // deleted with its queue
+    const attempt = delivery.attempts + 1;
+    const base = { deliveryId: delivery.id, integrationId: delivery.integrationId, attempt, at: now };
+
+    if (!integration.doc.on) {
+      // Switching off means "stop talking to this room now": what was queued is dropped,
+      // visibly, and can be re-sent from the delivery log.
+      await this.outbox.finish(
+        this.db,
+        {
+          ...base,
+          outcome: 'dropped',
+          statusCode: undefined,
+          latencyMs: 0,
+          errorClass: undefined,
+          responseExcerpt: undefined,
+        },
+        { status: 'dropped', lastError: switchedOff },
+        undefined,
+      );
+      return;
+    }
+
+    let token: string;
+    try {
+      const sealed = await this.stores.integrations.getSecret(this.db, integration.id);
+      token = this.secrets.open(sealed ?? '', integration.id);
+    } catch {
+      const reason = 'the stored token cannot be decrypted (was SWITCHBOARD_SECRET_KEY changed?)';
+      await this.fail(
+        base,
+        delivery,
+        { outcome: 'permanent', markIntegrationError: true, reason },
+        undefined,
+      );
+      return;
+    }
+
+    const server = integration.doc.config.server ?? this.options.hipchatUrl;
+    const roomKey = `${server}\u0000${integration.doc.config.room}`;
+    const tokenKey = fingerprint(token);
+    const wait = Math.max(this.rooms.waitMs(roomKey, now), this.tokens.waitMs(tokenKey, now));
+    if (wait > 0) {
+      await this.outbox.defer(this.db, delivery.id, now + wait);
+      return;
+    }
+    this.rooms.take(roomKey, now);
+    this.tokens.take(tokenKey, now);
+
+    const entry = await this.entry(delivery.auditId);
+    if (entry === undefined) {
+      await this.fail(
+        base,
+        delivery,
+        { outcome: 'permanent', markIntegrationError: false, reason: 'audit entry not found' },
+        undefined,
+      );
+      return;
+    }
+    const request = buildHipChatRequest(
+      { server, room: integration.doc.config.room, token },
+      renderHipChatMessage(entry, { notify: integration.doc.config.notify }),
+    );
+    const result = await this.http.post(request.url, request.headers, request.body);
+    const outcome = classifyHipChatResult(result, this.options.clock());
+    if (outcome.outcome === 'delivered') {
+      await this.outbox.finish(
+        this.db,
+        this.attempt(base, 'delivered', result),
+        { status: 'done' },
+        this.health(true, result),
+      );
+      return;
+    }
+    if (outcome.outcome === 'retry' && outcome.notBefore !== undefined) {
+      // HipChat said when to come back; nothing for this room or token goes before then.
+      this.rooms.blockUntil(roomKey, outcome.notBefore);
+      this.tokens.blockUntil(tokenKey, outcome.notBefore);
+    }
+    await this.fail(base, delivery, outcome, result, integration.doc);
+  }
+
+  private async fail(
+    base: Pick<AttemptRecord, 'deliveryId' | 'integrationId' | 'attempt' | 'at'>,
+    delivery: ClaimedDelivery,
+    outcome: Exclude<HipChatOutcome, { outcome: 'delivered' }>,
+    result: HttpResult | undefined,
+    doc?: IntegrationDoc,
+  ): Promise<void> {
+    const retryAt =
+      outcome.outcome === 'retry'
+        ? nextAttemptAt(
+            this.options.retrySchedule,
+            base.attempt,
+            this.options.clock(),
+            this.options.random,
+            outcome.notBefore,
+          )
+        : undefined;
+    const attempt = this.attempt(base, retryAt === undefined ? 'failed' : 'retry', result, outcome.reason);
+    const health = {
+      ...this.health(false, result, outcome.reason),
+      ...(outcome.outcome === 'permanent' && outcome.markIntegrationError
+        ? { erroredReason: outcome.reason }
+        : {}),
+    };
+    // A chat service that is down or refuses us is WARN: not our error, but someone should look.
+    this.log.warn(
+      {
+        deliveryId: delivery.id,
+        integrationId: delivery.integrationId,
+        room: doc?.config.room,
+        attempt: base.attempt,
+        reason: outcome.reason,
+      },
+      retryAt === undefined ? 'delivery failed for good' : 'delivery will be retried',
+    );
+    await this.outbox.finish(
+      this.db,
+      attempt,
+      retryAt === undefined
+        ? { status: 'dead', lastError: outcome.reason }
+        : { status: 'pending', runAt: retryAt, lastError: outcome.reason },
+      health,
+    );
+  }
+
+  private attempt(
+    base: Pick<AttemptRecord, 'deliveryId' | 'integrationId' | 'attempt' | 'at'>,
+    outcome: AttemptRecord['outcome'],
+    result: HttpResult | undefined,
+    reason?: string,
+  ): AttemptRecord {
+    return {
+      ...base,
+      outcome,
+      statusCode: result?.kind === 'response' ? result.status : undefined,
+      latencyMs: result?.latencyMs ?? 0,
+      errorClass: result?.kind === 'error' ? result.errorClass : undefined,
+      responseExcerpt:
+        result?.kind === 'response' ? result.bodyExcerpt || reason : (result?.message ?? reason),
+    };
+  }
+
+  private health(success: boolean, result: HttpResult | undefined, reason?: string) {
+    return {
+      success,
+      at: this.options.clock(),
+      statusCode: result?.kind === 'response' ? result.status : undefined,
+      responseBody: result?.kind === 'response' ? result.bodyExcerpt || reason : (result?.message ?? reason),
+      failureThreshold: this.options.failureThreshold ?? 10,
+      failureWindowMs: this.options.failureWindowMs ?? 60 * 60_000,
+    };
+  }
+
+  private async entry(auditId: string): Promise<AuditEntry | undefined> {
+    const row = await this.db
+      .selectFrom('audit_entries')
+      .select('entry')
+      .where('id', '=', auditId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : (JSON.parse(row.entry) as AuditEntry);
+  }
+}

@@ -1,0 +1,292 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, DeliveryStatus, Executor } from '../../db/schema.js';
+
+export interface ClaimedDelivery {
+  readonly id: number;
+  readonly integrationId: string;
+  readonly auditId: string;
+  readonly attempts: number;
+}
+
+export interface AttemptRecord {
+  readonly deliveryId: number;
+  readonly integrationId: string;
+  readonly attempt: number;
+  readonly at: number;
+  readonly outcome: 'delivered' | 'retry' | 'failed' | 'dropped';
+  readonly statusCode: number | undefined;
+  readonly latencyMs: number;
+  readonly errorClass: string | undefined;
+  readonly responseExcerpt: string | undefined;
+}
+
+export interface DeliveryUpdate {
+  readonly status: DeliveryStatus;
+  /** When to try again (status pending). */
+  readonly runAt?: number;
+  readonly lastError?: string | undefined;
+}
+
+export interface HealthUpdate {
+  readonly success: boolean;
+  readonly at: number;
+  readonly statusCode?: number | undefined;
+  readonly responseBody?: string | undefined;
+  /** Set to mark the integration in error ("token rejected"); cleared by a success. */
+  readonly erroredReason?: string | undefined;
+  /** Consecutive failed attempts after which the integration is marked in error. */
+  readonly failureThreshold: number;
+  /** …provided they have gone on for at least this long. */
+  readonly failureWindowMs: number;
+}
+
+const recentErrorsKept = 10;
+
+/**
+ * The transactional outbox: rows are inserted in the change's transaction, claimed by the
+ * delivery worker with a lease, and finished with one recorded attempt each. Only the oldest
+ * pending row of an integration is ever claimable, which is what keeps each room's
+ * notifications in commit order.
+ */
+export class OutboxStore {
+  async enqueue(
+    db: Executor,
+    integrationIds: readonly string[],
+    auditId: string,
+    kind: string,
+    now: number,
+  ): Promise<void> {
+    if (integrationIds.length === 0) return;
+    await db
+      .insertInto('deliveries')
+      .values(
+        integrationIds.map((integrationId) => ({
+          integration_id: integrationId,
+          audit_id: auditId,
+          kind,
+          status: 'pending' as const,
+          run_at: now,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+
+  /** After a crash of the only process (SQLite), nobody else can hold a lease: free them all. */
+  async releaseAllLeases(db: Executor): Promise<void> {
+    await db
+      .updateTable('deliveries')
+      .set({ locked_by: null, locked_at: null })
+      .where('locked_by', 'is not', null)
+      .execute();
+  }
+
+  /**
+   * Claims up to `limit` queue heads that are due and not leased (or whose lease went stale),
+   * skipping integrations in `busy`. One transaction, so two claimers never take the same row.
+   */
+  async claimHeads(
+    db: Kysely<Database>,
+    workerId: string,
+    now: number,
+    staleBefore: number,
+    limit: number,
+    busy: ReadonlySet<string>,
+  ): Promise<ClaimedDelivery[]> {
+    return db.transaction().execute(async (tx) => {
+      const heads = await tx
+        .selectFrom((eb) =>
+          eb
+            .selectFrom('deliveries')
+            .select(['integration_id', (e) => e.fn.min('id').as('head')])
+            .where('status', '=', 'pending')
+            .groupBy('integration_id')
+            .as('h'),
+        )
+        .innerJoin('deliveries as d', 'd.id', 'h.head')
+        .select(['d.id', 'd.integration_id', 'd.audit_id', 'd.attempts'])
+        .where('d.run_at', '<=', now)
+        .where((eb) => eb.or([eb('d.locked_at', 'is', null), eb('d.locked_at', '<', staleBefore)]))
+        .orderBy('d.id')
+        .limit(limit + busy.size)
+        .execute();
+      const claimed = heads.filter((h) => !busy.has(h.integration_id)).slice(0, limit);
+      if (claimed.length === 0) return [];
+      await tx
+        .updateTable('deliveries')
+        .set({ locked_by: workerId, locked_at: now })
+        .where(
+          'id',
+          'in',
+          claimed.map((c) => c.id),
+        )
+        .execute();
+      return claimed.map((c) => ({
+        id: Number(c.id),
+        integrationId: c.integration_id,
+        auditId: c.audit_id,
+        attempts: Number(c.attempts),
+      }));
+    });
+  }
+
+  /**
+   * The earliest time an unleased queue head becomes due (for the worker's sleep), if any. A
+   * leased head is someone's send in progress: its finish wakes the worker, or its lease goes
+   * stale at `staleBefore + lease`, which the caller's poll interval covers.
+   */
+  async nextDueAt(db: Executor, staleBefore: number): Promise<number | undefined> {
+    const row = await db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('deliveries')
+          .select((e) => e.fn.min('id').as('head'))
+          .where('status', '=', 'pending')
+          .groupBy('integration_id')
+          .as('h'),
+      )
+      .innerJoin('deliveries as d', 'd.id', 'h.head')
+      .where((eb) => eb.or([eb('d.locked_at', 'is', null), eb('d.locked_at', '<', staleBefore)]))
+      .select((eb) => eb.fn.min('d.run_at').as('due'))
+      .executeTakeFirst();
+    return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
+  }
+
+  /** Puts a claimed row back without counting an attempt (throttled: not our turn yet). */
+  async defer(db: Executor, id: number, runAt: number): Promise<void> {
+    await db
+      .updateTable('deliveries')
+      .set({ run_at: runAt, locked_by: null, locked_at: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Records one attempt and its consequences on the delivery and the integration's health. */
+  async finish(
+    db: Kysely<Database>,
+    attempt: AttemptRecord,
+    update: DeliveryUpdate,
+    health: HealthUpdate | undefined,
+  ): Promise<void> {
+    await db.transaction().execute(async (tx) => {
+      if (attempt.outcome !== 'dropped') {
+        await tx
+          .insertInto('delivery_attempts')
+          .values({
+            delivery_id: attempt.deliveryId,
+            attempt: attempt.attempt,
+            at: attempt.at,
+            outcome: attempt.outcome,
+            status_code: attempt.statusCode ?? null,
+            latency_ms: Math.round(attempt.latencyMs),
+            error_class: attempt.errorClass ?? null,
+            response_excerpt: attempt.responseExcerpt ?? null,
+          })
+          .execute();
+      }
+      await tx
+        .updateTable('deliveries')
+        .set({
+          status: update.status,
+          attempts: attempt.outcome === 'dropped' ? attempt.attempt - 1 : attempt.attempt,
+          locked_by: null,
+          locked_at: null,
+          last_error: update.lastError ?? null,
+          ...(update.runAt === undefined ? {} : { run_at: update.runAt }),
+          finished_at: update.status === 'pending' ? null : attempt.at,
+        })
+        .where('id', '=', attempt.deliveryId)
+        .execute();
+      if (health !== undefined) await this.recordHealth(tx, attempt.integrationId, health);
+    });
+  }
+
+  async recordHealth(db: Executor, integrationId: string, health: HealthUpdate): Promise<void> {
+    const current = await db
+      .selectFrom('integration_status')
+      .selectAll()
+      .where('integration_id', '=', integrationId)
+      .executeTakeFirst();
+    if (current === undefined) {
+      await db.insertInto('integration_status').values({ integration_id: integrationId }).execute();
+    }
+    if (health.success) {
+      await db
+        .updateTable('integration_status')
+        .set((eb) => ({
+          success_count: eb('success_count', '+', 1),
+          last_success: health.at,
+          consecutive_failures: 0,
+          failing_since: null,
+          errored_reason: null,
+        }))
+        .where('integration_id', '=', integrationId)
+        .execute();
+      return;
+    }
+    const recent = JSON.parse(current?.recent_errors ?? '[]') as unknown[];
+    recent.unshift({
+      statusCode: health.statusCode,
+      responseBody: health.responseBody ?? '',
+      timestamp: health.at,
+    });
+    const failures = Number(current?.consecutive_failures ?? 0) + 1;
+    const since = current?.failing_since == null ? health.at : Number(current.failing_since);
+    const tooLong = failures >= health.failureThreshold && health.at - since >= health.failureWindowMs;
+    const reason =
+      health.erroredReason ??
+      (tooLong
+        ? `${failures} consecutive failed attempts since ${new Date(since).toISOString()}`
+        : undefined);
+    await db
+      .updateTable('integration_status')
+      .set((eb) => ({
+        error_count: eb('error_count', '+', 1),
+        last_error: health.at,
+        consecutive_failures: failures,
+        failing_since: since,
+        recent_errors: JSON.stringify(recent.slice(0, recentErrorsKept)),
+        ...(reason === undefined ? {} : { errored_reason: reason }),
+      }))
+      .where('integration_id', '=', integrationId)
+      .execute();
+  }
+
+  /** A successful test clears the error mark. */
+  async clearError(db: Executor, integrationId: string): Promise<void> {
+    await db
+      .updateTable('integration_status')
+      .set({ errored_reason: null, consecutive_failures: 0, failing_since: null })
+      .where('integration_id', '=', integrationId)
+      .execute();
+  }
+
+  /** Re-sends a dead delivery: it becomes pending again, with a fresh attempt budget. */
+  async requeue(db: Executor, integrationId: string, deliveryId: number, now: number): Promise<boolean> {
+    const result = await db
+      .updateTable('deliveries')
+      .set({
+        status: 'pending',
+        attempts: 0,
+        run_at: now,
+        finished_at: null,
+        locked_by: null,
+        locked_at: null,
+      })
+      .where('id', '=', deliveryId)
+      .where('integration_id', '=', integrationId)
+      .where('status', 'in', ['dead', 'dropped'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async pendingCount(db: Executor, integrationId: string): Promise<number> {
+    const row = await db
+      .selectFrom('deliveries')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('integration_id', '=', integrationId)
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

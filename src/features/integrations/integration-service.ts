@@ -1,0 +1,366 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { StoredDocument } from '../../db/document-store.js';
+import type { Database } from '../../db/schema.js';
+import { NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { checkSchema } from '../../http/check-schema.js';
+import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { compilePolicy } from '../../policy/compile-policy.js';
+import { matchesEntry } from '../../policy/evaluate-policy.js';
+import { validatePolicy } from '../../policy/validate-policy.js';
+import { newId } from '../../shared/ids.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import { mdValue } from '../audit/audit-builder.js';
+import type { Actor, AuditEntry } from '../audit/audit-model.js';
+import type { AuditStore } from '../audit/audit-store.js';
+import type { ChangeLog } from '../audit/change-log.js';
+import { access, resources } from '../audit/resource-path.js';
+import type { OutboxStore } from '../delivery/outbox-store.js';
+import type { Stores } from '../stores.js';
+import { IntegrationDirectory } from './integration-directory.js';
+import {
+  type Integration,
+  type IntegrationDoc,
+  IntegrationDocSchema,
+  type IntegrationPost,
+  type IntegrationStatus,
+  secretMask,
+} from './integration-model.js';
+
+type StoredIntegration = StoredDocument<IntegrationDoc>;
+
+/** Sends one message to an integration now, outside the queue (the Test button). */
+export interface TestSender {
+  sendTest(
+    integration: { id: string; doc: IntegrationDoc; token: string },
+    actor: Actor,
+  ): Promise<TestOutcome>;
+}
+
+export interface TestOutcome {
+  readonly ok: boolean;
+  readonly statusCode?: number | undefined;
+  readonly latencyMs: number;
+  readonly responseBody?: string | undefined;
+  readonly error?: string | undefined;
+}
+
+/** Says why a target URL is refused (private address without the allow flag), or undefined. */
+export type TargetGuard = (url: string) => Promise<string | undefined>;
+
+/** How many recent audit entries a policy preview looks at. */
+export const previewWindow = 100;
+
+function checkServer(server: string | undefined): string | undefined {
+  if (server === undefined || server === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw ValidationError.at('/config/server', `not a valid URL: "${server}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw ValidationError.at('/config/server', 'must be an http:// or https:// URL');
+  }
+  if (url.username !== '' || url.password !== '')
+    throw ValidationError.at('/config/server', 'must not contain credentials');
+  return server.replace(/\/+$/, '');
+}
+
+function checkStatements(statements: unknown): IntegrationDoc['statements'] {
+  const result = validatePolicy(statements);
+  if (!result.ok) {
+    throw new ValidationError(
+      result.errors.map((e) => ({ pointer: `/statements${e.pointer}`, message: e.message })),
+    );
+  }
+  return result.statements as unknown as IntegrationDoc['statements'];
+}
+
+const readOnly = ['_id', '_links', '_version', 'kind', '_status', 'creationDate'];
+
+export class IntegrationService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly stores: Stores,
+    private readonly changes: ChangeLog,
+    private readonly outbox: OutboxStore,
+    private readonly audit: AuditStore,
+    private readonly secrets: SecretBox,
+    private readonly sender: TestSender,
+    private readonly guard: TargetGuard,
+  ) {}
+
+  /** Refuses a server on a private address at save time, with the guard's reason. */
+  private async checkTarget(server: string | undefined): Promise<void> {
+    if (server === undefined) return;
+    const refusal = await this.guard(server);
+    if (refusal !== undefined) throw ValidationError.at('/config/server', refusal);
+  }
+
+  async list(kind: string): Promise<Integration[]> {
+    const rows = await this.stores.integrations.list(this.db, kind);
+    return Promise.all(rows.map((row) => this.represent(this.db, row)));
+  }
+
+  async get(kind: string, id: string): Promise<Integration> {
+    return this.represent(this.db, await this.load(this.db, kind, id));
+  }
+
+  async create(actor: Actor, kind: string, input: IntegrationPost): Promise<Integration> {
+    const server = checkServer(input.config.server);
+    const statements = checkStatements(input.statements ?? []);
+    await this.checkTarget(server);
+    return this.changes.transact(async (tx, record) => {
+      const id = newId();
+      const now = this.changes.now();
+      const doc: IntegrationDoc = {
+        name: input.name,
+        on: input.on ?? true,
+        config: {
+          room: input.config.room,
+          ...(server === undefined ? {} : { server }),
+          notify: input.config.notify ?? false,
+        },
+        statements,
+        tags: input.tags ?? [],
+        creationDate: now,
+      };
+      const stored = await this.stores.integrations.insert(tx, {
+        id,
+        scope: kind,
+        key: id,
+        doc,
+        createdAt: now,
+        secret: this.secrets.seal(input.config.token, id),
+      });
+      await IntegrationDirectory.touch(tx);
+      const current = await this.represent(tx, stored);
+      await record({
+        kind: 'integration',
+        name: doc.name,
+        actor,
+        accesses: [access('createIntegration', ...resources.integration(id))],
+        titleVerb: `added the ${kind === 'hipchat' ? 'HipChat' : kind} integration`,
+        sitePath: `/integrations/${kind}/${id}`,
+        changes: [
+          `Added room ${mdValue(doc.config.room)} ${doc.on ? '(on)' : '(off)'}, ${statements.length === 0 ? 'for every change' : `filtered by ${statements.length} statement(s)`}`,
+        ],
+        currentVersion: current,
+      });
+      return current;
+    });
+  }
+
+  async update(actor: Actor, kind: string, id: string, request: PatchRequest): Promise<Integration> {
+    return this.changes.transact(async (tx, record) => {
+      const stored = await this.load(tx, kind, id);
+      const before = await this.represent(tx, stored);
+      const patched = applyJsonPatch(before, request.patch, '/patch');
+      assertUnchanged(before, patched, readOnly);
+      const { _id, _links, _version, kind: _kind, _status, ...rest } = patched;
+      if (typeof rest.config !== 'object' || rest.config === null)
+        throw ValidationError.at('/config', 'must be an object');
+      const { token, ...config } = rest.config;
+      if (typeof token !== 'string' || token === '') throw ValidationError.at('/config/token', 'is required');
+      const server = checkServer(config.server);
+      if (server !== stored.doc.config.server) await this.checkTarget(server);
+      const doc = {
+        ...rest,
+        config: { ...config, ...(server === undefined ? {} : { server }) },
+        statements: rest.statements,
+      } as IntegrationDoc;
+      if (server === undefined) delete (doc.config as { server?: string }).server;
+      checkSchema(IntegrationDocSchema, doc);
+      doc.statements = checkStatements(doc.statements);
+
+      const tokenChanged = token !== secretMask;
+      const actions: string[] = [];
+      const lines: string[] = [];
+      if (doc.name !== stored.doc.name) {
+        actions.push('updateName');
+        lines.push(`Changed the name from ${mdValue(stored.doc.name)} to ${mdValue(doc.name)}`);
+      }
+      if (doc.on !== stored.doc.on) {
+        actions.push('updateOn');
+        lines.push(doc.on ? 'Turned the integration on' : 'Turned the integration off');
+      }
+      const configLines: string[] = [];
+      if (doc.config.room !== stored.doc.config.room) {
+        configLines.push(
+          `Changed the room from ${mdValue(stored.doc.config.room)} to ${mdValue(doc.config.room)}`,
+        );
+      }
+      if (doc.config.server !== stored.doc.config.server) {
+        configLines.push(
+          `Changed the server from ${mdValue(stored.doc.config.server ?? 'default')} to ${mdValue(doc.config.server ?? 'default')}`,
+        );
+      }
+      if (doc.config.notify !== stored.doc.config.notify)
+        configLines.push(
+          `Changed notify from ${mdValue(stored.doc.config.notify)} to ${mdValue(doc.config.notify)}`,
+        );
+      if (tokenChanged) configLines.push('Replaced the room token');
+      if (JSON.stringify(doc.statements) !== JSON.stringify(stored.doc.statements)) {
+        configLines.push(
+          doc.statements.length === 0
+            ? 'Removed the policy filter: every change is sent'
+            : `Changed the policy filter to ${mdValue(doc.statements)}`,
+        );
+      }
+      if (JSON.stringify(doc.tags) !== JSON.stringify(stored.doc.tags)) {
+        configLines.push(`Changed the tags from ${mdValue(stored.doc.tags)} to ${mdValue(doc.tags)}`);
+      }
+      if (configLines.length > 0) actions.push('updateConfiguration');
+      lines.push(...configLines);
+      if (actions.length === 0) return before;
+
+      const updated = await this.stores.integrations.update(
+        tx,
+        stored,
+        doc,
+        tokenChanged ? { secret: this.secrets.seal(token, id) } : {},
+      );
+      await IntegrationDirectory.touch(tx);
+      const after = await this.represent(tx, updated);
+      const onlyOn = actions.length === 1 && actions[0] === 'updateOn';
+      await record({
+        kind: 'integration',
+        name: doc.name,
+        actor,
+        comment: request.comment,
+        accesses: actions.map((a) => access(a, ...resources.integration(id))),
+        titleVerb: onlyOn
+          ? doc.on
+            ? 'turned on the integration'
+            : 'turned off the integration'
+          : 'updated the integration',
+        sitePath: `/integrations/${kind}/${id}`,
+        changes: lines,
+        previousVersion: before,
+        currentVersion: after,
+        // The patch may carry a new token: keep it out of the audit log.
+        delta: request.patch.map((op) =>
+          'value' in op && op.path.startsWith('/config') ? { ...op, value: '[redacted]' } : op,
+        ),
+      });
+      return after;
+    });
+  }
+
+  async delete(actor: Actor, kind: string, id: string): Promise<void> {
+    await this.changes.transact(async (tx, record) => {
+      const stored = await this.load(tx, kind, id);
+      const before = await this.represent(tx, stored);
+      await tx.deleteFrom('integration_status').where('integration_id', '=', id).execute();
+      await tx.deleteFrom('deliveries').where('integration_id', '=', id).execute();
+      await this.stores.integrations.delete(tx, stored);
+      await IntegrationDirectory.touch(tx);
+      await record({
+        kind: 'integration',
+        name: stored.doc.name,
+        actor,
+        accesses: [access('deleteIntegration', ...resources.integration(id))],
+        titleVerb: 'deleted the integration',
+        changes: [`Deleted the integration for room ${mdValue(stored.doc.config.room)} and its delivery log`],
+        previousVersion: before,
+      });
+    });
+  }
+
+  async test(actor: Actor, kind: string, id: string): Promise<TestOutcome> {
+    const stored = await this.load(this.db, kind, id);
+    const outcome = await this.sender.sendTest(
+      { id, doc: stored.doc, token: await this.token(stored) },
+      actor,
+    );
+    const now = this.changes.now();
+    await this.outbox.recordHealth(this.db, id, {
+      success: outcome.ok,
+      at: now,
+      statusCode: outcome.statusCode,
+      responseBody: outcome.responseBody ?? outcome.error,
+      failureThreshold: Number.POSITIVE_INFINITY,
+      failureWindowMs: 0,
+    });
+    return outcome;
+  }
+
+  /** Re-sends a dead or dropped delivery: it becomes pending again with a fresh attempt budget. */
+  async retryDelivery(kind: string, id: string, deliveryId: number): Promise<void> {
+    await this.load(this.db, kind, id);
+    const queued = await this.outbox.requeue(this.db, id, deliveryId, this.changes.now());
+    if (!queued) throw new NotFoundError(`No dead or dropped delivery ${deliveryId} for integration "${id}"`);
+  }
+
+  /** Which of the recent audit entries a filter would have let through. */
+  async preview(statements: unknown): Promise<{ items: AuditEntry[]; scanned: number }> {
+    const valid = checkStatements(statements ?? []);
+    const policy = valid.length === 0 ? null : compilePolicy(valid as never);
+    const recent = await this.audit.recent(this.db, previewWindow);
+    return {
+      items: recent.filter((r) => matchesEntry(policy, r.accesses)).map((r) => r.entry),
+      scanned: recent.length,
+    };
+  }
+
+  async token(stored: { id: string }): Promise<string> {
+    const sealed = await this.stores.integrations.getSecret(this.db, stored.id);
+    if (sealed == null) throw new NotFoundError(`Integration "${stored.id}" not found`);
+    return this.secrets.open(sealed, stored.id);
+  }
+
+  async load(
+    db: Kysely<Database> | Transaction<Database>,
+    kind: string,
+    id: string,
+  ): Promise<StoredIntegration> {
+    const stored = await this.stores.integrations.getById(db, id);
+    if (stored === undefined || stored.scope !== kind)
+      throw new NotFoundError(`Integration "${id}" not found`);
+    return stored;
+  }
+
+  private async represent(
+    db: Kysely<Database> | Transaction<Database>,
+    stored: StoredIntegration,
+  ): Promise<Integration> {
+    return {
+      _id: stored.id,
+      _links: {
+        self: { href: `/api/v2/integrations/${stored.scope}/${stored.id}`, type: 'application/json' },
+        deliveries: {
+          href: `/api/v2/integrations/${stored.scope}/${stored.id}/deliveries`,
+          type: 'application/json',
+        },
+      },
+      _version: stored.version,
+      kind: stored.scope,
+      ...stored.doc,
+      config: { ...stored.doc.config, token: secretMask },
+      _status: await this.status(db, stored.id),
+    };
+  }
+
+  private async status(db: Kysely<Database> | Transaction<Database>, id: string): Promise<IntegrationStatus> {
+    const row = await db
+      .selectFrom('integration_status')
+      .selectAll()
+      .where('integration_id', '=', id)
+      .executeTakeFirst();
+    const pending = await this.outbox.pendingCount(db, id);
+    if (row === undefined) return { successCount: 0, errorCount: 0, errors: [], pending };
+    return {
+      successCount: Number(row.success_count),
+      errorCount: Number(row.error_count),
+      ...(row.last_success === null ? {} : { lastSuccess: Number(row.last_success) }),
+      ...(row.last_error === null ? {} : { lastError: Number(row.last_error) }),
+      errors: JSON.parse(row.recent_errors) as IntegrationStatus['errors'],
+      ...(row.errored_reason === null
+        ? {}
+        : {
+            errored: { reason: row.errored_reason, since: Number(row.failing_since ?? row.last_error ?? 0) },
+          }),
+      pending,
+    };
+  }
+}

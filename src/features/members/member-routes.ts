@@ -1,0 +1,90 @@
+import { Type } from '@sinclair/typebox';
+import { principalOf } from '../../http/auth.js';
+import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
+import { parsePatchBody } from '../../http/json-patch.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import { MemberPostSchema, MemberSchema } from './member-model.js';
+import type { MemberService } from './member-service.js';
+
+const tags = ['Team members'];
+const Params = Type.Object({ id: Type.String() });
+const self = { href: '/api/v2/members', type: 'application/json' };
+
+export function memberRoutes(service: MemberService) {
+  return (app: TypedApp): void => {
+    app.get(
+      '/members',
+      {
+        schema: {
+          tags,
+          summary: 'List members',
+          response: { 200: collection(MemberSchema), ...errorResponses },
+        },
+      },
+      async () => {
+        const items = await service.list();
+        return { items, totalCount: items.length, _links: { self } };
+      },
+    );
+
+    app.post(
+      '/members',
+      {
+        schema: {
+          tags,
+          summary: 'Invite members (an array, all or nothing, at most 50)',
+          body: Type.Array(MemberPostSchema, { minItems: 1, maxItems: 50 }),
+          response: { 201: collection(MemberSchema), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const items = await service.invite(principalOf(request).actor, request.body);
+        return reply.status(201).send({ items, totalCount: items.length, _links: { self } });
+      },
+    );
+
+    app.get(
+      '/members/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Get a member',
+          params: Params,
+          response: { 200: MemberSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.get(request.params.id),
+    );
+
+    app.patch(
+      '/members/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Update a member’s role or custom roles (JSON Patch)',
+          params: Params,
+          body: PatchBody,
+          response: { 200: MemberSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        service.update(principalOf(request).actor, request.params.id, parsePatchBody(request.body)),
+    );
+
+    app.delete(
+      '/members/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Remove a member and their tokens',
+          params: Params,
+          response: noContentResponses,
+        },
+      },
+      async (request, reply) => {
+        await service.delete(principalOf(request).actor, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,201 @@
+import type { Transaction } from 'kysely';
+import type { StoredDocument } from '../../db/document-store.js';
+import type { Database } from '../../db/schema.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { checkSchema } from '../../http/check-schema.js';
+import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { newId } from '../../shared/ids.js';
+import { diffFields } from '../audit/audit-builder.js';
+import type { Actor } from '../audit/audit-model.js';
+import type { ChangeLog } from '../audit/change-log.js';
+import { access, resources } from '../audit/resource-path.js';
+import type { Stores } from '../stores.js';
+import {
+  type Member,
+  type MemberDoc,
+  MemberDocSchema,
+  type MemberPost,
+  memberFieldRules,
+} from './member-model.js';
+
+/** LaunchDarkly caps one invitation request at 50 members. */
+export const maxInvites = 50;
+
+export function memberRepresentation(member: StoredDocument<MemberDoc>): Member {
+  return {
+    _id: member.id,
+    _links: { self: { href: `/api/v2/members/${member.id}`, type: 'application/json' } },
+    _version: member.version,
+    ...member.doc,
+  };
+}
+
+function displayName(doc: MemberDoc): string {
+  const full = `${doc.firstName} ${doc.lastName}`.trim();
+  return full === '' ? doc.email : full;
+}
+
+const readOnly = [
+  '_id',
+  '_links',
+  '_version',
+  'email',
+  '_pendingInvite',
+  '_lastSeen',
+  'creationDate',
+  'firstName',
+  'lastName',
+];
+
+export class MemberService {
+  constructor(
+    private readonly stores: Stores,
+    private readonly changes: ChangeLog,
+  ) {}
+
+  async list(): Promise<Member[]> {
+    return this.changes.transact(async (tx) =>
+      (await this.stores.members.listAll(tx)).map(memberRepresentation),
+    );
+  }
+
+  async get(id: string): Promise<Member> {
+    return this.changes.transact(async (tx) => memberRepresentation(await this.load(tx, id)));
+  }
+
+  /** Invites every member in the list or none: one bad or duplicate address rejects the request. */
+  async invite(actor: Actor, invites: readonly MemberPost[]): Promise<Member[]> {
+    if (invites.length === 0 || invites.length > maxInvites) {
+      throw ValidationError.at('/', `invite between 1 and ${maxInvites} members at a time`);
+    }
+    const seen = new Set<string>();
+    invites.forEach((invite, i) => {
+      const email = invite.email.toLowerCase();
+      if (seen.has(email))
+        throw ValidationError.at(`/${i}/email`, `"${invite.email}" appears twice in this request`);
+      seen.add(email);
+    });
+    return this.changes.transact(async (tx, record) => {
+      const created: Member[] = [];
+      const now = this.changes.now();
+      for (const [i, invite] of invites.entries()) {
+        await this.checkCustomRoles(tx, invite.customRoles ?? [], `/${i}/customRoles`);
+        const existing = await this.stores.members.getByLookup(tx, invite.email.toLowerCase());
+        if (existing !== undefined)
+          throw new ConflictError(`A member with email "${invite.email}" already exists`);
+        const id = newId();
+        const doc: MemberDoc = {
+          email: invite.email,
+          firstName: invite.firstName ?? '',
+          lastName: invite.lastName ?? '',
+          role:
+            invite.role ??
+            (invite.customRoles !== undefined && invite.customRoles.length > 0 ? 'no_access' : 'reader'),
+          customRoles: invite.customRoles ?? [],
+          _pendingInvite: true,
+          _lastSeen: 0,
+          creationDate: now,
+        };
+        const stored = await this.stores.members.insert(tx, {
+          id,
+          scope: '',
+          key: id,
+          doc,
+          createdAt: now + i,
+          lookup: invite.email.toLowerCase(),
+        });
+        const member = memberRepresentation(stored);
+        created.push(member);
+        await record({
+          kind: 'member',
+          name: displayName(doc),
+          actor,
+          accesses: [access('createMember', ...resources.member(id, doc.email))],
+          titleVerb: 'invited the member',
+          sitePath: `/settings/members/${id}`,
+          changes: [
+            `Invited *${doc.email}* with the role *${doc.role}*${doc.customRoles.length > 0 ? ` and custom roles ${doc.customRoles.map((r) => `*${r}*`).join(', ')}` : ''}`,
+          ],
+          currentVersion: member,
+        });
+      }
+      return created;
+    });
+  }
+
+  async update(actor: Actor, id: string, request: PatchRequest): Promise<Member> {
+    return this.changes.transact(async (tx, record) => {
+      const member = await this.load(tx, id);
+      const before = memberRepresentation(member);
+      const patched = applyJsonPatch(before, request.patch, '/patch');
+      assertUnchanged(before, patched, readOnly);
+      const { _id, _links, _version, ...doc } = patched;
+      checkSchema(MemberDocSchema, doc);
+      await this.checkCustomRoles(tx, doc.customRoles, '/customRoles');
+      if (member.doc.role === 'owner' && doc.role !== 'owner') {
+        throw ValidationError.at('/role', "the owner's role cannot be changed");
+      }
+      if (doc.role === 'owner' && member.doc.role !== 'owner') {
+        throw ValidationError.at('/role', 'there is one owner; ownership cannot be given through the API');
+      }
+      const diff = diffFields(member.doc, doc, memberFieldRules);
+      if (diff.actions.length === 0) return before;
+      const updated = await this.stores.members.update(tx, member, doc);
+      const after = memberRepresentation(updated);
+      await record({
+        kind: 'member',
+        name: displayName(doc),
+        actor,
+        comment: request.comment,
+        accesses: diff.actions.map((a) => access(a, ...resources.member(id, doc.email))),
+        titleVerb: 'updated the member',
+        sitePath: `/settings/members/${id}`,
+        changes: diff.changes,
+        previousVersion: before,
+        currentVersion: after,
+        delta: request.patch,
+      });
+      return after;
+    });
+  }
+
+  /** Removes the member and every access token they own, in the same transaction. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    await this.changes.transact(async (tx, record) => {
+      const member = await this.load(tx, id);
+      if (member.doc.role === 'owner') throw new ConflictError('The owner cannot be removed');
+      if (actor.member._id === id) throw new ConflictError('You cannot remove yourself');
+      for (const token of await this.stores.tokens.listAll(tx)) {
+        if (token.doc.memberId === id) await this.stores.tokens.delete(tx, token);
+      }
+      await this.stores.members.delete(tx, member);
+      await record({
+        kind: 'member',
+        name: displayName(member.doc),
+        actor,
+        accesses: [access('deleteMember', ...resources.member(id, member.doc.email))],
+        titleVerb: 'removed the member',
+        changes: [`Removed *${member.doc.email}* and their access tokens`],
+        previousVersion: memberRepresentation(member),
+      });
+    });
+  }
+
+  private async checkCustomRoles(
+    tx: Transaction<Database>,
+    keys: readonly string[],
+    pointer: string,
+  ): Promise<void> {
+    for (const [i, key] of keys.entries()) {
+      if ((await this.stores.roles.get(tx, '', key)) === undefined) {
+        throw ValidationError.at(`${pointer}/${i}`, `no custom role "${key}"`);
+      }
+    }
+  }
+
+  private async load(tx: Transaction<Database>, id: string): Promise<StoredDocument<MemberDoc>> {
+    const member = await this.stores.members.getById(tx, id);
+    if (member === undefined) throw new NotFoundError(`Member "${id}" not found`);
+    return member;
+  }
+}

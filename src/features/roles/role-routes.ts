@@ -1,0 +1,84 @@
+import { Type } from '@sinclair/typebox';
+import { principalOf } from '../../http/auth.js';
+import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
+import { parsePatchBody } from '../../http/json-patch.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import { RolePostSchema, RoleSchema } from './role-model.js';
+import type { RoleService } from './role-service.js';
+
+const tags = ['Custom roles'];
+const Params = Type.Object({ roleKey: Key });
+
+export function roleRoutes(service: RoleService) {
+  return (app: TypedApp): void => {
+    app.get(
+      '/roles',
+      {
+        schema: {
+          tags,
+          summary: 'List custom roles',
+          response: { 200: collection(RoleSchema), ...errorResponses },
+        },
+      },
+      async () => {
+        const items = await service.list();
+        return {
+          items,
+          totalCount: items.length,
+          _links: { self: { href: '/api/v2/roles', type: 'application/json' } },
+        };
+      },
+    );
+
+    app.post(
+      '/roles',
+      {
+        schema: {
+          tags,
+          summary: 'Create a custom role',
+          body: RolePostSchema,
+          response: { 201: RoleSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await service.create(principalOf(request).actor, request.body)),
+    );
+
+    app.get(
+      '/roles/:roleKey',
+      {
+        schema: {
+          tags,
+          summary: 'Get a custom role',
+          params: Params,
+          response: { 200: RoleSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.get(request.params.roleKey),
+    );
+
+    app.patch(
+      '/roles/:roleKey',
+      {
+        schema: {
+          tags,
+          summary: 'Update a custom role (JSON Patch)',
+          params: Params,
+          body: PatchBody,
+          response: { 200: RoleSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        service.update(principalOf(request).actor, request.params.roleKey, parsePatchBody(request.body)),
+    );
+
+    app.delete(
+      '/roles/:roleKey',
+      { schema: { tags, summary: 'Delete a custom role', params: Params, response: noContentResponses } },
+      async (request, reply) => {
+        await service.delete(principalOf(request).actor, request.params.roleKey);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

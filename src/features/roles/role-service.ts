@@ -1,0 +1,165 @@
+import type { Transaction } from 'kysely';
+import type { StoredDocument } from '../../db/document-store.js';
+import type { Database } from '../../db/schema.js';
+import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { checkSchema } from '../../http/check-schema.js';
+import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { validatePolicy } from '../../policy/validate-policy.js';
+import { newId } from '../../shared/ids.js';
+import { diffFields } from '../audit/audit-builder.js';
+import type { Actor } from '../audit/audit-model.js';
+import type { ChangeLog } from '../audit/change-log.js';
+import { access, resources } from '../audit/resource-path.js';
+import type { Stores } from '../stores.js';
+import {
+  type PolicyStatement,
+  type Role,
+  type RoleDoc,
+  RoleDocSchema,
+  type RolePost,
+  roleFieldRules,
+  toPolicyStatement,
+} from './role-model.js';
+
+export function roleRepresentation(role: StoredDocument<RoleDoc>): Role {
+  return {
+    _id: role.id,
+    key: role.key,
+    _version: role.version,
+    _links: { self: { href: `/api/v2/roles/${role.key}`, type: 'application/json' } },
+    ...role.doc,
+  };
+}
+
+const readOnly = ['_id', 'key', '_version', '_links'];
+
+const underPolicy = (issue: FieldProblem): FieldProblem => ({
+  pointer: `/policy${issue.pointer}`,
+  message: issue.message,
+});
+
+/** Runs the policy engine's validator; pointers are made relative to the role (`/policy/0/…`). */
+function checkPolicy(input: unknown): { policy: PolicyStatement[]; warnings: FieldProblem[] } {
+  const result = validatePolicy(input);
+  if (!result.ok) throw new ValidationError(result.errors.map(underPolicy));
+  return { policy: result.statements.map(toPolicyStatement), warnings: result.warnings.map(underPolicy) };
+}
+
+function withWarnings(role: Role, warnings: readonly FieldProblem[]): Role {
+  return warnings.length === 0 ? role : { ...role, _warnings: [...warnings] };
+}
+
+const statementCount = (n: number) => `${n} policy statement${n === 1 ? '' : 's'}`;
+
+export class RoleService {
+  constructor(
+    private readonly stores: Stores,
+    private readonly changes: ChangeLog,
+  ) {}
+
+  async list(): Promise<Role[]> {
+    return this.changes.transact(async (tx) =>
+      (await this.stores.roles.list(tx, '')).map(roleRepresentation),
+    );
+  }
+
+  async get(key: string): Promise<Role> {
+    return this.changes.transact(async (tx) => roleRepresentation(await this.load(tx, key)));
+  }
+
+  async create(actor: Actor, input: RolePost): Promise<Role> {
+    const { policy, warnings } = checkPolicy(input.policy);
+    return this.changes.transact(async (tx, record) => {
+      const now = this.changes.now();
+      const doc: RoleDoc = {
+        name: input.name,
+        description: input.description ?? '',
+        policy,
+        basePermissions: input.basePermissions,
+      };
+      const role = await this.stores.roles.insert(tx, {
+        id: newId(),
+        scope: '',
+        key: input.key,
+        doc,
+        createdAt: now,
+      });
+      const current = roleRepresentation(role);
+      await record({
+        ...this.context(role.key, doc),
+        actor,
+        accesses: [access('createRole', ...resources.role(role.key))],
+        titleVerb: 'created the role',
+        changes: [`Created the role with ${statementCount(policy.length)}`],
+        currentVersion: current,
+      });
+      return withWarnings(current, warnings);
+    });
+  }
+
+  async update(actor: Actor, key: string, request: PatchRequest): Promise<Role> {
+    return this.changes.transact(async (tx, record) => {
+      const role = await this.load(tx, key);
+      const before = roleRepresentation(role);
+      const patched = applyJsonPatch(before, request.patch, '/patch');
+      assertUnchanged(before, patched, readOnly);
+      const { _id, key: _k, _version, _links, ...fields } = patched;
+      const { policy, warnings } = checkPolicy(fields.policy);
+      const doc: RoleDoc = { ...fields, policy };
+      checkSchema(RoleDocSchema, doc);
+      const diff = diffFields(role.doc, doc, roleFieldRules);
+      if (diff.actions.length === 0) return withWarnings(before, warnings);
+      const updated = await this.stores.roles.update(tx, role, doc);
+      const after = roleRepresentation(updated);
+      await record({
+        ...this.context(key, doc),
+        actor,
+        comment: request.comment,
+        accesses: diff.actions.map((a) => access(a, ...resources.role(key))),
+        titleVerb: 'updated the role',
+        changes: diff.changes,
+        previousVersion: before,
+        currentVersion: after,
+        delta: request.patch,
+      });
+      return withWarnings(after, warnings);
+    });
+  }
+
+  async delete(actor: Actor, key: string, comment?: string): Promise<void> {
+    await this.changes.transact(async (tx, record) => {
+      const role = await this.load(tx, key);
+      // A role still assigned would silently vanish from someone's rights; make it explicit.
+      const members = (await this.stores.members.listAll(tx)).filter((m) => m.doc.customRoles.includes(key));
+      const tokens = (await this.stores.tokens.listAll(tx)).filter((t) => t.doc.customRoleIds.includes(key));
+      if (members.length > 0 || tokens.length > 0) {
+        const holders = [...members.map((m) => m.doc.email), ...tokens.map((t) => `token "${t.doc.name}"`)];
+        throw new ConflictError(
+          `Role "${key}" is still assigned to ${holders.join(', ')}; unassign it first`,
+        );
+      }
+      await this.stores.roles.delete(tx, role);
+      await record({
+        ...this.context(key, role.doc),
+        sitePath: undefined,
+        actor,
+        comment,
+        accesses: [access('deleteRole', ...resources.role(key))],
+        titleVerb: 'deleted the role',
+        changes: ['Deleted the role'],
+        previousVersion: roleRepresentation(role),
+      });
+    });
+  }
+
+  /** The parts of an audit entry every role change shares. */
+  private context(key: string, doc: RoleDoc) {
+    return { kind: 'role', name: doc.name, sitePath: `/settings/roles/${key}` };
+  }
+
+  private async load(tx: Transaction<Database>, key: string): Promise<StoredDocument<RoleDoc>> {
+    const role = await this.stores.roles.get(tx, '', key);
+    if (role === undefined) throw new NotFoundError(`Role "${key}" not found`);
+    return role;
+  }
+}

@@ -1,0 +1,97 @@
+import { Type } from '@sinclair/typebox';
+import { principalOf } from '../../http/auth.js';
+import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
+import { parsePatchBody } from '../../http/json-patch.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import { TokenPostSchema, TokenSchema } from './token-model.js';
+import type { TokenService } from './token-service.js';
+
+const tags = ['Access tokens'];
+const Params = Type.Object({ id: Type.String() });
+
+export function tokenRoutes(service: TokenService) {
+  return (app: TypedApp): void => {
+    app.get(
+      '/tokens',
+      {
+        schema: {
+          tags,
+          summary: 'List access tokens (secrets masked)',
+          response: { 200: collection(TokenSchema), ...errorResponses },
+        },
+      },
+      async () => {
+        const items = await service.list();
+        return {
+          items,
+          totalCount: items.length,
+          _links: { self: { href: '/api/v2/tokens', type: 'application/json' } },
+        };
+      },
+    );
+
+    app.post(
+      '/tokens',
+      {
+        schema: {
+          tags,
+          summary: 'Create an access token; the response is the only place its secret appears',
+          body: TokenPostSchema,
+          response: { 201: TokenSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await service.create(principalOf(request).actor, request.body)),
+    );
+
+    app.get(
+      '/tokens/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Get an access token',
+          params: Params,
+          response: { 200: TokenSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.get(request.params.id),
+    );
+
+    app.patch(
+      '/tokens/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Update an access token (JSON Patch)',
+          params: Params,
+          body: PatchBody,
+          response: { 200: TokenSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        service.update(principalOf(request).actor, request.params.id, parsePatchBody(request.body)),
+    );
+
+    app.post(
+      '/tokens/:id/reset',
+      {
+        schema: {
+          tags,
+          summary: 'Reset the secret of an access token',
+          params: Params,
+          response: { 200: TokenSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.reset(principalOf(request).actor, request.params.id),
+    );
+
+    app.delete(
+      '/tokens/:id',
+      { schema: { tags, summary: 'Delete an access token', params: Params, response: noContentResponses } },
+      async (request, reply) => {
+        await service.delete(principalOf(request).actor, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { StoredDocument } from '../../db/document-store.js';
+import type { Database } from '../../db/schema.js';
+import { NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { hashToken } from '../../http/auth.js';
+import { checkSchema } from '../../http/check-schema.js';
+import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { validatePolicy } from '../../policy/validate-policy.js';
+import { newId } from '../../shared/ids.js';
+import { diffFields } from '../audit/audit-builder.js';
+import type { Actor } from '../audit/audit-model.js';
+import type { ChangeLog } from '../audit/change-log.js';
+import { access, resources } from '../audit/resource-path.js';
+import type { Stores } from '../stores.js';
+import { type Token, type TokenDoc, TokenDocSchema, type TokenPost, tokenFieldRules } from './token-model.js';
+
+export function tokenRepresentation(token: StoredDocument<TokenDoc>): Token {
+  return {
+    _id: token.id,
+    _links: { self: { href: `/api/v2/tokens/${token.id}`, type: 'application/json' } },
+    _version: token.version,
+    ...token.doc,
+  };
+}
+
+function newSecret(): { secret: string; masked: string } {
+  const secret = `api-${randomUUID()}`;
+  return { secret, masked: `****${secret.slice(-4)}` };
+}
+
+const readOnly = [
+  '_id',
+  '_links',
+  '_version',
+  'ownerId',
+  'memberId',
+  'serviceToken',
+  'token',
+  'creationDate',
+  'lastUsed',
+];
+
+export class TokenService {
+  constructor(
+    private readonly stores: Stores,
+    private readonly changes: ChangeLog,
+  ) {}
+
+  async list(): Promise<Token[]> {
+    return this.changes.transact(async (tx) =>
+      (await this.stores.tokens.listAll(tx)).map(tokenRepresentation),
+    );
+  }
+
+  async get(id: string): Promise<Token> {
+    return this.changes.transact(async (tx) => tokenRepresentation(await this.load(tx, id)));
+  }
+
+  /** The only response that carries the secret: it is stored as a hash and cannot be shown again. */
+  async create(actor: Actor, input: TokenPost): Promise<Token> {
+    return this.changes.transact(async (tx, record) => {
+      const { secret, masked } = newSecret();
+      const id = newId();
+      const now = this.changes.now();
+      const doc: TokenDoc = {
+        ownerId: actor.member._id,
+        memberId: actor.member._id,
+        name: input.name,
+        description: input.description ?? '',
+        ...(input.role === undefined && input.customRoleIds === undefined && input.inlineRole === undefined
+          ? { role: 'reader' as const }
+          : input.role === undefined
+            ? {}
+            : { role: input.role }),
+        customRoleIds: input.customRoleIds ?? [],
+        inlineRole: input.inlineRole ?? [],
+        serviceToken: input.serviceToken ?? false,
+        defaultApiVersion: input.defaultApiVersion ?? 20240415,
+        token: masked,
+        creationDate: now,
+        lastUsed: 0,
+      };
+      await this.checkRights(tx, doc);
+      const stored = await this.stores.tokens.insert(tx, {
+        id,
+        scope: '',
+        key: id,
+        doc,
+        createdAt: now,
+        lookup: hashToken(secret),
+      });
+      const representation = tokenRepresentation(stored);
+      await record({
+        kind: 'token',
+        name: doc.name,
+        actor,
+        accesses: [access('createAccessToken', ...this.resource(doc, id))],
+        titleVerb: 'created the access token',
+        sitePath: `/settings/tokens/${id}`,
+        changes: [`Created the ${doc.serviceToken ? 'service' : 'personal'} access token *${doc.name}*`],
+        currentVersion: representation,
+      });
+      return { ...representation, token: secret };
+    });
+  }
+
+  async update(actor: Actor, id: string, request: PatchRequest): Promise<Token> {
+    return this.changes.transact(async (tx, record) => {
+      const token = await this.load(tx, id);
+      const before = tokenRepresentation(token);
+      const patched = applyJsonPatch(before, request.patch, '/patch');
+      assertUnchanged(before, patched, readOnly);
+      const { _id, _links, _version, ...doc } = patched;
+      checkSchema(TokenDocSchema, doc);
+      await this.checkRights(tx, doc);
+      const diff = diffFields(token.doc, doc, tokenFieldRules);
+      if (diff.actions.length === 0) return before;
+      const updated = await this.stores.tokens.update(tx, token, doc);
+      const after = tokenRepresentation(updated);
+      await record({
+        kind: 'token',
+        name: doc.name,
+        actor,
+        comment: request.comment,
+        accesses: diff.actions.map((a) => access(a, ...this.resource(doc, id))),
+        titleVerb: 'updated the access token',
+        sitePath: `/settings/tokens/${id}`,
+        changes: diff.changes,
+        previousVersion: before,
+        currentVersion: after,
+        delta: request.patch,
+      });
+      return after;
+    });
+  }
+
+  /** Replaces the secret; the old one stops working at once. */
+  async reset(actor: Actor, id: string): Promise<Token> {
+    return this.changes.transact(async (tx, record) => {
+      const token = await this.load(tx, id);
+      const { secret, masked } = newSecret();
+      const doc = { ...token.doc, token: masked };
+      const updated = await this.stores.tokens.update(tx, token, doc, { lookup: hashToken(secret) });
+      await record({
+        kind: 'token',
+        name: doc.name,
+        actor,
+        accesses: [access('resetAccessToken', ...this.resource(doc, id))],
+        titleVerb: 'reset the access token',
+        sitePath: `/settings/tokens/${id}`,
+        changes: ['Replaced the secret; the previous one no longer works'],
+      });
+      return { ...tokenRepresentation(updated), token: secret };
+    });
+  }
+
+  async delete(actor: Actor, id: string): Promise<void> {
+    await this.changes.transact(async (tx, record) => {
+      const token = await this.load(tx, id);
+      await this.stores.tokens.delete(tx, token);
+      await record({
+        kind: 'token',
+        name: token.doc.name,
+        actor,
+        accesses: [access('deleteAccessToken', ...this.resource(token.doc, id))],
+        titleVerb: 'deleted the access token',
+        changes: [`Deleted the access token *${token.doc.name}*`],
+        previousVersion: tokenRepresentation(token),
+      });
+    });
+  }
+
+  private resource(doc: TokenDoc, id: string) {
+    return doc.serviceToken ? resources.serviceToken(id) : resources.token(doc.memberId, id);
+  }
+
+  private async checkRights(tx: Transaction<Database>, doc: TokenDoc): Promise<void> {
+    for (const [i, key] of doc.customRoleIds.entries()) {
+      if ((await this.stores.roles.get(tx, '', key)) === undefined) {
+        throw ValidationError.at(`/customRoleIds/${i}`, `no custom role "${key}"`);
+      }
+    }
+    if (doc.inlineRole.length > 0) {
+      const result = validatePolicy(doc.inlineRole);
+      if (!result.ok) {
+        throw new ValidationError(
+          result.errors.map((e) => ({ pointer: `/inlineRole${e.pointer}`, message: e.message })),
+        );
+      }
+    }
+  }
+
+  private async load(tx: Transaction<Database>, id: string): Promise<StoredDocument<TokenDoc>> {
+    const token = await this.stores.tokens.getById(tx, id);
+    if (token === undefined) throw new NotFoundError(`Access token "${id}" not found`);
+    return token;
+  }
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.js';
+
+function dataDir() {
+  return mkdtempSync(join(tmpdir(), 'switchboard-config-'));
+}
+
+describe('loadConfig', () => {
+  it('has working defaults for the embedded SQLite start', () => {
+    const dir = dataDir();
+    const config = loadConfig({ SWITCHBOARD_DATABASE_URL: `sqlite:${dir}/db.sqlite` });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      baseUrl: 'http://localhost:8080',
+      adminEmail: 'admin@localhost',
+      hipchatUrl: 'https://api.hipchat.com',
+      allowPrivateTargets: false,
+      role: 'all',
+      retrySchedule: [0, 5, 30, 120, 600, 1800, 3600],
+      hipchatRoomRate: 30,
+      hipchatTokenRate: 500,
+    });
+    expect(config.secretKey).toHaveLength(32);
+    // Generated once into the data directory, readable by the owner only, and reused.
+    const keyFile = join(dir, 'secret.key');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(
+      loadConfig({ SWITCHBOARD_DATABASE_URL: `sqlite:${dir}/db.sqlite` }).secretKey.equals(config.secretKey),
+    ).toBe(true);
+    expect(readFileSync(keyFile, 'utf8').trim()).toBe(config.secretKey.toString('base64'));
+  });
+
+  it('reads every variable of the contract', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      SWITCHBOARD_DATABASE_URL: 'sqlite::memory:',
+      SWITCHBOARD_SECRET_KEY: 'ab'.repeat(32),
+      SWITCHBOARD_BASE_URL: 'https://flags.example.com/',
+      SWITCHBOARD_ADMIN_TOKEN: 'api-0123456789abcdefghij',
+      SWITCHBOARD_ADMIN_EMAIL: 'ops@example.com',
+      SWITCHBOARD_ADMIN_PASSWORD: 'long enough',
+      SWITCHBOARD_HIPCHAT_URL: 'https://hipchat.example.com',
+      SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
+      SWITCHBOARD_ROLE: 'worker',
+      SWITCHBOARD_RETRY_SCHEDULE: '0, 1,2',
+      SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
+      SWITCHBOARD_HIPCHAT_TOKEN_RATE: '100',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      baseUrl: 'https://flags.example.com',
+      adminToken: 'api-0123456789abcdefghij',
+      adminEmail: 'ops@example.com',
+      allowPrivateTargets: true,
+      role: 'worker',
+      retrySchedule: [0, 1, 2],
+      hipchatRoomRate: 0,
+      hipchatTokenRate: 100,
+    });
+    expect(config.secretKey.toString('hex')).toBe('ab'.repeat(32));
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT: expected a whole number, got "eighty"'],
+    [{ PORT: '70000' }, 'PORT: must be between 0 and 65535, got 70000'],
+    [
+      { SWITCHBOARD_DATABASE_URL: 'mysql://x' },
+      'SWITCHBOARD_DATABASE_URL: expected sqlite:<path> or postgres://…, got "mysql://x"',
+    ],
+    [{ SWITCHBOARD_SECRET_KEY: 'short' }, 'SWITCHBOARD_SECRET_KEY: must be 32 bytes'],
+    [{ SWITCHBOARD_BASE_URL: 'flags.example.com' }, 'SWITCHBOARD_BASE_URL: not a valid URL'],
+    [
+      { SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'maybe' },
+      'SWITCHBOARD_ALLOW_PRIVATE_TARGETS: expected true or false',
+    ],
+    [{ SWITCHBOARD_ROLE: 'both' }, 'SWITCHBOARD_ROLE: expected all, api or worker'],
+    [{ SWITCHBOARD_RETRY_SCHEDULE: '0,5s' }, 'SWITCHBOARD_RETRY_SCHEDULE: expected comma-separated seconds'],
+    [{ SWITCHBOARD_HIPCHAT_ROOM_RATE: '-1' }, 'SWITCHBOARD_HIPCHAT_ROOM_RATE: expected a whole number'],
+    [{ SWITCHBOARD_ADMIN_EMAIL: 'nobody' }, 'SWITCHBOARD_ADMIN_EMAIL: not an email address'],
+    [{ SWITCHBOARD_ADMIN_TOKEN: 'short' }, 'SWITCHBOARD_ADMIN_TOKEN: must be at least 20 characters'],
+    [{ SWITCHBOARD_DATABASE_URL: 'postgres://db/x' }, 'SWITCHBOARD_SECRET_KEY: is required with PostgreSQL'],
+  ])('rejects %j with one line naming the variable', (env, message) => {
+    const run = () => loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:', ...env });
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(message);
+  });
+});
