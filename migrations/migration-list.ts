@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-integrations-delivery.js';
+import * as m003 from './003-sessions.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -9,4 +10,5 @@ import * as m002 from './002-integrations-delivery.js';
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '002-integrations-delivery': m002,
+  '003-sessions': m003,
 };

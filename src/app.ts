@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { errorHandler } from './errors/http-error-mapper.js';
-import type { Authenticator } from './http/auth.js';
+import { type Authenticator, csrfHeader, sessionCookie } from './http/auth.js';
 import type { Metrics } from './http/metrics.js';
 import type { TypedApp } from './http/typed-app.js';
 
@@ -13,6 +16,10 @@ export interface AppDeps {
   /** Registers the API routes (under /api/v2) on the instance. */
   readonly routes: readonly ((app: TypedApp) => void)[];
   readonly logger: FastifyBaseLogger;
+  /** Routes (`METHOD /path`) that need no credentials, e.g. signing in. */
+  readonly publicRoutes: ReadonlySet<string>;
+  /** The built web UI (index.html and assets), served at `/` when present. */
+  readonly webRoot: string | undefined;
 }
 
 /** Largest request body accepted; bigger ones get 413 before they are parsed. */
@@ -29,8 +36,17 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
 
   app.decorateRequest('principal', undefined);
   app.setErrorHandler(errorHandler);
+  await app.register(cookie);
+  const webRoot = deps.webRoot !== undefined && existsSync(deps.webRoot) ? deps.webRoot : undefined;
+  if (webRoot !== undefined) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  }
   app.setNotFoundHandler((request, reply) => {
-    void reply
+    // The UI is a single-page app: any other page address gets index.html and routes itself.
+    if (webRoot !== undefined && request.method === 'GET' && !request.url.startsWith('/api/')) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return reply
       .status(404)
       .send({ code: 'not_found', message: `No route for ${request.method} ${request.url}` });
   });
@@ -74,8 +90,15 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       api.addHook('onRequest', async (request) => {
-        if (request.routeOptions.url === '/api/v2/openapi.json') return;
-        request.principal = await deps.authenticator.authenticate(request.headers.authorization);
+        const route = request.routeOptions.url;
+        if (route === '/api/v2/openapi.json' || deps.publicRoutes.has(`${request.method} ${route}`)) return;
+        const csrf = request.headers[csrfHeader];
+        request.principal = await deps.authenticator.authenticateRequest({
+          method: request.method,
+          authorization: request.headers.authorization,
+          sessionToken: request.cookies[sessionCookie],
+          csrfHeader: Array.isArray(csrf) ? csrf[0] : csrf,
+        });
       });
       for (const register of deps.routes) register(api);
     },

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -31,6 +32,9 @@ import { roleRoutes } from './features/roles/role-routes.js';
 import { RoleService } from './features/roles/role-service.js';
 import { segmentRoutes } from './features/segments/segment-routes.js';
 import { SegmentService } from './features/segments/segment-service.js';
+import { publicRoutes, sessionRoutes } from './features/sessions/session-routes.js';
+import { SessionService } from './features/sessions/session-service.js';
+import { SignInLimiter } from './features/sessions/sign-in-limiter.js';
 import { createStores } from './features/stores.js';
 import { tokenRoutes } from './features/tokens/token-routes.js';
 import { TokenService } from './features/tokens/token-service.js';
@@ -38,6 +42,7 @@ import { Authenticator } from './http/auth.js';
 import { Metrics } from './http/metrics.js';
 import type { TypedApp } from './http/typed-app.js';
 import { type Clock, systemClock } from './shared/ids.js';
+import { projectRoot } from './shared/project-root.js';
 import { SecretBox } from './shared/secret-box.js';
 
 export interface Switchboard {
@@ -55,6 +60,8 @@ export interface BuildOptions {
   readonly clock?: Clock;
   /** Tests shorten the HTTP timeouts of deliveries. */
   readonly deliveryTimeouts?: { connectMs: number; totalMs: number };
+  /** Where the built web UI is; defaults to `web/dist` in the project. */
+  readonly webRoot?: string;
 }
 
 /** Paths of values that must never reach a log line. */
@@ -135,8 +142,12 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       },
     );
 
+    const members = new MemberService(stores, changes);
+    const sessions = new SessionService(db, stores, new SignInLimiter(), clock);
     const app = await buildApp({
-      authenticator: new Authenticator(db, stores),
+      authenticator: new Authenticator(db, stores, sessions),
+      publicRoutes,
+      webRoot: options.webRoot ?? join(projectRoot(), 'web', 'dist'),
       metrics,
       logger,
       isReady: async () => {
@@ -150,7 +161,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         segmentRoutes(new SegmentService(stores, changes)),
         metricRoutes(new MetricService(stores, changes)),
         roleRoutes(new RoleService(stores, changes)),
-        memberRoutes(new MemberService(stores, changes)),
+        memberRoutes(members),
+        sessionRoutes(sessions, members, config.baseUrl.startsWith('https:')),
         tokenRoutes(new TokenService(stores, changes)),
         integrationRoutes(integrations, new DeliveryLog(db), wake),
         auditRoutes(new AuditService(db, audit)),

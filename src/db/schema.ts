@@ -86,12 +86,22 @@ export interface DeliveryAttemptRow {
   response_excerpt: string | null;
 }
 
+export interface SessionRow {
+  /** SHA-256 of the cookie's token. */
+  id: string;
+  member_id: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+}
+
 export type Database = { [T in DocumentTable]: DocumentRow } & {
   audit_entries: AuditEntryRow;
   integration_generation: { id: number; generation: number };
   integration_status: IntegrationStatusRow;
   deliveries: DeliveryRow;
   delivery_attempts: DeliveryAttemptRow;
+  sessions: SessionRow;
 };
 
 /** A database handle or an open transaction: store methods accept either. */

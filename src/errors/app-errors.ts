@@ -58,3 +58,14 @@ export class ForbiddenError extends AppError {
     this.name = 'ForbiddenError';
   }
 }
+
+export class RateLimitedError extends AppError {
+  readonly code = 'rate_limited';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = 'RateLimitedError';
+  }
+}

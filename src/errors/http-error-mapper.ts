@@ -4,6 +4,7 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  RateLimitedError,
   UnauthorizedError,
   ValidationError,
 } from './app-errors.js';
@@ -20,6 +21,7 @@ const statusByClass = new Map<unknown, number>([
   [ForbiddenError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
+  [RateLimitedError, 429],
 ]);
 
 interface AjvIssue {
@@ -90,5 +92,7 @@ export function mapError(error: unknown): { status: number; body: ErrorBody } {
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = mapError(error);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
+  if (error instanceof RateLimitedError)
+    void reply.header('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
   void reply.status(status).send(body);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { UnauthorizedError } from '../errors/app-errors.js';
+import { ForbiddenError, UnauthorizedError } from '../errors/app-errors.js';
 import type { Actor } from '../features/audit/audit-model.js';
 import type { Stores } from '../features/stores.js';
 
@@ -31,11 +31,54 @@ export function readToken(header: string | undefined): string | undefined {
   return token === '' ? undefined : token;
 }
 
+/** The browser session cookie (HttpOnly, SameSite=Lax). */
+export const sessionCookie = 'switchboard_session';
+
+/**
+ * Header the web UI sends with every cookie-authenticated write. A cross-site form cannot set
+ * it, and a cross-site script cannot send it without a CORS preflight, which this API never
+ * grants; SameSite=Lax already keeps the cookie off cross-site POSTs, this is the second lock.
+ */
+export const csrfHeader = 'x-switchboard-csrf';
+
+export interface SessionAuthenticator {
+  authenticate(token: string): Promise<Principal>;
+}
+
+export interface AuthRequest {
+  readonly method: string;
+  readonly authorization: string | undefined;
+  readonly sessionToken: string | undefined;
+  readonly csrfHeader: string | undefined;
+}
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export class Authenticator {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly stores: Stores,
+    private readonly sessions: SessionAuthenticator,
   ) {}
+
+  /** An access token in Authorization wins; otherwise the session cookie, with the CSRF check. */
+  async authenticateRequest(request: AuthRequest): Promise<Principal> {
+    if (request.authorization !== undefined && request.authorization.trim() !== '') {
+      return this.authenticate(request.authorization);
+    }
+    if (request.sessionToken !== undefined && request.sessionToken !== '') {
+      if (
+        !safeMethods.has(request.method) &&
+        (request.csrfHeader === undefined || request.csrfHeader === '')
+      ) {
+        throw new ForbiddenError(
+          `Cross-site request refused: cookie-authenticated writes need the ${csrfHeader} header`,
+        );
+      }
+      return this.sessions.authenticate(request.sessionToken);
+    }
+    throw new UnauthorizedError('Missing access token: send it in the Authorization header, or sign in');
+  }
 
   async authenticate(header: string | undefined): Promise<Principal> {
     const raw = readToken(header);

@@ -1,0 +1,88 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import { principalOf, sessionCookie } from '../../http/auth.js';
+import { errorResponses } from '../../http/common-schemas.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import { MemberSchema } from '../members/member-model.js';
+import type { MemberService } from '../members/member-service.js';
+import type { SessionService } from './session-service.js';
+
+const tags = ['Sessions'];
+const SessionSchema = Type.Object({
+  member: MemberSchema,
+  via: Type.Union([Type.Literal('session'), Type.Literal('token')]),
+});
+
+/** Routes the auth hook lets through without credentials. */
+export const publicRoutes = new Set(['POST /api/v2/session']);
+
+export function sessionRoutes(sessions: SessionService, members: MemberService, secureCookies: boolean) {
+  const setCookie = (reply: FastifyReply, token: string, expiresAt: number) =>
+    reply.setCookie(sessionCookie, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secureCookies,
+      path: '/',
+      expires: new Date(expiresAt),
+    });
+
+  return (app: TypedApp): void => {
+    app.post(
+      '/session',
+      {
+        schema: {
+          tags,
+          summary: 'Ours: sign in with email and password; sets an HttpOnly session cookie',
+          body: Type.Object(
+            {
+              email: Type.String({ minLength: 1, maxLength: 254 }),
+              password: Type.String({ minLength: 1, maxLength: 1024 }),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: SessionSchema, ...errorResponses, 429: errorResponses[400] },
+        },
+      },
+      async (request, reply) => {
+        const session = await sessions.signIn(request.body.email, request.body.password, request.ip);
+        setCookie(reply, session.token, session.expiresAt);
+        return { member: await members.get(session.memberId), via: 'session' as const };
+      },
+    );
+
+    app.get(
+      '/session',
+      {
+        schema: {
+          tags,
+          summary: 'Ours: who is signed in',
+          response: { 200: SessionSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        return {
+          member: await members.get(principal.memberId),
+          via: principal.tokenId === undefined ? ('session' as const) : ('token' as const),
+        };
+      },
+    );
+
+    app.delete(
+      '/session',
+      {
+        schema: {
+          tags,
+          summary: 'Ours: sign out (ends this session)',
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const token = request.cookies[sessionCookie];
+        if (token !== undefined) await sessions.signOut(token);
+        reply.clearCookie(sessionCookie, { path: '/' });
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}
