@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-integrations-delivery.js';
 import * as m003 from './003-sessions.js';
+import * as m004 from './004-invitations.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '002-integrations-delivery': m002,
   '003-sessions': m003,
+  '004-invitations': m004,
 };

@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { errorHandler } from './errors/http-error-mapper.js';
-import { type Authenticator, csrfHeader, sessionCookie } from './http/auth.js';
+import { type Authenticator, csrfHeader, type Principal, sessionCookie } from './http/auth.js';
 import type { Metrics } from './http/metrics.js';
 import type { TypedApp } from './http/typed-app.js';
 
@@ -16,6 +16,10 @@ export interface AppDeps {
   /** Registers the API routes (under /api/v2) on the instance. */
   readonly routes: readonly ((app: TypedApp) => void)[];
   readonly logger: FastifyBaseLogger;
+  /** Refuses reads the principal may not make (writes are checked per audit access). */
+  readonly readAccess: {
+    check(principal: Principal, method: string, route: string, params: unknown): Promise<void>;
+  };
   /** Routes (`METHOD /path`) that need no credentials, e.g. signing in. */
   readonly publicRoutes: ReadonlySet<string>;
   /** The built web UI (index.html and assets), served at `/` when present. */
@@ -99,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
           sessionToken: request.cookies[sessionCookie],
           csrfHeader: Array.isArray(csrf) ? csrf[0] : csrf,
         });
+        await deps.readAccess.check(request.principal, request.method, route ?? '', request.params);
       });
       for (const register of deps.routes) register(api);
     },

@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
+import { ReadAccess } from './features/access/read-access.js';
 import { auditRoutes } from './features/audit/audit-routes.js';
 import { AuditService } from './features/audit/audit-service.js';
 import { AuditStore } from './features/audit/audit-store.js';
@@ -22,6 +23,7 @@ import { IntegrationDirectory } from './features/integrations/integration-direct
 import { integrationRoutes } from './features/integrations/integration-routes.js';
 import { IntegrationService } from './features/integrations/integration-service.js';
 import { type BootstrapResult, bootstrapOwner } from './features/members/bootstrap-owner.js';
+import { Invitations } from './features/members/invitations.js';
 import { memberRoutes } from './features/members/member-routes.js';
 import { MemberService } from './features/members/member-service.js';
 import { metricRoutes } from './features/metrics/metric-routes.js';
@@ -32,7 +34,7 @@ import { roleRoutes } from './features/roles/role-routes.js';
 import { RoleService } from './features/roles/role-service.js';
 import { segmentRoutes } from './features/segments/segment-routes.js';
 import { SegmentService } from './features/segments/segment-service.js';
-import { publicRoutes, sessionRoutes } from './features/sessions/session-routes.js';
+import { publicRoutes, sessionRoutes, setSessionCookie } from './features/sessions/session-routes.js';
 import { SessionService } from './features/sessions/session-service.js';
 import { SignInLimiter } from './features/sessions/sign-in-limiter.js';
 import { createStores } from './features/stores.js';
@@ -142,11 +144,16 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       },
     );
 
-    const members = new MemberService(stores, changes);
+    const invitations = new Invitations(db, stores, config.baseUrl, clock);
+    const members = new MemberService(stores, changes, invitations);
+    const readAccess = new ReadAccess(db, stores);
+    // Secure cookies only over https; a plain-http localhost start must still be able to sign in.
+    const secureCookies = config.baseUrl.startsWith('https:');
     const sessions = new SessionService(db, stores, new SignInLimiter(), clock);
     const app = await buildApp({
       authenticator: new Authenticator(db, stores, sessions),
       publicRoutes,
+      readAccess,
       webRoot: options.webRoot ?? join(projectRoot(), 'web', 'dist'),
       metrics,
       logger,
@@ -155,14 +162,17 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         return true;
       },
       routes: [
-        projectRoutes(new ProjectService(stores, changes)),
+        projectRoutes(new ProjectService(stores, changes), readAccess),
         environmentRoutes(new EnvironmentService(stores, changes, [flags])),
         flagRoutes(flags),
         segmentRoutes(new SegmentService(stores, changes)),
         metricRoutes(new MetricService(stores, changes)),
         roleRoutes(new RoleService(stores, changes)),
-        memberRoutes(members),
-        sessionRoutes(sessions, members, config.baseUrl.startsWith('https:')),
+        memberRoutes(members, invitations, async (reply, memberId) => {
+          const session = await sessions.open(memberId);
+          setSessionCookie(reply, session.token, session.expiresAt, secureCookies);
+        }),
+        sessionRoutes(sessions, members, secureCookies),
         tokenRoutes(new TokenService(stores, changes)),
         integrationRoutes(integrations, new DeliveryLog(db), wake),
         auditRoutes(new AuditService(db, audit)),

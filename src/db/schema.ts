@@ -95,6 +95,15 @@ export interface SessionRow {
   last_seen_at: number;
 }
 
+export interface InvitationRow {
+  /** SHA-256 of the link's token. */
+  id: string;
+  member_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export type Database = { [T in DocumentTable]: DocumentRow } & {
   audit_entries: AuditEntryRow;
   integration_generation: { id: number; generation: number };
@@ -102,6 +111,7 @@ export type Database = { [T in DocumentTable]: DocumentRow } & {
   deliveries: DeliveryRow;
   delivery_attempts: DeliveryAttemptRow;
   sessions: SessionRow;
+  invitations: InvitationRow;
 };
 
 /** A database handle or an open transaction: store methods accept either. */

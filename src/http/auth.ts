@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ForbiddenError, UnauthorizedError } from '../errors/app-errors.js';
+import { type Permissions, permissionsFor } from '../features/access/permissions.js';
 import type { Actor } from '../features/audit/audit-model.js';
 import type { Stores } from '../features/stores.js';
 
@@ -15,6 +16,7 @@ export interface Principal {
   readonly actor: Actor;
   readonly memberId: string;
   readonly tokenId: string | undefined;
+  readonly permissions: Permissions;
 }
 
 declare module 'fastify' {
@@ -89,12 +91,15 @@ export class Authenticator {
     const member = await this.stores.members.getById(this.db, token.doc.memberId);
     if (member === undefined) throw new UnauthorizedError('Invalid access token');
     const m = member.doc;
+    const permissions = await permissionsFor(this.db, this.stores, member.id, m, token.doc);
     return {
       memberId: member.id,
       tokenId: token.id,
+      permissions,
       actor: {
         member: { _id: member.id, email: m.email, firstName: m.firstName, lastName: m.lastName },
         token: { _id: token.id, name: token.doc.name, ending: token.doc.token.slice(-4) },
+        can: (action, resource) => permissions.can(action, resource),
       },
     };
   }

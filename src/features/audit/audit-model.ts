@@ -21,6 +21,11 @@ export interface AuditToken {
 export interface Actor {
   readonly member: AuditMember;
   readonly token?: AuditToken;
+  /**
+   * Whether the actor may perform an access; absent for the system itself (first-start
+   * bootstrap). Checked for every access of every entry before the change commits.
+   */
+  readonly can?: (action: string, resource: TaggedAccess['resource']) => boolean;
 }
 
 export interface Link {

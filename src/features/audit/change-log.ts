@@ -1,5 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { ForbiddenError } from '../../errors/app-errors.js';
+import { formatResource } from '../../policy/resource.js';
 import { type Clock, newId } from '../../shared/ids.js';
 import { buildAuditRecord, type ChangeDescription } from './audit-builder.js';
 import type { AuditRecord } from './audit-model.js';
@@ -47,6 +49,16 @@ export class ChangeLog {
     let recorded = 0;
     const result = await this.db.transaction().execute(async (tx) => {
       const record: RecordChange = async (change) => {
+        // Authorization is the audit entry's own accesses: exactly the actions and resources the
+        // change performs (one per environment for flag-wide changes), so nothing is unchecked
+        // and a refusal rolls the whole change back.
+        const can = change.actor.can;
+        if (can !== undefined) {
+          for (const a of change.accesses) {
+            if (!can(a.action, a.resource))
+              throw new ForbiddenError(`Not allowed: ${a.action} on ${formatResource(a.resource)}`);
+          }
+        }
         const audit = buildAuditRecord({ ...change, id: newId(), date: this.clock() }, this.baseUrl);
         const seq = await this.audit.append(tx, audit);
         for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq);

@@ -1,16 +1,21 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import type { Invitations } from './invitations.js';
 import { MemberPostSchema, MemberSchema } from './member-model.js';
 import type { MemberService } from './member-service.js';
+
+/** Starts a browser session for a member who just accepted their invitation. */
+export type SignInAfterAccept = (reply: FastifyReply, memberId: string) => Promise<void>;
 
 const tags = ['Team members'];
 const Params = Type.Object({ id: Type.String() });
 const self = { href: '/api/v2/members', type: 'application/json' };
 
-export function memberRoutes(service: MemberService) {
+export function memberRoutes(service: MemberService, invitations: Invitations, signIn: SignInAfterAccept) {
   return (app: TypedApp): void => {
     app.get(
       '/members',
@@ -34,12 +39,41 @@ export function memberRoutes(service: MemberService) {
           tags,
           summary: 'Invite members (an array, all or nothing, at most 50)',
           body: Type.Array(MemberPostSchema, { minItems: 1, maxItems: 50 }),
-          response: { 201: collection(MemberSchema), ...errorResponses },
+          response: {
+            201: collection(Type.Object({ ...MemberSchema.properties, _inviteUrl: Type.String() })),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) => {
         const items = await service.invite(principalOf(request).actor, request.body);
         return reply.status(201).send({ items, totalCount: items.length, _links: { self } });
+      },
+    );
+
+    app.post(
+      '/invitations/accept',
+      {
+        schema: {
+          tags,
+          summary: 'Ours: accept an invitation link — set a password and sign in',
+          body: Type.Object(
+            {
+              token: Type.String({ minLength: 1, maxLength: 256 }),
+              password: Type.String({ minLength: 8, maxLength: 1024 }),
+              firstName: Type.Optional(Type.String({ maxLength: 256 })),
+              lastName: Type.Optional(Type.String({ maxLength: 256 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: MemberSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { token, password, ...names } = request.body;
+        const memberId = await invitations.accept(token, password, names);
+        await signIn(reply, memberId);
+        return service.get(memberId);
       },
     );
 

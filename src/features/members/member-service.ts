@@ -10,6 +10,7 @@ import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
 import type { Stores } from '../stores.js';
+import type { Invitations } from './invitations.js';
 import {
   type Member,
   type MemberDoc,
@@ -51,6 +52,7 @@ export class MemberService {
   constructor(
     private readonly stores: Stores,
     private readonly changes: ChangeLog,
+    private readonly invitations: Invitations,
   ) {}
 
   async list(): Promise<Member[]> {
@@ -64,7 +66,8 @@ export class MemberService {
   }
 
   /** Invites every member in the list or none: one bad or duplicate address rejects the request. */
-  async invite(actor: Actor, invites: readonly MemberPost[]): Promise<Member[]> {
+  /** Returns the new members, each with its one-time invitation link (`_inviteUrl`). */
+  async invite(actor: Actor, invites: readonly MemberPost[]): Promise<(Member & { _inviteUrl: string })[]> {
     if (invites.length === 0 || invites.length > maxInvites) {
       throw ValidationError.at('/', `invite between 1 and ${maxInvites} members at a time`);
     }
@@ -76,7 +79,7 @@ export class MemberService {
       seen.add(email);
     });
     return this.changes.transact(async (tx, record) => {
-      const created: Member[] = [];
+      const created: (Member & { _inviteUrl: string })[] = [];
       const now = this.changes.now();
       for (const [i, invite] of invites.entries()) {
         await this.checkCustomRoles(tx, invite.customRoles ?? [], `/${i}/customRoles`);
@@ -105,7 +108,7 @@ export class MemberService {
           lookup: invite.email.toLowerCase(),
         });
         const member = memberRepresentation(stored);
-        created.push(member);
+        created.push({ ...member, _inviteUrl: await this.invitations.create(tx, id) });
         await record({
           kind: 'member',
           name: displayName(doc),
@@ -168,6 +171,8 @@ export class MemberService {
       for (const token of await this.stores.tokens.listAll(tx)) {
         if (token.doc.memberId === id) await this.stores.tokens.delete(tx, token);
       }
+      await tx.deleteFrom('sessions').where('member_id', '=', id).execute();
+      await tx.deleteFrom('invitations').where('member_id', '=', id).execute();
       await this.stores.members.delete(tx, member);
       await record({
         kind: 'member',

@@ -3,13 +3,14 @@ import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import type { ReadAccess } from '../access/read-access.js';
 import { ProjectPostSchema, ProjectSchema } from './project-model.js';
 import type { ProjectService } from './project-service.js';
 
 const tags = ['Projects'];
 const Params = Type.Object({ projectKey: Key });
 
-export function projectRoutes(service: ProjectService) {
+export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
   return (app: TypedApp): void => {
     app.get(
       '/projects',
@@ -20,8 +21,9 @@ export function projectRoutes(service: ProjectService) {
           response: { 200: collection(ProjectSchema), ...errorResponses },
         },
       },
-      async () => {
-        const items = await service.list();
+      async (request) => {
+        const principal = principalOf(request);
+        const items = (await service.list()).filter((p) => readAccess.canView(principal, p));
         return {
           items,
           totalCount: items.length,

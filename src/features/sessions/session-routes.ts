@@ -14,17 +14,26 @@ const SessionSchema = Type.Object({
 });
 
 /** Routes the auth hook lets through without credentials. */
-export const publicRoutes = new Set(['POST /api/v2/session']);
+export const publicRoutes = new Set(['POST /api/v2/session', 'POST /api/v2/invitations/accept']);
+
+export function setSessionCookie(
+  reply: FastifyReply,
+  token: string,
+  expiresAt: number,
+  secure: boolean,
+): void {
+  reply.setCookie(sessionCookie, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    expires: new Date(expiresAt),
+  });
+}
 
 export function sessionRoutes(sessions: SessionService, members: MemberService, secureCookies: boolean) {
   const setCookie = (reply: FastifyReply, token: string, expiresAt: number) =>
-    reply.setCookie(sessionCookie, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: secureCookies,
-      path: '/',
-      expires: new Date(expiresAt),
-    });
+    setSessionCookie(reply, token, expiresAt, secureCookies);
 
   return (app: TypedApp): void => {
     app.post(

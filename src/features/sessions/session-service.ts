@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.js';
 import { RateLimitedError, UnauthorizedError } from '../../errors/app-errors.js';
 import type { Principal } from '../../http/auth.js';
 import { verifyPassword } from '../../shared/passwords.js';
+import { permissionsFor } from '../access/permissions.js';
 import type { Stores } from '../stores.js';
 import type { SignInLimiter } from './sign-in-limiter.js';
 
@@ -46,19 +47,31 @@ export class SessionService {
       throw new UnauthorizedError('Wrong email or password');
     }
     this.limiter.succeed(account);
+    return this.open(member.id);
+  }
+
+  /** Starts a session for a member whose identity is already proven (password, invitation). */
+  async open(memberId: string): Promise<{ token: string; expiresAt: number; memberId: string }> {
+    const now = this.clock();
     const token = randomBytes(32).toString('base64url');
     const expiresAt = now + sessionLifetimeMs;
     await this.db
       .insertInto('sessions')
       .values({
         id: hash(token),
-        member_id: member.id,
+        member_id: memberId,
         created_at: now,
         expires_at: expiresAt,
         last_seen_at: now,
       })
       .execute();
-    return { token, expiresAt, memberId: member.id };
+    return { token, expiresAt, memberId };
+  }
+
+  /** Ends every session of a member (an admin revoking access, or a password change). */
+  async revokeAll(memberId: string): Promise<number> {
+    const result = await this.db.deleteFrom('sessions').where('member_id', '=', memberId).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async authenticate(token: string): Promise<Principal> {
@@ -73,10 +86,15 @@ export class SessionService {
     const member = await this.stores.members.getById(this.db, session.member_id);
     if (member === undefined) throw new UnauthorizedError('Session expired; sign in again');
     const m = member.doc;
+    const permissions = await permissionsFor(this.db, this.stores, member.id, m);
     return {
       memberId: member.id,
       tokenId: undefined,
-      actor: { member: { _id: member.id, email: m.email, firstName: m.firstName, lastName: m.lastName } },
+      permissions,
+      actor: {
+        member: { _id: member.id, email: m.email, firstName: m.firstName, lastName: m.lastName },
+        can: (action, resource) => permissions.can(action, resource),
+      },
     };
   }
 

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { NotFoundError } from '../../errors/app-errors.js';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
@@ -20,8 +21,12 @@ export function tokenRoutes(service: TokenService) {
           response: { 200: collection(TokenSchema), ...errorResponses },
         },
       },
-      async () => {
-        const items = await service.list();
+      async (request) => {
+        const principal = principalOf(request);
+        // Admins see every token; everyone else their own.
+        const items = (await service.list()).filter(
+          (t) => principal.permissions.isAdmin || t.memberId === principal.memberId,
+        );
         return {
           items,
           totalCount: items.length,
@@ -54,7 +59,14 @@ export function tokenRoutes(service: TokenService) {
           response: { 200: TokenSchema, ...errorResponses },
         },
       },
-      async (request) => service.get(request.params.id),
+      async (request) => {
+        const principal = principalOf(request);
+        const token = await service.get(request.params.id);
+        if (!principal.permissions.isAdmin && token.memberId !== principal.memberId) {
+          throw new NotFoundError(`Access token "${request.params.id}" not found`);
+        }
+        return token;
+      },
     );
 
     app.patch(

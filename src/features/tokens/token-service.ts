@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
-import { NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
 import { hashToken } from '../../http/auth.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { newId } from '../../shared/ids.js';
+import { roleRank } from '../access/built-in-roles.js';
 import { diffFields } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
@@ -82,6 +83,7 @@ export class TokenService {
         lastUsed: 0,
       };
       await this.checkRights(tx, doc);
+      await this.checkNotAbove(tx, actor.member._id, doc);
       const stored = await this.stores.tokens.insert(tx, {
         id,
         scope: '',
@@ -114,6 +116,7 @@ export class TokenService {
       const { _id, _links, _version, ...doc } = patched;
       checkSchema(TokenDocSchema, doc);
       await this.checkRights(tx, doc);
+      await this.checkNotAbove(tx, actor.member._id, doc);
       const diff = diffFields(token.doc, doc, tokenFieldRules);
       if (diff.actions.length === 0) return before;
       const updated = await this.stores.tokens.update(tx, token, doc);
@@ -169,6 +172,30 @@ export class TokenService {
         previousVersion: tokenRepresentation(token),
       });
     });
+  }
+
+  /**
+   * A token may not claim a higher built-in role or a custom role its creator lacks. (Inline
+   * policies cannot be compared in general; they are intersected with the member's rights at
+   * every request instead, which is the guarantee that holds for all three kinds.)
+   */
+  private async checkNotAbove(tx: Transaction<Database>, memberId: string, doc: TokenDoc): Promise<void> {
+    const member = await this.stores.members.getById(tx, memberId);
+    if (member === undefined) throw new NotFoundError(`Member "${memberId}" not found`);
+    const mine = member.doc.role;
+    if (doc.role !== undefined && roleRank[doc.role] > roleRank[mine]) {
+      throw new ForbiddenError(
+        `A token cannot have more rights than its creator: role "${doc.role}" is above your role "${mine}"`,
+      );
+    }
+    if (mine !== 'admin' && mine !== 'owner') {
+      const missing = doc.customRoleIds.find((key) => !member.doc.customRoles.includes(key));
+      if (missing !== undefined) {
+        throw new ForbiddenError(
+          `A token cannot have more rights than its creator: you do not hold the custom role "${missing}"`,
+        );
+      }
+    }
   }
 
   private resource(doc: TokenDoc, id: string) {
