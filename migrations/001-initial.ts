@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { serialKey } from './dialect.js';
 
 // Spelled out, not imported: a landed migration must not change when today's schema does.
 const documentTables = [
@@ -30,7 +31,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
   await db.schema
     .createTable('audit_entries')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('seq', ...serialKey(db))
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('date', 'bigint', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())

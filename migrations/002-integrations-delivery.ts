@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { serialKey } from './dialect.js';
 
 /**
  * Integrations (a versioned document like every resource, the token sealed in `secret`), their
@@ -25,7 +26,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('integration_generation')
     .addColumn('id', 'integer', (c) => c.primaryKey())
-    .addColumn('generation', 'integer', (c) => c.notNull())
+    .addColumn('generation', 'bigint', (c) => c.notNull())
     .execute();
   await db.insertInto('integration_generation').values({ id: 1, generation: 0 }).execute();
 
@@ -46,7 +47,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('deliveries')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', ...serialKey(db))
     .addColumn('integration_id', 'text', (c) => c.notNull().references('integrations.id').onDelete('cascade'))
     .addColumn('audit_id', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
@@ -69,8 +70,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('delivery_attempts')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('delivery_id', 'integer', (c) => c.notNull().references('deliveries.id').onDelete('cascade'))
+    .addColumn('id', ...serialKey(db))
+    .addColumn('delivery_id', 'bigint', (c) => c.notNull().references('deliveries.id').onDelete('cascade'))
     .addColumn('attempt', 'integer', (c) => c.notNull())
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('outcome', 'text', (c) => c.notNull())

@@ -66,6 +66,9 @@ export interface BuildOptions {
   readonly webRoot?: string;
 }
 
+/** The LISTEN/NOTIFY channel that wakes delivery workers in other processes (PostgreSQL). */
+const deliveryChannel = 'switchboard_deliveries';
+
 /** Paths of values that must never reach a log line. */
 export const redactedPaths = [
   'req.headers.authorization',
@@ -97,7 +100,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const stores = createStores();
     const metrics = new Metrics();
     const audit = new AuditStore();
-    const outbox = new OutboxStore();
+    const outbox = new OutboxStore(database.capabilities.skipLocked);
     const secrets = new SecretBox(config.secretKey);
     const directory = new IntegrationDirectory();
     const changes = new ChangeLog(db, audit, config.baseUrl, clock);
@@ -106,6 +109,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       metrics.auditEntries.inc();
       const ids = await directory.matching(tx, record.taggedAccesses);
       await outbox.enqueue(tx, ids, record.entry._id, record.entry.kind, record.entry.date);
+      // Other processes' workers hear about it on commit; this process is woken in memory.
+      if (ids.length > 0) await database.notifier?.notify(tx, deliveryChannel);
     });
 
     const worker =
@@ -118,6 +123,9 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
             hipchatUrl: config.hipchatUrl,
             multiProcess: database.capabilities.multiProcess,
             clock,
+            ...(database.notifier === undefined
+              ? {}
+              : { listen: (onNotice: () => void) => database.notifier!.listen(deliveryChannel, onNotice) }),
           });
     const wake = () => worker?.wake();
     changes.onCommitted(wake);

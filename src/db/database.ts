@@ -1,20 +1,33 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import { migrations } from '../../migrations/migration-list.js';
 import type { Database } from './schema.js';
 
 /** What differs between engines, decided once here instead of `if (dialect)` across the code. */
 export interface DbCapabilities {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Several processes may share the database (claims need row locks). */
+  /** Several processes may share the database (claims need row locks, leases can be held elsewhere). */
   readonly multiProcess: boolean;
+  /** `SELECT … FOR UPDATE SKIP LOCKED` exists (PostgreSQL); SQLite has one writer anyway. */
+  readonly skipLocked: boolean;
+}
+
+/** Wakes a process when another one says there is work (PostgreSQL LISTEN/NOTIFY). */
+export interface Notifier {
+  /** Inside a transaction: delivered to listeners when it commits. */
+  notify(tx: Kysely<Database>, channel: string): Promise<void>;
+  /** Calls `onNotice` for each notification; the returned function stops listening. */
+  listen(channel: string, onNotice: () => void): Promise<() => Promise<void>>;
 }
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   readonly capabilities: DbCapabilities;
+  /** Undefined on SQLite: one process, woken in memory after each commit. */
+  readonly notifier: Notifier | undefined;
   close(): Promise<void>;
 }
 
@@ -30,17 +43,65 @@ export function openSqlite(file: string): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,
-    capabilities: { dialect: 'sqlite', multiProcess: false },
+    capabilities: { dialect: 'sqlite', multiProcess: false, skipLocked: false },
+    notifier: undefined,
     close: () => db.destroy(),
+  };
+}
+
+// int8 (bigint, count(*)) arrives as a string by default; every bigint here is an epoch-ms date
+// or a row number, far below 2^53, so a JavaScript number is exact.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export function openPostgres(url: string, poolSize = 10): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle pooled connection that the server closes (restart, failover) emits 'error' on the
+  // pool; without a handler that would crash the process. The next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<pg.Client>();
+  const notifier: Notifier = {
+    async notify(tx, channel) {
+      await sql`select pg_notify(${channel}, '')`.execute(tx);
+    },
+    async listen(channel, onNotice) {
+      // A dedicated connection: LISTEN belongs to a session, not to a pooled connection.
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel) onNotice();
+      });
+      // A dropped listener connection must not crash the process; polling still covers it.
+      client.on('error', () => undefined);
+      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+      listeners.add(client);
+      return async () => {
+        listeners.delete(client);
+        await client.end().catch(() => undefined);
+      };
+    },
+  };
+  return {
+    db,
+    capabilities: { dialect: 'postgres', multiProcess: true, skipLocked: true },
+    notifier,
+    close: async () => {
+      for (const client of listeners) await client.end().catch(() => undefined);
+      await db.destroy();
+    },
   };
 }
 
 export function openDatabase(url: string): DatabaseHandle {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  throw new Error('PostgreSQL support is not built yet; use sqlite:<path>');
+  return openPostgres(url);
 }
 
-/** Applies pending migrations; throws (so the process exits non-zero) if any fails. */
+/**
+ * Applies pending migrations; throws (so the process exits non-zero) if any fails. On
+ * PostgreSQL, Kysely's migrator holds an advisory lock (`pg_advisory_lock`) while it
+ * works, so several nodes can boot at once and only one migrates.
+ */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();

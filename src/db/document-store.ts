@@ -42,6 +42,11 @@ function toStored<T>(row: Row): StoredDocument<T> {
 
 const columns = ['id', 'scope', 'key', 'doc', 'version', 'created_at'] as const;
 
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
 /**
  * Versioned JSON documents in one table. Updates are compare-and-set on `version`, so a write
  * based on a stale read fails with a conflict instead of silently losing the other write.
@@ -118,19 +123,26 @@ export class DocumentStore<T> {
         .executeTakeFirst();
       if (taken !== undefined) throw new ConflictError(`${this.describe} "${doc.lookup}" already exists`);
     }
-    await db
-      .insertInto(this.table)
-      .values({
-        id: doc.id,
-        scope: doc.scope,
-        key: doc.key,
-        doc: JSON.stringify(doc.doc),
-        version: 1,
-        created_at: doc.createdAt,
-        lookup: doc.lookup ?? null,
-        secret: doc.secret ?? null,
-      })
-      .execute();
+    try {
+      await db
+        .insertInto(this.table)
+        .values({
+          id: doc.id,
+          scope: doc.scope,
+          key: doc.key,
+          doc: JSON.stringify(doc.doc),
+          version: 1,
+          created_at: doc.createdAt,
+          lookup: doc.lookup ?? null,
+          secret: doc.secret ?? null,
+        })
+        .execute();
+    } catch (error) {
+      // Two writers racing past the check above (PostgreSQL, several processes): still a 409.
+      if (isUniqueViolation(error))
+        throw new ConflictError(`${this.describe} with key "${doc.key}" already exists`);
+      throw error;
+    }
     return { id: doc.id, scope: doc.scope, key: doc.key, doc: doc.doc, version: 1, createdAt: doc.createdAt };
   }
 

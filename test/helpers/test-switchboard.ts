@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
+import pg from 'pg';
 import { buildSwitchboard, type Switchboard } from '../../src/composition-root.js';
 import { loadConfig } from '../../src/config/config.js';
 
@@ -27,12 +29,44 @@ export interface TestSwitchboard {
   close(): Promise<void>;
 }
 
-/** A Switchboard on a real SQLite file in a fresh temporary directory, called in-process. */
+/** Which engine the suite runs on: `SWITCHBOARD_TEST_DIALECT=postgres` (see vitest.postgres.config.ts). */
+export const testDialect: 'sqlite' | 'postgres' =
+  process.env.SWITCHBOARD_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
+
+/** A fresh, empty database on the test cluster, dropped again by the returned function. */
+async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = process.env.SWITCHBOARD_TEST_DATABASE_URL;
+  if (admin === undefined)
+    throw new Error('SWITCHBOARD_TEST_DATABASE_URL is not set (run through vitest.postgres.config.ts)');
+  const name = `sb_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client(admin);
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client(admin);
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/**
+ * A Switchboard on a real database, called in-process: a SQLite file in a fresh temporary
+ * directory, or a fresh PostgreSQL database when the suite runs on PostgreSQL.
+ */
 export async function startTestSwitchboard(env: Record<string, string> = {}): Promise<TestSwitchboard> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const dbFile = join(dir, 'switchboard.db');
+  const postgres = testDialect === 'postgres' ? await freshPostgresDatabase() : undefined;
   const config = loadConfig({
-    SWITCHBOARD_DATABASE_URL: `sqlite:${dbFile}`,
+    SWITCHBOARD_DATABASE_URL: postgres?.url ?? `sqlite:${dbFile}`,
+    SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=',
     SWITCHBOARD_ADMIN_TOKEN: adminToken,
     SWITCHBOARD_ADMIN_EMAIL: 'ariel@acme.com',
     SWITCHBOARD_ADMIN_PASSWORD: 'correct horse battery',
@@ -69,6 +103,7 @@ export async function startTestSwitchboard(env: Record<string, string> = {}): Pr
     },
     async close() {
       await switchboard.close();
+      await postgres?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -89,6 +124,10 @@ export async function snapshot(t: TestSwitchboard): Promise<string> {
     'audit_entries',
   ] as const;
   const parts: unknown[] = [];
-  for (const table of tables) parts.push(await db.selectFrom(table).selectAll().execute());
+  // Sorted, so that PostgreSQL (which returns rows in any order) compares equal too.
+  for (const table of tables) {
+    const rows = await db.selectFrom(table).selectAll().execute();
+    parts.push(rows.map((r) => JSON.stringify(r)).sort());
+  }
   return JSON.stringify(parts);
 }

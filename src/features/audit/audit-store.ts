@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../db/schema.js';
 import type { AuditEntry, AuditEntryDetail, AuditRecord, TaggedAccess } from './audit-model.js';
 
@@ -54,8 +55,9 @@ export class AuditStore {
         current_version: record.currentVersion === undefined ? null : JSON.stringify(record.currentVersion),
         delta: record.delta === undefined ? null : JSON.stringify(record.delta),
       })
+      .returning('seq')
       .executeTakeFirstOrThrow();
-    return Number(result.insertId);
+    return Number(result.seq);
   }
 
   async get(db: Executor, id: string): Promise<AuditEntryDetail | undefined> {
@@ -91,7 +93,10 @@ export class AuditStore {
       if (query.after !== undefined) select = select.where('date', '>', query.after);
       if (query.q !== undefined && query.q !== '') {
         const needle = query.q.toLowerCase();
-        select = select.where((eb) => eb(eb.fn('instr', ['search', eb.val(needle)]), '>', 0));
+        // LIKE with the wildcards escaped works the same on SQLite and PostgreSQL; `search` and
+        // the needle are both lower-cased, so case never matters.
+        const pattern = `%${needle.replace(/[\\%_]/g, '\\$&')}%`;
+        select = select.where(sql<boolean>`${sql.ref('search')} like ${pattern} escape '\\'`);
       }
       const rows = await select.execute();
       for (const row of rows) {

@@ -37,6 +37,8 @@ export interface DeliveryWorkerOptions {
   /** Consecutive failed attempts, lasting at least `failureWindowMs`, that mark an integration in error. */
   readonly failureThreshold?: number;
   readonly failureWindowMs?: number;
+  /** Subscribes to "new deliveries" from other processes (PostgreSQL LISTEN); polling covers gaps. */
+  readonly listen?: (onNotice: () => void) => Promise<() => Promise<void>>;
 }
 
 /** Why a delivery ended without being sent, shown in the delivery log. */
@@ -57,6 +59,7 @@ export class DeliveryWorker {
   private readonly tokens: RateLimiter;
   private readonly inFlight = new Map<string, Promise<void>>();
   private running = false;
+  private unlisten: (() => Promise<void>) | undefined;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private woken = false;
@@ -83,6 +86,7 @@ export class DeliveryWorker {
   async start(): Promise<void> {
     if (this.running) return;
     if (!this.options.multiProcess) await this.outbox.releaseAllLeases(this.db);
+    if (this.options.listen !== undefined) this.unlisten = await this.options.listen(() => this.wake());
     this.running = true;
     this.loop = this.run();
   }
@@ -100,6 +104,7 @@ export class DeliveryWorker {
     this.wake();
     await this.loop;
     await Promise.allSettled(this.inFlight.values());
+    await this.unlisten?.();
   }
 
   private async run(): Promise<void> {

@@ -49,6 +49,9 @@ const recentErrorsKept = 10;
  * notifications in commit order.
  */
 export class OutboxStore {
+  /** `skipLocked`: claim with `FOR UPDATE SKIP LOCKED` because other processes claim too. */
+  constructor(private readonly skipLocked = false) {}
+
   async enqueue(
     db: Executor,
     integrationIds: readonly string[],
@@ -110,8 +113,29 @@ export class OutboxStore {
         .orderBy('d.id')
         .limit(limit + busy.size)
         .execute();
-      const claimed = heads.filter((h) => !busy.has(h.integration_id)).slice(0, limit);
+      let claimed = heads.filter((h) => !busy.has(h.integration_id)).slice(0, limit);
       if (claimed.length === 0) return [];
+      if (this.skipLocked) {
+        // Several workers (PostgreSQL): lock the heads we saw, skipping any another worker is
+        // claiming right now. The row is re-checked under the lock, so a head that was finished
+        // or leased meanwhile drops out, and only a queue's head is ever sent.
+        const locked = await tx
+          .selectFrom('deliveries')
+          .select('id')
+          .where(
+            'id',
+            'in',
+            claimed.map((c) => c.id),
+          )
+          .where('status', '=', 'pending')
+          .where((eb) => eb.or([eb('locked_at', 'is', null), eb('locked_at', '<', staleBefore)]))
+          .forUpdate()
+          .skipLocked()
+          .execute();
+        const ids = new Set(locked.map((r) => Number(r.id)));
+        claimed = claimed.filter((c) => ids.has(Number(c.id)));
+        if (claimed.length === 0) return [];
+      }
       await tx
         .updateTable('deliveries')
         .set({ locked_by: workerId, locked_at: now })

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ConflictError } from '../../errors/app-errors.js';
 import { hashToken } from '../../http/auth.js';
 import { newId } from '../../shared/ids.js';
 import { hashPassword, randomSecret } from '../../shared/passwords.js';
@@ -33,6 +34,24 @@ export async function bootstrapOwner(
   const password = input.password ?? randomSecret(12);
   const token = input.token ?? `api-${randomUUID()}`;
   const passwordHash = await hashPassword(password);
+  try {
+    return await bootstrap(stores, changes, input, password, token, passwordHash);
+  } catch (error) {
+    // Several nodes booting at once on PostgreSQL: one creates the owner, the others lose the
+    // race on the unique email and simply find the owner there.
+    if (error instanceof ConflictError) return undefined;
+    throw error;
+  }
+}
+
+async function bootstrap(
+  stores: Stores,
+  changes: ChangeLog,
+  input: BootstrapInput,
+  password: string,
+  token: string,
+  passwordHash: string,
+): Promise<BootstrapResult | undefined> {
   return changes.transact(async (tx, record) => {
     const existing = await tx.selectFrom('members').select('id').limit(1).executeTakeFirst();
     if (existing !== undefined) return undefined;
