@@ -1,4 +1,4 @@
-import { ConflictError } from '../errors/app-errors.js';
+import { ConflictError, NotFoundError } from '../errors/app-errors.js';
 import type { DocumentTable, Executor } from './schema.js';
 
 export interface StoredDocument<T> {
@@ -65,6 +65,13 @@ export class DocumentStore<T> {
       .where('key', '=', key)
       .executeTakeFirst();
     return row === undefined ? undefined : toStored<T>(row);
+  }
+
+  /** `get`, or a 404 naming the resource: `Project "default" not found`. */
+  async getOrThrow(db: Executor, scope: string, key: string): Promise<StoredDocument<T>> {
+    const found = await this.get(db, scope, key);
+    if (found === undefined) throw new NotFoundError(`${this.describe} "${key}" not found`);
+    return found;
   }
 
   async getById(db: Executor, id: string): Promise<StoredDocument<T> | undefined> {

@@ -6,6 +6,7 @@ import type { InjectOptions } from 'fastify';
 import pg from 'pg';
 import { buildSwitchboard, type Switchboard } from '../../src/composition-root.js';
 import { loadConfig } from '../../src/config/config.js';
+import { documentTables } from '../../src/db/schema.js';
 
 export const adminToken = 'api-test-admin-token-0123456789abcdef';
 
@@ -112,17 +113,7 @@ export async function startTestSwitchboard(env: Record<string, string> = {}): Pr
 /** Every table's rows, to prove that a rejected request changed nothing. */
 export async function snapshot(t: TestSwitchboard): Promise<string> {
   const { db } = t.switchboard.database;
-  const tables = [
-    'projects',
-    'environments',
-    'flags',
-    'segments',
-    'metrics',
-    'members',
-    'access_tokens',
-    'custom_roles',
-    'audit_entries',
-  ] as const;
+  const tables = [...documentTables, 'audit_entries'] as const;
   const parts: unknown[] = [];
   // Sorted, so that PostgreSQL (which returns rows in any order) compares equal too.
   for (const table of tables) {

@@ -1,16 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../errors/app-errors.js';
+import { hashToken } from '../../http/auth.js';
 import { hashPassword } from '../../shared/passwords.js';
 import type { Stores } from '../stores.js';
 
 /** An invitation link works once, for a week. */
 export const invitationLifetimeMs = 7 * 24 * 60 * 60_000;
-
-function hash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /**
  * Invitation links. With no mail server, the link goes back to the inviter in the API response
@@ -31,7 +28,7 @@ export class Invitations {
     await tx
       .insertInto('invitations')
       .values({
-        id: hash(token),
+        id: hashToken(token),
         member_id: memberId,
         created_at: now,
         expires_at: now + invitationLifetimeMs,
@@ -53,7 +50,7 @@ export class Invitations {
       const invitation = await tx
         .selectFrom('invitations')
         .selectAll()
-        .where('id', '=', hash(token))
+        .where('id', '=', hashToken(token))
         .executeTakeFirst();
       if (invitation === undefined) throw new NotFoundError('This invitation link is not valid');
       if (invitation.used_at !== null)

@@ -206,9 +206,7 @@ export class MetricService {
   }
 
   private async project(tx: Transaction<Database>, key: string): Promise<StoredDocument<ProjectDoc>> {
-    const project = await this.stores.projects.get(tx, '', key);
-    if (project === undefined) throw new NotFoundError(`Project "${key}" not found`);
-    return project;
+    return this.stores.projects.getOrThrow(tx, '', key);
   }
 
   private async load(

@@ -1,7 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
-import { NotFoundError } from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
@@ -195,8 +194,6 @@ export class ProjectService {
   }
 
   private async load(tx: Transaction<Database>, key: string): Promise<StoredDocument<ProjectDoc>> {
-    const project = await this.stores.projects.get(tx, '', key);
-    if (project === undefined) throw new NotFoundError(`Project "${key}" not found`);
-    return project;
+    return this.stores.projects.getOrThrow(tx, '', key);
   }
 }

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { RateLimitedError, UnauthorizedError } from '../../errors/app-errors.js';
-import type { Principal } from '../../http/auth.js';
+import { hashToken, type Principal } from '../../http/auth.js';
 import { verifyPassword } from '../../shared/passwords.js';
 import { permissionsFor } from '../access/permissions.js';
 import type { Stores } from '../stores.js';
@@ -10,10 +10,6 @@ import type { SignInLimiter } from './sign-in-limiter.js';
 
 /** Sessions last 12 hours from sign-in, or until signed out or the member is removed. */
 export const sessionLifetimeMs = 12 * 60 * 60_000;
-
-function hash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 export class SessionService {
   constructor(
@@ -58,7 +54,7 @@ export class SessionService {
     await this.db
       .insertInto('sessions')
       .values({
-        id: hash(token),
+        id: hashToken(token),
         member_id: memberId,
         created_at: now,
         expires_at: expiresAt,
@@ -79,7 +75,7 @@ export class SessionService {
     const session = await this.db
       .selectFrom('sessions')
       .selectAll()
-      .where('id', '=', hash(token))
+      .where('id', '=', hashToken(token))
       .executeTakeFirst();
     if (session === undefined || Number(session.expires_at) <= now)
       throw new UnauthorizedError('Session expired; sign in again');
@@ -99,7 +95,7 @@ export class SessionService {
   }
 
   async signOut(token: string): Promise<void> {
-    await this.db.deleteFrom('sessions').where('id', '=', hash(token)).execute();
+    await this.db.deleteFrom('sessions').where('id', '=', hashToken(token)).execute();
   }
 }
 
