@@ -1,0 +1,248 @@
+/**
+ * The API shapes the UI reads, written out by hand from `/api/v2/openapi.json` (only the fields the
+ * UI uses). They are kept apart from the server's TypeBox schemas so that the browser bundle never
+ * pulls in server code.
+ */
+
+export interface Link {
+  readonly href: string;
+  readonly type: string;
+}
+
+/** One problem in a request, at a JSON pointer into what was sent. */
+export interface ApiIssue {
+  readonly pointer: string;
+  readonly message: string;
+}
+
+export type Role = 'reader' | 'writer' | 'admin' | 'owner' | 'no_access';
+export const roles: readonly Role[] = ['reader', 'writer', 'admin', 'owner', 'no_access'];
+
+export interface Member {
+  readonly _id: string;
+  readonly email: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly role: Role;
+  readonly customRoles: readonly string[];
+  readonly _pendingInvite: boolean;
+  readonly _lastSeen: number;
+  readonly creationDate: number;
+}
+
+/** A member just invited: the one-time link to send them comes back to the inviter only. */
+export interface InvitedMember extends Member {
+  readonly _inviteUrl: string;
+}
+
+export interface Session {
+  readonly member: Member;
+  readonly via: 'session' | 'token';
+}
+
+export interface Environment {
+  readonly _id: string;
+  readonly key: string;
+  readonly name: string;
+  /** Hex without the `#`, e.g. `417505`. */
+  readonly color: string;
+}
+
+export interface Project {
+  readonly _id: string;
+  readonly key: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly environments: readonly Environment[];
+}
+
+export interface Variation {
+  readonly _id?: string;
+  readonly value: unknown;
+  readonly name?: string;
+  readonly description?: string;
+}
+
+export interface Rollout {
+  readonly variations: readonly { readonly variation: number; readonly weight: number }[];
+  readonly bucketBy?: string;
+}
+
+export interface VariationOrRollout {
+  readonly variation?: number;
+  readonly rollout?: Rollout;
+}
+
+export interface FlagRule extends VariationOrRollout {
+  readonly _id: string;
+  readonly description?: string;
+  readonly clauses: readonly {
+    readonly attribute: string;
+    readonly op: string;
+    readonly values: unknown[];
+  }[];
+}
+
+export interface FlagEnvironment {
+  readonly on: boolean;
+  readonly offVariation: number;
+  readonly fallthrough: VariationOrRollout;
+  readonly targets: readonly { readonly values: readonly string[]; readonly variation: number }[];
+  readonly rules: readonly FlagRule[];
+  readonly prerequisites: readonly { readonly key: string; readonly variation: number }[];
+  readonly version: number;
+  readonly lastModified: number;
+  readonly _environmentName: string;
+}
+
+export interface Flag {
+  readonly key: string;
+  readonly _version: number;
+  readonly name: string;
+  readonly description: string;
+  readonly kind: 'boolean' | 'multivariate';
+  readonly variations: readonly Variation[];
+  readonly tags: readonly string[];
+  readonly temporary: boolean;
+  readonly archived: boolean;
+  readonly creationDate: number;
+  readonly defaults: { readonly onVariation: number; readonly offVariation: number };
+  readonly environments: Readonly<Record<string, FlagEnvironment>>;
+}
+
+export interface FlagPost {
+  readonly key: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly variations?: readonly { readonly value: unknown; readonly name?: string }[];
+  readonly temporary?: boolean;
+  readonly tags?: readonly string[];
+}
+
+export interface AuditEntry {
+  readonly _id: string;
+  readonly _links: { readonly self: Link; readonly site?: Link };
+  readonly date: number;
+  readonly kind: string;
+  readonly name: string;
+  readonly accesses: readonly { readonly action: string; readonly resource: string }[];
+  readonly titleVerb: string;
+  /** Markdown: links and code spans. */
+  readonly title: string;
+  /** Markdown: a list of what changed. */
+  readonly description: string;
+  readonly shortDescription: string;
+  readonly comment?: string;
+  readonly member?: { readonly _id: string; readonly email: string };
+  readonly token?: { readonly _id: string; readonly name: string; readonly ending: string };
+  readonly target: { readonly name: string; readonly resources: readonly string[] };
+}
+
+export interface AuditEntryDetail extends AuditEntry {
+  readonly previousVersion?: unknown;
+  readonly currentVersion?: unknown;
+  readonly delta?: unknown;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly totalCount?: number;
+  readonly _links?: { readonly self?: Link; readonly next?: Link };
+}
+
+export interface HipChatConfig {
+  readonly room: string;
+  /** Always the mask `********`: the stored token never leaves the server. */
+  readonly token: string;
+  readonly server?: string;
+  readonly notify: boolean;
+}
+
+export interface IntegrationError {
+  readonly statusCode?: number;
+  readonly responseBody: string;
+  readonly timestamp: number;
+}
+
+export interface IntegrationStatus {
+  readonly successCount: number;
+  readonly lastSuccess?: number;
+  readonly errorCount: number;
+  readonly lastError?: number;
+  /** Most recent first. */
+  readonly errors: readonly IntegrationError[];
+  readonly errored?: { readonly reason: string; readonly since: number };
+  readonly pending: number;
+}
+
+export type PolicyStatement = Readonly<Record<string, unknown>>;
+
+export interface Integration {
+  readonly _id: string;
+  readonly _version: number;
+  readonly kind: string;
+  readonly name: string;
+  readonly on: boolean;
+  readonly config: HipChatConfig;
+  readonly statements: readonly PolicyStatement[];
+  readonly tags: readonly string[];
+  readonly creationDate: number;
+  readonly _status: IntegrationStatus;
+}
+
+export interface IntegrationPost {
+  readonly name: string;
+  readonly on?: boolean;
+  readonly config: {
+    readonly room: string;
+    readonly token: string;
+    readonly server?: string;
+    readonly notify?: boolean;
+  };
+  readonly statements?: readonly PolicyStatement[];
+}
+
+export type DeliveryStatus = 'pending' | 'done' | 'dead' | 'dropped';
+
+export interface DeliveryAttempt {
+  readonly attempt: number;
+  readonly at: number;
+  readonly outcome: string;
+  readonly statusCode?: number;
+  readonly latencyMs: number;
+  readonly errorClass?: string;
+  readonly responseExcerpt?: string;
+}
+
+export interface Delivery {
+  readonly _id: number;
+  readonly auditId: string;
+  readonly kind: string;
+  /** The audit entry's Markdown title. */
+  readonly title: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly nextAttemptAt?: number;
+  readonly finishedAt?: number;
+  readonly lastError?: string;
+  readonly attemptLog: readonly DeliveryAttempt[];
+}
+
+export interface TestOutcome {
+  readonly ok: boolean;
+  readonly statusCode?: number;
+  readonly latencyMs: number;
+  readonly responseBody?: string;
+  readonly error?: string;
+}
+
+export interface PolicyPreview {
+  readonly items: readonly AuditEntry[];
+  readonly totalCount: number;
+  readonly scanned: number;
+}
+
+export type JsonPatchOperation =
+  | { readonly op: 'replace' | 'add' | 'test'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string };

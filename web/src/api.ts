@@ -1,0 +1,186 @@
+import type {
+  ApiIssue,
+  AuditEntry,
+  AuditEntryDetail,
+  Delivery,
+  Flag,
+  FlagPost,
+  Integration,
+  IntegrationPost,
+  InvitedMember,
+  JsonPatchOperation,
+  Member,
+  Page,
+  PolicyPreview,
+  PolicyStatement,
+  Project,
+  Role,
+  Session,
+  TestOutcome,
+} from './api-types';
+
+const base = '/api/v2';
+
+/** What the API answered instead of success, with its LaunchDarkly-style `code` and JSON pointers. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues: readonly ApiIssue[] = [],
+  ) {
+    super(message);
+  }
+
+  /** The issues at `pointer` or below it, e.g. `issuesUnder('/config')`. */
+  issuesUnder(pointer: string): ApiIssue[] {
+    return this.issues.filter((i) => i.pointer === pointer || i.pointer.startsWith(`${pointer}/`));
+  }
+}
+
+/** A message fit to show a person, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+const signedOutListeners = new Set<() => void>();
+
+/** Called whenever the API says the session is gone (401), so the app can show the sign-in page. */
+export function onSignedOut(listener: () => void): () => void {
+  signedOutListeners.add(listener);
+  return () => signedOutListeners.delete(listener);
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+function toApiError(status: number, body: unknown, fallback: string): ApiError {
+  if (typeof body === 'object' && body !== null) {
+    const { code, message, errors } = body as { code?: unknown; message?: unknown; errors?: unknown };
+    const issues = Array.isArray(errors)
+      ? errors.filter(
+          (e): e is ApiIssue =>
+            typeof e === 'object' &&
+            e !== null &&
+            typeof e.pointer === 'string' &&
+            typeof e.message === 'string',
+        )
+      : [];
+    if (typeof message === 'string') {
+      return new ApiError(status, typeof code === 'string' ? code : 'error', message, issues);
+    }
+  }
+  return new ApiError(status, 'error', fallback || `The server answered ${status}`);
+}
+
+async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  // Every cookie-authenticated write must carry this header (the server's second CSRF lock).
+  if (method !== 'GET') headers['x-switchboard-csrf'] = '1';
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'network_error', 'Cannot reach Switchboard. Check the connection and try again.');
+  }
+  const text = response.status === 204 ? '' : await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const error = toApiError(response.status, parsed, response.statusText);
+    if (response.status === 401 && path !== '/session' && path !== '/invitations/accept')
+      for (const listener of signedOutListeners) listener();
+    throw error;
+  }
+  return parsed as T;
+}
+
+function query(params: Readonly<Record<string, string | number | undefined>>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+const seg = encodeURIComponent;
+
+/** The typed API client: one function per endpoint the UI uses. */
+export const api = {
+  session: {
+    get: () => request<Session>('GET', '/session'),
+    signIn: (email: string, password: string) => request<Session>('POST', '/session', { email, password }),
+    signOut: () => request<void>('DELETE', '/session'),
+  },
+
+  projects: {
+    list: () => request<Page<Project>>('GET', '/projects'),
+  },
+
+  flags: {
+    list: (projectKey: string, env?: string) =>
+      request<Page<Flag>>('GET', `/flags/${seg(projectKey)}${query({ env })}`),
+    get: (projectKey: string, flagKey: string) =>
+      request<Flag>('GET', `/flags/${seg(projectKey)}/${seg(flagKey)}`),
+    create: (projectKey: string, flag: FlagPost) => request<Flag>('POST', `/flags/${seg(projectKey)}`, flag),
+    setOn: (projectKey: string, flagKey: string, envKey: string, on: boolean, comment?: string) =>
+      request<Flag>('PATCH', `/flags/${seg(projectKey)}/${seg(flagKey)}`, {
+        patch: [{ op: 'replace', path: `/environments/${envKey}/on`, value: on }],
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
+  },
+
+  auditLog: {
+    list: (params: { q?: string; spec?: string; limit?: number }) =>
+      request<Page<AuditEntry>>('GET', `/auditlog${query(params)}`),
+    /** Follows a `_links.next.href` as the API gave it. */
+    next: (href: string) => request<Page<AuditEntry>>('GET', href.replace(/^\/api\/v2/, '')),
+    get: (id: string) => request<AuditEntryDetail>('GET', `/auditlog/${seg(id)}`),
+  },
+
+  members: {
+    list: () => request<Page<Member>>('GET', '/members'),
+    invite: (invites: readonly { email: string; role: Role }[]) =>
+      request<Page<InvitedMember>>('POST', '/members', invites),
+  },
+
+  invitations: {
+    /** Sets the password and starts a session (the cookie) for the invited member. */
+    accept: (token: string, password: string, names: { firstName?: string; lastName?: string }) =>
+      request<Member>('POST', '/invitations/accept', { token, password, ...names }),
+  },
+
+  hipchat: {
+    list: () => request<Page<Integration>>('GET', '/integrations/hipchat'),
+    get: (id: string) => request<Integration>('GET', `/integrations/hipchat/${seg(id)}`),
+    create: (integration: IntegrationPost) =>
+      request<Integration>('POST', '/integrations/hipchat', integration),
+    update: (id: string, patch: readonly JsonPatchOperation[]) =>
+      request<Integration>('PATCH', `/integrations/hipchat/${seg(id)}`, patch),
+    setOn: (id: string, on: boolean) =>
+      request<Integration>('PATCH', `/integrations/hipchat/${seg(id)}`, [
+        { op: 'replace', path: '/on', value: on },
+      ]),
+    remove: (id: string) => request<void>('DELETE', `/integrations/hipchat/${seg(id)}`),
+    test: (id: string) => request<TestOutcome>('POST', `/integrations/hipchat/${seg(id)}/test`),
+    deliveries: (id: string, limit = 20) =>
+      request<Page<Delivery>>('GET', `/integrations/hipchat/${seg(id)}/deliveries${query({ limit })}`),
+    retry: (id: string, deliveryId: number) =>
+      request<{ queued: boolean }>('POST', `/integrations/hipchat/${seg(id)}/deliveries/${deliveryId}/retry`),
+    preview: (statements: readonly PolicyStatement[]) =>
+      request<PolicyPreview>('POST', '/integrations/hipchat/preview', { statements }),
+  },
+} as const;

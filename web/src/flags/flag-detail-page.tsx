@@ -1,0 +1,245 @@
+import { useCallback, useState } from 'react';
+import { api } from '../api';
+import type { Flag, FlagEnvironment, Project } from '../api-types';
+import { paths } from '../router';
+import { ErrorMessage } from '../ui/error-message';
+import { Field } from '../ui/field';
+import { Link } from '../ui/link';
+import { RelativeTime } from '../ui/relative-time';
+import { usePolled } from '../ui/use-polled';
+import { FlagSwitch } from './flag-switch';
+import { servingText, variationText } from './variation-text';
+
+interface FlagDetailPageProps {
+  readonly project: string;
+  readonly env: string;
+  readonly flag: string;
+}
+
+/** One flag: its variations, and per environment its switch, off variation, default rule, targets and rules. */
+export function FlagDetailPage({ project: projectKey, env: envKey, flag: flagKey }: FlagDetailPageProps) {
+  const loadFlag = useCallback(() => api.flags.get(projectKey, flagKey), [projectKey, flagKey]);
+  const loadProjects = useCallback(() => api.projects.list(), []);
+  const flag = usePolled(`flag:${projectKey}:${flagKey}`, loadFlag, 5000);
+  const projects = usePolled('projects', loadProjects);
+  const project = projects.data?.items.find((p) => p.key === projectKey);
+  const data = flag.data;
+  return (
+    <div className="page">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to={paths.flags(projectKey, envKey)}>Flags</Link> <span aria-hidden="true">›</span>{' '}
+        <span>{project?.name ?? projectKey}</span> <span aria-hidden="true">›</span>{' '}
+        <span aria-current="page">{data?.name ?? flagKey}</span>
+      </nav>
+      <ErrorMessage error={flag.error} title="Could not load the flag." />
+      {data === undefined ? (
+        flag.error === undefined ? (
+          <p className="muted">Loading…</p>
+        ) : null
+      ) : (
+        <FlagDetail
+          flag={data}
+          project={project}
+          projectKey={projectKey}
+          envKey={envKey}
+          onChanged={(f) => flag.update(() => f)}
+        />
+      )}
+    </div>
+  );
+}
+
+interface FlagDetailProps {
+  readonly flag: Flag;
+  readonly project: Project | undefined;
+  readonly projectKey: string;
+  readonly envKey: string;
+  readonly onChanged: (flag: Flag) => void;
+}
+
+function FlagDetail({ flag, project, projectKey, envKey, onChanged }: FlagDetailProps) {
+  const [comment, setComment] = useState('');
+  const envs =
+    project?.environments ??
+    Object.keys(flag.environments).map((key) => ({
+      key,
+      name: flag.environments[key]?._environmentName ?? key,
+      color: '999999',
+      _id: key,
+    }));
+  const settings = flag.environments[envKey];
+  const envName = settings?._environmentName ?? envKey;
+  return (
+    <>
+      <header className="detail-header">
+        <div>
+          <h1>{flag.name}</h1>
+          <p className="muted">
+            <code>{flag.key}</code> · {flag.kind} · {flag.temporary ? 'temporary' : 'permanent'}
+            {flag.archived ? ' · archived' : ''} · created <RelativeTime at={flag.creationDate} />
+          </p>
+          {flag.description === '' ? null : <p>{flag.description}</p>}
+          {flag.tags.length === 0 ? null : (
+            <p>
+              {flag.tags.map((tag) => (
+                <span key={tag} className="tag">
+                  {tag}
+                </span>
+              ))}
+            </p>
+          )}
+        </div>
+        <Link className="button" to={paths.audit({ spec: `proj/${projectKey}:env/*:flag/${flag.key}` })}>
+          History
+        </Link>
+      </header>
+
+      <nav className="tabs" aria-label="Environments">
+        {envs.map((e) => (
+          <Link
+            key={e.key}
+            to={paths.flag(projectKey, e.key, flag.key)}
+            aria-current={e.key === envKey ? 'page' : undefined}
+            className="tab"
+          >
+            <span className="env-dot" style={{ background: `#${e.color}` }} aria-hidden="true" />
+            {e.name}
+          </Link>
+        ))}
+      </nav>
+
+      {settings === undefined ? (
+        <p className="alert alert-error">This flag has no settings for the environment “{envKey}”.</p>
+      ) : (
+        <section className="card" aria-label={`Settings in ${envName}`}>
+          <div className="env-switch-row">
+            <div>
+              <h2>
+                {settings.on ? 'On' : 'Off'} in {envName}
+              </h2>
+              <p className="muted small">
+                Version {settings.version} · changed <RelativeTime at={settings.lastModified} />
+              </p>
+            </div>
+            <Field label="Comment for this change" className="grow">
+              {(control) => (
+                <input
+                  {...control}
+                  className="input"
+                  value={comment}
+                  onChange={(e) => setComment(e.target.value)}
+                  placeholder="Optional: why, shown in the audit log and the room"
+                  maxLength={1000}
+                />
+              )}
+            </Field>
+            <FlagSwitch
+              projectKey={projectKey}
+              envKey={envKey}
+              envName={envName}
+              flag={flag}
+              comment={comment}
+              onCommentUsed={() => setComment('')}
+              onChanged={onChanged}
+            />
+          </div>
+          <EnvironmentSettings flag={flag} settings={settings} />
+        </section>
+      )}
+
+      <section className="card" aria-labelledby="variations-heading">
+        <h2 id="variations-heading">Variations</h2>
+        <div className="table-scroll">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Name</th>
+                <th scope="col">Value</th>
+                <th scope="col">Description</th>
+              </tr>
+            </thead>
+            <tbody>
+              {flag.variations.map((v, index) => (
+                <tr key={v._id ?? index}>
+                  <td className="numeric">{index}</td>
+                  <td>{v.name ?? <span className="muted">—</span>}</td>
+                  <td>
+                    <code>{JSON.stringify(v.value)}</code>
+                  </td>
+                  <td>{v.description ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </>
+  );
+}
+
+function EnvironmentSettings({
+  flag,
+  settings,
+}: {
+  readonly flag: Flag;
+  readonly settings: FlagEnvironment;
+}) {
+  return (
+    <dl className="settings-grid">
+      <div>
+        <dt>Off variation</dt>
+        <dd>
+          <code>{variationText(flag, settings.offVariation)}</code>
+          <span className="muted small"> served while off</span>
+        </dd>
+      </div>
+      <div>
+        <dt>Default rule</dt>
+        <dd>
+          <code>{servingText(flag, settings.fallthrough)}</code>
+          <span className="muted small"> served while on, when no target or rule matches</span>
+        </dd>
+      </div>
+      <div>
+        <dt>Individual targets</dt>
+        <dd>
+          {settings.targets.length === 0
+            ? 'none'
+            : settings.targets
+                .map((t) => `${t.values.length} → ${variationText(flag, t.variation)}`)
+                .join(', ')}
+        </dd>
+      </div>
+      <div>
+        <dt>Rules</dt>
+        <dd>
+          {settings.rules.length === 0 ? (
+            'none'
+          ) : (
+            <ol className="rules">
+              {settings.rules.map((rule) => (
+                <li key={rule._id}>
+                  {rule.description === undefined || rule.description === '' ? '' : `${rule.description}: `}
+                  if{' '}
+                  {rule.clauses
+                    .map((c) => `${c.attribute} ${c.op} ${c.values.map((v) => JSON.stringify(v)).join(', ')}`)
+                    .join(' and ')}{' '}
+                  → <code>{servingText(flag, rule)}</code>
+                </li>
+              ))}
+            </ol>
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>Prerequisites</dt>
+        <dd>
+          {settings.prerequisites.length === 0
+            ? 'none'
+            : settings.prerequisites.map((p) => `${p.key} serving variation ${p.variation}`).join(', ')}
+        </dd>
+      </div>
+    </dl>
+  );
+}

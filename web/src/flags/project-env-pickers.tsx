@@ -1,0 +1,60 @@
+import type { Project } from '../api-types';
+import { Field } from '../ui/field';
+
+interface ProjectEnvPickersProps {
+  readonly projects: readonly Project[];
+  readonly project: Project;
+  readonly envKey: string;
+  readonly onChange: (projectKey: string, envKey: string) => void;
+}
+
+/** Which project's flags, switched in which environment. */
+export function ProjectEnvPickers({ projects, project, envKey, onChange }: ProjectEnvPickersProps) {
+  const env = project.environments.find((e) => e.key === envKey);
+  return (
+    <div className="pickers">
+      <Field label="Project" className="picker">
+        {(control) => (
+          <select
+            {...control}
+            className="input"
+            value={project.key}
+            onChange={(e) => {
+              const next = projects.find((p) => p.key === e.target.value);
+              onChange(e.target.value, next?.environments[0]?.key ?? '');
+            }}
+          >
+            {projects.map((p) => (
+              <option key={p.key} value={p.key}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="Environment" className="picker">
+        {(control) => (
+          <span className="env-select">
+            <span
+              className="env-dot"
+              style={{ background: `#${env?.color ?? '999999'}` }}
+              aria-hidden="true"
+            />
+            <select
+              {...control}
+              className="input"
+              value={envKey}
+              onChange={(e) => onChange(project.key, e.target.value)}
+            >
+              {project.environments.map((e) => (
+                <option key={e.key} value={e.key}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          </span>
+        )}
+      </Field>
+    </div>
+  );
+}

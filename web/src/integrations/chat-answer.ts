@@ -1,0 +1,14 @@
+/**
+ * HipChat answers errors with `{"error": {"code", "message", "type"}}`. The message is what a person
+ * needs; the raw body stays available beside it.
+ */
+export function chatAnswerMessage(body: string | undefined): string | undefined {
+  if (body === undefined || body === '') return undefined;
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === 'string') return parsed.error.message;
+  } catch {
+    // Not JSON: the text itself is the answer.
+  }
+  return body.length > 200 ? `${body.slice(0, 200)}…` : body;
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parseRoute, paths } from './router';
+
+describe('parseRoute', () => {
+  it('opens the pages the server links to from audit titles and notifications', () => {
+    expect(parseRoute('/default/production/features/new-checkout', '')).toEqual({
+      page: 'flag',
+      project: 'default',
+      env: 'production',
+      flag: 'new-checkout',
+    });
+    expect(parseRoute('/integrations/hipchat/0123456789abcdef01234567', '')).toEqual({
+      page: 'integrations',
+      integrationId: '0123456789abcdef01234567',
+    });
+    expect(parseRoute('/settings/members/abc', '')).toEqual({ page: 'team' });
+    expect(parseRoute('/settings/projects/default', '')).toEqual({ page: 'flags', project: 'default' });
+    expect(parseRoute('/accept-invitation', '')).toEqual({ page: 'accept-invitation' });
+  });
+
+  it('reads back what paths writes', () => {
+    expect(parseRoute('/flags', new URL(paths.flags('p', 'e'), 'http://x').search)).toEqual({
+      page: 'flags',
+      project: 'p',
+      env: 'e',
+    });
+    const audit = new URL(paths.auditEntry('id1', { q: 'a b', spec: 'proj/*' }), 'http://x');
+    expect(parseRoute(audit.pathname, audit.search)).toEqual({
+      page: 'audit',
+      entryId: 'id1',
+      q: 'a b',
+      spec: 'proj/*',
+    });
+    expect(parseRoute(paths.editIntegration('i'), '')).toEqual({
+      page: 'integrations',
+      integrationId: 'i',
+      mode: 'edit',
+    });
+    expect(parseRoute('/integrations/new', '')).toEqual({ page: 'integrations', mode: 'new' });
+  });
+
+  it('says so for an address the UI has no page for', () => {
+    expect(parseRoute('/default/metrics/signups', '')).toEqual({
+      page: 'not-found',
+      path: '/default/metrics/signups',
+    });
+  });
+});

@@ -1,0 +1,122 @@
+import { useSyncExternalStore } from 'react';
+
+/**
+ * The pages of the app and the addresses they live at. Some addresses are the ones the server puts
+ * in audit titles and notifications (`/{project}/{env}/features/{flag}`,
+ * `/integrations/hipchat/{id}`, `/settings/members/{id}`), so links in a chat room open here.
+ */
+export type Route =
+  | { readonly page: 'integrations'; readonly integrationId?: string; readonly mode?: 'new' | 'edit' }
+  | { readonly page: 'flags'; readonly project?: string; readonly env?: string }
+  | { readonly page: 'flag'; readonly project: string; readonly env: string; readonly flag: string }
+  | { readonly page: 'audit'; readonly entryId?: string; readonly q: string; readonly spec: string }
+  | { readonly page: 'team' }
+  | { readonly page: 'accept-invitation' }
+  | { readonly page: 'not-found'; readonly path: string };
+
+export type Page = Route['page'];
+
+const decode = (part: string): string => {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+};
+
+export function parseRoute(pathname: string, search: string): Route {
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decode);
+  const params = new URLSearchParams(search);
+  const param = (name: string): string | undefined => params.get(name) ?? undefined;
+  const [first, second, third, fourth] = parts;
+  if (first === undefined) return { page: 'integrations' };
+  if (first === 'integrations') {
+    if (second === 'new' && parts.length === 2) return { page: 'integrations', mode: 'new' };
+    if (second === undefined) return { page: 'integrations' };
+    if (second === 'hipchat' && third !== undefined && parts.length <= 5) {
+      return fourth === 'edit'
+        ? { page: 'integrations', integrationId: third, mode: 'edit' }
+        : { page: 'integrations', integrationId: third };
+    }
+  }
+  if (first === 'flags' && parts.length === 1) {
+    const project = param('project');
+    const env = param('env');
+    return {
+      page: 'flags',
+      ...(project === undefined ? {} : { project }),
+      ...(env === undefined ? {} : { env }),
+    };
+  }
+  if (parts.length === 4 && third === 'features' && second !== undefined && fourth !== undefined) {
+    return { page: 'flag', project: first, env: second, flag: fourth };
+  }
+  if (first === 'audit' && parts.length <= 2) {
+    return {
+      page: 'audit',
+      ...(second === undefined ? {} : { entryId: second }),
+      q: param('q') ?? '',
+      spec: param('spec') ?? '',
+    };
+  }
+  if (first === 'team' && parts.length === 1) return { page: 'team' };
+  // The server's invitation links: /accept-invitation#<token> (the token never reaches a log).
+  if (first === 'accept-invitation' && parts.length === 1) return { page: 'accept-invitation' };
+  if (first === 'settings' && second === 'members') return { page: 'team' };
+  if (first === 'settings' && second === 'projects' && third !== undefined)
+    return { page: 'flags', project: third };
+  return { page: 'not-found', path: pathname };
+}
+
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener('popstate', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('popstate', listener);
+  };
+}
+
+const snapshot = (): string => `${window.location.pathname}${window.location.search}`;
+
+/** The current route; re-renders when it changes. */
+export function useRoute(): Route {
+  const location = useSyncExternalStore(subscribe, snapshot);
+  const url = new URL(location, window.location.origin);
+  return parseRoute(url.pathname, url.search);
+}
+
+/** Goes to an address inside the app, without a page load. */
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === snapshot()) return;
+  if (options.replace === true) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  for (const listener of listeners) listener();
+}
+
+function withSearch(path: string, params: Readonly<Record<string, string | undefined>>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined && value !== '') search.set(name, value);
+  const text = search.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+export const paths = {
+  integrations: () => '/integrations',
+  newIntegration: () => '/integrations/new',
+  integration: (id: string) => `/integrations/hipchat/${encodeURIComponent(id)}`,
+  editIntegration: (id: string) => `/integrations/hipchat/${encodeURIComponent(id)}/edit`,
+  flags: (project?: string, env?: string) => withSearch('/flags', { project, env }),
+  flag: (project: string, env: string, flag: string) =>
+    `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/features/${encodeURIComponent(flag)}`,
+  audit: (params: { q?: string; spec?: string } = {}) => withSearch('/audit', params),
+  auditEntry: (id: string, params: { q?: string; spec?: string } = {}) =>
+    withSearch(`/audit/${encodeURIComponent(id)}`, params),
+  team: () => '/team',
+} as const;
