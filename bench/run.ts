@@ -1,4 +1,23 @@
+import { runDeliveryBench } from './delivery/delivery-bench.js';
 import { runPolicyBench } from './policy/policy-bench.js';
 
-// Every benchmark suite, in one process run by `npm run bench`.
-await runPolicyBench();
+// Every benchmark suite, in one process run by `npm run bench`. Name suites to run only those
+// (`npm run bench -- delivery`); options starting with `--` go to the suites that take them
+// (`npm run bench -- delivery --profile`).
+const suites: Readonly<Record<string, (options: readonly string[]) => Promise<void>>> = {
+  policy: () => runPolicyBench(),
+  delivery: (options) => runDeliveryBench(options),
+};
+
+const args = process.argv.slice(2);
+const options = args.filter((arg) => arg.startsWith('--'));
+const named = args.filter((arg) => !arg.startsWith('--'));
+const unknown = named.filter((name) => !(name in suites));
+if (unknown.length > 0) {
+  console.error(`unknown suite ${unknown.join(', ')}; choose from ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+for (const name of named.length > 0 ? named : Object.keys(suites)) {
+  await suites[name]?.(options);
+  console.log('');
+}
