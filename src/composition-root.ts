@@ -9,6 +9,8 @@ import { auditRoutes } from './features/audit/audit-routes.js';
 import { AuditService } from './features/audit/audit-service.js';
 import { AuditStore } from './features/audit/audit-store.js';
 import { ChangeLog } from './features/audit/change-log.js';
+import { ChannelTestSender } from './features/delivery/channel-test-sender.js';
+import type { DeliveryChannel } from './features/delivery/delivery-channel.js';
 import { DeliveryLog } from './features/delivery/delivery-log.js';
 import { DeliveryWorker } from './features/delivery/delivery-worker.js';
 import { OutboundHttp } from './features/delivery/outbound-http.js';
@@ -18,7 +20,9 @@ import { environmentRoutes } from './features/environments/environment-routes.js
 import { EnvironmentService } from './features/environments/environment-service.js';
 import { flagRoutes } from './features/flags/flag-routes.js';
 import { FlagService } from './features/flags/flag-service.js';
-import { HipChatTestSender } from './features/integrations/hipchat-test-sender.js';
+import { hipChatChannel } from './features/integrations/channels/hipchat/hipchat-channel.js';
+import { teamsChannel } from './features/integrations/channels/msteams/msteams-channel.js';
+import { slackChannel } from './features/integrations/channels/slack/slack-channel.js';
 import { IntegrationDirectory } from './features/integrations/integration-directory.js';
 import { integrationRoutes } from './features/integrations/integration-routes.js';
 import { IntegrationService } from './features/integrations/integration-service.js';
@@ -40,6 +44,9 @@ import { SignInLimiter } from './features/sessions/sign-in-limiter.js';
 import { createStores } from './features/stores.js';
 import { tokenRoutes } from './features/tokens/token-routes.js';
 import { TokenService } from './features/tokens/token-service.js';
+import { webhookChannel } from './features/webhooks/webhook-channel.js';
+import { webhookRoutes } from './features/webhooks/webhook-routes.js';
+import { WebhookService } from './features/webhooks/webhook-service.js';
 import { Authenticator } from './http/auth.js';
 import { Metrics } from './http/metrics.js';
 import type { TypedApp } from './http/typed-app.js';
@@ -113,14 +120,28 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       if (ids.length > 0) await database.notifier?.notify(tx, deliveryChannel);
     });
 
+    // One channel per integration kind: how to build, send, classify and pace its messages.
+    const channels = new Map<string, DeliveryChannel>(
+      [
+        hipChatChannel({
+          defaultServer: config.hipchatUrl,
+          roomRate: config.hipchatRoomRate,
+          tokenRate: config.hipchatTokenRate,
+        }),
+        slackChannel({
+          apiUrl: config.slackApiUrl,
+          channelRate: config.slackChannelRate,
+        }),
+        teamsChannel({ baseUrl: config.baseUrl }),
+        webhookChannel,
+      ].map((c) => [c.kind, c]),
+    );
     const worker =
       config.role === 'api'
         ? undefined
         : new DeliveryWorker(db, stores, outbox, secrets, http, logger.child({ component: 'delivery' }), {
             retrySchedule: config.retrySchedule,
-            roomRate: config.hipchatRoomRate,
-            tokenRate: config.hipchatTokenRate,
-            hipchatUrl: config.hipchatUrl,
+            channels,
             multiProcess: database.capabilities.multiProcess,
             clock,
             ...(database.notifier === undefined
@@ -137,6 +158,12 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     });
 
     const flags = new FlagService(stores, changes);
+    const testSender = new ChannelTestSender(http, channels, clock);
+    const targetGuard = async (url: string) => {
+      const check = await checkTarget(url, { allowPrivateTargets: config.allowPrivateTargets });
+      // A name that does not resolve now may resolve later (and is checked again at send time).
+      return !check.ok && check.errorClass === 'ssrf_refused' ? check.message : undefined;
+    };
     const integrations = new IntegrationService(
       db,
       stores,
@@ -144,13 +171,11 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       outbox,
       audit,
       secrets,
-      new HipChatTestSender(http, config.hipchatUrl, clock),
-      async (url) => {
-        const check = await checkTarget(url, { allowPrivateTargets: config.allowPrivateTargets });
-        // A name that does not resolve now may resolve later (and is checked again at send time).
-        return !check.ok && check.errorClass === 'ssrf_refused' ? check.message : undefined;
-      },
+      testSender,
+      targetGuard,
     );
+    const webhooks = new WebhookService(db, stores, changes, outbox, secrets, testSender, targetGuard);
+    const deliveryLog = new DeliveryLog(db);
 
     const invitations = new Invitations(db, stores, config.baseUrl, clock);
     const members = new MemberService(stores, changes, invitations);
@@ -182,7 +207,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         }),
         sessionRoutes(sessions, members, secureCookies),
         tokenRoutes(new TokenService(stores, changes)),
-        integrationRoutes(integrations, new DeliveryLog(db), wake),
+        integrationRoutes(integrations, deliveryLog, wake),
+        webhookRoutes(webhooks, deliveryLog, wake),
         auditRoutes(new AuditService(db, audit)),
       ],
     });

@@ -22,6 +22,10 @@ export interface Config {
   readonly retrySchedule: readonly number[];
   readonly hipchatRoomRate: number;
   readonly hipchatTokenRate: number;
+  /** Slack Web API base for bot-token integrations (`chat.postMessage`). */
+  readonly slackApiUrl: string;
+  /** Slack messages per second per channel Switchboard allows itself (0 = no throttle). */
+  readonly slackChannelRate: number;
   readonly logLevel: string;
 }
 
@@ -174,6 +178,8 @@ export function loadConfig(env: Env = process.env): Config {
     retrySchedule: retrySchedule(env),
     hipchatRoomRate: integer(env, 'SWITCHBOARD_HIPCHAT_ROOM_RATE', 30, 0, 1_000_000),
     hipchatTokenRate: integer(env, 'SWITCHBOARD_HIPCHAT_TOKEN_RATE', 500, 0, 1_000_000),
+    slackApiUrl: httpUrl('SWITCHBOARD_SLACK_API_URL', str(env, 'SWITCHBOARD_SLACK_API_URL') ?? 'https://slack.com'),
+    slackChannelRate: integer(env, 'SWITCHBOARD_SLACK_CHANNEL_RATE', 1, 0, 1_000),
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
   };
 }

@@ -124,8 +124,12 @@ describe('HipChat integration subscriptions', () => {
     expect(badServer.status).toBe(400);
     expect(badServer.body.message).toContain('/config/server');
     expect(
-      (await t.api('POST', '/api/v2/integrations/slack', { name: 'x', config: { room: 'a', token: 'b' } }))
-        .status,
+      (
+        await t.api('POST', '/api/v2/integrations/pagerduty', {
+          name: 'x',
+          config: { room: 'a', token: 'b' },
+        })
+      ).status,
     ).toBe(404);
     expect((await t.api('GET', '/api/v2/integrations/hipchat')).body.items).toEqual([]);
   });

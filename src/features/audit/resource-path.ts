@@ -35,4 +35,5 @@ export const resources = {
   serviceToken: (tokenId: string) => [segment('service-token', tokenId)],
   role: (key: string) => [segment('role', key)],
   integration: (id: string) => [segment('integration', id)],
+  webhook: (id: string) => [segment('webhook', id)],
 } satisfies Record<string, (...args: never[]) => AccessSegment[]>;

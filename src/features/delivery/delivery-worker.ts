@@ -1,17 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { AuditEntry } from '../audit/audit-model.js';
-import {
-  buildHipChatRequest,
-  classifyHipChatResult,
-  type HipChatOutcome,
-} from '../integrations/channels/hipchat/hipchat-client.js';
-import { renderHipChatMessage } from '../integrations/channels/hipchat/hipchat-message.js';
 import type { IntegrationDoc } from '../integrations/integration-model.js';
 import type { Stores } from '../stores.js';
+import type { ChannelRegistry, ChannelTarget, DeliveryOutcome, ThrottleKey } from './delivery-channel.js';
 import type { HttpResult, OutboundHttp } from './outbound-http.js';
 import type { AttemptRecord, ClaimedDelivery, OutboxStore } from './outbox-store.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -19,11 +14,8 @@ import { nextAttemptAt } from './retry-schedule.js';
 
 export interface DeliveryWorkerOptions {
   readonly retrySchedule: readonly number[];
-  /** HipChat messages per minute per room (0 = no throttle). */
-  readonly roomRate: number;
-  /** HipChat requests per 5 minutes per token (0 = no throttle). */
-  readonly tokenRate: number;
-  readonly hipchatUrl: string;
+  /** The delivery channels by integration kind (hipchat, slack, msteams, webhook). */
+  readonly channels: ChannelRegistry;
   /** Whether another process may hold leases (PostgreSQL); if not, leases are freed at start. */
   readonly multiProcess: boolean;
   readonly clock: () => number;
@@ -44,10 +36,6 @@ export interface DeliveryWorkerOptions {
 /** Why a delivery ended without being sent, shown in the delivery log. */
 const switchedOff = 'integration was switched off before this was sent';
 
-function fingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16);
-}
-
 /**
  * Sends queued deliveries: claims the head of each integration's queue (so every room hears its
  * changes in commit order), paces itself under HipChat's limits, records every attempt, and
@@ -55,8 +43,8 @@ function fingerprint(token: string): string {
  */
 export class DeliveryWorker {
   readonly id = `worker-${randomUUID()}`;
-  private readonly rooms: RateLimiter;
-  private readonly tokens: RateLimiter;
+  /** One limiter per channel limit (HipChat room, HipChat token, Slack channel, …). */
+  private readonly limiters = new Map<string, RateLimiter>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private running = false;
   private unlisten: (() => Promise<void>) | undefined;
@@ -76,8 +64,9 @@ export class DeliveryWorker {
     private readonly log: Logger,
     private readonly options: DeliveryWorkerOptions,
   ) {
-    this.rooms = new RateLimiter(options.roomRate, 60_000);
-    this.tokens = new RateLimiter(options.tokenRate, 5 * 60_000);
+    for (const channel of options.channels.values()) {
+      for (const l of channel.limits) this.limiters.set(l.limiter, new RateLimiter(l.limit, l.windowMs));
+    }
     this.maxInFlight = options.maxInFlight ?? 32;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1_000;
@@ -193,12 +182,9 @@ export class DeliveryWorker {
       return;
     }
 
-    let token: string;
-    try {
-      const sealed = await this.stores.integrations.getSecret(this.db, integration.id);
-      token = this.secrets.open(sealed ?? '', integration.id);
-    } catch {
-      const reason = 'the stored token cannot be decrypted (was SWITCHBOARD_SECRET_KEY changed?)';
+    const channel = this.options.channels.get(integration.scope);
+    if (channel === undefined) {
+      const reason = `no delivery channel for integrations of kind "${integration.scope}"`;
       await this.fail(
         base,
         delivery,
@@ -208,16 +194,36 @@ export class DeliveryWorker {
       return;
     }
 
-    const server = integration.doc.config.server ?? this.options.hipchatUrl;
-    const roomKey = `${server}\u0000${integration.doc.config.room}`;
-    const tokenKey = fingerprint(token);
-    const wait = Math.max(this.rooms.waitMs(roomKey, now), this.tokens.waitMs(tokenKey, now));
+    let secret: string | undefined;
+    try {
+      const sealed = await this.stores.integrations.getSecret(this.db, integration.id);
+      // An unsigned webhook has no secret; every other kind has one.
+      secret = sealed == null ? undefined : this.secrets.open(sealed, integration.id);
+    } catch {
+      const reason = 'the stored secret cannot be decrypted (was SWITCHBOARD_SECRET_KEY changed?)';
+      await this.fail(
+        base,
+        delivery,
+        { outcome: 'permanent', markIntegrationError: true, reason },
+        undefined,
+      );
+      return;
+    }
+    const target: ChannelTarget = {
+      id: integration.id,
+      kind: integration.scope,
+      name: integration.doc.name,
+      config: integration.doc.config,
+      secret,
+    };
+
+    const keys = channel.throttleKeys(target);
+    const wait = Math.max(0, ...keys.map((k) => this.limiter(k).waitMs(k.key, now)));
     if (wait > 0) {
       await this.outbox.defer(this.db, delivery.id, now + wait);
       return;
     }
-    this.rooms.take(roomKey, now);
-    this.tokens.take(tokenKey, now);
+    for (const k of keys) this.limiter(k).take(k.key, now);
 
     const entry = await this.entry(delivery.auditId);
     if (entry === undefined) {
@@ -229,12 +235,22 @@ export class DeliveryWorker {
       );
       return;
     }
-    const request = buildHipChatRequest(
-      { server, room: integration.doc.config.room, token },
-      renderHipChatMessage(entry, { notify: integration.doc.config.notify }),
-    );
+    let request: ReturnType<typeof channel.buildRequest>;
+    try {
+      request = channel.buildRequest(target, entry, { deliveryId: String(delivery.id), now });
+    } catch (error) {
+      // A custom template that fails on this entry: it will fail the same way next time.
+      const reason = `the message could not be built: ${(error as Error).message}`;
+      await this.fail(
+        base,
+        delivery,
+        { outcome: 'permanent', markIntegrationError: true, reason },
+        undefined,
+      );
+      return;
+    }
     const result = await this.http.post(request.url, request.headers, request.body);
-    const outcome = classifyHipChatResult(result, this.options.clock());
+    const outcome = channel.classify(result, this.options.clock());
     if (outcome.outcome === 'delivered') {
       await this.outbox.finish(
         this.db,
@@ -245,17 +261,25 @@ export class DeliveryWorker {
       return;
     }
     if (outcome.outcome === 'retry' && outcome.notBefore !== undefined) {
-      // HipChat said when to come back; nothing for this room or token goes before then.
-      this.rooms.blockUntil(roomKey, outcome.notBefore);
-      this.tokens.blockUntil(tokenKey, outcome.notBefore);
+      // The target said when to come back; nothing that shares its limits goes before then.
+      for (const k of keys) this.limiter(k).blockUntil(k.key, outcome.notBefore);
     }
     await this.fail(base, delivery, outcome, result, integration.doc);
+  }
+
+  private limiter(key: ThrottleKey): RateLimiter {
+    let limiter = this.limiters.get(key.limiter);
+    if (limiter === undefined) {
+      limiter = new RateLimiter(0, 1);
+      this.limiters.set(key.limiter, limiter);
+    }
+    return limiter;
   }
 
   private async fail(
     base: Pick<AttemptRecord, 'deliveryId' | 'integrationId' | 'attempt' | 'at'>,
     delivery: ClaimedDelivery,
-    outcome: Exclude<HipChatOutcome, { outcome: 'delivered' }>,
+    outcome: Exclude<DeliveryOutcome, { outcome: 'delivered' }>,
     result: HttpResult | undefined,
     doc?: IntegrationDoc,
   ): Promise<void> {
@@ -281,7 +305,7 @@ export class DeliveryWorker {
       {
         deliveryId: delivery.id,
         integrationId: delivery.integrationId,
-        room: doc?.config.room,
+        integration: doc?.name,
         attempt: base.attempt,
         reason: outcome.reason,
       },

@@ -5,10 +5,18 @@ import { Id, Links, Tags } from '../../http/common-schemas.js';
 export const secretMask = '********';
 
 const Statement = Type.Record(Type.String(), Type.Unknown(), { description: 'A policy statement' });
-const Statements = Type.Array(Statement, {
+export const Statements = Type.Array(Statement, {
   maxItems: 100,
   description: 'Policy filter in the custom-roles syntax; absent or empty means every change',
 });
+
+const Template = Type.Optional(
+  Type.String({
+    maxLength: 20_000,
+    description:
+      'Ours: a Handlebars message template (LaunchDarkly integration-framework context); absent = the built-in message',
+  }),
+);
 
 const HipChatConfigFields = {
   room: Type.String({ minLength: 1, maxLength: 100, description: 'Room ID or name' }),
@@ -19,6 +27,7 @@ const HipChatConfigFields = {
     }),
   ),
   notify: Type.Boolean({ description: 'Whether the message makes the room notify its members' }),
+  template: Template,
 };
 
 export const HipChatConfigPostSchema = Type.Object(
@@ -33,18 +42,78 @@ export const HipChatConfigPostSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** Stored: the token lives sealed in the row's `secret` column, never in the document. */
+export const HipChatConfigStoredSchema = Type.Object(HipChatConfigFields, { additionalProperties: false });
+export type HipChatConfig = Static<typeof HipChatConfigStoredSchema>;
 
-export const HipChatConfigSchema = Type.Object(
-  { ...HipChatConfigFields, token: Type.String({ description: 'Always masked' }) },
+export const SlackConfigPostSchema = Type.Object(
+  {
+    webhookUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description:
+          'Incoming-webhook URL (Slack, Mattermost, Rocket.Chat); write-only. Either this or token + channel',
+      }),
+    ),
+    token: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'Bot token (xoxb-…) for chat.postMessage; write-only',
+      }),
+    ),
+    channel: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'Channel ID or #name (with token)' }),
+    ),
+    template: Template,
+  },
   { additionalProperties: false },
 );
+export const SlackConfigStoredSchema = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('webhook'), Type.Literal('bot')]),
+    channel: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    template: Template,
+  },
+  { additionalProperties: false },
+);
+export type SlackConfig = Static<typeof SlackConfigStoredSchema>;
 
-/** Stored: the token lives sealed in the row's `secret` column, never in the document. */
+export const TeamsConfigPostSchema = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'Teams Workflows ("Post to a channel when a webhook request is received") URL; write-only',
+    }),
+    template: Template,
+  },
+  { additionalProperties: false },
+);
+export const TeamsConfigStoredSchema = Type.Object({ template: Template }, { additionalProperties: false });
+export type TeamsConfig = Static<typeof TeamsConfigStoredSchema>;
+
+/** Webhooks (`/api/v2/webhooks`) live in the same table; their secret is the signing secret. */
+export const WebhookConfigStoredSchema = Type.Object(
+  { url: Type.String({ minLength: 1, maxLength: 2048 }), sign: Type.Boolean() },
+  { additionalProperties: false },
+);
+export type WebhookConfig = Static<typeof WebhookConfigStoredSchema>;
+
+const ConfigRecord = Type.Record(Type.String(), Type.Unknown(), {
+  description: "The kind's configuration; secrets are write-only and shown as ********",
+});
+
+/**
+ * Stored document of every integration kind (and of webhooks). `config` is checked against the
+ * kind's own stored schema by the kind's spec; secrets are never in the document.
+ */
 export const IntegrationDocSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 256 }),
     on: Type.Boolean(),
-    config: Type.Object(HipChatConfigFields, { additionalProperties: false }),
+    config: ConfigRecord,
     statements: Statements,
     tags: Tags,
     creationDate: Type.Integer(),
@@ -57,7 +126,7 @@ export const IntegrationPostSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 256 }),
     on: Type.Optional(Type.Boolean()),
-    config: HipChatConfigPostSchema,
+    config: ConfigRecord,
     statements: Type.Optional(Statements),
     tags: Type.Optional(Tags),
   },
@@ -90,7 +159,7 @@ export const IntegrationSchema = Type.Object({
   kind: Type.String(),
   name: Type.String(),
   on: Type.Boolean(),
-  config: HipChatConfigSchema,
+  config: ConfigRecord,
   statements: Statements,
   tags: Tags,
   creationDate: Type.Integer(),
@@ -98,5 +167,5 @@ export const IntegrationSchema = Type.Object({
 });
 export type Integration = Static<typeof IntegrationSchema>;
 
-export const supportedIntegrationKinds = ['hipchat'] as const;
+export const supportedIntegrationKinds = ['hipchat', 'slack', 'msteams'] as const;
 export type IntegrationKind = (typeof supportedIntegrationKinds)[number];

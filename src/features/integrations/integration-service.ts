@@ -14,26 +14,25 @@ import type { Actor, AuditEntry } from '../audit/audit-model.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
+import type { ChannelTarget } from '../delivery/delivery-channel.js';
 import type { OutboxStore } from '../delivery/outbox-store.js';
 import type { Stores } from '../stores.js';
 import { IntegrationDirectory } from './integration-directory.js';
+import { integrationKinds, type ParsedConfig } from './integration-kinds.js';
 import {
   type Integration,
   type IntegrationDoc,
   IntegrationDocSchema,
+  type IntegrationKind,
   type IntegrationPost,
   type IntegrationStatus,
-  secretMask,
 } from './integration-model.js';
 
 type StoredIntegration = StoredDocument<IntegrationDoc>;
 
 /** Sends one message to an integration now, outside the queue (the Test button). */
 export interface TestSender {
-  sendTest(
-    integration: { id: string; doc: IntegrationDoc; token: string },
-    actor: Actor,
-  ): Promise<TestOutcome>;
+  sendTest(target: ChannelTarget, actor: Actor): Promise<TestOutcome>;
 }
 
 export interface TestOutcome {
@@ -50,23 +49,7 @@ export type TargetGuard = (url: string) => Promise<string | undefined>;
 /** How many recent audit entries a policy preview looks at. */
 export const previewWindow = 100;
 
-function checkServer(server: string | undefined): string | undefined {
-  if (server === undefined || server === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(server);
-  } catch {
-    throw ValidationError.at('/config/server', `not a valid URL: "${server}"`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw ValidationError.at('/config/server', 'must be an http:// or https:// URL');
-  }
-  if (url.username !== '' || url.password !== '')
-    throw ValidationError.at('/config/server', 'must not contain credentials');
-  return server.replace(/\/+$/, '');
-}
-
-function checkStatements(statements: unknown): IntegrationDoc['statements'] {
+export function checkStatements(statements: unknown): IntegrationDoc['statements'] {
   const result = validatePolicy(statements);
   if (!result.ok) {
     throw new ValidationError(
@@ -90,11 +73,12 @@ export class IntegrationService {
     private readonly guard: TargetGuard,
   ) {}
 
-  /** Refuses a server on a private address at save time, with the guard's reason. */
-  private async checkTarget(server: string | undefined): Promise<void> {
-    if (server === undefined) return;
-    const refusal = await this.guard(server);
-    if (refusal !== undefined) throw ValidationError.at('/config/server', refusal);
+  /** Refuses a target on a private address at save time, with the guard's reason. */
+  private async checkTargets(targets: ParsedConfig['targets']): Promise<void> {
+    for (const target of targets) {
+      const refusal = await this.guard(target.url);
+      if (refusal !== undefined) throw ValidationError.at(target.pointer, refusal);
+    }
   }
 
   async list(kind: string): Promise<Integration[]> {
@@ -107,20 +91,19 @@ export class IntegrationService {
   }
 
   async create(actor: Actor, kind: string, input: IntegrationPost): Promise<Integration> {
-    const server = checkServer(input.config.server);
+    const spec = integrationKinds[kind as IntegrationKind];
+    const parsed = spec.parse(input.config, undefined);
     const statements = checkStatements(input.statements ?? []);
-    await this.checkTarget(server);
+    await this.checkTargets(parsed.targets);
+    const secret = parsed.secret;
+    if (typeof secret !== 'string') throw ValidationError.at('/config', 'a secret is required');
     return this.changes.transact(async (tx, record) => {
       const id = newId();
       const now = this.changes.now();
       const doc: IntegrationDoc = {
         name: input.name,
         on: input.on ?? true,
-        config: {
-          room: input.config.room,
-          ...(server === undefined ? {} : { server }),
-          notify: input.config.notify ?? false,
-        },
+        config: parsed.config,
         statements,
         tags: input.tags ?? [],
         creationDate: now,
@@ -131,7 +114,7 @@ export class IntegrationService {
         key: id,
         doc,
         createdAt: now,
-        secret: this.secrets.seal(input.config.token, id),
+        secret: this.secrets.seal(secret, id),
       });
       await IntegrationDirectory.touch(tx);
       const current = await this.represent(tx, stored);
@@ -140,10 +123,10 @@ export class IntegrationService {
         name: doc.name,
         actor,
         accesses: [access('createIntegration', ...resources.integration(id))],
-        titleVerb: `added the ${kind === 'hipchat' ? 'HipChat' : kind} integration`,
+        titleVerb: `added the ${spec.label} integration`,
         sitePath: `/integrations/${kind}/${id}`,
         changes: [
-          `Added room ${mdValue(doc.config.room)} ${doc.on ? '(on)' : '(off)'}, ${statements.length === 0 ? 'for every change' : `filtered by ${statements.length} statement(s)`}`,
+          `Added ${spec.describe(doc.config)} ${doc.on ? '(on)' : '(off)'}, ${statements.length === 0 ? 'for every change' : `filtered by ${statements.length} statement(s)`}`,
         ],
         currentVersion: current,
       });
@@ -160,20 +143,14 @@ export class IntegrationService {
       const { _id, _links, _version, kind: _kind, _status, ...rest } = patched;
       if (typeof rest.config !== 'object' || rest.config === null)
         throw ValidationError.at('/config', 'must be an object');
-      const { token, ...config } = rest.config;
-      if (typeof token !== 'string' || token === '') throw ValidationError.at('/config/token', 'is required');
-      const server = checkServer(config.server);
-      if (server !== stored.doc.config.server) await this.checkTarget(server);
-      const doc = {
-        ...rest,
-        config: { ...config, ...(server === undefined ? {} : { server }) },
-        statements: rest.statements,
-      } as IntegrationDoc;
-      if (server === undefined) delete (doc.config as { server?: string }).server;
+      const spec = integrationKinds[kind as IntegrationKind];
+      const parsed = spec.parse(rest.config as Record<string, unknown>, stored.doc.config);
+      const doc = { ...rest, config: parsed.config, statements: rest.statements } as IntegrationDoc;
       checkSchema(IntegrationDocSchema, doc);
       doc.statements = checkStatements(doc.statements);
-
-      const tokenChanged = token !== secretMask;
+      await this.checkTargets(parsed.targets);
+      const newSecret = typeof parsed.secret === 'string' ? parsed.secret : undefined;
+      const tokenChanged = newSecret !== undefined;
       const actions: string[] = [];
       const lines: string[] = [];
       if (doc.name !== stored.doc.name) {
@@ -185,21 +162,23 @@ export class IntegrationService {
         lines.push(doc.on ? 'Turned the integration on' : 'Turned the integration off');
       }
       const configLines: string[] = [];
-      if (doc.config.room !== stored.doc.config.room) {
-        configLines.push(
-          `Changed the room from ${mdValue(stored.doc.config.room)} to ${mdValue(doc.config.room)}`,
-        );
+      const keys = new Set([...Object.keys(stored.doc.config), ...Object.keys(doc.config)]);
+      for (const key of keys) {
+        const was = stored.doc.config[key];
+        const now = doc.config[key];
+        if (JSON.stringify(was) === JSON.stringify(now)) continue;
+        const label = spec.fieldLabels[key] ?? key;
+        if (key === 'template') {
+          configLines.push(
+            now === undefined ? 'Removed the message template' : 'Changed the message template',
+          );
+        } else {
+          configLines.push(
+            `Changed ${label} from ${mdValue(was ?? 'default')} to ${mdValue(now ?? 'default')}`,
+          );
+        }
       }
-      if (doc.config.server !== stored.doc.config.server) {
-        configLines.push(
-          `Changed the server from ${mdValue(stored.doc.config.server ?? 'default')} to ${mdValue(doc.config.server ?? 'default')}`,
-        );
-      }
-      if (doc.config.notify !== stored.doc.config.notify)
-        configLines.push(
-          `Changed notify from ${mdValue(stored.doc.config.notify)} to ${mdValue(doc.config.notify)}`,
-        );
-      if (tokenChanged) configLines.push('Replaced the room token');
+      if (tokenChanged) configLines.push(`Replaced the ${spec.secretLabel}`);
       if (JSON.stringify(doc.statements) !== JSON.stringify(stored.doc.statements)) {
         configLines.push(
           doc.statements.length === 0
@@ -218,7 +197,7 @@ export class IntegrationService {
         tx,
         stored,
         doc,
-        tokenChanged ? { secret: this.secrets.seal(token, id) } : {},
+        newSecret !== undefined ? { secret: this.secrets.seal(newSecret, id) } : {},
       );
       await IntegrationDirectory.touch(tx);
       const after = await this.represent(tx, updated);
@@ -261,7 +240,9 @@ export class IntegrationService {
         actor,
         accesses: [access('deleteIntegration', ...resources.integration(id))],
         titleVerb: 'deleted the integration',
-        changes: [`Deleted the integration for room ${mdValue(stored.doc.config.room)} and its delivery log`],
+        changes: [
+          `Deleted the integration for ${integrationKinds[kind as IntegrationKind].describe(stored.doc.config)} and its delivery log`,
+        ],
         previousVersion: before,
       });
     });
@@ -270,7 +251,13 @@ export class IntegrationService {
   async test(actor: Actor, kind: string, id: string): Promise<TestOutcome> {
     const stored = await this.load(this.db, kind, id);
     const outcome = await this.sender.sendTest(
-      { id, doc: stored.doc, token: await this.token(stored) },
+      {
+        id,
+        kind,
+        name: stored.doc.name,
+        config: stored.doc.config,
+        secret: await this.token(stored),
+      },
       actor,
     );
     const now = this.changes.now();
@@ -336,31 +323,40 @@ export class IntegrationService {
       _version: stored.version,
       kind: stored.scope,
       ...stored.doc,
-      config: { ...stored.doc.config, token: secretMask },
+      config: integrationKinds[stored.scope as IntegrationKind].represent(stored.doc.config),
       _status: await this.status(db, stored.id),
     };
   }
 
   private async status(db: Kysely<Database> | Transaction<Database>, id: string): Promise<IntegrationStatus> {
-    const row = await db
-      .selectFrom('integration_status')
-      .selectAll()
-      .where('integration_id', '=', id)
-      .executeTakeFirst();
-    const pending = await this.outbox.pendingCount(db, id);
-    if (row === undefined) return { successCount: 0, errorCount: 0, errors: [], pending };
-    return {
-      successCount: Number(row.success_count),
-      errorCount: Number(row.error_count),
-      ...(row.last_success === null ? {} : { lastSuccess: Number(row.last_success) }),
-      ...(row.last_error === null ? {} : { lastError: Number(row.last_error) }),
-      errors: JSON.parse(row.recent_errors) as IntegrationStatus['errors'],
-      ...(row.errored_reason === null
-        ? {}
-        : {
-            errored: { reason: row.errored_reason, since: Number(row.failing_since ?? row.last_error ?? 0) },
-          }),
-      pending,
-    };
+    return integrationStatus(db, this.outbox, id);
   }
+}
+
+/** An integration's (or webhook's) health as the API shows it in `_status`. */
+export async function integrationStatus(
+  db: Kysely<Database> | Transaction<Database>,
+  outbox: OutboxStore,
+  id: string,
+): Promise<IntegrationStatus> {
+  const row = await db
+    .selectFrom('integration_status')
+    .selectAll()
+    .where('integration_id', '=', id)
+    .executeTakeFirst();
+  const pending = await outbox.pendingCount(db, id);
+  if (row === undefined) return { successCount: 0, errorCount: 0, errors: [], pending };
+  return {
+    successCount: Number(row.success_count),
+    errorCount: Number(row.error_count),
+    ...(row.last_success === null ? {} : { lastSuccess: Number(row.last_success) }),
+    ...(row.last_error === null ? {} : { lastError: Number(row.last_error) }),
+    errors: JSON.parse(row.recent_errors) as IntegrationStatus['errors'],
+    ...(row.errored_reason === null
+      ? {}
+      : {
+          errored: { reason: row.errored_reason, since: Number(row.failing_since ?? row.last_error ?? 0) },
+        }),
+    pending,
+  };
 }

@@ -150,7 +150,7 @@ function fitPieces(pieces: readonly Piece[], limit: number): string {
 // The Markdown the audit builder writes: `[text](url)` links, `*italic*`, `**bold**`, `` `code` ``,
 // backslash escapes (from `mdText`), and `- ` list lines. Nothing else is interpreted.
 
-type Inline =
+export type Inline =
   | { readonly t: 'text'; readonly text: string }
   | { readonly t: 'code'; readonly text: string }
   | { readonly t: 'em' | 'strong'; readonly children: readonly Inline[] }
@@ -223,7 +223,7 @@ interface ParseBudget {
   failedSearches: number;
 }
 
-function parseInline(
+export function parseInline(
   src: string,
   from = 0,
   to = src.length,
@@ -321,6 +321,18 @@ function inlinePiece(node: Inline, inLink: boolean): Piece[] {
       return [open('a', `<a href="${escapeHtml(href)}">`), ...children, close('a')];
     }
   }
+}
+
+/** Inline Markdown of the audit builder as escaped HTML (links only to http(s); people in bold). */
+export function inlineMarkdownToHtml(markdown: string): string {
+  return inlinePieces(parseInline(markdown)).map(pieceHtml).join('');
+}
+
+/** The words of inline Markdown, without markup. */
+export function inlineMarkdownToText(markdown: string): string {
+  const walk = (nodes: readonly Inline[]): string =>
+    nodes.map((n) => (n.t === 'text' || n.t === 'code' ? n.text : walk(n.children))).join('');
+  return walk(parseInline(markdown));
 }
 
 function summaryPieces(description: string): Piece[] {

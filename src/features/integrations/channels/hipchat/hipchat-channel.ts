@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { DeliveryChannel } from '../../../delivery/delivery-channel.js';
+import { TemplateCache, TemplateError, type TemplateFlavor } from '../../../templates/message-template.js';
+import type { HipChatConfig } from '../../integration-model.js';
+import { buildHipChatRequest, classifyHipChatResult } from './hipchat-client.js';
+import { hipChatMessageLimit, renderHipChatMessage, renderHipChatTestMessage } from './hipchat-message.js';
+
+export const hipChatTemplateFlavor: TemplateFlavor = { target: 'html' };
+
+export function fingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+}
+
+export interface HipChatChannelOptions {
+  readonly defaultServer: string;
+  /** Messages per minute per room (0 = no throttle). */
+  readonly roomRate: number;
+  /** Requests per 5 minutes per token (0 = no throttle). */
+  readonly tokenRate: number;
+}
+
+/** HipChat room notifications: 30/min per room, 500/5 min per token (reference/hipchat.md). */
+export function hipChatChannel(options: HipChatChannelOptions): DeliveryChannel {
+  const templates = new TemplateCache(hipChatTemplateFlavor);
+  const config = (c: Readonly<Record<string, unknown>>) => c as HipChatConfig;
+  const server = (c: HipChatConfig) => c.server ?? options.defaultServer;
+  return {
+    kind: 'hipchat',
+    limits: [
+      { limiter: 'hipchat-room', limit: options.roomRate, windowMs: 60_000 },
+      { limiter: 'hipchat-token', limit: options.tokenRate, windowMs: 5 * 60_000 },
+    ],
+    throttleKeys(target) {
+      const c = config(target.config);
+      return [
+        { limiter: 'hipchat-room', key: `${server(c)}\u0000${c.room}` },
+        { limiter: 'hipchat-token', key: fingerprint(target.secret ?? '') },
+      ];
+    },
+    buildRequest(target, entry) {
+      const c = config(target.config);
+      const message = renderHipChatMessage(entry, { notify: c.notify });
+      if (c.template !== undefined) {
+        const html = templates.render(c.template, entry);
+        if (html.trim() === '') throw new TemplateError('the template rendered an empty message');
+        if (html.length > hipChatMessageLimit)
+          throw new TemplateError(`the template rendered more than ${hipChatMessageLimit} characters`);
+        return buildHipChatRequest(
+          { server: server(c), room: c.room, token: target.secret ?? '' },
+          { ...message, message: html },
+        );
+      }
+      return buildHipChatRequest({ server: server(c), room: c.room, token: target.secret ?? '' }, message);
+    },
+    buildTestRequest(target, actorName) {
+      const c = config(target.config);
+      return buildHipChatRequest(
+        { server: server(c), room: c.room, token: target.secret ?? '' },
+        renderHipChatTestMessage(target.name, actorName),
+      );
+    },
+    classify: classifyHipChatResult,
+  };
+}

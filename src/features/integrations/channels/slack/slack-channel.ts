@@ -1,0 +1,210 @@
+import type { AuditEntry } from '../../../audit/audit-model.js';
+import {
+  bodySays,
+  type ChannelTarget,
+  classifyWith,
+  type DeliveryChannel,
+  type DeliveryOutcome,
+  decide,
+  type OutboundRequest,
+  reasonFor,
+  retryAfterAt,
+  row,
+  type StatusRow,
+} from '../../../delivery/delivery-channel.js';
+import type { HttpResult } from '../../../delivery/outbound-http.js';
+import { TemplateCache, type TemplateFlavor } from '../../../templates/message-template.js';
+import type { SlackConfig } from '../../integration-model.js';
+import { fingerprint } from '../hipchat/hipchat-channel.js';
+import { type Inline, inlineMarkdownToText, parseInline, safeHref } from '../hipchat/hipchat-message.js';
+
+/** Slack's mrkdwn control characters; everything a user typed goes through this. */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function mrkdwn(nodes: readonly Inline[], inLink = false): string {
+  return nodes
+    .map((n) => {
+      switch (n.t) {
+        case 'text':
+          return escapeSlack(n.text);
+        case 'code':
+          return `\`${escapeSlack(n.text.replace(/`/g, "'"))}\``;
+        case 'em':
+          return `_${mrkdwn(n.children, inLink)}_`;
+        case 'strong':
+          return `*${mrkdwn(n.children, inLink)}*`;
+        case 'link': {
+          const words = mrkdwn(n.children, true);
+          const href = safeHref(n.url);
+          if (inLink || href === undefined) return words;
+          if (href.startsWith('mailto:')) return `*${words}*`;
+          // `|` ends a link's URL in Slack's syntax; `>` ends the link.
+          return `<${href.replace(/\|/g, '%7C').replace(/>/g, '%3E')}|${words.replace(/\|/g, '¦')}>`;
+        }
+      }
+      return '';
+    })
+    .join('');
+}
+
+/** The audit builder's inline Markdown as Slack mrkdwn, user text escaped. */
+export function markdownToSlack(markdown: string): string {
+  return mrkdwn(parseInline(markdown));
+}
+
+export const slackTemplateFlavor: TemplateFlavor = {
+  target: 'json',
+  escapeText: escapeSlack,
+  markdownTitle: markdownToSlack,
+};
+
+const sectionLimit = 3000;
+const clip = (text: string, limit: number) => (text.length <= limit ? text : `${text.slice(0, limit - 1)}…`);
+
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: readonly Record<string, unknown>[];
+}
+
+/** Block Kit: the title (mrkdwn), the comment (plain text), and for edits what changed. */
+export function renderSlackMessage(entry: AuditEntry): SlackMessage {
+  const title = markdownToSlack(entry.title) || escapeSlack(entry.name || `A ${entry.kind} changed`);
+  const blocks: Record<string, unknown>[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: clip(title, sectionLimit) } },
+  ];
+  const comment = entry.comment?.trim() ?? '';
+  if (comment !== '') {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'plain_text', text: clip(comment, sectionLimit), emoji: false }],
+    });
+  }
+  const lines = entry.description
+    .split('\n')
+    .map((l) => l.replace(/^\s*[-*]\s+/, '').trim())
+    .filter((l) => l !== '');
+  if (lines.length > 0 && !/^turned (on|off)\b/.test(entry.titleVerb)) {
+    const shown = lines.slice(0, 10).map((l) => `• ${markdownToSlack(l)}`);
+    if (lines.length > 10) shown.push(`• and ${lines.length - 10} more changes`);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(shown.join('\n'), sectionLimit) } });
+  }
+  const plain = inlineMarkdownToText(entry.title) || entry.name || `A ${entry.kind} changed`;
+  return { text: clip(comment === '' ? plain : `${plain}: ${comment}`, 3000), blocks };
+}
+
+export interface SlackChannelOptions {
+  /** `https://slack.com` (SWITCHBOARD_SLACK_API_URL); chat.postMessage lives under `/api/`. */
+  readonly apiUrl: string;
+  /** Messages per second per channel; Slack allows about one (0 = no throttle). */
+  readonly channelRate: number;
+}
+
+/** Slack's `{"ok":false,"error":…}` (Web API, answered with 200) and incoming-webhook body texts. */
+const slackErrors: Readonly<Record<string, 'retry' | 'permanent' | 'auth'>> = {
+  ratelimited: 'retry',
+  rate_limited: 'retry',
+  internal_error: 'retry',
+  fatal_error: 'retry',
+  service_unavailable: 'retry',
+  request_timeout: 'retry',
+  rollup_error: 'retry',
+  invalid_auth: 'auth',
+  not_authed: 'auth',
+  token_revoked: 'auth',
+  token_expired: 'auth',
+  account_inactive: 'auth',
+  missing_scope: 'auth',
+  no_permission: 'auth',
+  invalid_token: 'auth',
+  channel_not_found: 'auth',
+  not_in_channel: 'auth',
+  is_archived: 'auth',
+  channel_is_archived: 'auth',
+  no_service: 'auth',
+  action_prohibited: 'auth',
+  posting_to_general_channel_denied: 'auth',
+  restricted_action: 'auth',
+};
+
+function slackError(excerpt: string): string | undefined {
+  const match = /"error"\s*:\s*"([a-z_]+)"/.exec(excerpt);
+  return match?.[1];
+}
+
+const byError =
+  (label: string): StatusRow['decide'] =>
+  (response, now) => {
+    const error = slackError(response.bodyExcerpt) ?? bodySays(response.bodyExcerpt);
+    const kind = error === undefined ? undefined : slackErrors[error];
+    const reason = reasonFor(label, response.status, error);
+    if (kind === 'retry') {
+      const notBefore = retryAfterAt(response.headers, now);
+      return notBefore === undefined ? { outcome: 'retry', reason } : { outcome: 'retry', notBefore, reason };
+    }
+    return { outcome: 'permanent', markIntegrationError: kind === 'auth', reason };
+  };
+
+/** HTTP status first; Slack's Web API also says "not ok" inside a 200. */
+export const slackStatusTable: readonly StatusRow[] = [
+  row(200, 299, (response, now): DeliveryOutcome => {
+    if (/^\s*\{\s*"ok"\s*:\s*false/.test(response.bodyExcerpt))
+      return byError('Slack refused the message')(response, now);
+    return { outcome: 'delivered' };
+  }),
+  row(429, 429, decide.rateLimited),
+  row(408, 408, decide.retry('Slack timed out reading the request')),
+  row(500, 599, decide.retry('Slack server error')),
+  row(401, 404, byError('Slack refused the message')),
+  row(410, 410, byError('Slack refused the message')),
+  row(300, 399, decide.redirected),
+  row(400, 499, byError('Slack refused the message')),
+];
+
+export function classifySlackResult(result: HttpResult, now: number): DeliveryOutcome {
+  return classifyWith(slackStatusTable, result, now);
+}
+
+/** Slack (and Mattermost / Rocket.Chat incoming webhooks): about 1 message per second per channel. */
+export function slackChannel(options: SlackChannelOptions): DeliveryChannel {
+  const templates = new TemplateCache(slackTemplateFlavor);
+  const config = (t: ChannelTarget) => t.config as SlackConfig;
+  const build = (target: ChannelTarget, body: Record<string, unknown>): OutboundRequest => {
+    const c = config(target);
+    const secret = target.secret ?? '';
+    if (c.mode === 'webhook') {
+      return { url: secret, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    }
+    return {
+      url: `${options.apiUrl.replace(/\/+$/, '')}/api/chat.postMessage`,
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ channel: c.channel, ...body }),
+    };
+  };
+  return {
+    kind: 'slack',
+    limits: [{ limiter: 'slack-channel', limit: options.channelRate, windowMs: 1_000 }],
+    throttleKeys(target) {
+      const c = config(target);
+      const fp = fingerprint(target.secret ?? '');
+      return [{ limiter: 'slack-channel', key: c.mode === 'webhook' ? fp : `${fp}\u0000${c.channel ?? ''}` }];
+    },
+    buildRequest(target, entry) {
+      const c = config(target);
+      const body =
+        c.template === undefined
+          ? renderSlackMessage(entry)
+          : (JSON.parse(templates.render(c.template, entry)) as Record<string, unknown>);
+      return build(target, { ...body });
+    },
+    buildTestRequest(target, actorName) {
+      const text = `*${escapeSlack(actorName)}* sent a test notification for the integration *${escapeSlack(target.name)}*. Changes that match its policy will appear in this channel.`;
+      return build(target, {
+        text: `${actorName} sent a test notification for the integration ${target.name}`,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+      });
+    },
+    classify: classifySlackResult,
+  };
+}

@@ -1,0 +1,299 @@
+import Handlebars from 'handlebars';
+import { ValidationError } from '../../errors/app-errors.js';
+import type { AuditEntry } from '../audit/audit-model.js';
+import {
+  inlineMarkdownToHtml,
+  inlineMarkdownToText,
+} from '../integrations/channels/hipchat/hipchat-message.js';
+
+/**
+ * What a template produces: `html` a HipChat message (Handlebars' HTML escaping, no `{{{ }}}`),
+ * `json` a JSON document (every inserted string JSON-escaped and required to sit inside a JSON
+ * string; the result must parse).
+ */
+export type TemplateTarget = 'html' | 'json';
+
+/** Per-channel touches on the context: how `title.markdown` and text values read there. */
+export interface TemplateFlavor {
+  readonly target: TemplateTarget;
+  /** Applied to every string value before it is inserted (Slack escapes `&`, `<`, `>`). */
+  readonly escapeText?: (text: string) => string;
+  /** The title as the channel's Markdown (Slack mrkdwn); default: the audit entry's Markdown. */
+  readonly markdownTitle?: (markdown: string) => string;
+}
+
+export class TemplateError extends Error {}
+
+// Private-use code points mark where an inserted string begins and ends, so the rendered JSON
+// can be checked for values that landed outside a string literal (where `{}` or `1, 2` would
+// change the document's structure). User text cannot forge them: they are stripped from it.
+const open = '\uE000';
+const close = '\uE001';
+const markers = /[\uE000\uE001]/g;
+
+const handlebars = Handlebars.create();
+
+export interface CompiledTemplate {
+  readonly flavor: TemplateFlavor;
+  readonly render: HandlebarsTemplateDelegate;
+}
+
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^-*\^$/.test(l))
+    .join(' ');
+}
+
+interface Node {
+  type?: string;
+  escaped?: boolean;
+  loc?: { start: { line: number; column: number } };
+  [key: string]: unknown;
+}
+
+/** `{{{x}}}` / `{{& x}}` would put raw user text into an HTML message: refused. */
+function findUnescaped(node: unknown): Node | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const n = node as Node;
+  if (n.type === 'MustacheStatement' && n.escaped === false) return n;
+  for (const value of Object.values(n)) {
+    if (Array.isArray(value)) {
+      for (const child of value) {
+        const found = findUnescaped(child);
+        if (found !== undefined) return found;
+      }
+    } else if (typeof value === 'object' && value !== null) {
+      const found = findUnescaped(value);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+export function compileTemplate(source: string, flavor: TemplateFlavor): CompiledTemplate {
+  let ast: hbs.AST.Program;
+  try {
+    ast = handlebars.parse(source);
+  } catch (error) {
+    throw new TemplateError(oneLine((error as Error).message));
+  }
+  if (flavor.target === 'html') {
+    const raw = findUnescaped(ast);
+    if (raw !== undefined) {
+      throw new TemplateError(
+        `line ${raw.loc?.start.line ?? '?'}: {{{…}}} is not allowed, values are always escaped (use {{title.html}} for the formatted title)`,
+      );
+    }
+  }
+  // Only the built-in helpers (if, unless, each, with, lookup): a template is data, not code.
+  const render = handlebars.compile(ast, {
+    knownHelpersOnly: true,
+    noEscape: flavor.target === 'json',
+    strict: false,
+  });
+  return { flavor, render };
+}
+
+/** The JSON-escaped content of a string literal, without its quotes. */
+function jsonContent(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
+}
+
+function prepare(value: unknown, flavor: TemplateFlavor, safeHtml: boolean): unknown {
+  if (typeof value === 'string') {
+    const clean = value.replace(markers, '');
+    if (flavor.target === 'html') return safeHtml ? new handlebars.SafeString(clean) : clean;
+    const text = flavor.escapeText === undefined ? clean : flavor.escapeText(clean);
+    return text === '' ? '' : `${open}${jsonContent(text)}${close}`;
+  }
+  if (Array.isArray(value)) return value.map((v) => prepare(v, flavor, false));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, prepare(v, flavor, safeHtml || k === 'html')]),
+    );
+  }
+  return value;
+}
+
+/** Every marked value must be inside a string literal; returns the text without the markers. */
+function checkJsonPlacement(rendered: string): string {
+  let inString = false;
+  let line = 1;
+  for (let i = 0; i < rendered.length; i++) {
+    const c = rendered[i];
+    if (c === '\n') line++;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === open) {
+      throw new TemplateError(
+        `line ${line} of the output: a value is inserted outside a JSON string; put it in quotes ("{{…}}")`,
+      );
+    }
+  }
+  return rendered.replace(markers, '');
+}
+
+/**
+ * Renders an entry. For JSON targets the result is a parsed value (the caller serializes it
+ * again, so what is sent is always well-formed JSON); for HTML the message text.
+ */
+export function renderTemplate(template: CompiledTemplate, entry: AuditEntry, now?: number): string {
+  const context = prepare(templateContext(entry, template.flavor, now), template.flavor, false);
+  let out: string;
+  try {
+    out = template.render(context);
+  } catch (error) {
+    throw new TemplateError(oneLine((error as Error).message));
+  }
+  if (template.flavor.target === 'html') return out;
+  const text = checkJsonPlacement(out);
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch (error) {
+    throw new TemplateError(`does not render valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function displayName(entry: AuditEntry): string {
+  const m = entry.member;
+  if (m === undefined) return entry.token?.name ?? 'Switchboard';
+  const full = [m.firstName, m.lastName].filter((p) => p !== undefined && p !== '').join(' ');
+  return full === '' ? m.email : full;
+}
+
+/** `proj/default:env/production:flag/x` → the project and environment keys it names. */
+function projectOf(entry: AuditEntry): { key?: string; environment?: { key: string } } {
+  const resource = entry.accesses[0]?.resource ?? entry.target.resources[0] ?? '';
+  const project = /(?:^|:)proj\/([^:;]+)/.exec(resource)?.[1];
+  const environment = /(?:^|:)env\/([^:;]+)/.exec(resource)?.[1];
+  return {
+    ...(project === undefined ? {} : { key: project }),
+    ...(environment === undefined ? {} : { environment: { key: environment } }),
+  };
+}
+
+/**
+ * The context LaunchDarkly's integration framework gives templates (reference/delivery.md):
+ * title in three forms, details, timestamp, project.environment, member.displayName, comment,
+ * kind, verbKind and _links; plus name, accesses and the raw Markdown description.
+ */
+export function templateContext(entry: AuditEntry, flavor: TemplateFlavor, now?: number) {
+  const date = entry.date ?? now ?? Date.now();
+  return {
+    title: {
+      plainText: inlineMarkdownToText(entry.title),
+      markdown: flavor.markdownTitle === undefined ? entry.title : flavor.markdownTitle(entry.title),
+      html: inlineMarkdownToHtml(entry.title),
+    },
+    details: entry.description,
+    timestamp: {
+      milliseconds: date,
+      seconds: Math.floor(date / 1000),
+      rfc3339: new Date(date).toISOString(),
+    },
+    project: projectOf(entry),
+    member: {
+      displayName: displayName(entry),
+      ...(entry.member === undefined ? {} : { email: entry.member.email, _id: entry.member._id }),
+    },
+    comment: entry.comment ?? '',
+    kind: entry.kind,
+    verbKind: entry.titleVerb,
+    name: entry.name,
+    _id: entry._id,
+    _links: entry._links,
+    accesses: entry.accesses,
+  };
+}
+
+const hostile = '"}]} <script>alert(1)</script> & \\ \n{{x}} \u2028';
+
+/** Entries a template must render on save: a toggle with a comment, a bare one, a hostile one. */
+export const sampleEntries: readonly AuditEntry[] = [
+  {
+    _id: '000000000000000000000001',
+    _links: {
+      self: { href: '/api/v2/auditlog/000000000000000000000001', type: 'application/json' },
+      site: { href: '/default/production/features/new-checkout', type: 'text/html' },
+    },
+    date: 1472243938774,
+    kind: 'flag',
+    name: 'New checkout',
+    accesses: [{ action: 'updateOn', resource: 'proj/default:env/production:flag/new-checkout' }],
+    titleVerb: 'turned on the flag',
+    title:
+      '[Ariel Flores](mailto:ariel@acme.com) turned on the flag [New checkout](https://flags.example.com/default/production/features/new-checkout) in `Production`',
+    description: '- Turned the flag on',
+    shortDescription: '',
+    comment: 'Ship it',
+    member: {
+      _id: '000000000000000000000002',
+      email: 'ariel@acme.com',
+      firstName: 'Ariel',
+      lastName: 'Flores',
+    },
+    target: { name: 'New checkout', resources: ['proj/default:env/production:flag/new-checkout'] },
+  },
+  {
+    _id: '000000000000000000000003',
+    _links: { self: { href: '/api/v2/auditlog/000000000000000000000003', type: 'application/json' } },
+    date: 1472243938774,
+    kind: 'member',
+    name: 'bo@acme.com',
+    accesses: [{ action: 'createMember', resource: 'member/000000000000000000000004' }],
+    titleVerb: 'invited the member',
+    title: '[Ariel Flores](mailto:ariel@acme.com) invited the member bo@acme.com',
+    description: '',
+    shortDescription: '',
+    target: { name: 'bo@acme.com', resources: ['member/000000000000000000000004'] },
+  },
+  {
+    _id: '000000000000000000000005',
+    _links: { self: { href: '/api/v2/auditlog/000000000000000000000005', type: 'application/json' } },
+    date: 1472243938774,
+    kind: 'flag',
+    name: hostile,
+    accesses: [{ action: 'updateName', resource: 'proj/default:env/test:flag/x' }],
+    titleVerb: 'updated the flag',
+    title: `[${hostile}](mailto:x@acme.com) updated the flag ${hostile}`,
+    description: `- ${hostile}`,
+    shortDescription: hostile,
+    comment: hostile,
+    member: { _id: '000000000000000000000006', email: 'x@acme.com', firstName: hostile },
+    target: { name: hostile, resources: ['proj/default:env/test:flag/x'] },
+  },
+];
+
+/** Compiles and renders the samples; a problem is a 400 at `pointer` saying what and where. */
+export function validateTemplate(source: string, flavor: TemplateFlavor, pointer: string): void {
+  try {
+    const template = compileTemplate(source, flavor);
+    for (const entry of sampleEntries) {
+      const out = renderTemplate(template, entry);
+      if (out.trim() === '') throw new TemplateError('renders an empty message');
+    }
+  } catch (error) {
+    if (error instanceof TemplateError) throw ValidationError.at(pointer, error.message);
+    throw error;
+  }
+}
+
+/** Compiled templates by source, per channel: a template is compiled once, not per message. */
+export class TemplateCache {
+  private readonly compiled = new Map<string, CompiledTemplate>();
+  constructor(private readonly flavor: TemplateFlavor) {}
+
+  render(source: string, entry: AuditEntry): string {
+    let template = this.compiled.get(source);
+    if (template === undefined) {
+      if (this.compiled.size >= 500) this.compiled.clear();
+      template = compileTemplate(source, this.flavor);
+      this.compiled.set(source, template);
+    }
+    return renderTemplate(template, entry);
+  }
+}

@@ -1,0 +1,195 @@
+import { Type } from '@sinclair/typebox';
+import { principalOf } from '../../http/auth.js';
+import {
+  collection,
+  errorResponses,
+  Id,
+  Links,
+  noContentResponses,
+  PatchBody,
+} from '../../http/common-schemas.js';
+import { parsePatchBody } from '../../http/json-patch.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import type { DeliveryLog } from '../delivery/delivery-log.js';
+import type { Wake } from '../integrations/integration-routes.js';
+import { WebhookPostSchema, WebhookSchema } from './webhook-model.js';
+import type { WebhookService } from './webhook-service.js';
+
+const tags = ['Webhooks'];
+const Params = Type.Object({ id: Id });
+
+const Attempt = Type.Object({
+  attempt: Type.Integer(),
+  at: Type.Integer(),
+  outcome: Type.String(),
+  statusCode: Type.Optional(Type.Integer()),
+  latencyMs: Type.Integer(),
+  errorClass: Type.Optional(Type.String()),
+  responseExcerpt: Type.Optional(Type.String()),
+});
+const Delivery = Type.Object({
+  _id: Type.Integer(),
+  auditId: Type.String(),
+  kind: Type.String(),
+  title: Type.String(),
+  status: Type.String({
+    description: 'pending, done, dead (gave up; re-sendable) or dropped (integration was off)',
+  }),
+  attempts: Type.Integer(),
+  createdAt: Type.Integer(),
+  nextAttemptAt: Type.Optional(Type.Integer()),
+  finishedAt: Type.Optional(Type.Integer()),
+  lastError: Type.Optional(Type.String()),
+  attemptLog: Type.Array(Attempt),
+});
+
+/** `/webhooks` in LaunchDarkly's shape, plus (ours) the delivery log, test and re-send. */
+export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: Wake) {
+  return (app: TypedApp): void => {
+    app.get(
+      '/webhooks',
+      {
+        schema: {
+          tags,
+          summary: 'List webhooks',
+          response: { 200: collection(WebhookSchema), ...errorResponses },
+        },
+      },
+      async () => {
+        const items = await service.list();
+        return {
+          items,
+          totalCount: items.length,
+          _links: { self: { href: '/api/v2/webhooks', type: 'application/json' } },
+        };
+      },
+    );
+    app.post(
+      '/webhooks',
+      {
+        schema: {
+          tags,
+          summary: 'Add a webhook; the secret (generated when absent) is in this answer only',
+          body: WebhookPostSchema,
+          response: { 201: WebhookSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await service.create(principalOf(request).actor, request.body)),
+    );
+    app.get(
+      '/webhooks/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Get a webhook',
+          params: Params,
+          response: { 200: WebhookSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.get(request.params.id),
+    );
+    app.patch(
+      '/webhooks/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Update a webhook (JSON Patch)',
+          params: Params,
+          body: PatchBody,
+          response: { 200: WebhookSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        service.update(principalOf(request).actor, request.params.id, parsePatchBody(request.body)),
+    );
+    app.delete(
+      '/webhooks/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Delete a webhook and its delivery log',
+          params: Params,
+          response: noContentResponses,
+        },
+      },
+      async (request, reply) => {
+        await service.delete(principalOf(request).actor, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+    app.post(
+      '/webhooks/:id/test',
+      {
+        schema: {
+          tags,
+          summary: 'Ours: send a signed test payload now and report the answer',
+          params: Params,
+          response: {
+            200: Type.Object({
+              ok: Type.Boolean(),
+              statusCode: Type.Optional(Type.Integer()),
+              latencyMs: Type.Integer(),
+              responseBody: Type.Optional(Type.String()),
+              error: Type.Optional(Type.String()),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        const outcome = await service.test(principalOf(request).actor, request.params.id);
+        return { ...outcome, latencyMs: Math.round(outcome.latencyMs) };
+      },
+    );
+    app.get(
+      '/webhooks/:id/deliveries',
+      {
+        schema: {
+          tags,
+          summary: 'Ours: the delivery log, newest first',
+          params: Params,
+          querystring: Type.Object(
+            {
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+              before: Type.Optional(Type.Integer()),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ items: Type.Array(Delivery), _links: Links }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        await service.get(id);
+        const page = await log.page(id, request.query.limit ?? 20, request.query.before);
+        const base = `/api/v2/webhooks/${id}/deliveries`;
+        return {
+          items: page.items,
+          _links: {
+            self: { href: base, type: 'application/json' },
+            ...(page.next === undefined
+              ? {}
+              : { next: { href: `${base}?before=${page.next}`, type: 'application/json' } }),
+          },
+        };
+      },
+    );
+    app.post(
+      '/webhooks/:id/deliveries/:deliveryId/retry',
+      {
+        schema: {
+          tags,
+          summary: 'Ours: re-send a dead or dropped delivery',
+          params: Type.Object({ id: Id, deliveryId: Type.Integer() }),
+          response: { 202: Type.Object({ queued: Type.Boolean() }), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await service.retryDelivery(request.params.id, request.params.deliveryId);
+        wake();
+        return reply.status(202).send({ queued: true });
+      },
+    );
+  };
+}

@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { StoredDocument } from '../../db/document-store.js';
+import type { Database, Executor } from '../../db/schema.js';
+import { NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { checkSchema } from '../../http/check-schema.js';
+import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { newId } from '../../shared/ids.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import { mdValue } from '../audit/audit-builder.js';
+import type { Actor } from '../audit/audit-model.js';
+import type { ChangeLog } from '../audit/change-log.js';
+import { access, resources } from '../audit/resource-path.js';
+import type { OutboxStore } from '../delivery/outbox-store.js';
+import { IntegrationDirectory } from '../integrations/integration-directory.js';
+import {
+  type IntegrationDoc,
+  IntegrationDocSchema,
+  secretMask,
+  type WebhookConfig,
+  WebhookConfigStoredSchema,
+} from '../integrations/integration-model.js';
+import {
+  checkStatements,
+  integrationStatus,
+  type TargetGuard,
+  type TestOutcome,
+  type TestSender,
+} from '../integrations/integration-service.js';
+import type { Stores } from '../stores.js';
+import type { Webhook, WebhookPost } from './webhook-model.js';
+
+/** Webhooks share the integrations table (scope `webhook`), so fan-out, outbox and log are one. */
+export const webhookScope = 'webhook';
+
+function checkUrl(raw: unknown): string {
+  if (typeof raw !== 'string') throw ValidationError.at('/url', 'is required');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw ValidationError.at('/url', 'not a valid URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw ValidationError.at('/url', 'must be an http:// or https:// URL');
+  if (url.username !== '' || url.password !== '')
+    throw ValidationError.at('/url', 'must not contain credentials');
+  return raw;
+}
+
+const readOnly = ['_id', '_links', '_version', '_status', 'creationDate'];
+
+export class WebhookService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly stores: Stores,
+    private readonly changes: ChangeLog,
+    private readonly outbox: OutboxStore,
+    private readonly secrets: SecretBox,
+    private readonly sender: TestSender,
+    private readonly guard: TargetGuard,
+  ) {}
+
+  private async checkTarget(url: string): Promise<void> {
+    const refusal = await this.guard(url);
+    if (refusal !== undefined) throw ValidationError.at('/url', refusal);
+  }
+
+  async list(): Promise<Webhook[]> {
+    const rows = await this.stores.integrations.list(this.db, webhookScope);
+    return Promise.all(rows.map((row) => this.represent(this.db, row)));
+  }
+
+  async get(id: string): Promise<Webhook> {
+    return this.represent(this.db, await this.load(this.db, id));
+  }
+
+  /** The created webhook, with its secret: the only time it is ever shown. */
+  async create(actor: Actor, input: WebhookPost): Promise<Webhook> {
+    const url = checkUrl(input.url);
+    const statements = checkStatements(input.statements ?? []);
+    await this.checkTarget(url);
+    const sign = input.sign ?? false;
+    const secret = sign ? (input.secret ?? randomBytes(32).toString('hex')) : input.secret;
+    return this.changes.transact(async (tx, record) => {
+      const id = newId();
+      const now = this.changes.now();
+      const doc: IntegrationDoc = {
+        name: input.name ?? new URL(url).host,
+        on: input.on ?? true,
+        config: { url, sign } satisfies WebhookConfig,
+        statements,
+        tags: input.tags ?? [],
+        creationDate: now,
+      };
+      const stored = await this.stores.integrations.insert(tx, {
+        id,
+        scope: webhookScope,
+        key: id,
+        doc,
+        createdAt: now,
+        secret: secret === undefined ? null : this.secrets.seal(secret, id),
+      });
+      await IntegrationDirectory.touch(tx);
+      const current = await this.represent(tx, stored);
+      await record({
+        kind: 'webhook',
+        name: doc.name,
+        actor,
+        accesses: [access('createWebhook', ...resources.webhook(id))],
+        titleVerb: 'added the webhook',
+        sitePath: `/integrations/webhooks/${id}`,
+        changes: [
+          `Added a webhook to ${mdValue(url)} ${doc.on ? '(on)' : '(off)'}${sign ? ', signed' : ''}, ${statements.length === 0 ? 'for every change' : `filtered by ${statements.length} statement(s)`}`,
+        ],
+        currentVersion: current,
+      });
+      return secret === undefined ? current : { ...current, secret };
+    });
+  }
+
+  async update(actor: Actor, id: string, request: PatchRequest): Promise<Webhook> {
+    return this.changes.transact(async (tx, record) => {
+      const stored = await this.load(tx, id);
+      const before = await this.represent(tx, stored);
+      const hadSecret = (await this.stores.integrations.getSecret(tx, id)) != null;
+      const patched = applyJsonPatch(
+        { ...before, secret: hadSecret ? secretMask : '' },
+        request.patch,
+        '/patch',
+      );
+      assertUnchanged(before, patched, readOnly);
+      const was = stored.doc.config as WebhookConfig;
+      const url = checkUrl(patched.url);
+      if (typeof patched.sign !== 'boolean') throw ValidationError.at('/sign', 'must be a boolean');
+      const secretIn = patched.secret;
+      if (secretIn !== undefined && typeof secretIn !== 'string')
+        throw ValidationError.at('/secret', 'must be a string');
+      let newSecret =
+        secretIn === secretMask || secretIn === '' || secretIn === undefined ? undefined : secretIn;
+      if (patched.sign && !hadSecret && newSecret === undefined) newSecret = randomBytes(32).toString('hex');
+      const doc = {
+        name: patched.name,
+        on: patched.on,
+        config: { url, sign: patched.sign },
+        statements: patched.statements,
+        tags: patched.tags,
+        creationDate: stored.doc.creationDate,
+      } as IntegrationDoc;
+      checkSchema(IntegrationDocSchema, doc);
+      checkSchema(WebhookConfigStoredSchema, doc.config);
+      doc.statements = checkStatements(doc.statements);
+      if (url !== was.url) await this.checkTarget(url);
+
+      const actions: string[] = [];
+      const lines: string[] = [];
+      if (doc.name !== stored.doc.name) {
+        actions.push('updateName');
+        lines.push(`Changed the name from ${mdValue(stored.doc.name)} to ${mdValue(doc.name)}`);
+      }
+      if (JSON.stringify(doc.tags) !== JSON.stringify(stored.doc.tags)) {
+        // The webhook catalog has no tags action; tags are naming metadata, like the name.
+        if (!actions.includes('updateName')) actions.push('updateName');
+        lines.push(`Changed the tags from ${mdValue(stored.doc.tags)} to ${mdValue(doc.tags)}`);
+      }
+      if (doc.on !== stored.doc.on) {
+        actions.push('updateOn');
+        lines.push(doc.on ? 'Turned the webhook on' : 'Turned the webhook off');
+      }
+      if (url !== was.url) {
+        actions.push('updateUrl');
+        lines.push(`Changed the URL from ${mdValue(was.url)} to ${mdValue(url)}`);
+      }
+      if (newSecret !== undefined || patched.sign !== was.sign) {
+        actions.push('updateSecret');
+        if (patched.sign !== was.sign) lines.push(patched.sign ? 'Turned signing on' : 'Turned signing off');
+        if (newSecret !== undefined) lines.push('Replaced the signing secret');
+      }
+      if (JSON.stringify(doc.statements) !== JSON.stringify(stored.doc.statements)) {
+        actions.push('updateStatements');
+        lines.push(
+          doc.statements.length === 0
+            ? 'Removed the policy filter: every change is sent'
+            : `Changed the policy filter to ${mdValue(doc.statements)}`,
+        );
+      }
+      if (actions.length === 0) return before;
+      const updated = await this.stores.integrations.update(
+        tx,
+        stored,
+        doc,
+        newSecret === undefined ? {} : { secret: this.secrets.seal(newSecret, id) },
+      );
+      await IntegrationDirectory.touch(tx);
+      const after = await this.represent(tx, updated);
+      const onlyOn = actions.length === 1 && actions[0] === 'updateOn';
+      await record({
+        kind: 'webhook',
+        name: doc.name,
+        actor,
+        comment: request.comment,
+        accesses: actions.map((a) => access(a, ...resources.webhook(id))),
+        titleVerb: onlyOn
+          ? doc.on
+            ? 'turned on the webhook'
+            : 'turned off the webhook'
+          : 'updated the webhook',
+        sitePath: `/integrations/webhooks/${id}`,
+        changes: lines,
+        previousVersion: before,
+        currentVersion: after,
+        delta: request.patch.map((op) =>
+          'value' in op && op.path.startsWith('/secret') ? { ...op, value: '[redacted]' } : op,
+        ),
+      });
+      // A secret generated by turning signing on is shown once, like at creation.
+      return newSecret !== undefined && secretIn !== newSecret ? { ...after, secret: newSecret } : after;
+    });
+  }
+
+  async delete(actor: Actor, id: string): Promise<void> {
+    await this.changes.transact(async (tx, record) => {
+      const stored = await this.load(tx, id);
+      const before = await this.represent(tx, stored);
+      await tx.deleteFrom('integration_status').where('integration_id', '=', id).execute();
+      await tx.deleteFrom('deliveries').where('integration_id', '=', id).execute();
+      await this.stores.integrations.delete(tx, stored);
+      await IntegrationDirectory.touch(tx);
+      await record({
+        kind: 'webhook',
+        name: stored.doc.name,
+        actor,
+        accesses: [access('deleteWebhook', ...resources.webhook(id))],
+        titleVerb: 'deleted the webhook',
+        changes: [
+          `Deleted the webhook to ${mdValue((stored.doc.config as WebhookConfig).url)} and its delivery log`,
+        ],
+        previousVersion: before,
+      });
+    });
+  }
+
+  async test(actor: Actor, id: string): Promise<TestOutcome> {
+    const stored = await this.load(this.db, id);
+    const sealed = await this.stores.integrations.getSecret(this.db, id);
+    const outcome = await this.sender.sendTest(
+      {
+        id,
+        kind: webhookScope,
+        name: stored.doc.name,
+        config: stored.doc.config,
+        secret: sealed == null ? undefined : this.secrets.open(sealed, id),
+      },
+      actor,
+    );
+    await this.outbox.recordHealth(this.db, id, {
+      success: outcome.ok,
+      at: this.changes.now(),
+      statusCode: outcome.statusCode,
+      responseBody: outcome.responseBody ?? outcome.error,
+      failureThreshold: Number.POSITIVE_INFINITY,
+      failureWindowMs: 0,
+    });
+    return outcome;
+  }
+
+  async retryDelivery(id: string, deliveryId: number): Promise<void> {
+    await this.load(this.db, id);
+    const queued = await this.outbox.requeue(this.db, id, deliveryId, this.changes.now());
+    if (!queued) throw new NotFoundError(`No dead or dropped delivery ${deliveryId} for webhook "${id}"`);
+  }
+
+  private async load(db: Executor, id: string): Promise<StoredDocument<IntegrationDoc>> {
+    const stored = await this.stores.integrations.getById(db, id);
+    if (stored === undefined || stored.scope !== webhookScope)
+      throw new NotFoundError(`Webhook "${id}" not found`);
+    return stored;
+  }
+
+  private async represent(db: Executor, stored: StoredDocument<IntegrationDoc>): Promise<Webhook> {
+    const config = stored.doc.config as WebhookConfig;
+    const self = `/api/v2/webhooks/${stored.id}`;
+    return {
+      _id: stored.id,
+      _links: {
+        self: { href: self, type: 'application/json' },
+        deliveries: { href: `${self}/deliveries`, type: 'application/json' },
+      },
+      _version: stored.version,
+      url: config.url,
+      sign: config.sign,
+      on: stored.doc.on,
+      name: stored.doc.name,
+      statements: stored.doc.statements,
+      tags: stored.doc.tags,
+      creationDate: stored.doc.creationDate,
+      _status: await integrationStatus(db, this.outbox, stored.id),
+    };
+  }
+}

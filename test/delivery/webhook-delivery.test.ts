@@ -1,0 +1,163 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeWebhook } from '../helpers/fake-webhook.js';
+import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
+
+let fake: FakeWebhook;
+let t: TestSwitchboard;
+
+beforeAll(async () => {
+  fake = await FakeWebhook.start();
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(async () => {
+  fake.reset();
+  t = await startTestSwitchboard({
+    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
+    SWITCHBOARD_RETRY_SCHEDULE: '0,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2',
+  });
+  await t.api('POST', '/api/v2/projects', { key: 'default', name: 'Default' });
+  await t.api('POST', '/api/v2/flags/default', { key: 'checkout', name: 'Checkout' });
+});
+afterEach(async () => {
+  await t.close();
+});
+
+const productionFlags = [{ effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['*'] }];
+
+async function toggle(env: string, on: boolean) {
+  const res = await t.api('PATCH', '/api/v2/flags/default/checkout', [
+    { op: 'replace', path: `/environments/${env}/on`, value: on },
+  ]);
+  expect(res.status).toBe(200);
+}
+
+async function settle(timeoutMs = 10_000) {
+  const { db } = t.switchboard.database;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = await db.selectFrom('deliveries').select('id').where('status', '=', 'pending').execute();
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`${pending.length} deliveries still pending`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function addWebhook(body: Record<string, unknown> = {}) {
+  const res = await t.api('POST', '/api/v2/webhooks', {
+    url: fake.url,
+    sign: true,
+    statements: productionFlags,
+    ...body,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+const flagEntries = () =>
+  fake.delivered().map((r) => JSON.parse(r.body) as { kind: string; titleVerb: string; _id: string });
+
+describe('webhooks', () => {
+  it('generates a secret shown once; the receiver verifies both signatures of the audit entry body', async () => {
+    const created = await addWebhook();
+    expect(created.secret).toMatch(/^[0-9a-f]{64}$/);
+    fake.secret = created.secret;
+    const again = await t.api('GET', `/api/v2/webhooks/${created._id}`);
+    expect(again.body.secret).toBeUndefined();
+    expect(JSON.stringify((await t.api('GET', '/api/v2/webhooks')).body)).not.toContain(created.secret);
+    expect(JSON.stringify((await t.api('GET', '/api/v2/auditlog?limit=20')).body)).not.toContain(
+      created.secret,
+    );
+    const entry = (await t.api('GET', '/api/v2/auditlog?limit=1')).body.items[0];
+    expect(entry.accesses).toEqual([{ action: 'createWebhook', resource: `webhook/${created._id}` }]);
+
+    await toggle('test', true);
+    await toggle('production', true);
+    await settle();
+    const got = fake.delivered();
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ ldSignatureOk: true, standardSignatureOk: true });
+    const body = JSON.parse(got[0]?.body ?? '{}');
+    expect(body).toMatchObject({ kind: 'flag', titleVerb: 'turned on the flag' });
+    expect(body.accesses[0].resource).toBe('proj/default:env/production:flag/checkout');
+    const test = await t.api('POST', `/api/v2/webhooks/${created._id}/test`);
+    expect(test.body).toMatchObject({ ok: true, statusCode: 200 });
+  });
+
+  it('a wrong secret is refused by the receiver (401) and marks the webhook errored', async () => {
+    const created = await addWebhook({ secret: 'our-secret' });
+    expect(created.secret).toBe('our-secret');
+    fake.secret = 'another-secret';
+    await toggle('production', true);
+    await settle();
+    const status = (await t.api('GET', `/api/v2/webhooks/${created._id}`)).body._status;
+    expect(status.errored.reason).toContain('401');
+  });
+
+  it('503 for a while then recovery: all delivered in order, webhook-id stable across retries', async () => {
+    const created = await addWebhook();
+    fake.secret = created.secret;
+    fake.setMode('down');
+    for (let i = 0; i < 4; i++) await toggle('production', i % 2 === 0);
+    await new Promise((r) => setTimeout(r, 600));
+    fake.setMode('up');
+    await settle();
+    expect(flagEntries().map((e) => e.titleVerb)).toEqual([
+      'turned on the flag',
+      'turned off the flag',
+      'turned on the flag',
+      'turned off the flag',
+    ]);
+    const firstId = fake.received[0]?.headers['webhook-id'];
+    const tries = fake.received.filter((r) => r.headers['webhook-id'] === firstId);
+    expect(tries.length).toBeGreaterThan(1);
+    expect(tries.every((r) => r.standardSignatureOk && r.ldSignatureOk)).toBe(true);
+    const log = (await t.api('GET', `/api/v2/webhooks/${created._id}/deliveries`)).body.items;
+    expect(log.at(-1).attemptLog[0]).toMatchObject({ outcome: 'retry', statusCode: 503 });
+  });
+
+  it('429 Retry-After is honoured', async () => {
+    await addWebhook({ sign: false });
+    fake.rateLimitNext(1, 2);
+    await toggle('production', true);
+    await settle();
+    const limited = fake.received.find((r) => r.status === 429);
+    const ok = fake.delivered()[0];
+    expect(limited).toBeDefined();
+    expect((ok?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1900);
+    expect(fake.received[0]?.headers['x-ld-signature']).toBeUndefined();
+  });
+
+  it('on/off, patch audit actions, secret rotation, delete', async () => {
+    const created = await addWebhook();
+    const off = await t.api('PATCH', `/api/v2/webhooks/${created._id}`, [
+      { op: 'replace', path: '/on', value: false },
+    ]);
+    expect(off.body.on).toBe(false);
+    await toggle('production', true);
+    await settle();
+    expect(fake.received).toHaveLength(0);
+    const rotated = await t.api('PATCH', `/api/v2/webhooks/${created._id}`, [
+      { op: 'replace', path: '/on', value: true },
+      { op: 'replace', path: '/secret', value: 'rotated-secret' },
+      { op: 'replace', path: '/name', value: 'Renamed' },
+    ]);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toBeUndefined();
+    const entry = (await t.api('GET', '/api/v2/auditlog?limit=1')).body.items[0];
+    expect(entry.accesses.map((a: { action: string }) => a.action).sort()).toEqual([
+      'updateName',
+      'updateOn',
+      'updateSecret',
+    ]);
+    const detail = (await t.api('GET', `/api/v2/auditlog/${entry._id}`)).body;
+    expect(JSON.stringify(detail)).not.toContain('rotated-secret');
+    fake.secret = 'rotated-secret';
+    await toggle('production', false);
+    await settle();
+    expect(fake.delivered()[0]).toMatchObject({ ldSignatureOk: true, standardSignatureOk: true });
+    expect((await t.api('DELETE', `/api/v2/webhooks/${created._id}`)).status).toBe(204);
+    expect((await t.api('GET', `/api/v2/webhooks/${created._id}`)).status).toBe(404);
+  });
+});
