@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database, DeliveryStatus, Executor } from '../../db/schema.js';
 
 export interface ClaimedDelivery {
@@ -41,6 +41,25 @@ export interface HealthUpdate {
 }
 
 const recentErrorsKept = 10;
+
+/**
+ * The head (oldest pending delivery) of every integration's queue. One index seek per
+ * integration on (status, integration_id, id): a `GROUP BY` over the pending rows read every one
+ * of them, which bench/delivery measured at 2.4 ms per claim with 30,000 queued.
+ */
+function queueHeads(eb: ExpressionBuilder<Database, never>) {
+  return eb
+    .selectFrom('integrations as i')
+    .select((i) =>
+      i
+        .selectFrom('deliveries as q')
+        .select((q) => q.fn.min('q.id').as('m'))
+        .where('q.status', '=', 'pending')
+        .whereRef('q.integration_id', '=', 'i.id')
+        .as('head'),
+    )
+    .as('h');
+}
 
 /**
  * The transactional outbox: rows are inserted in the change's transaction, claimed by the
@@ -98,14 +117,7 @@ export class OutboxStore {
   ): Promise<ClaimedDelivery[]> {
     return db.transaction().execute(async (tx) => {
       const heads = await tx
-        .selectFrom((eb) =>
-          eb
-            .selectFrom('deliveries')
-            .select(['integration_id', (e) => e.fn.min('id').as('head')])
-            .where('status', '=', 'pending')
-            .groupBy('integration_id')
-            .as('h'),
-        )
+        .selectFrom(queueHeads)
         .innerJoin('deliveries as d', 'd.id', 'h.head')
         .select(['d.id', 'd.integration_id', 'd.audit_id', 'd.attempts'])
         .where('d.run_at', '<=', now)
@@ -161,14 +173,7 @@ export class OutboxStore {
    */
   async nextDueAt(db: Executor, staleBefore: number): Promise<number | undefined> {
     const row = await db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('deliveries')
-          .select((e) => e.fn.min('id').as('head'))
-          .where('status', '=', 'pending')
-          .groupBy('integration_id')
-          .as('h'),
-      )
+      .selectFrom(queueHeads)
       .innerJoin('deliveries as d', 'd.id', 'h.head')
       .where((eb) => eb.or([eb('d.locked_at', 'is', null), eb('d.locked_at', '<', staleBefore)]))
       .select((eb) => eb.fn.min('d.run_at').as('due'))
