@@ -47,6 +47,8 @@ export class DeliveryWorker {
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private running = false;
+  private readonly secretCache = new Map<string, string | undefined>();
+  private readonly entryCache = new Map<string, AuditEntry>();
   private unlisten: (() => Promise<void>) | undefined;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -196,9 +198,7 @@ export class DeliveryWorker {
 
     let secret: string | undefined;
     try {
-      const sealed = await this.stores.integrations.getSecret(this.db, integration.id);
-      // An unsigned webhook has no secret; every other kind has one.
-      secret = sealed == null ? undefined : this.secrets.open(sealed, integration.id);
+      secret = await this.secretOf(integration.id, integration.version);
     } catch {
       const reason = 'the stored secret cannot be decrypted (was SWITCHBOARD_SECRET_KEY changed?)';
       await this.fail(
@@ -349,12 +349,38 @@ export class DeliveryWorker {
     };
   }
 
+  /**
+   * The decrypted secret of an integration at a version: a changed secret always bumps the
+   * version, so the cache cannot serve a stale one, and a busy room is not decrypted per send.
+   */
+  private async secretOf(id: string, version: number): Promise<string | undefined> {
+    const key = `${id}:${version}`;
+    if (this.secretCache.has(key)) return this.secretCache.get(key);
+    const sealed = await this.stores.integrations.getSecret(this.db, id);
+    // An unsigned webhook has no secret; every other kind has one.
+    const secret = sealed == null ? undefined : this.secrets.open(sealed, id);
+    remember(this.secretCache, key, secret, 1_000);
+    return secret;
+  }
+
+  /** Audit entries never change: one read serves every integration that hears the change. */
   private async entry(auditId: string): Promise<AuditEntry | undefined> {
+    const cached = this.entryCache.get(auditId);
+    if (cached !== undefined) return cached;
     const row = await this.db
       .selectFrom('audit_entries')
       .select('entry')
       .where('id', '=', auditId)
       .executeTakeFirst();
-    return row === undefined ? undefined : (JSON.parse(row.entry) as AuditEntry);
+    if (row === undefined) return undefined;
+    const entry = JSON.parse(row.entry) as AuditEntry;
+    remember(this.entryCache, auditId, entry, 2_000);
+    return entry;
   }
+}
+
+/** A small bounded cache: past `limit` entries the oldest goes first. */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
+  if (cache.size >= limit) cache.delete(cache.keys().next().value as K);
+  cache.set(key, value);
 }

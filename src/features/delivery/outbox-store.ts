@@ -231,6 +231,23 @@ export class OutboxStore {
   }
 
   async recordHealth(db: Executor, integrationId: string, health: HealthUpdate): Promise<void> {
+    if (health.success) {
+      // The common case, in one statement (an upsert works the same on SQLite and PostgreSQL).
+      await db
+        .insertInto('integration_status')
+        .values({ integration_id: integrationId, success_count: 1, last_success: health.at })
+        .onConflict((oc) =>
+          oc.column('integration_id').doUpdateSet((eb) => ({
+            success_count: eb('integration_status.success_count', '+', 1),
+            last_success: health.at,
+            consecutive_failures: 0,
+            failing_since: null,
+            errored_reason: null,
+          })),
+        )
+        .execute();
+      return;
+    }
     const current = await db
       .selectFrom('integration_status')
       .selectAll()
@@ -238,20 +255,6 @@ export class OutboxStore {
       .executeTakeFirst();
     if (current === undefined) {
       await db.insertInto('integration_status').values({ integration_id: integrationId }).execute();
-    }
-    if (health.success) {
-      await db
-        .updateTable('integration_status')
-        .set((eb) => ({
-          success_count: eb('success_count', '+', 1),
-          last_success: health.at,
-          consecutive_failures: 0,
-          failing_since: null,
-          errored_reason: null,
-        }))
-        .where('integration_id', '=', integrationId)
-        .execute();
-      return;
     }
     const recent = JSON.parse(current?.recent_errors ?? '[]') as unknown[];
     recent.unshift({
