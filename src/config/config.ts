@@ -178,7 +178,10 @@ export function loadConfig(env: Env = process.env): Config {
     retrySchedule: retrySchedule(env),
     hipchatRoomRate: integer(env, 'SWITCHBOARD_HIPCHAT_ROOM_RATE', 30, 0, 1_000_000),
     hipchatTokenRate: integer(env, 'SWITCHBOARD_HIPCHAT_TOKEN_RATE', 500, 0, 1_000_000),
-    slackApiUrl: httpUrl('SWITCHBOARD_SLACK_API_URL', str(env, 'SWITCHBOARD_SLACK_API_URL') ?? 'https://slack.com'),
+    slackApiUrl: httpUrl(
+      'SWITCHBOARD_SLACK_API_URL',
+      str(env, 'SWITCHBOARD_SLACK_API_URL') ?? 'https://slack.com',
+    ),
     slackChannelRate: integer(env, 'SWITCHBOARD_SLACK_CHANNEL_RATE', 1, 0, 1_000),
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
   };

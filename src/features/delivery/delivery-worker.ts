@@ -8,7 +8,14 @@ import type { IntegrationDoc } from '../integrations/integration-model.js';
 import type { Stores } from '../stores.js';
 import type { ChannelRegistry, ChannelTarget, DeliveryOutcome, ThrottleKey } from './delivery-channel.js';
 import type { HttpResult, OutboundHttp } from './outbound-http.js';
-import type { AttemptRecord, ClaimedDelivery, OutboxStore } from './outbox-store.js';
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryUpdate,
+  FinishedSend,
+  HealthUpdate,
+  OutboxStore,
+} from './outbox-store.js';
 import { RateLimiter } from './rate-limiter.js';
 import { nextAttemptAt } from './retry-schedule.js';
 
@@ -48,6 +55,7 @@ export class DeliveryWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
   private running = false;
   private readonly secretCache = new Map<string, string | undefined>();
+  private finished: { send: FinishedSend; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private readonly entryCache = new Map<string, AuditEntry>();
   private unlisten: (() => Promise<void>) | undefined;
   private loop: Promise<void> | undefined;
@@ -168,8 +176,7 @@ export class DeliveryWorker {
     if (!integration.doc.on) {
       // Switching off means "stop talking to this room now": what was queued is dropped,
       // visibly, and can be re-sent from the delivery log.
-      await this.outbox.finish(
-        this.db,
+      await this.finish(
         {
           ...base,
           outcome: 'dropped',
@@ -252,8 +259,7 @@ export class DeliveryWorker {
     const result = await this.http.post(request.url, request.headers, request.body);
     const outcome = channel.classify(result, this.options.clock());
     if (outcome.outcome === 'delivered') {
-      await this.outbox.finish(
-        this.db,
+      await this.finish(
         this.attempt(base, 'delivered', result),
         { status: 'done' },
         this.health(true, result),
@@ -311,8 +317,7 @@ export class DeliveryWorker {
       },
       retryAt === undefined ? 'delivery failed for good' : 'delivery will be retried',
     );
-    await this.outbox.finish(
-      this.db,
+    await this.finish(
       attempt,
       retryAt === undefined
         ? { status: 'dead', lastError: outcome.reason }
@@ -347,6 +352,32 @@ export class DeliveryWorker {
       failureThreshold: this.options.failureThreshold ?? 10,
       failureWindowMs: this.options.failureWindowMs ?? 60 * 60_000,
     };
+  }
+
+  /** Queues a finished send for the next batched commit and resolves once it is committed. */
+  private finish(
+    attempt: AttemptRecord,
+    update: DeliveryUpdate,
+    health: HealthUpdate | undefined,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.finished.push({ send: { attempt, update, health }, resolve, reject });
+      if (this.finished.length === 1) setImmediate(() => void this.flushFinished());
+    });
+  }
+
+  private async flushFinished(): Promise<void> {
+    const batch = this.finished;
+    this.finished = [];
+    try {
+      await this.outbox.finishMany(
+        this.db,
+        batch.map((b) => b.send),
+      );
+      for (const b of batch) b.resolve();
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
   }
 
   /**

@@ -40,6 +40,12 @@ export interface HealthUpdate {
   readonly failureWindowMs: number;
 }
 
+export interface FinishedSend {
+  readonly attempt: AttemptRecord;
+  readonly update: DeliveryUpdate;
+  readonly health: HealthUpdate | undefined;
+}
+
 const recentErrorsKept = 10;
 
 /**
@@ -197,37 +203,54 @@ export class OutboxStore {
     update: DeliveryUpdate,
     health: HealthUpdate | undefined,
   ): Promise<void> {
+    await this.finishMany(db, [{ attempt, update, health }]);
+  }
+
+  /**
+   * Several finished sends in one transaction: the worker collects what completes in one turn
+   * of the event loop, so a busy worker commits once per round instead of once per send.
+   */
+  async finishMany(db: Kysely<Database>, finished: readonly FinishedSend[]): Promise<void> {
     await db.transaction().execute(async (tx) => {
-      if (attempt.outcome !== 'dropped') {
-        await tx
-          .insertInto('delivery_attempts')
-          .values({
-            delivery_id: attempt.deliveryId,
-            attempt: attempt.attempt,
-            at: attempt.at,
-            outcome: attempt.outcome,
-            status_code: attempt.statusCode ?? null,
-            latency_ms: Math.round(attempt.latencyMs),
-            error_class: attempt.errorClass ?? null,
-            response_excerpt: attempt.responseExcerpt ?? null,
-          })
-          .execute();
-      }
-      await tx
-        .updateTable('deliveries')
-        .set({
-          status: update.status,
-          attempts: attempt.outcome === 'dropped' ? attempt.attempt - 1 : attempt.attempt,
-          locked_by: null,
-          locked_at: null,
-          last_error: update.lastError ?? null,
-          ...(update.runAt === undefined ? {} : { run_at: update.runAt }),
-          finished_at: update.status === 'pending' ? null : attempt.at,
-        })
-        .where('id', '=', attempt.deliveryId)
-        .execute();
-      if (health !== undefined) await this.recordHealth(tx, attempt.integrationId, health);
+      for (const { attempt, update, health } of finished) await this.finishIn(tx, attempt, update, health);
     });
+  }
+
+  private async finishIn(
+    tx: Executor,
+    attempt: AttemptRecord,
+    update: DeliveryUpdate,
+    health: HealthUpdate | undefined,
+  ): Promise<void> {
+    if (attempt.outcome !== 'dropped') {
+      await tx
+        .insertInto('delivery_attempts')
+        .values({
+          delivery_id: attempt.deliveryId,
+          attempt: attempt.attempt,
+          at: attempt.at,
+          outcome: attempt.outcome,
+          status_code: attempt.statusCode ?? null,
+          latency_ms: Math.round(attempt.latencyMs),
+          error_class: attempt.errorClass ?? null,
+          response_excerpt: attempt.responseExcerpt ?? null,
+        })
+        .execute();
+    }
+    await tx
+      .updateTable('deliveries')
+      .set({
+        status: update.status,
+        attempts: attempt.outcome === 'dropped' ? attempt.attempt - 1 : attempt.attempt,
+        locked_by: null,
+        locked_at: null,
+        last_error: update.lastError ?? null,
+        ...(update.runAt === undefined ? {} : { run_at: update.runAt }),
+        finished_at: update.status === 'pending' ? null : attempt.at,
+      })
+      .where('id', '=', attempt.deliveryId)
+      .execute();
+    if (health !== undefined) await this.recordHealth(tx, attempt.integrationId, health);
   }
 
   async recordHealth(db: Executor, integrationId: string, health: HealthUpdate): Promise<void> {

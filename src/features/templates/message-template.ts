@@ -20,6 +20,8 @@ export interface TemplateFlavor {
   readonly escapeText?: (text: string) => string;
   /** The title as the channel's Markdown (Slack mrkdwn); default: the audit entry's Markdown. */
   readonly markdownTitle?: (markdown: string) => string;
+  /** JSON targets: what the parsed document must be for the channel; a message saying why not. */
+  readonly checkDocument?: (document: unknown) => string | undefined;
 }
 
 export class TemplateError extends Error {}
@@ -101,17 +103,34 @@ function jsonContent(text: string): string {
   return JSON.stringify(text).slice(1, -1);
 }
 
-function prepare(value: unknown, flavor: TemplateFlavor, safeHtml: boolean): unknown {
+/**
+ * Values that are not user text for the channel's markup: `title.markdown` is already the
+ * channel's markup (escaping it again shows `&lt;` and `\*\*` to readers), and links, times
+ * and ids are machine values (escaped, a URL or a date stops working). All are still
+ * JSON-escaped and marked.
+ */
+const markupReady = (path: readonly string[]) =>
+  (path.length === 2 && path[0] === 'title' && path[1] === 'markdown') ||
+  path[0] === '_links' ||
+  path[0] === 'timestamp' ||
+  (path.length === 1 && path[0] === '_id');
+
+function prepare(
+  value: unknown,
+  flavor: TemplateFlavor,
+  safeHtml: boolean,
+  path: readonly string[],
+): unknown {
   if (typeof value === 'string') {
     const clean = value.replace(markers, '');
     if (flavor.target === 'html') return safeHtml ? new handlebars.SafeString(clean) : clean;
-    const text = flavor.escapeText === undefined ? clean : flavor.escapeText(clean);
+    const text = flavor.escapeText === undefined || markupReady(path) ? clean : flavor.escapeText(clean);
     return text === '' ? '' : `${open}${jsonContent(text)}${close}`;
   }
-  if (Array.isArray(value)) return value.map((v) => prepare(v, flavor, false));
+  if (Array.isArray(value)) return value.map((v, i) => prepare(v, flavor, false, [...path, String(i)]));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, prepare(v, flavor, safeHtml || k === 'html')]),
+      Object.entries(value).map(([k, v]) => [k, prepare(v, flavor, safeHtml || k === 'html', [...path, k])]),
     );
   }
   return value;
@@ -125,6 +144,10 @@ function checkJsonPlacement(rendered: string): string {
     const c = rendered[i];
     if (c === '\n') line++;
     if (inString) {
+      // A template's own backslash right before a value would escape the value's first
+      // character once the markers are gone (`\\"` closes the string): refused.
+      if (c === '\\' && rendered[i + 1] === open)
+        throw new TemplateError(`line ${line} of the output: a value follows a backslash`);
       if (c === '\\') i++;
       else if (c === '"') inString = false;
     } else if (c === '"') inString = true;
@@ -142,7 +165,7 @@ function checkJsonPlacement(rendered: string): string {
  * again, so what is sent is always well-formed JSON); for HTML the message text.
  */
 export function renderTemplate(template: CompiledTemplate, entry: AuditEntry, now?: number): string {
-  const context = prepare(templateContext(entry, template.flavor, now), template.flavor, false);
+  const context = prepare(templateContext(entry, template.flavor, now), template.flavor, false, []);
   let out: string;
   try {
     out = template.render(context);
@@ -151,11 +174,15 @@ export function renderTemplate(template: CompiledTemplate, entry: AuditEntry, no
   }
   if (template.flavor.target === 'html') return out;
   const text = checkJsonPlacement(out);
+  let document: unknown;
   try {
-    return JSON.stringify(JSON.parse(text));
+    document = JSON.parse(text);
   } catch (error) {
     throw new TemplateError(`does not render valid JSON: ${(error as Error).message}`);
   }
+  const problem = template.flavor.checkDocument?.(document);
+  if (problem !== undefined) throw new TemplateError(problem);
+  return JSON.stringify(document);
 }
 
 function displayName(entry: AuditEntry): string {

@@ -32,7 +32,8 @@ function markdown(nodes: readonly Inline[], inLink = false): string {
           const href = safeHref(n.url);
           if (inLink || href === undefined) return words;
           if (href.startsWith('mailto:')) return `**${words}**`;
-          return `[${words}](${href.replace(/[()\s]/g, encodeURIComponent)})`;
+          // encodeURIComponent leaves `(` and `)` alone, and a `)` would end the link early.
+          return `[${words}](${href.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
         }
       }
       return '';
@@ -48,6 +49,16 @@ export const teamsTemplateFlavor: TemplateFlavor = {
   target: 'json',
   escapeText: escapeTeams,
   markdownTitle: markdownToTeams,
+  // The template renders the card; the channel wraps it in the Workflows message envelope.
+  checkDocument: (document) => {
+    if (typeof document !== 'object' || document === null || Array.isArray(document))
+      return 'must render an Adaptive Card object ({"type": "AdaptiveCard", "version": "1.4", "body": […]})';
+    const c = document as { type?: unknown; version?: unknown; body?: unknown };
+    if (c.type !== 'AdaptiveCard') return 'must render an Adaptive Card ("type": "AdaptiveCard")';
+    if (typeof c.version !== 'string') return 'the card needs a "version" (Teams renders 1.0 to 1.5)';
+    if (!Array.isArray(c.body)) return 'the card needs a "body" array';
+    return undefined;
+  },
 };
 
 export type AdaptiveCard = Record<string, unknown>;

@@ -58,6 +58,17 @@ export const slackTemplateFlavor: TemplateFlavor = {
   target: 'json',
   escapeText: escapeSlack,
   markdownTitle: markdownToSlack,
+  checkDocument: (document) => {
+    if (typeof document !== 'object' || document === null || Array.isArray(document))
+      return 'must render a JSON object (a Slack message: {"text": …, "blocks": […]})';
+    const { text, blocks } = document as { text?: unknown; blocks?: unknown };
+    if (text !== undefined && typeof text !== 'string') return '"text" must be a string';
+    if (blocks !== undefined && (!Array.isArray(blocks) || blocks.length > 50))
+      return '"blocks" must be an array of at most 50 blocks';
+    if ((typeof text !== 'string' || text.trim() === '') && (!Array.isArray(blocks) || blocks.length === 0))
+      return 'must render "text" or "blocks" (Slack refuses a message without either: no_text)';
+    return undefined;
+  },
 };
 
 const sectionLimit = 3000;
@@ -90,8 +101,10 @@ export function renderSlackMessage(entry: AuditEntry): SlackMessage {
     if (lines.length > 10) shown.push(`• and ${lines.length - 10} more changes`);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(shown.join('\n'), sectionLimit) } });
   }
+  // The top-level `text` is the notification fallback, and Slack parses it as mrkdwn too:
+  // unescaped, a flag named `<!channel>` would page the whole channel.
   const plain = inlineMarkdownToText(entry.title) || entry.name || `A ${entry.kind} changed`;
-  return { text: clip(comment === '' ? plain : `${plain}: ${comment}`, 3000), blocks };
+  return { text: escapeSlack(clip(comment === '' ? plain : `${plain}: ${comment}`, 3000)), blocks };
 }
 
 export interface SlackChannelOptions {
@@ -143,14 +156,30 @@ const byError =
       const notBefore = retryAfterAt(response.headers, now);
       return notBefore === undefined ? { outcome: 'retry', reason } : { outcome: 'retry', notBefore, reason };
     }
-    return { outcome: 'permanent', markIntegrationError: kind === 'auth', reason };
+    return {
+      outcome: 'permanent',
+      markIntegrationError: kind === 'auth' || authStatus(response.status),
+      reason,
+    };
   };
+
+/** 401/403/404/410 mean the URL or token is dead whatever the body says (a proxy's page, say). */
+const authStatus = (status: number) => status === 401 || status === 403 || status === 404 || status === 410;
+
+/** `{"ok":false,…}` in a 2xx: the Web API's refusal. The excerpt may be cut, so fall back to its start. */
+function notOk(bodyExcerpt: string): boolean {
+  try {
+    const parsed = JSON.parse(bodyExcerpt) as unknown;
+    return typeof parsed === 'object' && parsed !== null && (parsed as { ok?: unknown }).ok === false;
+  } catch {
+    return /^\s*\{\s*"ok"\s*:\s*false\b/.test(bodyExcerpt);
+  }
+}
 
 /** HTTP status first; Slack's Web API also says "not ok" inside a 200. */
 export const slackStatusTable: readonly StatusRow[] = [
   row(200, 299, (response, now): DeliveryOutcome => {
-    if (/^\s*\{\s*"ok"\s*:\s*false/.test(response.bodyExcerpt))
-      return byError('Slack refused the message')(response, now);
+    if (notOk(response.bodyExcerpt)) return byError('Slack refused the message')(response, now);
     return { outcome: 'delivered' };
   }),
   row(429, 429, decide.rateLimited),
@@ -179,7 +208,8 @@ export function slackChannel(options: SlackChannelOptions): DeliveryChannel {
     return {
       url: `${options.apiUrl.replace(/\/+$/, '')}/api/chat.postMessage`,
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify({ channel: c.channel, ...body }),
+      // The configured channel wins: a template must not redirect the message elsewhere.
+      body: JSON.stringify({ ...body, channel: c.channel }),
     };
   };
   return {
@@ -201,7 +231,7 @@ export function slackChannel(options: SlackChannelOptions): DeliveryChannel {
     buildTestRequest(target, actorName) {
       const text = `*${escapeSlack(actorName)}* sent a test notification for the integration *${escapeSlack(target.name)}*. Changes that match its policy will appear in this channel.`;
       return build(target, {
-        text: `${actorName} sent a test notification for the integration ${target.name}`,
+        text: escapeSlack(`${actorName} sent a test notification for the integration ${target.name}`),
         blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
       });
     },
