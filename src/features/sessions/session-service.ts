@@ -64,12 +64,6 @@ export class SessionService {
     return { token, expiresAt, memberId };
   }
 
-  /** Ends every session of a member (an admin revoking access, or a password change). */
-  async revokeAll(memberId: string): Promise<number> {
-    const result = await this.db.deleteFrom('sessions').where('member_id', '=', memberId).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
-
   async authenticate(token: string): Promise<Principal> {
     const now = this.clock();
     const session = await this.db
