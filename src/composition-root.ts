@@ -111,11 +111,15 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const secrets = new SecretBox(config.secretKey);
     const directory = new IntegrationDirectory();
     const changes = new ChangeLog(db, audit, config.baseUrl, clock);
+    // Which integrations the committed changes queued for; an empty set means "look anyway"
+    // (another transaction's commit may have taken the ids before this one committed).
+    let queuedFor = new Set<string>();
     // In the change's transaction: one delivery row per enabled integration whose filter matches.
     changes.addFanOut(async (tx, record) => {
       metrics.auditEntries.inc();
       const ids = await directory.matching(tx, record.taggedAccesses);
       await outbox.enqueue(tx, ids, record.entry._id, record.entry.kind, record.entry.date);
+      for (const id of ids) queuedFor.add(id);
       // Other processes' workers hear about it on commit; this process is woken in memory.
       if (ids.length > 0) await database.notifier?.notify(tx, deliveryChannel);
     });
@@ -149,7 +153,12 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
               : { listen: (onNotice: () => void) => database.notifier!.listen(deliveryChannel, onNotice) }),
           });
     const wake = () => worker?.wake();
-    changes.onCommitted(wake);
+    changes.onCommitted(() => {
+      const ids = queuedFor;
+      queuedFor = new Set();
+      if (ids.size === 0) worker?.wake();
+      else worker?.wake(ids);
+    });
 
     const bootstrap = await bootstrapOwner(stores, changes, {
       email: config.adminEmail,

@@ -91,7 +91,25 @@ export class DeliveryWorker {
   }
 
   /** Something was queued: look now instead of at the next poll. */
-  wake(): void {
+  wake(): void;
+  /**
+   * New deliveries for these integrations. When every one of them is already sending, there is
+   * nothing to claim now (only a queue's head may go): that send's finish wakes the loop. This
+   * spares a claim query per change while a busy room is sending (a quarter of the worker's time
+   * with one room in bench/delivery).
+   */
+  wake(integrationIds: ReadonlySet<string>): void;
+  wake(integrationIds?: ReadonlySet<string>): void {
+    if (integrationIds !== undefined && integrationIds.size > 0) {
+      let allBusy = true;
+      for (const id of integrationIds) {
+        if (!this.inFlight.has(id)) {
+          allBusy = false;
+          break;
+        }
+      }
+      if (allBusy) return;
+    }
     this.woken = true;
     this.wakeUp?.();
   }
