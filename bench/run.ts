@@ -1,4 +1,5 @@
 import { runDeliveryBench } from './delivery/delivery-bench.js';
+import { runPostgresDeliveryBench } from './delivery/postgres-bench.js';
 import { runPolicyBench } from './policy/policy-bench.js';
 
 // Every benchmark suite, in one process run by `npm run bench`. Name suites to run only those
@@ -7,6 +8,7 @@ import { runPolicyBench } from './policy/policy-bench.js';
 const suites: Readonly<Record<string, (options: readonly string[]) => Promise<void>>> = {
   policy: () => runPolicyBench(),
   delivery: (options) => runDeliveryBench(options),
+  'delivery-postgres': (options) => runPostgresDeliveryBench(options),
 };
 
 const args = process.argv.slice(2);

@@ -2,8 +2,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FakeHipChat } from '../../test/helpers/fake-hipchat.js';
+import type { FakeHipChat } from '../../test/helpers/fake-hipchat.js';
 import { median } from '../measure.js';
+import {
+  FLAGS,
+  LATENCY_DRAIN_MS,
+  type LatencyResult,
+  measureLatency,
+  measureThroughput,
+  ms,
+  PROJECT,
+  type Size,
+  setUpIntegrations,
+  startBenchFake,
+  THROUGHPUT_DRAIN_MS,
+  type ThroughputResult,
+  TOKEN,
+  whole,
+} from './delivery-phases.js';
 import { formatHotspots } from './hotspot-report.js';
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
@@ -15,15 +31,6 @@ import { SwitchboardProcess } from './switchboard-process.js';
  * See bench/README.md for what each figure means.
  */
 
-interface Size {
-  readonly integrations: number;
-  /** Toggles per throughput repetition: N × toggles notifications must arrive. */
-  readonly toggles: number;
-  readonly repetitions: number;
-  /** Offered load of the latency phase. */
-  readonly pacedPerSecond: number;
-}
-
 // Counts shrink as N grows so that every size delivers a bounded number of notifications and
 // the whole run stays within about five minutes on two shared cores.
 const SIZES: readonly Size[] = [
@@ -33,19 +40,7 @@ const SIZES: readonly Size[] = [
   // the queue could only grow. 20 toggles/s offers 2,000/s, as the 10-room phase does.
   { integrations: 100, toggles: 300, repetitions: 1, pacedPerSecond: 20 },
 ];
-/** Toggles in flight at saturation: one per flag. */
-const FLAGS = Array.from({ length: 16 }, (_, i) => `toggle-${i}`);
-const PACED_SECONDS = 10;
-const SETUP_DRAIN_MS = 60_000;
-const THROUGHPUT_DRAIN_MS = 90_000;
-/** After the last paced toggle: whatever has not arrived by then counts as later than this. */
-const LATENCY_DRAIN_MS = 20_000;
 const RSS_SAMPLE_MS = 100;
-
-const TOKEN = 'api-delivery-bench-0123456789abcdef';
-const PROJECT = 'bench';
-const roomId = (i: number) => 1000 + i;
-const roomToken = (i: number) => `bench-room-token-${roomId(i)}-abcdef`;
 
 const TARGETS = {
   togglesPerSecond: 2_000,
@@ -65,38 +60,6 @@ export interface DeliveryBenchOptions {
   readonly profile?: boolean;
   /** Run `dist/src/main.js` (after `npm run build`) instead of `src/main.ts` through tsx. */
   readonly built?: boolean;
-}
-
-interface ThroughputResult {
-  readonly togglesPerSecond: number;
-  readonly notificationsPerSecond: number;
-  /** Notifications/s after the last toggle was answered: the worker alone. */
-  readonly drainPerSecond: number;
-  readonly expected: number;
-  readonly delivered: number;
-  readonly duplicates: number;
-  readonly failedToggles: number;
-  /** Server CPU as a share of one core while toggles went on, and after. */
-  readonly serverCpuToggling: number;
-  readonly serverCpuDraining: number;
-  /** This process (load client and fake HipChat) over the whole repetition. */
-  readonly benchCpu: number;
-}
-
-interface LatencyResult {
-  readonly offeredPerSecond: number;
-  readonly toggles: number;
-  readonly expected: number;
-  readonly delivered: number;
-  /** Undefined when more than 1 % (50 %) never arrived within the drain time. */
-  readonly p50Ms: number | undefined;
-  readonly p99Ms: number | undefined;
-  /** Toggles that had to wait for the previous toggle of their flag to be answered. */
-  readonly late: number;
-  /** Toggles answered with anything but 200 (their notifications are not expected). */
-  readonly failedToggles: number;
-  /** Server CPU over the phase (sending and draining), as a share of one core. */
-  readonly serverCpu: number;
 }
 
 interface SizeResult {
@@ -130,23 +93,8 @@ function serverEnv(dir: string, fake: FakeHipChat, extra: Record<string, string>
   };
 }
 
-/** Nearest-rank percentile; undefined when the rank falls among what never arrived. */
-function percentile(sorted: readonly number[], expected: number, p: number): number | undefined {
-  const rank = Math.ceil((p / 100) * expected);
-  return rank <= sorted.length ? sorted[rank - 1] : undefined;
-}
-
-const whole = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-const ms = (value: number | undefined, limitMs: number) =>
-  value === undefined
-    ? `> ${whole(limitMs / 1000)} s`
-    : value >= 1000
-      ? `${(value / 1000).toFixed(1)} s`
-      : `${value.toFixed(1)} ms`;
 const verdict = (ok: boolean) => (ok ? '✔' : '✘');
-const countStatuses = (statuses: ReadonlyMap<number, number>, status: number) => statuses.get(status) ?? 0;
-
 /** One Switchboard process with `size.integrations` integrations, measured through and through. */
 class SizeRun {
   private constructor(
@@ -182,21 +130,7 @@ class SizeRun {
     const client = new LoadClient(server.baseUrl, TOKEN, PROJECT, FLAGS);
     const run = new SizeRun(server, client, tracker, dir);
     try {
-      await client.createFlags();
-      // Each "integration added" entry goes to every integration that exists by then, itself
-      // included: 1 + 2 + … + N notifications, drained before anything is measured.
-      const setupNotifications = (integrations * (integrations + 1)) / 2;
-      const othersBefore = tracker.others;
-      for (let i = 0; i < integrations; i++) {
-        await client.call('POST', '/integrations/hipchat', {
-          name: `Bench room ${i}`,
-          config: { room: String(roomId(i)), token: roomToken(i) },
-        });
-      }
-      const drained =
-        options.delivering === false ||
-        (await tracker.waitFor(() => tracker.others - othersBefore >= setupNotifications, SETUP_DRAIN_MS));
-      if (!drained) throw new Error(`set-up notifications did not arrive within ${SETUP_DRAIN_MS} ms`);
+      await setUpIntegrations(client, tracker, integrations, options.delivering !== false);
     } catch (error) {
       await run.stop();
       throw error;
@@ -208,61 +142,12 @@ class SizeRun {
     return this.server;
   }
 
-  async throughput(size: Size, repetition: number, drainMs: number): Promise<ThroughputResult> {
-    const { tracker } = this;
-    tracker.resetPhase();
-    const cpuAtStart = this.server.cpuMs();
-    const benchCpu = process.cpuUsage();
-    const started = performance.now();
-    const outcome = await this.client.saturate(size.toggles, `t${repetition}-`, () => {});
-    const togglesEnded = performance.now();
-    const cpuAtTogglesEnd = this.server.cpuMs();
-    const deliveredWhileToggling = tracker.unique;
-    const ok = countStatuses(outcome.statuses, 200);
-    const expected = ok * size.integrations;
-    const complete = await tracker.waitFor(() => tracker.unique >= expected, drainMs);
-    const now = performance.now();
-    const end = complete ? tracker.lastAt : now;
-    const bench = process.cpuUsage(benchCpu);
-    const drainMsUsed = Math.max(0, end - togglesEnded);
-    return {
-      togglesPerSecond: (ok * 1000) / outcome.elapsedMs,
-      notificationsPerSecond: (tracker.unique * 1000) / (end - started),
-      drainPerSecond:
-        drainMsUsed > 0 ? ((tracker.unique - deliveredWhileToggling) * 1000) / drainMsUsed : Number.NaN,
-      expected,
-      delivered: tracker.unique,
-      duplicates: tracker.duplicates,
-      failedToggles: size.toggles - ok,
-      serverCpuToggling: (cpuAtTogglesEnd - cpuAtStart) / (togglesEnded - started),
-      serverCpuDraining: (this.server.cpuMs() - cpuAtTogglesEnd) / Math.max(1, now - togglesEnded),
-      benchCpu: (bench.user + bench.system) / 1000 / (now - started),
-    };
+  throughput(size: Size, repetition: number, drainMs: number): Promise<ThroughputResult> {
+    return measureThroughput(this.client, this.tracker, () => this.server.cpuMs(), size, repetition, drainMs);
   }
 
-  async latency(size: Size): Promise<LatencyResult> {
-    const { tracker } = this;
-    tracker.resetPhase();
-    const toggles = size.pacedPerSecond * PACED_SECONDS;
-    const cpuAtStart = this.server.cpuMs();
-    const started = performance.now();
-    const outcome = await this.client.paced(size.pacedPerSecond, toggles, 'b', (marker, at) =>
-      tracker.sent(marker, at),
-    );
-    const expected = countStatuses(outcome.statuses, 200) * size.integrations;
-    await tracker.waitFor(() => tracker.unique >= expected, LATENCY_DRAIN_MS);
-    const sorted = [...tracker.latencies].sort((a, b) => a - b);
-    return {
-      offeredPerSecond: size.pacedPerSecond,
-      toggles,
-      expected,
-      delivered: tracker.unique,
-      p50Ms: percentile(sorted, expected, 50),
-      p99Ms: percentile(sorted, expected, 99),
-      late: outcome.late,
-      failedToggles: toggles - countStatuses(outcome.statuses, 200),
-      serverCpu: (this.server.cpuMs() - cpuAtStart) / (performance.now() - started),
-    };
+  latency(size: Size): Promise<LatencyResult> {
+    return measureLatency(this.client, this.tracker, () => this.server.cpuMs(), size);
   }
 
   async stop(): Promise<void> {
@@ -508,13 +393,19 @@ function parseArgs(args: readonly string[]): DeliveryBenchOptions {
       const unknown = integrations.filter((n) => !known.includes(n));
       if (unknown.length > 0) throw new Error(`--integrations: choose from ${known.join(', ')}`);
     } else {
-      throw new Error(`delivery bench: unknown option ${arg} (--profile, --built, --integrations=1,10,100)`);
+      throw new Error(
+        `delivery bench: unknown option ${arg} (--profile, --built, --integrations=1,10,100, --postgres)`,
+      );
     }
   }
   return { profile, built, ...(integrations === undefined ? {} : { integrations }) };
 }
 
 export async function runDeliveryBench(args: readonly string[] = []): Promise<void> {
+  if (args.includes('--postgres')) {
+    const { runPostgresDeliveryBench } = await import('./postgres-bench.js');
+    return runPostgresDeliveryBench(args);
+  }
   const options = parseArgs(args);
   const sizes = SIZES.filter((s) => options.integrations?.includes(s.integrations) ?? true);
   const started = Date.now();
@@ -533,20 +424,7 @@ export async function runDeliveryBench(args: readonly string[] = []): Promise<vo
   );
 
   const tracker = new NotificationTracker();
-  const maxRooms = Math.max(...sizes.map((s) => s.integrations));
-  const rooms = Array.from({ length: maxRooms }, (_, i) => i);
-  const fake: FakeHipChat = await FakeHipChat.start({
-    rooms: rooms.map((i) => ({ id: roomId(i), name: `Bench room ${i}` })),
-    tokens: rooms.map((i) => ({ token: roomToken(i), roomId: roomId(i) })),
-    tokenRateLimit: null,
-    roomFloodLimit: null,
-    onReceive: (request) => {
-      tracker.receive(request);
-      // The fake keeps every request it answers; at 10^5 per phase that is memory and GC in
-      // the process that also drives the load. The tracker keeps what the bench needs.
-      fake.received.length = 0;
-    },
-  });
+  const fake = await startBenchFake(Math.max(...sizes.map((s) => s.integrations)), tracker);
   const profiling = options.profile === true;
   const probeRoot = profiling ? mkdtempSync(join(tmpdir(), 'switchboard-bench-profile-')) : undefined;
   const context: BenchContext = { fake, tracker, entry: options.built ? 'built' : 'tsx', probeRoot };

@@ -1,0 +1,352 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import type { FakeHipChat } from '../../test/helpers/fake-hipchat.js';
+import { type PostgresCluster, startPostgresCluster } from '../../test/helpers/postgres-cluster.js';
+import { median } from '../measure.js';
+import {
+  FLAGS,
+  LATENCY_DRAIN_MS,
+  type LatencyResult,
+  measureLatency,
+  measureThroughput,
+  ms,
+  PACED_SECONDS,
+  PROJECT,
+  type Size,
+  setUpIntegrations,
+  startBenchFake,
+  THROUGHPUT_DRAIN_MS,
+  type ThroughputResult,
+  TOKEN,
+  whole,
+} from './delivery-phases.js';
+import { LoadClient } from './load-client.js';
+import { NotificationTracker } from './notification-tracker.js';
+import { SwitchboardProcess } from './switchboard-process.js';
+
+/**
+ * The delivery bench on PostgreSQL (`npm run bench -- delivery-postgres`, or `delivery
+ * --postgres`): the same phases as the SQLite run (`delivery-phases.ts`), against one API
+ * process (`SWITCHBOARD_ROLE=api`, which migrates and takes all the load) and one or two worker
+ * processes (`SWITCHBOARD_ROLE=worker`, woken by LISTEN/NOTIFY), all on one throwaway cluster
+ * (test/helpers/postgres-cluster.ts) and a fresh database per size and worker count.
+ */
+
+// Smaller than the SQLite sizes: on PostgreSQL the API answers about 150–250 toggles/s and the
+// workers deliver a few hundred notifications/s here, so the SQLite counts would take over two
+// minutes per size and worker count. The paced rates are ones PostgreSQL keeps up with (the SQLite
+// rates would offer more notifications/s than it delivers, and measure only a growing queue):
+// 50 toggles/s for one room, 200 notifications/s for 10 and 100 rooms.
+const SIZES: readonly Size[] = [
+  { integrations: 1, toggles: 1_000, repetitions: 3, pacedPerSecond: 50 },
+  { integrations: 10, toggles: 300, repetitions: 3, pacedPerSecond: 20 },
+  { integrations: 100, toggles: 100, repetitions: 1, pacedPerSecond: 2 },
+];
+const WORKER_COUNTS = [1, 2] as const;
+const SECRET_KEY = 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=';
+
+export interface PostgresBenchOptions {
+  readonly integrations?: readonly number[];
+  readonly workers?: readonly number[];
+  readonly built?: boolean;
+}
+
+interface Outcome {
+  readonly size: Size;
+  readonly workers: number;
+  readonly throughput: readonly ThroughputResult[];
+  readonly latency: LatencyResult | undefined;
+}
+
+/** CPU time the whole machine has been busy (all cores, everything but idle and iowait), in ms. */
+function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number);
+  if (fields === undefined) return Number.NaN;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** utime + stime (+ cutime + cstime of reaped children when `reaped`) of a process, in ms. */
+function processCpuMs(pid: number, reaped: boolean): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    const ticks =
+      (fields[11] ?? 0) + (fields[12] ?? 0) + (reaped ? (fields[13] ?? 0) + (fields[14] ?? 0) : 0);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time of the bench's PostgreSQL cluster so far: the postmaster (found by its `-p <port>`),
+ * every live child (backends, walwriter, …) and the children it has reaped, in ms.
+ */
+function postgresCpuMs(port: string): number {
+  let postmaster: number | undefined;
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('-p') && argv[argv.indexOf('-p') + 1] === port) postmaster = pid;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  if (postmaster === undefined) return Number.NaN;
+  let total = processCpuMs(postmaster, true);
+  for (const [pid, parent] of parents) if (parent === postmaster) total += processCpuMs(pid, false);
+  return total;
+}
+
+/** One database with one API process and `workers` worker processes on it. */
+class Deployment {
+  private constructor(
+    readonly api: SwitchboardProcess,
+    readonly workers: readonly SwitchboardProcess[],
+  ) {}
+
+  static async start(
+    cluster: PostgresCluster,
+    database: string,
+    fake: FakeHipChat,
+    workers: number,
+    entry: 'tsx' | 'built',
+  ): Promise<Deployment> {
+    const admin = new pg.Client(cluster.url);
+    await admin.connect();
+    try {
+      await admin.query(`create database ${database}`);
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(cluster.url);
+    url.pathname = `/${database}`;
+    const env = (role: 'api' | 'worker') => ({
+      SWITCHBOARD_DATABASE_URL: url.toString(),
+      SWITCHBOARD_SECRET_KEY: SECRET_KEY,
+      SWITCHBOARD_ROLE: role,
+      SWITCHBOARD_ADMIN_TOKEN: TOKEN,
+      SWITCHBOARD_HIPCHAT_URL: fake.url,
+      SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
+      SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
+      SWITCHBOARD_HIPCHAT_TOKEN_RATE: '0',
+      LOG_LEVEL: 'warn',
+    });
+    // The API process migrates and creates the owner; the workers start once it is ready.
+    const api = await SwitchboardProcess.start({ env: env('api'), entry });
+    const started = await Promise.allSettled(
+      Array.from({ length: workers }, () => SwitchboardProcess.start({ env: env('worker'), entry })),
+    );
+    const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    const deployment = new Deployment(api, running);
+    if (failed !== undefined) {
+      await deployment.stop();
+      throw failed.reason;
+    }
+    return deployment;
+  }
+
+  get processes(): SwitchboardProcess[] {
+    return [this.api, ...this.workers];
+  }
+
+  /** CPU time used so far by the API and worker processes together, in ms. */
+  cpuMs(): number {
+    return this.processes.reduce((sum, p) => sum + p.cpuMs(), 0);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.stop()));
+  }
+}
+
+async function measure(
+  cluster: PostgresCluster,
+  fake: FakeHipChat,
+  tracker: NotificationTracker,
+  size: Size,
+  workers: number,
+  entry: 'tsx' | 'built',
+  started: number,
+): Promise<Outcome> {
+  const database = `sb_bench_n${size.integrations}_w${workers}`;
+  const deployment = await Deployment.start(cluster, database, fake, workers, entry);
+  const client = new LoadClient(deployment.api.baseUrl, TOKEN, PROJECT, FLAGS);
+  try {
+    await setUpIntegrations(client, tracker, size.integrations, true);
+    const cpuBefore = deployment.processes.map((p) => p.cpuMs());
+    const machineBefore = machineBusyMs();
+    const port = new URL(cluster.url).port;
+    const postgresBefore = postgresCpuMs(port);
+    const wallBefore = performance.now();
+    const cpu = () => deployment.cpuMs();
+    const throughput: ThroughputResult[] = [];
+    for (let r = 0; r < size.repetitions; r++) {
+      const result = await measureThroughput(client, tracker, cpu, size, r, THROUGHPUT_DRAIN_MS);
+      throughput.push(result);
+      if (result.delivered < result.expected) break; // the queue is not empty
+    }
+    const drained = throughput.every((t) => t.delivered >= t.expected);
+    const latency = drained ? await measureLatency(client, tracker, cpu, size) : undefined;
+    const wall = performance.now() - wallBefore;
+    const share = (cpuMs: number) => `${((cpuMs / wall) * 100).toFixed(0)} %`;
+    const perProcess = deployment.processes.map((p, i) => share(p.cpuMs() - (cpuBefore[i] ?? 0)));
+    console.log(
+      `${size.integrations} integration(s), ${workers} worker(s) done at ${((Date.now() - started) / 1000).toFixed(0)} s. ` +
+        `CPU over the measured phases (share of one core): API ${perProcess[0]}, ` +
+        `worker(s) ${perProcess.slice(1).join(', ')}, ` +
+        `PostgreSQL ${share(postgresCpuMs(port) - postgresBefore)}, whole machine ${share(machineBusyMs() - machineBefore)} ` +
+        `of ${cpus().length * 100} %; bench process per repetition ` +
+        `${throughput.map((t) => `${(t.benchCpu * 100).toFixed(0)} %`).join(', ')}; ` +
+        `duplicates ${throughput.reduce((sum, t) => sum + t.duplicates, 0)}.`,
+    );
+    return { size, workers, throughput, latency };
+  } finally {
+    await client.close();
+    await deployment.stop();
+  }
+}
+
+function cells(outcome: Outcome | undefined): {
+  toggles: string;
+  notifications: string;
+  drain: string;
+  latency: string;
+} {
+  if (outcome === undefined) return { toggles: '', notifications: '', drain: '', latency: '' };
+  const { throughput, latency } = outcome;
+  const summary = (values: readonly number[]) =>
+    `${whole(median(values))}${values.length > 1 ? ` (${values.map(whole).join(', ')})` : ''}`;
+  const failed = throughput.reduce((sum, t) => sum + t.failedToggles, 0);
+  const duplicates = throughput.reduce((sum, t) => sum + t.duplicates, 0);
+  const incomplete = throughput.find((t) => t.delivered < t.expected);
+  const drains = throughput.map((t) => t.drainPerSecond).filter((rate) => Number.isFinite(rate));
+  let latencyCell = 'not measured (queue not drained)';
+  if (latency !== undefined) {
+    const missing = latency.expected - latency.delivered;
+    latencyCell =
+      `${ms(latency.p50Ms, LATENCY_DRAIN_MS)} / ${ms(latency.p99Ms, LATENCY_DRAIN_MS)}` +
+      (missing > 0 ? `, ${whole(missing)} not delivered after ${LATENCY_DRAIN_MS / 1000} s` : '') +
+      (latency.late > 0 ? `, ${whole(latency.late)} sent late` : '') +
+      (latency.failedToggles > 0 ? `, ${whole(latency.failedToggles)} not 200` : '');
+  }
+  return {
+    toggles: `${summary(throughput.map((t) => t.togglesPerSecond))}${failed > 0 ? `, ${failed} not 200` : ''}`,
+    notifications:
+      summary(throughput.map((t) => t.notificationsPerSecond)) +
+      (incomplete === undefined
+        ? ''
+        : `, only ${whole(incomplete.delivered)} of ${whole(incomplete.expected)} within ${THROUGHPUT_DRAIN_MS / 1000} s`) +
+      (duplicates > 0 ? `, ${duplicates} duplicates` : ''),
+    drain: drains.length > 0 ? summary(drains) : '',
+    latency: latencyCell,
+  };
+}
+
+function parseList(arg: string, name: string, known: readonly number[]): number[] {
+  const values = arg
+    .slice(name.length + 1)
+    .split(',')
+    .map((n) => Number(n));
+  if (values.some((n) => !known.includes(n))) throw new Error(`${name}: choose from ${known.join(', ')}`);
+  return values;
+}
+
+function parseArgs(args: readonly string[]): PostgresBenchOptions {
+  let integrations: number[] | undefined;
+  let workers: number[] | undefined;
+  let built = false;
+  for (const arg of args) {
+    if (arg === '--postgres') continue;
+    if (arg === '--built') built = true;
+    else if (arg.startsWith('--integrations='))
+      integrations = parseList(
+        arg,
+        '--integrations',
+        SIZES.map((s) => s.integrations),
+      );
+    else if (arg.startsWith('--workers=')) workers = parseList(arg, '--workers', WORKER_COUNTS);
+    else
+      throw new Error(
+        `delivery bench on PostgreSQL: unknown option ${arg} (--built, --integrations=1,10,100, --workers=1,2)`,
+      );
+  }
+  return {
+    built,
+    ...(integrations === undefined ? {} : { integrations }),
+    ...(workers === undefined ? {} : { workers }),
+  };
+}
+
+export async function runPostgresDeliveryBench(args: readonly string[] = []): Promise<void> {
+  const options = parseArgs(args);
+  const sizes = SIZES.filter((s) => options.integrations?.includes(s.integrations) ?? true);
+  const workerCounts = WORKER_COUNTS.filter((w) => options.workers?.includes(w) ?? true);
+  const entry = options.built ? 'built' : 'tsx';
+  const started = Date.now();
+  const cpu = cpus();
+  console.log(
+    `# delivery bench on PostgreSQL — ${new Date().toISOString()} (${entry === 'built' ? 'dist/src/main.js' : 'src/main.ts via tsx'})`,
+  );
+  console.log(
+    `node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, load ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
+  const tracker = new NotificationTracker();
+  const fake = await startBenchFake(Math.max(...sizes.map((s) => s.integrations)), tracker);
+  let cluster: PostgresCluster | undefined;
+  try {
+    cluster = await startPostgresCluster();
+    const outcomes: Outcome[] = [];
+    // One worker count after the other for each size, so both see about the same background load.
+    for (const size of sizes) {
+      for (const workers of workerCounts) {
+        outcomes.push(await measure(cluster, fake, tracker, size, workers, entry, started));
+      }
+    }
+    const header = workerCounts.map((w) => `${w} worker${w === 1 ? '' : 's'}`);
+    console.log('');
+    console.log(`| benchmark | ${header.join(' | ')} |`);
+    console.log(`|---|${header.map(() => '---').join('|')}|`);
+    for (const size of sizes) {
+      const n = size.integrations;
+      const label = `${n} integration${n === 1 ? '' : 's'}`;
+      const columns = workerCounts.map((w) =>
+        cells(outcomes.find((o) => o.size === size && o.workers === w)),
+      );
+      const row = (benchmark: string, pick: (c: ReturnType<typeof cells>) => string) =>
+        console.log(`| ${label}: ${benchmark} | ${columns.map(pick).join(' | ')} |`);
+      row(`toggles/s (${FLAGS.length} in flight, ${whole(size.toggles)} toggles)`, (c) => c.toggles);
+      row(`notifications/s (${whole(size.toggles * n)} per repetition)`, (c) => c.notifications);
+      row('notifications/s after the last toggle (the workers alone)', (c) => c.drain);
+      row(
+        `change → delivery p50 / p99 at ${size.pacedPerSecond} toggles/s (${whole(size.pacedPerSecond * PACED_SECONDS * n)} notifications)`,
+        (c) => c.latency,
+      );
+    }
+    if (tracker.rejected > 0)
+      console.log(`\nthe fake HipChat answered ${tracker.rejected} requests with an error`);
+    console.log(`\n(ran in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } finally {
+    cluster?.stop();
+    await fake.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runPostgresDeliveryBench(process.argv.slice(2));
+}
