@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHipChat } from '../helpers/fake-hipchat.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { ensureWebBuild, freePort, launchChromium, root, until } from './e2e-setup.js';
 
 /**
  * The web UI in real Chromium against a real server process and the fake HipChat, walked as a
@@ -17,8 +14,6 @@ import { type ServerProcess, startServerProcess } from '../helpers/server-proces
  * docs/screenshots are taken here.
  */
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
 // The README's screenshots are refreshed with SWITCHBOARD_SCREENSHOTS=1; otherwise they are still
 // taken (a page that fails to render fails the test) but into a scratch folder, so a test run
 // does not rewrite tracked files.
@@ -29,72 +24,6 @@ const screenshots =
 const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
 const adminToken = 'api-e2e-web-ui-0123456789abcdef';
 const goodToken = 'room-token-ops-0123456789';
-
-/** Newest modification time of the files under `path`. */
-function newest(path: string): number {
-  const stat = statSync(path, { throwIfNoEntry: false });
-  if (stat === undefined) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
-
-/**
- * The server serves web/dist when it exists. CI builds it before the tests (`npm run build`);
- * here it is built again only when the sources are newer, into a scratch folder that then replaces
- * web/dist in one rename, so a server that other tests start meanwhile never sees half a bundle.
- */
-async function ensureWebBuild(): Promise<void> {
-  const dist = join(root, 'web', 'dist');
-  const built = newest(join(dist, 'index.html'));
-  const sources = Math.max(
-    newest(join(root, 'web', 'src')),
-    newest(join(root, 'web', 'index.html')),
-    newest(join(root, 'web', 'vite.config.ts')),
-    newest(join(root, 'src', 'policy')),
-  );
-  if (built > sources) return;
-  const scratch = join(root, '.tmp', `web-dist-${process.pid}`);
-  await run(
-    process.execPath,
-    [
-      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'build',
-      '--config',
-      'web/vite.config.ts',
-      '--outDir',
-      scratch,
-      '--emptyOutDir',
-      '--logLevel',
-      'error',
-    ],
-    // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-    { cwd: root, env: { ...process.env, NODE_ENV: 'production' } },
-  );
-  const old = `${scratch}-old`;
-  if (existsSync(dist)) renameSync(dist, old);
-  renameSync(scratch, dist);
-  rmSync(old, { recursive: true, force: true });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Polls until `check` returns a value other than undefined. */
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 let fake: FakeHipChat;
 let server: ServerProcess;
@@ -171,19 +100,7 @@ beforeAll(async () => {
     name: 'Search ranking',
     variations: [{ value: 'classic' }, { value: 'semantic' }, { value: 'hybrid' }],
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
   page = await context.newPage();
   page.setDefaultTimeout(10_000);

@@ -156,6 +156,24 @@ export interface HipChatConfig {
   readonly token: string;
   readonly server?: string;
   readonly notify: boolean;
+  readonly template?: string;
+}
+
+/**
+ * Slack: an incoming webhook (`webhookUrl`) or a bot token with a channel. The secret fields are
+ * always the mask `********`; sending the mask back keeps the stored value.
+ */
+export interface SlackConfig {
+  readonly webhookUrl?: string;
+  readonly token?: string;
+  readonly channel?: string;
+  readonly template?: string;
+}
+
+/** Microsoft Teams: a Workflows webhook URL (always the mask in answers). */
+export interface TeamsConfig {
+  readonly url: string;
+  readonly template?: string;
 }
 
 export interface IntegrationError {
@@ -177,28 +195,51 @@ export interface IntegrationStatus {
 
 export type PolicyStatement = Readonly<Record<string, unknown>>;
 
-export interface Integration {
+/** What every delivery target has: a name, the on/off switch, the policy filter and its health. */
+export interface Connection {
   readonly _id: string;
   readonly _version: number;
-  readonly kind: string;
   readonly name: string;
   readonly on: boolean;
-  readonly config: HipChatConfig;
   readonly statements: readonly PolicyStatement[];
   readonly tags: readonly string[];
   readonly creationDate: number;
   readonly _status: IntegrationStatus;
 }
 
-export interface IntegrationPost {
+export interface Integration<C = HipChatConfig> extends Connection {
+  readonly kind: string;
+  readonly config: C;
+}
+
+export interface IntegrationPost<C = HipChatPostConfig> {
   readonly name: string;
   readonly on?: boolean;
-  readonly config: {
-    readonly room: string;
-    readonly token: string;
-    readonly server?: string;
-    readonly notify?: boolean;
-  };
+  readonly config: C;
+  readonly statements?: readonly PolicyStatement[];
+}
+
+export interface HipChatPostConfig {
+  readonly room: string;
+  readonly token: string;
+  readonly server?: string;
+  readonly notify?: boolean;
+  readonly template?: string;
+}
+
+/** A LaunchDarkly-shaped webhook. `secret` is only in the answer that created or generated it. */
+export interface Webhook extends Connection {
+  readonly url: string;
+  readonly sign: boolean;
+  readonly secret?: string;
+}
+
+export interface WebhookPost {
+  readonly url: string;
+  readonly sign?: boolean;
+  readonly secret?: string;
+  readonly on?: boolean;
+  readonly name?: string;
   readonly statements?: readonly PolicyStatement[];
 }
 

@@ -16,7 +16,11 @@ import type {
   Project,
   Role,
   Session,
+  SlackConfig,
+  TeamsConfig,
   TestOutcome,
+  Webhook,
+  WebhookPost,
 } from './api-types';
 
 const base = '/api/v2';
@@ -118,6 +122,40 @@ function query(params: Readonly<Record<string, string | number | undefined>>): s
 
 const seg = encodeURIComponent;
 
+/** What the UI does with any delivery target once it exists: switch, test, delete, read its log. */
+export interface ChannelOps<T> {
+  readonly setOn: (id: string, on: boolean) => Promise<T>;
+  readonly remove: (id: string) => Promise<void>;
+  readonly test: (id: string) => Promise<TestOutcome>;
+  readonly deliveries: (id: string, limit?: number) => Promise<Page<Delivery>>;
+  readonly retry: (id: string, deliveryId: number) => Promise<{ queued: boolean }>;
+}
+
+export interface ChannelApi<T, P> extends ChannelOps<T> {
+  readonly list: () => Promise<Page<T>>;
+  readonly get: (id: string) => Promise<T>;
+  readonly create: (body: P) => Promise<T>;
+  readonly update: (id: string, patch: readonly JsonPatchOperation[]) => Promise<T>;
+}
+
+/** The endpoints every kind shares (HipChat, Slack, Teams under /integrations/{kind}; /webhooks). */
+function channel<T, P>(path: string): ChannelApi<T, P> {
+  const one = (id: string) => `${path}/${seg(id)}`;
+  return {
+    list: () => request<Page<T>>('GET', path),
+    get: (id) => request<T>('GET', one(id)),
+    create: (body) => request<T>('POST', path, body),
+    update: (id, patch) => request<T>('PATCH', one(id), patch),
+    setOn: (id, on) => request<T>('PATCH', one(id), [{ op: 'replace', path: '/on', value: on }]),
+    remove: (id) => request<void>('DELETE', one(id)),
+    test: (id) => request<TestOutcome>('POST', `${one(id)}/test`),
+    deliveries: (id, limit = 20) =>
+      request<Page<Delivery>>('GET', `${one(id)}/deliveries${query({ limit })}`),
+    retry: (id, deliveryId) =>
+      request<{ queued: boolean }>('POST', `${one(id)}/deliveries/${deliveryId}/retry`),
+  };
+}
+
 /** The typed API client: one function per endpoint the UI uses. */
 export const api = {
   session: {
@@ -163,24 +201,12 @@ export const api = {
       request<Member>('POST', '/invitations/accept', { token, password, ...names }),
   },
 
-  hipchat: {
-    list: () => request<Page<Integration>>('GET', '/integrations/hipchat'),
-    get: (id: string) => request<Integration>('GET', `/integrations/hipchat/${seg(id)}`),
-    create: (integration: IntegrationPost) =>
-      request<Integration>('POST', '/integrations/hipchat', integration),
-    update: (id: string, patch: readonly JsonPatchOperation[]) =>
-      request<Integration>('PATCH', `/integrations/hipchat/${seg(id)}`, patch),
-    setOn: (id: string, on: boolean) =>
-      request<Integration>('PATCH', `/integrations/hipchat/${seg(id)}`, [
-        { op: 'replace', path: '/on', value: on },
-      ]),
-    remove: (id: string) => request<void>('DELETE', `/integrations/hipchat/${seg(id)}`),
-    test: (id: string) => request<TestOutcome>('POST', `/integrations/hipchat/${seg(id)}/test`),
-    deliveries: (id: string, limit = 20) =>
-      request<Page<Delivery>>('GET', `/integrations/hipchat/${seg(id)}/deliveries${query({ limit })}`),
-    retry: (id: string, deliveryId: number) =>
-      request<{ queued: boolean }>('POST', `/integrations/hipchat/${seg(id)}/deliveries/${deliveryId}/retry`),
-    preview: (statements: readonly PolicyStatement[]) =>
-      request<PolicyPreview>('POST', '/integrations/hipchat/preview', { statements }),
-  },
+  hipchat: channel<Integration, IntegrationPost>('/integrations/hipchat'),
+  slack: channel<Integration<SlackConfig>, IntegrationPost<SlackConfig>>('/integrations/slack'),
+  msteams: channel<Integration<TeamsConfig>, IntegrationPost<TeamsConfig>>('/integrations/msteams'),
+  webhooks: channel<Webhook, WebhookPost>('/webhooks'),
+
+  /** Which recent changes would these statements have sent? (The same filter serves every kind.) */
+  preview: (statements: readonly PolicyStatement[]) =>
+    request<PolicyPreview>('POST', '/integrations/hipchat/preview', { statements }),
 } as const;

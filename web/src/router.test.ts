@@ -37,6 +37,22 @@ describe('parseRoute', () => {
       mode: 'edit',
     });
     expect(parseRoute('/integrations/new', '')).toEqual({ page: 'integrations', mode: 'new' });
+    expect(parseRoute(paths.newIntegration('slack'), '')).toEqual({
+      page: 'integrations',
+      kind: 'slack',
+      mode: 'new',
+    });
+    expect(parseRoute(paths.integration('w1', 'webhooks'), '')).toEqual({
+      page: 'integrations',
+      kind: 'webhooks',
+      integrationId: 'w1',
+    });
+    expect(parseRoute(paths.editIntegration('t1', 'msteams'), '')).toEqual({
+      page: 'integrations',
+      kind: 'msteams',
+      integrationId: 't1',
+      mode: 'edit',
+    });
   });
 
   it('says so for an address the UI has no page for', () => {

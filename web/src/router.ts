@@ -5,8 +5,20 @@ import { useSyncExternalStore } from 'react';
  * in audit titles and notifications (`/{project}/{env}/features/{flag}`,
  * `/integrations/hipchat/{id}`, `/settings/members/{id}`), so links in a chat room open here.
  */
+/** The kinds of delivery target, as they appear in addresses (`/integrations/{kind}/{id}`). */
+export type IntegrationKindKey = 'hipchat' | 'slack' | 'msteams' | 'webhooks';
+const kindKeys: readonly string[] = ['hipchat', 'slack', 'msteams', 'webhooks'];
+const isKindKey = (key: string | undefined): key is IntegrationKindKey =>
+  key !== undefined && kindKeys.includes(key);
+
 export type Route =
-  | { readonly page: 'integrations'; readonly integrationId?: string; readonly mode?: 'new' | 'edit' }
+  | {
+      readonly page: 'integrations';
+      /** Absent for HipChat. */
+      readonly kind?: IntegrationKindKey;
+      readonly integrationId?: string;
+      readonly mode?: 'new' | 'edit';
+    }
   | { readonly page: 'flags'; readonly project?: string; readonly env?: string }
   | { readonly page: 'flag'; readonly project: string; readonly env: string; readonly flag: string }
   | { readonly page: 'audit'; readonly entryId?: string; readonly q: string; readonly spec: string }
@@ -36,10 +48,12 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'integrations') {
     if (second === 'new' && parts.length === 2) return { page: 'integrations', mode: 'new' };
     if (second === undefined) return { page: 'integrations' };
-    if (second === 'hipchat' && third !== undefined && parts.length <= 5) {
+    if (isKindKey(second) && third !== undefined && parts.length <= 5) {
+      const kind = second === 'hipchat' ? {} : { kind: second };
+      if (third === 'new' && parts.length === 3) return { page: 'integrations', ...kind, mode: 'new' };
       return fourth === 'edit'
-        ? { page: 'integrations', integrationId: third, mode: 'edit' }
-        : { page: 'integrations', integrationId: third };
+        ? { page: 'integrations', ...kind, integrationId: third, mode: 'edit' }
+        : { page: 'integrations', ...kind, integrationId: third };
     }
   }
   if (first === 'flags' && parts.length === 1) {
@@ -109,9 +123,12 @@ function withSearch(path: string, params: Readonly<Record<string, string | undef
 
 export const paths = {
   integrations: () => '/integrations',
-  newIntegration: () => '/integrations/new',
-  integration: (id: string) => `/integrations/hipchat/${encodeURIComponent(id)}`,
-  editIntegration: (id: string) => `/integrations/hipchat/${encodeURIComponent(id)}/edit`,
+  newIntegration: (kind: IntegrationKindKey = 'hipchat') =>
+    kind === 'hipchat' ? '/integrations/new' : `/integrations/${kind}/new`,
+  integration: (id: string, kind: IntegrationKindKey = 'hipchat') =>
+    `/integrations/${kind}/${encodeURIComponent(id)}`,
+  editIntegration: (id: string, kind: IntegrationKindKey = 'hipchat') =>
+    `/integrations/${kind}/${encodeURIComponent(id)}/edit`,
   flags: (project?: string, env?: string) => withSearch('/flags', { project, env }),
   flag: (project: string, env: string, flag: string) =>
     `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/features/${encodeURIComponent(flag)}`,

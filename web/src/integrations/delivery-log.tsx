@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { api, messageOf } from '../api';
+import { type ChannelOps, messageOf } from '../api';
 import type { Delivery, DeliveryAttempt } from '../api-types';
 import { ErrorMessage } from '../ui/error-message';
 import { MarkdownInline } from '../ui/markdown';
@@ -108,13 +108,16 @@ function DeliveryRow({
 
 /** Every delivery of an integration, newest first, with each attempt; refreshes every 2 seconds. */
 export function DeliveryLog({
+  ops,
   integrationId,
   name,
 }: {
+  /** The endpoints of the integration's kind. */
+  readonly ops: Pick<ChannelOps<unknown>, 'deliveries' | 'retry'>;
   readonly integrationId: string;
   readonly name: string;
 }) {
-  const load = useCallback(() => api.hipchat.deliveries(integrationId, 20), [integrationId]);
+  const load = useCallback(() => ops.deliveries(integrationId, 20), [ops, integrationId]);
   const log = usePolled(`deliveries:${integrationId}`, load, 2000);
   const items = log.data?.items;
   return (
@@ -154,7 +157,7 @@ export function DeliveryLog({
                   key={delivery._id}
                   delivery={delivery}
                   onResend={async () => {
-                    await api.hipchat.retry(integrationId, delivery._id);
+                    await ops.retry(integrationId, delivery._id);
                     await log.reload();
                   }}
                 />

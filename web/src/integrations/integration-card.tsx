@@ -1,6 +1,6 @@
-import { useEffect, useId, useRef, useState } from 'react';
-import { api } from '../api';
-import type { Integration } from '../api-types';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import type { ChannelOps } from '../api';
+import type { Connection } from '../api-types';
 import { paths } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorMessage } from '../ui/error-message';
@@ -9,46 +9,52 @@ import { Switch } from '../ui/switch';
 import { useOptimisticToggle } from '../ui/use-optimistic-toggle';
 import { DeliveryLog } from './delivery-log';
 import { IntegrationHealth } from './integration-health';
+import type { KindInfo } from './kinds';
 import { PolicySummary } from './policy-summary';
 import { SendTest } from './send-test';
 
-interface IntegrationCardProps {
-  readonly integration: Integration;
+interface IntegrationCardProps<T extends Connection> {
+  readonly kind: KindInfo;
+  /** The endpoints of its kind. */
+  readonly ops: ChannelOps<T>;
+  readonly integration: T;
+  /** Where it posts, under its name ("Room Ops", "Incoming webhook", the URL's host, …). */
+  readonly detail: ReactNode;
+  /** What deleting it stops, in the confirmation. */
+  readonly deleteNote: ReactNode;
   /** Opened from a link to this integration: scrolled to, delivery log open. */
   readonly focused: boolean;
-  readonly onChanged: (integration: Integration) => void;
+  readonly onChanged: (integration: T) => void;
   readonly onDeleted: (id: string) => void;
   readonly onStale: () => void;
+  /** Shown between the header and the filter (e.g. a webhook's one-time secret). */
+  readonly children?: ReactNode;
 }
 
 const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
-function serverHost(server: string | undefined): string | undefined {
-  if (server === undefined) return undefined;
-  try {
-    return new URL(server).host;
-  } catch {
-    return server;
-  }
-}
-
-/** One HipChat room: its switch, filter, health, test, edit, delete and delivery log. */
-export function IntegrationCard({
+/** One integration of any kind: its switch, filter, health, test, edit, delete and delivery log. */
+export function IntegrationCard<T extends Connection>({
+  kind,
+  ops,
   integration,
+  detail,
+  deleteNote,
   focused,
   onChanged,
   onDeleted,
   onStale,
-}: IntegrationCardProps) {
+  children,
+}: IntegrationCardProps<T>) {
   const id = useId();
-  const { name, config, _status: status } = integration;
+  const { name, _status: status } = integration;
   const [logOpen, setLogOpen] = useState(focused);
   const [confirming, setConfirming] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>();
   const card = useRef<HTMLElement>(null);
   const toggle = useOptimisticToggle(integration.on, async (on) => {
-    onChanged(await api.hipchat.setOn(integration._id, on));
+    onChanged(await ops.setOn(integration._id, on));
   });
 
   useEffect(() => {
@@ -58,7 +64,7 @@ export function IntegrationCard({
   const remove = async () => {
     setDeleting(true);
     try {
-      await api.hipchat.remove(integration._id);
+      await ops.remove(integration._id);
       setConfirming(false);
       onDeleted(integration._id);
     } catch (error) {
@@ -69,7 +75,6 @@ export function IntegrationCard({
     }
   };
 
-  const host = serverHost(config.server);
   const state = toggle.checked ? 'on' : 'off';
   return (
     <article
@@ -79,16 +84,12 @@ export function IntegrationCard({
     >
       <header className="card-header">
         <div className="integration-title">
-          <span className="logo logo-hipchat" aria-hidden="true">
-            HC
+          <span className={`logo logo-${kind.key}`} aria-hidden="true">
+            {kind.logo}
           </span>
           <div>
             <h3 id={`${id}-name`}>{name}</h3>
-            <p className="muted">
-              Room <strong>{config.room}</strong>
-              {host === undefined ? '' : ` on ${host}`}
-              {config.notify ? ' · notifies members' : ''}
-            </p>
+            <p className="muted">{detail}</p>
           </div>
         </div>
         <div className="switch-cell">
@@ -107,11 +108,16 @@ export function IntegrationCard({
           Not switched {toggle.checked ? 'off' : 'on'}: {sentence(toggle.error)} It is still {state}.
         </p>
       )}
+      {children}
       <PolicySummary statements={integration.statements} />
-      <IntegrationHealth status={status} />
+      <IntegrationHealth status={status} checkHint={kind.checkHint} />
       <div className="card-actions">
-        <SendTest integrationId={integration._id} onTested={onStale} />
-        <Link className="button" to={paths.editIntegration(integration._id)} aria-label={`Edit ${name}`}>
+        <SendTest test={() => ops.test(integration._id)} answerer={kind.answerer} onTested={onStale} />
+        <Link
+          className="button"
+          to={paths.editIntegration(integration._id, kind.key)}
+          aria-label={`Edit ${name}`}
+        >
           Edit
         </Link>
         <button
@@ -135,7 +141,7 @@ export function IntegrationCard({
       </div>
       <ErrorMessage error={deleteError} title="Not deleted." />
       <div id={`${id}-log`} className="log-container">
-        {logOpen ? <DeliveryLog integrationId={integration._id} name={name} /> : null}
+        {logOpen ? <DeliveryLog ops={ops} integrationId={integration._id} name={name} /> : null}
       </div>
       <ConfirmDialog
         open={confirming}
@@ -146,8 +152,7 @@ export function IntegrationCard({
         onCancel={() => setConfirming(false)}
       >
         <p>
-          Room <strong>{config.room}</strong> stops receiving notifications at once, and this integration’s
-          delivery log is deleted with it. This cannot be undone.
+          {deleteNote} at once, and this integration’s delivery log is deleted with it. This cannot be undone.
         </p>
       </ConfirmDialog>
     </article>

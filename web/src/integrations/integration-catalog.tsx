@@ -1,53 +1,51 @@
 import { paths } from '../router';
 import { Link } from '../ui/link';
+import { kindOrder, kinds } from './kinds';
 
-interface CatalogEntry {
-  readonly key: string;
-  readonly name: string;
-  readonly logo: string;
-  readonly description: string;
-}
+const counted = (count: number, one: string, many: string) =>
+  count === 0 ? `No ${many} yet` : `${count} ${count === 1 ? one : many}`;
 
-const comingLater: readonly CatalogEntry[] = [
-  { key: 'slack', name: 'Slack', logo: 'S', description: 'Channel messages with Block Kit.' },
-  { key: 'msteams', name: 'Microsoft Teams', logo: 'T', description: 'Adaptive cards in a Teams channel.' },
-];
+const nouns = {
+  hipchat: ['room', 'rooms'],
+  slack: ['integration', 'integrations'],
+  msteams: ['integration', 'integrations'],
+  webhooks: ['webhook', 'webhooks'],
+} as const;
 
-/** The chat integrations Switchboard offers: HipChat today, the others marked as coming later. */
-export function IntegrationCatalog({ hipchatCount }: { readonly hipchatCount: number | undefined }) {
+/** Where Switchboard can announce changes: HipChat, Slack, Microsoft Teams and webhooks. */
+export function IntegrationCatalog({
+  counts,
+}: {
+  readonly counts: Readonly<Partial<Record<keyof typeof kinds, number>>>;
+}) {
   return (
     <section className="catalog" aria-labelledby="chat-integrations">
-      <h2 id="chat-integrations">Chat integrations</h2>
+      <h2 id="chat-integrations">Chat integrations and webhooks</h2>
       <ul className="catalog-grid">
-        <li className="catalog-item available">
-          <span className="logo logo-hipchat" aria-hidden="true">
-            HC
-          </span>
-          <div className="catalog-text">
-            <h3>HipChat</h3>
-            <p className="muted">Room notifications for HipChat Cloud and HipChat Server / Data Center.</p>
-            {hipchatCount === undefined ? null : (
-              <p className="small">
-                {hipchatCount === 0 ? 'No rooms yet' : `${hipchatCount} room${hipchatCount === 1 ? '' : 's'}`}
-              </p>
-            )}
-          </div>
-          <Link className="button button-primary" to={paths.newIntegration()}>
-            Add integration
-          </Link>
-        </li>
-        {comingLater.map((entry) => (
-          <li key={entry.key} className="catalog-item unavailable">
-            <span className={`logo logo-${entry.key}`} aria-hidden="true">
-              {entry.logo}
-            </span>
-            <div className="catalog-text">
-              <h3>{entry.name}</h3>
-              <p className="muted">{entry.description}</p>
-            </div>
-            <span className="badge badge-neutral">Coming later</span>
-          </li>
-        ))}
+        {kindOrder.map((key) => {
+          const kind = kinds[key];
+          const count = counts[key];
+          const [one, many] = nouns[key];
+          return (
+            <li key={key} className="catalog-item available">
+              <span className={`logo logo-${key}`} aria-hidden="true">
+                {kind.logo}
+              </span>
+              <div className="catalog-text">
+                <h3 id={`catalog-${key}`}>{kind.label}</h3>
+                <p className="muted">{kind.description}</p>
+                {count === undefined ? null : <p className="small">{counted(count, one, many)}</p>}
+              </div>
+              <Link
+                className="button button-primary"
+                to={paths.newIntegration(key)}
+                aria-describedby={`catalog-${key}`}
+              >
+                {kind.addLabel}
+              </Link>
+            </li>
+          );
+        })}
       </ul>
     </section>
   );

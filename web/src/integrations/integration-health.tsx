@@ -2,8 +2,14 @@ import type { IntegrationStatus } from '../api-types';
 import { RelativeTime } from '../ui/relative-time';
 import { chatAnswerMessage } from './chat-answer';
 
-/** Is the room receiving its notifications? Last success, last error with HipChat's answer, why in error. */
-export function IntegrationHealth({ status }: { readonly status: IntegrationStatus }) {
+/** Is the target receiving its notifications? Last success, last error with its answer, why in error. */
+export function IntegrationHealth({
+  status,
+  checkHint = 'Check the room and token, then send a test.',
+}: {
+  readonly status: IntegrationStatus;
+  readonly checkHint?: string;
+}) {
   const lastError = status.errors[0];
   const failingNow =
     lastError !== undefined && (status.lastSuccess === undefined || lastError.timestamp > status.lastSuccess);
@@ -11,8 +17,8 @@ export function IntegrationHealth({ status }: { readonly status: IntegrationStat
     <div className="health">
       {status.errored === undefined ? null : (
         <p className="alert alert-error health-errored">
-          <strong>In error</strong> since <RelativeTime at={status.errored.since} />: {status.errored.reason}.
-          Check the room and token, then send a test.
+          <strong>In error</strong> since <RelativeTime at={status.errored.since} />: {status.errored.reason}.{' '}
+          {checkHint}
         </p>
       )}
       <dl className="health-grid">

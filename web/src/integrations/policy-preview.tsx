@@ -22,7 +22,7 @@ export function PolicyPreview({ statements }: PolicyPreviewProps) {
     setBusy(true);
     setError(undefined);
     try {
-      setResult({ for: current, preview: await api.hipchat.preview(statements) });
+      setResult({ for: current, preview: await api.preview(statements) });
     } catch (failure) {
       setError(failure);
     } finally {

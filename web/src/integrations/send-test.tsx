@@ -1,24 +1,27 @@
 import { useState } from 'react';
-import { api } from '../api';
 import type { TestOutcome } from '../api-types';
 import { ErrorMessage } from '../ui/error-message';
 import { chatAnswerMessage } from './chat-answer';
 
-function describe(outcome: TestOutcome): string {
+function describe(outcome: TestOutcome, answerer: string): string {
   const code = outcome.statusCode === undefined ? '' : ` HTTP ${outcome.statusCode}`;
   if (outcome.ok) return `Test message delivered in ${outcome.latencyMs} ms (${code.trim()}).`;
   const answer = chatAnswerMessage(outcome.responseBody) ?? outcome.error ?? 'no answer';
   return outcome.statusCode === undefined
     ? `Test failed after ${outcome.latencyMs} ms: ${answer}`
-    : `Test failed: HipChat answered${code} in ${outcome.latencyMs} ms: ${answer}`;
+    : `Test failed: ${answerer} answered${code} in ${outcome.latencyMs} ms: ${answer}`;
 }
 
-/** Sends a test message now and shows HipChat's answer as it was. */
+/** Sends a test message now and shows the answer (HipChat's, Slack's, the receiver's) as it was. */
 export function SendTest({
-  integrationId,
+  test,
+  answerer,
   onTested,
 }: {
-  readonly integrationId: string;
+  /** Sends the test for this integration. */
+  readonly test: () => Promise<TestOutcome>;
+  /** "HipChat", "Slack", "The receiver", … */
+  readonly answerer: string;
   readonly onTested: () => void;
 }) {
   const [busy, setBusy] = useState(false);
@@ -29,7 +32,7 @@ export function SendTest({
     setError(undefined);
     setOutcome(undefined);
     try {
-      setOutcome(await api.hipchat.test(integrationId));
+      setOutcome(await test());
       onTested();
     } catch (failure) {
       setError(failure);
@@ -45,10 +48,10 @@ export function SendTest({
       <div className="test-result" aria-live="polite">
         {outcome === undefined ? null : (
           <div className={outcome.ok ? 'alert alert-success' : 'alert alert-error'}>
-            <p>{describe(outcome)}</p>
+            <p>{describe(outcome, answerer)}</p>
             {outcome.ok || outcome.responseBody === undefined ? null : (
               <details>
-                <summary>HipChat’s answer</summary>
+                <summary>{answerer === 'The receiver' ? 'The receiver’s' : `${answerer}’s`} answer</summary>
                 <pre className="raw">{outcome.responseBody}</pre>
               </details>
             )}

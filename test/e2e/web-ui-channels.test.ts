@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { FakeWebhook } from '../helpers/fake-webhook.js';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { apiClient, ensureWebBuild, freePort, launchChromium, until } from './e2e-setup.js';
+
+/**
+ * Slack and a signed webhook added through the web UI, in Chromium against a real server, the fake
+ * Slack and a receiver that checks both signatures: a flag flipped on the Flags page reaches both,
+ * and each delivery shows in its own log. The webhook's signing secret is shown once.
+ */
+
+const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
+const adminToken = 'api-e2e-web-channels-0123456789abcdef';
+const OPS = { id: 'C0OPS', name: 'ops' };
+
+let slack: FakeSlack;
+let receiver: FakeWebhook;
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+let api: ReturnType<typeof apiClient>;
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-channels-'));
+
+const card = (name: string): Locator => page.getByRole('article', { name });
+const catalogAdd = (kind: string): Locator =>
+  page
+    .getByRole('listitem')
+    .filter({ has: page.getByRole('heading', { name: kind, exact: true }) })
+    .getByRole('link');
+const integrationsNav = () =>
+  page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();
+
+beforeAll(async () => {
+  const [, port] = await Promise.all([ensureWebBuild(), freePort()]);
+  slack = await FakeSlack.start({ channels: [OPS] });
+  receiver = await FakeWebhook.start();
+  server = await startServerProcess({
+    PORT: String(port),
+    SWITCHBOARD_BASE_URL: `http://127.0.0.1:${port}`,
+    SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'switchboard.db')}`,
+    SWITCHBOARD_ADMIN_EMAIL: owner.email,
+    SWITCHBOARD_ADMIN_PASSWORD: owner.password,
+    SWITCHBOARD_ADMIN_TOKEN: adminToken,
+    SWITCHBOARD_SLACK_API_URL: slack.url,
+    SWITCHBOARD_SLACK_CHANNEL_RATE: '0',
+    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
+    SWITCHBOARD_RETRY_SCHEDULE: '0,1',
+  });
+  api = apiClient(server.baseUrl, adminToken);
+  await api('POST', '/projects', { key: 'default', name: 'Default project' });
+  await api('POST', '/flags/default', { key: 'new-checkout', name: 'New checkout' });
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(server.baseUrl);
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await slack?.close();
+  await receiver?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Slack and webhooks in the web UI', { timeout: 30_000 }, () => {
+  it('adds a Slack incoming webhook; a broken template is refused next to the field', async () => {
+    await catalogAdd('Slack').click();
+    await page.getByRole('heading', { name: 'Add a Slack integration' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('#ops');
+    expect(await page.getByRole('radio', { name: /Incoming webhook/ }).isChecked()).toBe(true);
+    await page.getByLabel('Webhook URL').fill(slack.addWebhook(OPS.id));
+    await page.getByRole('button', { name: 'Production flags only' }).click();
+    const template = page.getByLabel(/Message template/);
+    await template.fill('{"text": "{{#if title}}"}');
+    await page.getByRole('button', { name: 'Add integration', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Not added.' }).waitFor();
+    expect(await template.getAttribute('aria-invalid')).toBe('true');
+    expect(new URL(page.url()).pathname).toBe('/integrations/slack/new');
+
+    await template.fill('');
+    await page.getByRole('button', { name: 'Add integration', exact: true }).click();
+    await page.waitForURL(/\/integrations\/slack\/[0-9a-f]{24}$/);
+    await card('#ops').getByRole('switch', { name: '#ops notifications', checked: true }).waitFor();
+    expect(await card('#ops').textContent()).toContain('Incoming webhook');
+    const { items } = await api<{ items: { config: unknown }[] }>('GET', '/integrations/slack');
+    expect(items.map((i) => i.config)).toEqual([{ webhookUrl: '********' }]);
+
+    await card('#ops').getByRole('button', { name: 'Send test' }).click();
+    await card('#ops')
+      .getByText(/Test message delivered/)
+      .waitFor();
+  });
+
+  it('adds a signed webhook and shows its generated secret once', async () => {
+    await integrationsNav();
+    await catalogAdd('Webhooks').click();
+    await page.getByRole('heading', { name: 'Add a webhook' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Deploy bot');
+    await page.getByLabel('URL', { exact: true }).fill(receiver.url);
+    expect(await page.getByRole('checkbox', { name: /Sign requests/ }).isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Add webhook', exact: true }).click();
+    await page.waitForURL(/\/integrations\/webhooks\/[0-9a-f]{24}$/);
+
+    const bot = card('Deploy bot');
+    await bot.getByText('you will not see it again').waitFor();
+    const secret = await bot.getByRole('textbox', { name: 'Signing secret' }).inputValue();
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    receiver.secret = secret;
+    await bot.getByRole('button', { name: 'I have stored it' }).click();
+    await bot.getByRole('textbox', { name: 'Signing secret' }).waitFor({ state: 'detached' });
+    await page.reload();
+    await card('Deploy bot').getByRole('switch', { name: 'Deploy bot notifications' }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+  });
+
+  it('flips a production flag; Slack and the receiver get it, and both logs show the delivery', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags' }).click();
+    await page.getByLabel('Environment', { exact: true }).selectOption('production');
+    await page.getByRole('switch', { name: 'New checkout in Production' }).click();
+    await page.getByRole('switch', { name: 'New checkout in Production', checked: true }).waitFor();
+
+    await slack.waitFor((all) => all.some((r) => JSON.stringify(r.body).includes('turned on')), 10_000);
+    const signed = await until(
+      async () => receiver.received.find((r) => r.body.includes('new-checkout') && r.status < 300),
+      'the webhook delivery',
+    );
+    expect(signed.ldSignatureOk).toBe(true);
+    expect(signed.standardSignatureOk).toBe(true);
+
+    await integrationsNav();
+    for (const name of ['#ops', 'Deploy bot']) {
+      const item = card(name);
+      await item.getByRole('button', { name: 'Delivery log' }).click();
+      const row = item
+        .getByRole('region', { name: `Delivery log of ${name}` })
+        .getByRole('row')
+        .filter({ hasText: 'turned on the flag' });
+      await row.getByText('Delivered', { exact: true }).waitFor();
+      expect(await row.textContent()).toMatch(/HTTP 2\d\d/);
+    }
+  });
+});

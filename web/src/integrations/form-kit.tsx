@@ -1,0 +1,292 @@
+import { type ReactNode, useId, useMemo, useRef, useState } from 'react';
+import { ApiError } from '../api';
+import type { PolicyStatement } from '../api-types';
+import { ErrorMessage } from '../ui/error-message';
+import { Field } from '../ui/field';
+import { jsonSpans } from './json-spans';
+import { checkPolicyText, type LocatedIssue, locate, type PolicyCheck } from './policy-check';
+import { PolicyEditor } from './policy-editor';
+import { PolicyPreview } from './policy-preview';
+import { formatPolicy } from './policy-snippets';
+
+/**
+ * What every add/edit form shares, whatever the kind: the policy filter checked as you type, field
+ * errors (ours, then the server's by JSON pointer), the form-level error, saving, and focus on the
+ * first problem.
+ */
+export interface IntegrationFormState<F extends string> {
+  readonly formRef: React.RefObject<HTMLFormElement | null>;
+  readonly policyText: string;
+  readonly setPolicyText: (text: string) => void;
+  readonly check: PolicyCheck;
+  readonly statements: readonly PolicyStatement[] | undefined;
+  readonly serverIssues: readonly LocatedIssue[];
+  readonly fieldErrors: Partial<Record<F, string>>;
+  /** Call when a field changes: its error (and the form's) goes away. */
+  readonly touched: (field?: F) => void;
+  readonly formError: unknown;
+  readonly saving: boolean;
+  /** Our own checks first (`errors`), then `save` with the valid statements; the server's refusal is shown. */
+  readonly submit: (
+    errors: Partial<Record<F, string>>,
+    save: (statements: readonly PolicyStatement[]) => Promise<void>,
+  ) => Promise<void>;
+}
+
+export function useIntegrationForm<F extends string>(
+  initialStatements: readonly PolicyStatement[] | undefined,
+  /** Where the server reports each field's problems, e.g. `{ url: '/config/url' }`. */
+  pointers: Readonly<Record<F, string>>,
+): IntegrationFormState<F> {
+  const [policyText, setPolicy] = useState(
+    initialStatements === undefined ? '' : formatPolicy(initialStatements),
+  );
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<F, string>>>({});
+  const [serverPolicyIssues, setServerPolicyIssues] = useState<{ text: string; issues: LocatedIssue[] }>();
+  const [formError, setFormError] = useState<unknown>();
+  const [saving, setSaving] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const check = useMemo(() => checkPolicyText(policyText), [policyText]);
+  const statements = check.kind === 'ok' ? check.statements : undefined;
+
+  const focusFirstProblem = () => {
+    requestAnimationFrame(() =>
+      formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(),
+    );
+  };
+
+  const showServerError = (error: unknown) => {
+    if (!(error instanceof ApiError)) {
+      setFormError(error);
+      return;
+    }
+    const errors: Partial<Record<F, string>> = {};
+    for (const [field, pointer] of Object.entries(pointers) as [F, string][]) {
+      const issue = error.issuesUnder(pointer)[0];
+      if (issue !== undefined) errors[field] = issue.message;
+    }
+    setFieldErrors(errors);
+    const policyIssues = error.issuesUnder('/statements');
+    if (policyIssues.length > 0) {
+      const spans = jsonSpans(policyText);
+      setServerPolicyIssues({
+        text: policyText,
+        issues: policyIssues.map((i) =>
+          locate(
+            policyText,
+            spans.ok ? spans.spans : new Map(),
+            i.pointer.slice('/statements'.length),
+            i.message,
+          ),
+        ),
+      });
+    }
+    setFormError(error);
+    focusFirstProblem();
+  };
+
+  return {
+    formRef,
+    policyText,
+    setPolicyText: (text) => {
+      setPolicy(text);
+      setFormError(undefined);
+    },
+    check,
+    statements,
+    serverIssues: serverPolicyIssues?.text === policyText ? serverPolicyIssues.issues : [],
+    fieldErrors,
+    touched: (field) => {
+      setFormError(undefined);
+      if (field !== undefined && fieldErrors[field] !== undefined)
+        setFieldErrors((e) => ({ ...e, [field]: undefined }));
+    },
+    formError,
+    saving,
+    submit: async (errors, save) => {
+      setFormError(undefined);
+      const present = Object.fromEntries(
+        Object.entries(errors).filter(([, message]) => message !== undefined),
+      ) as Partial<Record<F, string>>;
+      setFieldErrors(present);
+      if (statements === undefined) {
+        setFormError(
+          new Error('The policy filter has errors (marked in the editor); fix them before saving.'),
+        );
+      }
+      if (Object.keys(present).length > 0 || statements === undefined) {
+        focusFirstProblem();
+        return;
+      }
+      setSaving(true);
+      try {
+        await save(statements);
+      } catch (error) {
+        showServerError(error);
+      } finally {
+        setSaving(false);
+      }
+    },
+  };
+}
+
+/** The form around the two panels: "Where to post" (the kind's fields) and "What to send" (the filter). */
+export function IntegrationFormFrame<F extends string>({
+  form,
+  label,
+  isNew,
+  addLabel = 'Add integration',
+  where = 'Where to post',
+  onSubmit,
+  onCancel,
+  children,
+}: {
+  readonly form: IntegrationFormState<F>;
+  readonly label: string;
+  readonly isNew: boolean;
+  readonly addLabel?: string;
+  readonly where?: string;
+  readonly onSubmit: () => void;
+  readonly onCancel: () => void;
+  readonly children: ReactNode;
+}) {
+  const id = useId();
+  return (
+    <form
+      ref={form.formRef}
+      className="integration-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSubmit();
+      }}
+      noValidate
+      aria-label={label}
+    >
+      <div className="form-grid">
+        <section className="panel" aria-labelledby={`${id}-where`}>
+          <h3 id={`${id}-where`}>{where}</h3>
+          {children}
+        </section>
+        <section className="panel" aria-labelledby={`${id}-what`}>
+          <h3 id={`${id}-what`}>What to send</h3>
+          <PolicyEditor
+            value={form.policyText}
+            onChange={form.setPolicyText}
+            check={form.check}
+            serverIssues={form.serverIssues}
+          />
+          <PolicyPreview statements={form.statements} />
+        </section>
+      </div>
+      <ErrorMessage error={form.formError} title={isNew ? 'Not added.' : 'Not saved.'} />
+      <div className="actions form-actions">
+        <button type="submit" className="button button-primary" disabled={form.saving}>
+          {form.saving ? 'Saving…' : isNew ? addLabel : 'Save changes'}
+        </button>
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A secret (URL or token): a password field; when editing it stays empty, "unchanged". */
+export function SecretField({
+  label,
+  hint,
+  isNew,
+  value,
+  error,
+  placeholder,
+  onChange,
+}: {
+  readonly label: string;
+  readonly hint: string;
+  readonly isNew: boolean;
+  readonly value: string;
+  readonly error: string | undefined;
+  readonly placeholder?: string;
+  readonly onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label} hint={isNew ? hint : 'Leave empty to keep the stored one.'} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          className="input"
+          type="password"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          placeholder={isNew ? placeholder : 'unchanged'}
+          autoComplete="new-password"
+          spellCheck={false}
+          maxLength={2048}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** The optional Handlebars message template; the server checks it on save (its error shows here). */
+export function TemplateField({
+  value,
+  error,
+  onChange,
+}: {
+  readonly value: string;
+  readonly error: string | undefined;
+  readonly onChange: (value: string) => void;
+}) {
+  return (
+    <Field
+      label={
+        <>
+          Message template <span className="optional">optional</span>
+        </>
+      }
+      hint="Handlebars, e.g. {{title.plainText}} by {{member.displayName}}. Empty uses the built-in message. Checked when saved."
+      error={error}
+    >
+      {(control) => (
+        <textarea
+          {...control}
+          className="input code-input template-input"
+          rows={5}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          spellCheck={false}
+          maxLength={20_000}
+        />
+      )}
+    </Field>
+  );
+}
+
+export function NameField({
+  value,
+  error,
+  placeholder,
+  onChange,
+}: {
+  readonly value: string;
+  readonly error: string | undefined;
+  readonly placeholder: string;
+  readonly onChange: (value: string) => void;
+}) {
+  return (
+    <Field label="Name" hint="Shown in this list and in the audit log." error={error}>
+      {(control) => (
+        <input
+          {...control}
+          className="input"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          placeholder={placeholder}
+          autoComplete="off"
+          maxLength={256}
+        />
+      )}
+    </Field>
+  );
+}
