@@ -72,18 +72,6 @@ function messages(list: readonly ReceivedRequest[]): string[] {
     .map((r) => (r.body as { message: string }).message);
 }
 
-/** Waits until every queued delivery is finished (no pending rows). */
-async function settle(timeoutMs = 10_000) {
-  const { db } = t.switchboard.database;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const pending = await db.selectFrom('deliveries').select('id').where('status', '=', 'pending').execute();
-    if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`${pending.length} deliveries still pending`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('HipChat integration subscriptions', () => {
   it('create returns the LaunchDarkly shape with the token masked, audited without the token', async () => {
     const created = await addIntegration({ statements: productionFlags, tags: ['ops'] });
@@ -165,7 +153,7 @@ describe('fan-out and delivery', () => {
     await addIntegration({ statements: productionFlags });
     await toggle('test', true);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const got = fake.delivered(OPS.id);
     expect(got).toHaveLength(1);
     expect(messages(got)[0]).toContain('turned on the flag');
@@ -186,7 +174,7 @@ describe('fan-out and delivery', () => {
     await t.api('PATCH', '/api/v2/projects/default/environments/test', [
       { op: 'replace', path: '/name', value: 'QA' },
     ]);
-    await settle();
+    await t.settle();
     const text = messages(fake.delivered(OPS.id));
     expect(text).toHaveLength(3);
     expect(text[0]).toContain('invited the member');
@@ -205,7 +193,7 @@ describe('fan-out and delivery', () => {
     await t.api('PATCH', '/api/v2/flags/default/checkout', [
       { op: 'replace', path: '/description', value: 'Now with coupons' },
     ]);
-    await settle();
+    await t.settle();
     const text = messages(fake.delivered(OPS.id));
     expect(text).toHaveLength(1);
     expect(text[0]).toContain('Now with coupons');
@@ -221,13 +209,13 @@ describe('fan-out and delivery', () => {
     expect(entry.accesses).toEqual([{ action: 'updateOn', resource: `integration/${_id}` }]);
     expect(entry.titleVerb).toBe('turned off the integration');
     await toggle('production', true);
-    await settle();
+    await t.settle();
     expect(fake.delivered()).toHaveLength(0);
     await t.api('PATCH', `/api/v2/integrations/hipchat/${_id}`, [
       { op: 'replace', path: '/on', value: true },
     ]);
     await toggle('production', false);
-    await settle();
+    await t.settle();
     const text = messages(fake.delivered(OPS.id));
     expect(text).toHaveLength(1);
     expect(text[0]).toContain('turned off the flag');
@@ -242,7 +230,7 @@ describe('fan-out and delivery', () => {
       { op: 'replace', path: '/on', value: false },
     ]);
     fake.setMode('up');
-    await settle();
+    await t.settle();
     const log = (await t.api('GET', `/api/v2/integrations/hipchat/${_id}/deliveries`)).body.items;
     const dropped = log.find((d: { status: string }) => d.status === 'dropped');
     expect(dropped.lastError).toBe('integration was switched off before this was sent');
@@ -251,14 +239,14 @@ describe('fan-out and delivery', () => {
     ]);
     const retry = await t.api('POST', `/api/v2/integrations/hipchat/${_id}/deliveries/${dropped._id}/retry`);
     expect(retry.status).toBe(202);
-    await settle();
+    await t.settle();
     expect(messages(fake.delivered(OPS.id)).some((m) => m.includes('turned on the flag'))).toBe(true);
   });
 
   it('a flag named like an HTML attack arrives escaped', async () => {
     await addIntegration();
     await t.api('POST', '/api/v2/flags/default', { key: 'xss', name: '<img src=x onerror=alert(1)>' });
-    await settle();
+    await t.settle();
     const [message] = messages(fake.delivered(OPS.id));
     expect(message).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(message).not.toContain('<img');
@@ -269,7 +257,7 @@ describe('fan-out and delivery', () => {
     await addIntegration({ config: { room: 'Ops Room', token: opsToken } });
     await addIntegration({ name: 'Dev', config: { room: '2', token: devToken } });
     await toggle('production', true);
-    await settle();
+    await t.settle();
     expect(messages(fake.delivered(OPS.id))).toHaveLength(1);
     expect(messages(fake.delivered(DEV.id))).toHaveLength(1);
     expect(fake.delivered(OPS.id).every((r) => r.path === '/v2/room/Ops%20Room/notification')).toBe(true);
@@ -279,7 +267,7 @@ describe('fan-out and delivery', () => {
   it('the token never appears in API responses or the database file in plaintext', async () => {
     const { _id } = await addIntegration();
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const responses = [
       await t.api('GET', '/api/v2/integrations/hipchat'),
       await t.api('GET', `/api/v2/integrations/hipchat/${_id}`),
@@ -314,7 +302,7 @@ describe('faults', () => {
     for (let i = 0; i < 5; i++) await toggle('production', i % 2 === 0);
     await fake.waitFor((r) => r.filter((x) => x.status === 503).length >= 3);
     fake.setMode('up');
-    await settle();
+    await t.settle();
     const text = messages(fake.delivered(OPS.id));
     expect(text.map((m) => (m.includes('turned on') ? 'on' : 'off'))).toEqual([
       'on',
@@ -355,7 +343,7 @@ describe('faults', () => {
   it('401: the integration is marked errored with the reason in _status; a successful test clears it', async () => {
     const { _id } = await addIntegration({ config: { room: OPS.name, token: 'not-a-valid-token' } });
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const status = (await t.api('GET', `/api/v2/integrations/hipchat/${_id}`)).body._status;
     expect(status.errored.reason).toContain('401');
     expect(status.errored.reason).toContain('Invalid OAuth session');
@@ -372,14 +360,14 @@ describe('faults', () => {
     expect(cleared.errored).toBeUndefined();
     const retry = await t.api('POST', `/api/v2/integrations/hipchat/${_id}/deliveries/${log[0]._id}/retry`);
     expect(retry.status).toBe(202);
-    await settle();
+    await t.settle();
     expect(messages(fake.delivered(OPS.id)).filter((m) => m.includes('turned on the flag'))).toHaveLength(1);
   });
 
   it('404 for a room that does not exist marks it "room not found"', async () => {
     const { _id } = await addIntegration({ config: { room: 'Nowhere', token: opsToken } });
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const status = (await t.api('GET', `/api/v2/integrations/hipchat/${_id}`)).body._status;
     expect(status.errored.reason).toMatch(/room not found/i);
   });
@@ -435,16 +423,7 @@ describe('SSRF guard', () => {
     expect(test.body.ok).toBe(false);
     expect(test.body.error).toContain('SWITCHBOARD_ALLOW_PRIVATE_TARGETS=true');
     await guarded.api('POST', '/api/v2/projects', { key: 'p', name: 'P' });
-    const { db } = guarded.switchboard.database;
-    for (let i = 0; i < 200; i++) {
-      const pending = await db
-        .selectFrom('deliveries')
-        .select('id')
-        .where('status', '=', 'pending')
-        .execute();
-      if (pending.length === 0) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await guarded.settle();
     const status = (await guarded.api('GET', `/api/v2/integrations/hipchat/${created.body._id}`)).body
       ._status;
     expect(status.errored.reason).toContain('SWITCHBOARD_ALLOW_PRIVATE_TARGETS=true');

@@ -40,17 +40,6 @@ async function toggle(env: string, on: boolean) {
   expect(res.status).toBe(200);
 }
 
-async function settle(timeoutMs = 10_000) {
-  const { db } = t.switchboard.database;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const pending = await db.selectFrom('deliveries').select('id').where('status', '=', 'pending').execute();
-    if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`${pending.length} deliveries still pending`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 const firstText = (r: TeamsReceived | undefined) => teamsTexts(r?.body)[0] ?? '';
 const onOff = (list: readonly TeamsReceived[]) =>
   list.map((r) =>
@@ -62,7 +51,7 @@ describe('Microsoft Teams (Workflows webhook)', () => {
     await addTeams({ url: fake.addWorkflow() }, { statements: productionFlags });
     await toggle('test', true);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const got = fake.delivered();
     expect(got).toHaveLength(1);
     expect(got[0]?.problems).toEqual([]);
@@ -92,7 +81,7 @@ describe('Microsoft Teams (Workflows webhook)', () => {
       { op: 'replace', path: '/config/url', value: other },
     ]);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     expect(fake.delivered().at(-1)?.path).toBe(new URL(other).pathname);
     const entries = (await t.api('GET', '/api/v2/auditlog?limit=20')).body.items;
     const details = await Promise.all(
@@ -122,13 +111,13 @@ describe('Microsoft Teams (Workflows webhook)', () => {
       { op: 'replace', path: '/on', value: false },
     ]);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     expect(fake.received).toHaveLength(0);
     await t.api('PATCH', `/api/v2/integrations/msteams/${_id}`, [
       { op: 'replace', path: '/on', value: true },
     ]);
     await toggle('production', false);
-    await settle();
+    await t.settle();
     expect(onOff(fake.delivered())).toEqual(['off']);
   });
 
@@ -138,7 +127,7 @@ describe('Microsoft Teams (Workflows webhook)', () => {
     for (let i = 0; i < 5; i++) await toggle('production', i % 2 === 0);
     await fake.waitFor((r) => r.filter((x) => x.status === 503).length >= 3);
     fake.setMode('up');
-    await settle();
+    await t.settle();
     expect(onOff(fake.delivered())).toEqual(['on', 'off', 'on', 'off', 'on']);
     const log = (await t.api('GET', `/api/v2/integrations/msteams/${_id}/deliveries`)).body.items;
     expect(log.at(-1).attemptLog[0]).toMatchObject({ outcome: 'retry', statusCode: 503 });
@@ -151,7 +140,7 @@ describe('Microsoft Teams (Workflows webhook)', () => {
     await toggle('production', true);
     await fake.waitFor((r) => r.some((x) => x.status === 429));
     await toggle('production', false);
-    await settle();
+    await t.settle();
     const limited = fake.received.find((r) => r.status === 429);
     for (const r of fake.received.filter((x) => x !== limited))
       expect(r.at - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1900);
@@ -163,7 +152,7 @@ describe('Microsoft Teams (Workflows webhook)', () => {
     const { _id } = await addTeams({ url }, { statements: productionFlags });
     fake.deleteWorkflow(url);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const status = (await t.api('GET', `/api/v2/integrations/msteams/${_id}`)).body._status;
     expect(status.errored.reason).toContain('404');
     expect(status.errored.reason).toContain('WorkflowNotFound');
@@ -173,7 +162,7 @@ describe('Microsoft Teams (Workflows webhook)', () => {
     await addTeams({ url: fake.addWorkflow() });
     const name = '<!channel> <script>alert(1)</script> **bold** [x](https://evil.test) _i_';
     await t.api('POST', '/api/v2/flags/default', { key: 'hostile', name });
-    await settle();
+    await t.settle();
     const got = fake.delivered().find((r) => firstText(r).includes('created the flag'));
     expect(got?.problems).toEqual([]);
     const text = firstText(got);
@@ -200,7 +189,7 @@ describe('Teams message templates', () => {
   it('a custom template renders inside the Workflows envelope', async () => {
     await addTeams({ url: fake.addWorkflow(), template }, { statements: productionFlags });
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const [got] = fake.delivered();
     expect(got?.problems).toEqual([]);
     const texts = teamsTexts(got?.body);
@@ -218,7 +207,7 @@ describe('Teams message templates', () => {
     await addTeams({ url: fake.addWorkflow(), template });
     const name = '"}], "actions": [], "x": "\n{{x}}';
     await t.api('POST', '/api/v2/flags/default', { key: 'hostile', name });
-    await settle();
+    await t.settle();
     const got = fake.delivered().find((r) => firstText(r).includes('created the flag'));
     expect(got?.problems).toEqual([]);
     const content = (got?.body as { attachments: { content: Record<string, unknown> }[] } | undefined)

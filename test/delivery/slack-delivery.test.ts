@@ -60,17 +60,6 @@ async function toggle(env: string, on: boolean, flag = 'checkout') {
   expect(res.status).toBe(200);
 }
 
-async function settle(timeoutMs = 10_000) {
-  const { db } = t.switchboard.database;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const pending = await db.selectFrom('deliveries').select('id').where('status', '=', 'pending').execute();
-    if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`${pending.length} deliveries still pending`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 const textOf = (r: SlackReceived | undefined) => String((r?.body as { text?: unknown } | undefined)?.text);
 const onOff = (list: readonly SlackReceived[]) =>
   list.map((r) => (textOf(r).includes('turned on') ? 'on' : textOf(r).includes('turned off') ? 'off' : '?'));
@@ -83,7 +72,7 @@ describe('Slack incoming webhook', () => {
     await addSlack({ webhookUrl: hook }, { statements: productionFlags });
     await toggle('test', true);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const got = fake.delivered(OPS.id);
     expect(got).toHaveLength(1);
     expect(got[0]?.problems).toEqual([]);
@@ -114,7 +103,7 @@ describe('Slack incoming webhook', () => {
     ]);
     expect(replaced.status).toBe(200);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     expect(fake.delivered(DEV.id).map(textOf)).toEqual([expect.stringContaining('turned on the flag')]);
     const entries = (await t.api('GET', '/api/v2/auditlog?limit=20')).body.items;
     const details = await Promise.all(
@@ -137,11 +126,11 @@ describe('Slack incoming webhook', () => {
     const { _id } = await addSlack({ webhookUrl: fake.addWebhook(OPS.id) }, { statements: productionFlags });
     await t.api('PATCH', `/api/v2/integrations/slack/${_id}`, [{ op: 'replace', path: '/on', value: false }]);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     expect(fake.received).toHaveLength(0);
     await t.api('PATCH', `/api/v2/integrations/slack/${_id}`, [{ op: 'replace', path: '/on', value: true }]);
     await toggle('production', false);
-    await settle();
+    await t.settle();
     expect(onOff(fake.delivered(OPS.id))).toEqual(['off']);
   });
 
@@ -151,7 +140,7 @@ describe('Slack incoming webhook', () => {
     for (let i = 0; i < 5; i++) await toggle('production', i % 2 === 0);
     await fake.waitFor((r) => r.filter((x) => x.status === 503).length >= 3);
     fake.setMode('up');
-    await settle();
+    await t.settle();
     expect(onOff(fake.delivered(OPS.id))).toEqual(['on', 'off', 'on', 'off', 'on']);
     const log = (await t.api('GET', `/api/v2/integrations/slack/${_id}/deliveries`)).body.items;
     expect(log.at(-1).attemptLog[0]).toMatchObject({ outcome: 'retry', statusCode: 503 });
@@ -164,7 +153,7 @@ describe('Slack incoming webhook', () => {
     await toggle('production', true);
     await fake.waitFor((r) => r.some((x) => x.status === 429));
     await toggle('production', false);
-    await settle();
+    await t.settle();
     const limited = fake.received.find((r) => r.status === 429);
     const after = fake.received.filter((r) => r !== limited);
     for (const r of after) expect(r.at - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1900);
@@ -176,7 +165,7 @@ describe('Slack incoming webhook', () => {
     const { _id } = await addSlack({ webhookUrl: hook }, { statements: productionFlags });
     fake.setWebhookState(hook, 'no_service');
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const status = (await t.api('GET', `/api/v2/integrations/slack/${_id}`)).body._status;
     expect(status.errored.reason).toContain('404');
     expect(status.errored.reason).toContain('no_service');
@@ -186,7 +175,7 @@ describe('Slack incoming webhook', () => {
     await addSlack({ webhookUrl: fake.addWebhook(OPS.id) });
     const name = '<!channel> <script>alert(1)</script> & <@U123> <#C0OPS>';
     await t.api('POST', '/api/v2/flags/default', { key: 'hostile', name });
-    await settle();
+    await t.settle();
     const got = fake.delivered(OPS.id).find((r) => textOf(r).includes('created the flag'));
     expect(got?.problems).toEqual([]);
     for (const text of slackTexts(got?.body)) {
@@ -209,7 +198,7 @@ describe('Slack bot token (chat.postMessage)', () => {
     ]);
     expect(kept.status, JSON.stringify(kept.body)).toBe(200);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const got = fake.delivered(OPS.id);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ api: 'chat.postMessage', token: botToken, problems: [] });
@@ -228,7 +217,7 @@ describe('Slack bot token (chat.postMessage)', () => {
       { statements: productionFlags },
     );
     await toggle('production', true);
-    await settle();
+    await t.settle();
     expect(fake.received[0]).toMatchObject({ status: 200, error: 'invalid_auth' });
     const status = (await t.api('GET', `/api/v2/integrations/slack/${_id}`)).body._status;
     expect(status.errored.reason).toContain('invalid_auth');
@@ -246,7 +235,7 @@ describe('Slack bot token (chat.postMessage)', () => {
     await boot();
     const { _id } = await addSlack({ token: botToken, channel: DEV.id }, { statements: productionFlags });
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const status = (await t.api('GET', `/api/v2/integrations/slack/${_id}`)).body._status;
     expect(status.errored.reason).toContain('not_in_channel');
   });
@@ -258,7 +247,7 @@ describe('Slack bot token (chat.postMessage)', () => {
     fake.setChannelRate({ limit: 2, windowMs: 1_000 });
     await addSlack({ token: botToken, channel: OPS.id }, { statements: productionFlags });
     for (let i = 0; i < 4; i++) await toggle('production', i % 2 === 0);
-    await settle(15_000);
+    await t.settle(15_000);
     expect(fake.received.filter((r) => r.status === 429)).toEqual([]);
     const got = fake.delivered(OPS.id);
     expect(onOff(got)).toEqual(['on', 'off', 'on', 'off']);
@@ -271,7 +260,7 @@ describe('Slack bot token (chat.postMessage)', () => {
     fake.setChannelRate({ limit: 2, windowMs: 1_000 });
     await addSlack({ token: botToken, channel: OPS.id }, { statements: productionFlags });
     for (let i = 0; i < 4; i++) await toggle('production', i % 2 === 0);
-    await settle(15_000);
+    await t.settle(15_000);
     expect(fake.received.some((r) => r.status === 429)).toBe(true);
     expect(onOff(fake.delivered(OPS.id))).toEqual(['on', 'off', 'on', 'off']);
   });
@@ -291,7 +280,7 @@ describe('Slack message templates', () => {
   it('a custom template renders with the integration-framework context', async () => {
     await addSlack({ webhookUrl: fake.addWebhook(OPS.id), template }, { statements: productionFlags });
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const [got] = fake.delivered(OPS.id);
     expect(got?.problems).toEqual([]);
     const body = got?.body as { text: string; blocks: Record<string, never>[] };
@@ -306,7 +295,7 @@ describe('Slack message templates', () => {
     await addSlack({ webhookUrl: fake.addWebhook(OPS.id), template });
     const name = '"}]}, "x": "<!channel>\n{{x}}';
     await t.api('POST', '/api/v2/flags/default', { key: 'hostile', name });
-    await settle();
+    await t.settle();
     const got = fake.delivered(OPS.id).find((r) => textOf(r).includes('created the flag'));
     expect(got?.problems).toEqual([]);
     const body = got?.body as Record<string, unknown>;

@@ -33,17 +33,6 @@ async function toggle(env: string, on: boolean) {
   expect(res.status).toBe(200);
 }
 
-async function settle(timeoutMs = 10_000) {
-  const { db } = t.switchboard.database;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const pending = await db.selectFrom('deliveries').select('id').where('status', '=', 'pending').execute();
-    if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`${pending.length} deliveries still pending`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function addWebhook(body: Record<string, unknown> = {}) {
   const res = await t.api('POST', '/api/v2/webhooks', {
     url: fake.url,
@@ -74,7 +63,7 @@ describe('webhooks', () => {
 
     await toggle('test', true);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const got = fake.delivered();
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ ldSignatureOk: true, standardSignatureOk: true });
@@ -90,7 +79,7 @@ describe('webhooks', () => {
     expect(created.secret).toBe('our-secret');
     fake.secret = 'another-secret';
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const status = (await t.api('GET', `/api/v2/webhooks/${created._id}`)).body._status;
     expect(status.errored.reason).toContain('401');
   });
@@ -102,7 +91,7 @@ describe('webhooks', () => {
     for (let i = 0; i < 4; i++) await toggle('production', i % 2 === 0);
     await new Promise((r) => setTimeout(r, 600));
     fake.setMode('up');
-    await settle();
+    await t.settle();
     expect(flagEntries().map((e) => e.titleVerb)).toEqual([
       'turned on the flag',
       'turned off the flag',
@@ -121,7 +110,7 @@ describe('webhooks', () => {
     await addWebhook({ sign: false });
     fake.rateLimitNext(1, 2);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     const limited = fake.received.find((r) => r.status === 429);
     const ok = fake.delivered()[0];
     expect(limited).toBeDefined();
@@ -136,7 +125,7 @@ describe('webhooks', () => {
     ]);
     expect(off.body.on).toBe(false);
     await toggle('production', true);
-    await settle();
+    await t.settle();
     expect(fake.received).toHaveLength(0);
     const rotated = await t.api('PATCH', `/api/v2/webhooks/${created._id}`, [
       { op: 'replace', path: '/on', value: true },
@@ -155,7 +144,7 @@ describe('webhooks', () => {
     expect(JSON.stringify(detail)).not.toContain('rotated-secret');
     fake.secret = 'rotated-secret';
     await toggle('production', false);
-    await settle();
+    await t.settle();
     expect(fake.delivered()[0]).toMatchObject({ ldSignatureOk: true, standardSignatureOk: true });
     expect((await t.api('DELETE', `/api/v2/webhooks/${created._id}`)).status).toBe(204);
     expect((await t.api('GET', `/api/v2/webhooks/${created._id}`)).status).toBe(404);

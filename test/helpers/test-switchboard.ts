@@ -27,6 +27,8 @@ export interface TestSwitchboard {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<ApiResponse>;
+  /** Waits until the outbox has no pending delivery left (every one sent, dead or dropped). */
+  settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,20 @@ export async function startTestSwitchboard(env: Record<string, string> = {}): Pr
               : text,
         headers: response.headers,
       };
+    },
+    async settle(timeoutMs = 10_000) {
+      const { db } = switchboard.database;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const pending = await db
+          .selectFrom('deliveries')
+          .select('id')
+          .where('status', '=', 'pending')
+          .execute();
+        if (pending.length === 0) return;
+        if (Date.now() > deadline) throw new Error(`${pending.length} deliveries still pending`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
     },
     async close() {
       await switchboard.close();

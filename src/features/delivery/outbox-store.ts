@@ -100,6 +100,12 @@ export class OutboxStore {
       .execute();
   }
 
+  /** An integration's queue, delivery log and health, removed with the integration itself. */
+  async forget(db: Executor, integrationId: string): Promise<void> {
+    await db.deleteFrom('integration_status').where('integration_id', '=', integrationId).execute();
+    await db.deleteFrom('deliveries').where('integration_id', '=', integrationId).execute();
+  }
+
   /** After a crash of the only process (SQLite), nobody else can hold a lease: free them all. */
   async releaseAllLeases(db: Executor): Promise<void> {
     await db

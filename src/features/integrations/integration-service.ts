@@ -230,8 +230,7 @@ export class IntegrationService {
     await this.changes.transact(async (tx, record) => {
       const stored = await this.load(tx, kind, id);
       const before = await this.represent(tx, stored);
-      await tx.deleteFrom('integration_status').where('integration_id', '=', id).execute();
-      await tx.deleteFrom('deliveries').where('integration_id', '=', id).execute();
+      await this.outbox.forget(tx, id);
       await this.stores.integrations.delete(tx, stored);
       await IntegrationDirectory.touch(tx);
       await record({

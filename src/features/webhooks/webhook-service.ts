@@ -222,8 +222,7 @@ export class WebhookService {
     await this.changes.transact(async (tx, record) => {
       const stored = await this.load(tx, id);
       const before = await this.represent(tx, stored);
-      await tx.deleteFrom('integration_status').where('integration_id', '=', id).execute();
-      await tx.deleteFrom('deliveries').where('integration_id', '=', id).execute();
+      await this.outbox.forget(tx, id);
       await this.stores.integrations.delete(tx, stored);
       await IntegrationDirectory.touch(tx);
       await record({
