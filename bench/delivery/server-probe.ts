@@ -64,8 +64,11 @@ Database.prototype.prepare = function probedPrepare(sql: string): PreparedStatem
       try {
         return original.apply(statement, args);
       } finally {
-        stat.runs++;
-        stat.runMs += performance.now() - began;
+        // Looked up on each run: the server keeps prepared statements across windows, and a
+        // window starts with fresh counters.
+        const current = statFor(sql);
+        current.runs++;
+        current.runMs += performance.now() - began;
       }
     };
   }

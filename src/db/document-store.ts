@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from '../errors/app-errors.js';
+import { prepareQuery } from './prepared-query.js';
 import type { DocumentTable, Executor } from './schema.js';
 
 export interface StoredDocument<T> {
@@ -52,18 +53,37 @@ function isUniqueViolation(error: unknown): boolean {
  * based on a stale read fails with a conflict instead of silently losing the other write.
  */
 export class DocumentStore<T> {
+  // The reads and the plain update run on every request: built and compiled once.
+  private readonly byKey;
+  private readonly byId;
+  private readonly byLookup;
+  private readonly inScope;
+  private readonly replaceDoc;
+
   constructor(
     readonly table: DocumentTable,
     private readonly describe: string,
-  ) {}
+  ) {
+    this.byKey = prepareQuery((db, scope: string, key: string) =>
+      db.selectFrom(table).select(columns).where('scope', '=', scope).where('key', '=', key),
+    );
+    this.byId = prepareQuery((db, id: string) => db.selectFrom(table).select(columns).where('id', '=', id));
+    this.byLookup = prepareQuery((db, lookup: string) =>
+      db
+        .selectFrom(table)
+        .select([...columns, 'secret'])
+        .where('lookup', '=', lookup),
+    );
+    this.inScope = prepareQuery((db, scope: string) =>
+      db.selectFrom(table).select(columns).where('scope', '=', scope).orderBy('created_at').orderBy('id'),
+    );
+    this.replaceDoc = prepareQuery((db, doc: string, version: number, id: string, expected: number) =>
+      db.updateTable(table).set({ doc, version }).where('id', '=', id).where('version', '=', expected),
+    );
+  }
 
   async get(db: Executor, scope: string, key: string): Promise<StoredDocument<T> | undefined> {
-    const row = await db
-      .selectFrom(this.table)
-      .select(columns)
-      .where('scope', '=', scope)
-      .where('key', '=', key)
-      .executeTakeFirst();
+    const row = await this.byKey.first(db, scope, key);
     return row === undefined ? undefined : toStored<T>(row);
   }
 
@@ -75,7 +95,7 @@ export class DocumentStore<T> {
   }
 
   async getById(db: Executor, id: string): Promise<StoredDocument<T> | undefined> {
-    const row = await db.selectFrom(this.table).select(columns).where('id', '=', id).executeTakeFirst();
+    const row = await this.byId.first(db, id);
     return row === undefined ? undefined : toStored<T>(row);
   }
 
@@ -83,11 +103,7 @@ export class DocumentStore<T> {
     db: Executor,
     lookup: string,
   ): Promise<(StoredDocument<T> & { secret: string | null }) | undefined> {
-    const row = await db
-      .selectFrom(this.table)
-      .select([...columns, 'secret'])
-      .where('lookup', '=', lookup)
-      .executeTakeFirst();
+    const row = await this.byLookup.first(db, lookup);
     return row === undefined ? undefined : { ...toStored<T>(row), secret: row.secret };
   }
 
@@ -98,13 +114,7 @@ export class DocumentStore<T> {
 
   /** Documents of one parent, in creation order. */
   async list(db: Executor, scope: string): Promise<StoredDocument<T>[]> {
-    const rows = await db
-      .selectFrom(this.table)
-      .select(columns)
-      .where('scope', '=', scope)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const rows = await this.inScope.all(db, scope);
     return rows.map((r) => toStored<T>(r));
   }
 
@@ -160,6 +170,24 @@ export class DocumentStore<T> {
     doc: T,
     changes: { key?: string; lookup?: string | null; secret?: string | null } = {},
   ): Promise<StoredDocument<T>> {
+    const plain = changes.key === undefined && changes.lookup === undefined && changes.secret === undefined;
+    const updated = plain
+      ? await this.replaceDoc.run(db, JSON.stringify(doc), current.version + 1, current.id, current.version)
+      : await this.updateWith(db, current, doc, changes);
+    if (updated !== 1) {
+      throw new ConflictError(
+        `${this.describe} "${current.key}" was changed by someone else; reload and retry`,
+      );
+    }
+    return { ...current, doc, version: current.version + 1, key: changes.key ?? current.key };
+  }
+
+  private async updateWith(
+    db: Executor,
+    current: StoredDocument<T>,
+    doc: T,
+    changes: { key?: string; lookup?: string | null; secret?: string | null },
+  ): Promise<number> {
     const result = await db
       .updateTable(this.table)
       .set({
@@ -172,12 +200,7 @@ export class DocumentStore<T> {
       .where('id', '=', current.id)
       .where('version', '=', current.version)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) {
-      throw new ConflictError(
-        `${this.describe} "${current.key}" was changed by someone else; reload and retry`,
-      );
-    }
-    return { ...current, doc, version: current.version + 1, key: changes.key ?? current.key };
+    return Number(result.numUpdatedRows);
   }
 
   async delete(db: Executor, current: StoredDocument<T>): Promise<void> {

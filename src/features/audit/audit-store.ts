@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { prepareQuery } from '../../db/prepared-query.js';
 import type { Executor } from '../../db/schema.js';
 import type { AuditEntry, AuditEntryDetail, AuditRecord, TaggedAccess } from './audit-model.js';
 
@@ -37,35 +38,64 @@ function searchText(record: AuditRecord): string {
 
 const pageScan = 200;
 
+const insertEntry = prepareQuery(
+  (
+    db,
+    id: string,
+    date: number,
+    kind: string,
+    search: string,
+    accesses: string,
+    entry: string,
+    previousVersion: string | null,
+    currentVersion: string | null,
+    delta: string | null,
+  ) =>
+    db
+      .insertInto('audit_entries')
+      .values({
+        id,
+        date,
+        kind,
+        search,
+        accesses,
+        entry,
+        previous_version: previousVersion,
+        current_version: currentVersion,
+        delta,
+      })
+      .returning('seq'),
+);
+
+const entryById = prepareQuery((db, id: string) =>
+  db
+    .selectFrom('audit_entries')
+    .select(['entry', 'previous_version', 'current_version', 'delta'])
+    .where('id', '=', id),
+);
+
 /** Append-only: entries are written in the same transaction as the change they describe. */
 export class AuditStore {
   async append(db: Executor, record: AuditRecord): Promise<number> {
     const e = record.entry;
-    const result = await db
-      .insertInto('audit_entries')
-      .values({
-        id: e._id,
-        date: e.date,
-        kind: e.kind,
-        search: searchText(record),
-        accesses: JSON.stringify(record.taggedAccesses),
-        entry: JSON.stringify(e),
-        previous_version:
-          record.previousVersion === undefined ? null : JSON.stringify(record.previousVersion),
-        current_version: record.currentVersion === undefined ? null : JSON.stringify(record.currentVersion),
-        delta: record.delta === undefined ? null : JSON.stringify(record.delta),
-      })
-      .returning('seq')
-      .executeTakeFirstOrThrow();
+    const result = await insertEntry.first(
+      db,
+      e._id,
+      e.date,
+      e.kind,
+      searchText(record),
+      JSON.stringify(record.taggedAccesses),
+      JSON.stringify(e),
+      record.previousVersion === undefined ? null : JSON.stringify(record.previousVersion),
+      record.currentVersion === undefined ? null : JSON.stringify(record.currentVersion),
+      record.delta === undefined ? null : JSON.stringify(record.delta),
+    );
+    if (result === undefined) throw new Error('inserting an audit entry returned no row');
     return Number(result.seq);
   }
 
   async get(db: Executor, id: string): Promise<AuditEntryDetail | undefined> {
-    const row = await db
-      .selectFrom('audit_entries')
-      .select(['entry', 'previous_version', 'current_version', 'delta'])
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await entryById.first(db, id);
     if (row === undefined) return undefined;
     const detail = JSON.parse(row.entry) as AuditEntryDetail;
     if (row.previous_version !== null) detail.previousVersion = JSON.parse(row.previous_version);

@@ -11,6 +11,7 @@ import type { HttpResult, OutboundHttp } from './outbound-http.js';
 import type {
   AttemptRecord,
   ClaimedDelivery,
+  ClaimedLane,
   DeliveryUpdate,
   FinishedSend,
   HealthUpdate,
@@ -29,6 +30,11 @@ export interface DeliveryWorkerOptions {
   readonly random?: () => number;
   /** Deliveries sent at once, each to a different integration. */
   readonly maxInFlight?: number;
+  /**
+   * Deliveries of one integration claimed together and then sent one after another, each after
+   * the previous one is recorded: one claim query serves that many sends to a busy room.
+   */
+  readonly laneDepth?: number;
   /** A claim older than this is someone else's crash: it may be taken again. */
   readonly leaseMs?: number;
   /** Fallback poll when nothing wakes the worker. */
@@ -43,6 +49,17 @@ export interface DeliveryWorkerOptions {
 /** Why a delivery ended without being sent, shown in the delivery log. */
 const switchedOff = 'integration was switched off before this was sent';
 
+/** Whether a lane goes on to its next delivery after one was processed. */
+type Next = 'next' | 'stop';
+
+/** One integration's claimed deliveries, sent in order by one loop. */
+interface Lane {
+  readonly integrationId: string;
+  /** Claimed and leased, not yet sent. */
+  readonly waiting: ClaimedDelivery[];
+  leasedAt: number;
+}
+
 /**
  * Sends queued deliveries: claims the head of each integration's queue (so every room hears its
  * changes in commit order), paces itself under HipChat's limits, records every attempt, and
@@ -52,7 +69,8 @@ export class DeliveryWorker {
   readonly id = `worker-${randomUUID()}`;
   /** One limiter per channel limit (HipChat room, HipChat token, Slack channel, …). */
   private readonly limiters = new Map<string, RateLimiter>();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Integrations being sent to, each by its own loop; at most `maxInFlight`. */
+  private readonly lanes = new Map<string, { lane: Lane; work: Promise<void> }>();
   private running = false;
   private readonly secretCache = new Map<string, string | undefined>();
   private finished: { send: FinishedSend; resolve: () => void; reject: (error: unknown) => void }[] = [];
@@ -62,6 +80,7 @@ export class DeliveryWorker {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private readonly maxInFlight: number;
+  private readonly laneDepth: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
 
@@ -78,6 +97,7 @@ export class DeliveryWorker {
       for (const l of channel.limits) this.limiters.set(l.limiter, new RateLimiter(l.limit, l.windowMs));
     }
     this.maxInFlight = options.maxInFlight ?? 32;
+    this.laneDepth = options.laneDepth ?? 16;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1_000;
   }
@@ -93,17 +113,17 @@ export class DeliveryWorker {
   /** Something was queued: look now instead of at the next poll. */
   wake(): void;
   /**
-   * New deliveries for these integrations. When every one of them is already sending, there is
-   * nothing to claim now (only a queue's head may go): that send's finish wakes the loop. This
-   * spares a claim query per change while a busy room is sending (a quarter of the worker's time
-   * with one room in bench/delivery).
+   * New deliveries for these integrations. When every one of them is already being sent to,
+   * there is nothing to claim now (only a queue's head may go): that lane's end wakes the loop.
+   * This spares a claim query per change while a busy room is sending (a quarter of the
+   * worker's time with one room in bench/delivery).
    */
   wake(integrationIds: ReadonlySet<string>): void;
   wake(integrationIds?: ReadonlySet<string>): void {
     if (integrationIds !== undefined && integrationIds.size > 0) {
       let allBusy = true;
       for (const id of integrationIds) {
-        if (!this.inFlight.has(id)) {
+        if (!this.lanes.has(id)) {
           allBusy = false;
           break;
         }
@@ -120,44 +140,93 @@ export class DeliveryWorker {
     this.running = false;
     this.wake();
     await this.loop;
-    await Promise.allSettled(this.inFlight.values());
+    await Promise.allSettled([...this.lanes.values()].map((l) => l.work));
     await this.unlisten?.();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       this.woken = false;
-      let claimed: ClaimedDelivery[] = [];
-      const capacity = this.maxInFlight - this.inFlight.size;
+      let claimed: ClaimedLane[] = [];
+      const capacity = this.maxInFlight - this.lanes.size;
       if (capacity > 0) {
         try {
           const now = this.options.clock();
-          claimed = await this.outbox.claimHeads(
+          claimed = await this.outbox.claimLanes(
             this.db,
             this.id,
             now,
             now - this.leaseMs,
             capacity,
-            new Set(this.inFlight.keys()),
+            this.laneDepth,
+            new Set(this.lanes.keys()),
           );
         } catch (error) {
           this.log.error({ err: error }, 'claiming deliveries failed');
         }
       }
-      for (const delivery of claimed) {
-        const work = this.process(delivery)
-          .catch((error: unknown) =>
-            this.log.error({ err: error, deliveryId: delivery.id }, 'delivery failed unexpectedly'),
-          )
-          .finally(() => {
-            this.inFlight.delete(delivery.integrationId);
-            this.wake();
-          });
-        this.inFlight.set(delivery.integrationId, work);
-      }
+      for (const claim of claimed) this.startLane(claim);
       if (claimed.length === 0 && this.running && !this.woken) await this.sleep();
       // Let I/O callbacks run between rounds even when every round finds work.
       else await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private startLane(claim: ClaimedLane): void {
+    const lane: Lane = {
+      integrationId: claim.integrationId,
+      waiting: [...claim.deliveries],
+      leasedAt: this.options.clock(),
+    };
+    const work = this.drive(lane)
+      .catch((error: unknown) =>
+        this.log.error({ err: error, integrationId: lane.integrationId }, 'delivery failed unexpectedly'),
+      )
+      .finally(() => {
+        this.lanes.delete(lane.integrationId);
+        this.wake();
+      });
+    this.lanes.set(lane.integrationId, { lane, work });
+  }
+
+  /**
+   * Sends a lane's deliveries in order, each only after the one before it is recorded, so a
+   * crash re-sends at most the one send in flight. A retry, a throttle or a stop ends the lane
+   * early and gives the rest back to the queue.
+   */
+  private async drive(lane: Lane): Promise<void> {
+    try {
+      while (this.running && lane.waiting.length > 0) {
+        const delivery = lane.waiting[0] as ClaimedDelivery;
+        const now = this.options.clock();
+        if (now - lane.leasedAt > this.leaseMs / 2) {
+          // A slow room (rate limits) can take longer than a lease: renew before it goes stale.
+          await this.outbox.lease(
+            this.db,
+            lane.waiting.map((d) => d.id),
+            this.id,
+            now,
+          );
+          lane.leasedAt = now;
+        }
+        let next: Next = 'stop';
+        try {
+          next = await this.process(delivery);
+        } catch (error) {
+          // Left leased: the lease's expiry brings it back, after whatever went wrong here.
+          this.log.error({ err: error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
+        }
+        lane.waiting.shift();
+        if (next === 'stop') break;
+      }
+    } finally {
+      // Unsent deliveries go back to the queue for the next claim (or another worker).
+      if (lane.waiting.length > 0) {
+        await this.outbox.release(
+          this.db,
+          lane.waiting.map((d) => d.id),
+        );
+      }
     }
   }
 
@@ -184,10 +253,11 @@ export class DeliveryWorker {
     this.wakeUp = undefined;
   }
 
-  private async process(delivery: ClaimedDelivery): Promise<void> {
+  /** Sends one delivery and records the attempt; says whether the lane may go on. */
+  private async process(delivery: ClaimedDelivery): Promise<Next> {
     const now = this.options.clock();
     const integration = await this.stores.integrations.getById(this.db, delivery.integrationId);
-    if (integration === undefined) return; // deleted with its queue
+    if (integration === undefined) return 'stop'; // deleted with its queue
     const attempt = delivery.attempts + 1;
     const base = { deliveryId: delivery.id, integrationId: delivery.integrationId, attempt, at: now };
 
@@ -206,7 +276,7 @@ export class DeliveryWorker {
         { status: 'dropped', lastError: switchedOff },
         undefined,
       );
-      return;
+      return 'next';
     }
 
     const channel = this.options.channels.get(integration.scope);
@@ -218,7 +288,7 @@ export class DeliveryWorker {
         { outcome: 'permanent', markIntegrationError: true, reason },
         undefined,
       );
-      return;
+      return 'next';
     }
 
     let secret: string | undefined;
@@ -232,7 +302,7 @@ export class DeliveryWorker {
         { outcome: 'permanent', markIntegrationError: true, reason },
         undefined,
       );
-      return;
+      return 'next';
     }
     const target: ChannelTarget = {
       id: integration.id,
@@ -246,7 +316,7 @@ export class DeliveryWorker {
     const wait = Math.max(0, ...keys.map((k) => this.limiter(k).waitMs(k.key, now)));
     if (wait > 0) {
       await this.outbox.defer(this.db, delivery.id, now + wait);
-      return;
+      return 'stop';
     }
     for (const k of keys) this.limiter(k).take(k.key, now);
 
@@ -258,7 +328,7 @@ export class DeliveryWorker {
         { outcome: 'permanent', markIntegrationError: false, reason: 'audit entry not found' },
         undefined,
       );
-      return;
+      return 'next';
     }
     let request: ReturnType<typeof channel.buildRequest>;
     try {
@@ -272,7 +342,7 @@ export class DeliveryWorker {
         { outcome: 'permanent', markIntegrationError: true, reason },
         undefined,
       );
-      return;
+      return 'next';
     }
     const result = await this.http.post(request.url, request.headers, request.body);
     const outcome = channel.classify(result, this.options.clock());
@@ -282,13 +352,13 @@ export class DeliveryWorker {
         { status: 'done' },
         this.health(true, result),
       );
-      return;
+      return 'next';
     }
     if (outcome.outcome === 'retry' && outcome.notBefore !== undefined) {
       // The target said when to come back; nothing that shares its limits goes before then.
       for (const k of keys) this.limiter(k).blockUntil(k.key, outcome.notBefore);
     }
-    await this.fail(base, delivery, outcome, result, integration.doc);
+    return this.fail(base, delivery, outcome, result, integration.doc);
   }
 
   private limiter(key: ThrottleKey): RateLimiter {
@@ -306,7 +376,7 @@ export class DeliveryWorker {
     outcome: Exclude<DeliveryOutcome, { outcome: 'delivered' }>,
     result: HttpResult | undefined,
     doc?: IntegrationDoc,
-  ): Promise<void> {
+  ): Promise<Next> {
     const retryAt =
       outcome.outcome === 'retry'
         ? nextAttemptAt(
@@ -342,6 +412,8 @@ export class DeliveryWorker {
         : { status: 'pending', runAt: retryAt, lastError: outcome.reason },
       health,
     );
+    // A retry keeps the room's later changes waiting behind it; a dead delivery does not.
+    return retryAt === undefined ? 'next' : 'stop';
   }
 
   private attempt(
@@ -388,11 +460,14 @@ export class DeliveryWorker {
     const batch = this.finished;
     this.finished = [];
     try {
-      await this.outbox.finishMany(
+      const results = await this.outbox.finishMany(
         this.db,
         batch.map((b) => b.send),
       );
-      for (const b of batch) b.resolve();
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') batch[i]?.resolve();
+        else batch[i]?.reject(r.reason);
+      });
     } catch (error) {
       for (const b of batch) b.reject(error);
     }

@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, DeliveryStatus, Executor } from '../../db/schema.js';
 
 export interface ClaimedDelivery {
@@ -6,6 +7,13 @@ export interface ClaimedDelivery {
   readonly integrationId: string;
   readonly auditId: string;
   readonly attempts: number;
+}
+
+/** Consecutive deliveries of one integration, claimed together and sent one after another. */
+export interface ClaimedLane {
+  readonly integrationId: string;
+  /** In queue order; the first is the queue's head. */
+  readonly deliveries: readonly ClaimedDelivery[];
 }
 
 export interface AttemptRecord {
@@ -67,6 +75,83 @@ function queueHeads(eb: ExpressionBuilder<Database, never>) {
     .as('h');
 }
 
+const insertDelivery = prepareQuery((db, integrationId: string, auditId: string, kind: string, now: number) =>
+  db.insertInto('deliveries').values({
+    integration_id: integrationId,
+    audit_id: auditId,
+    kind,
+    status: 'pending',
+    run_at: now,
+    created_at: now,
+  }),
+);
+
+/** The pending rows after a queue's head, to claim with it (the caller stops at a gap). */
+const followersOf = prepareQuery((db, integrationId: string, headId: number, limit: number) =>
+  db
+    .selectFrom('deliveries')
+    .select(['id', 'audit_id', 'attempts', 'run_at', 'locked_at'])
+    .where('status', '=', 'pending')
+    .where('integration_id', '=', integrationId)
+    .where('id', '>', headId)
+    .orderBy('id')
+    .limit(limit),
+);
+
+const markDelivered = prepareQuery((db, id: number, attempts: number, at: number) =>
+  db
+    .updateTable('deliveries')
+    .set({
+      status: 'done',
+      attempts,
+      locked_by: null,
+      locked_at: null,
+      last_error: null,
+      finished_at: at,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'pending'),
+);
+
+const insertAttempt = prepareQuery(
+  (
+    db,
+    deliveryId: number,
+    attempt: number,
+    at: number,
+    outcome: string,
+    statusCode: number | null,
+    latencyMs: number,
+    errorClass: string | null,
+    responseExcerpt: string | null,
+  ) =>
+    db.insertInto('delivery_attempts').values({
+      delivery_id: deliveryId,
+      attempt,
+      at,
+      outcome,
+      status_code: statusCode,
+      latency_ms: latencyMs,
+      error_class: errorClass,
+      response_excerpt: responseExcerpt,
+    }),
+);
+
+const countSuccess = prepareQuery((db, integrationId: string, at: number) =>
+  db
+    .insertInto('integration_status')
+    .values({ integration_id: integrationId, success_count: 1, last_success: at })
+    .onConflict((oc) =>
+      oc.column('integration_id').doUpdateSet((eb) => ({
+        success_count: eb('integration_status.success_count', '+', 1),
+        last_success: at,
+        consecutive_failures: 0,
+        failing_since: null,
+        errored_reason: null,
+      })),
+    ),
+);
+
 /**
  * The transactional outbox: rows are inserted in the change's transaction, claimed by the
  * delivery worker with a lease, and finished with one recorded attempt each. Only the oldest
@@ -84,20 +169,10 @@ export class OutboxStore {
     kind: string,
     now: number,
   ): Promise<void> {
-    if (integrationIds.length === 0) return;
-    await db
-      .insertInto('deliveries')
-      .values(
-        integrationIds.map((integrationId) => ({
-          integration_id: integrationId,
-          audit_id: auditId,
-          kind,
-          status: 'pending' as const,
-          run_at: now,
-          created_at: now,
-        })),
-      )
-      .execute();
+    // One compiled statement per row: with 100 integrations, building one 100-row insert with
+    // Kysely cost more than running the prepared single-row insert 100 times.
+    for (const integrationId of integrationIds)
+      await insertDelivery.run(db, integrationId, auditId, kind, now);
   }
 
   /** An integration's queue, delivery log and health, removed with the integration itself. */
@@ -116,17 +191,20 @@ export class OutboxStore {
   }
 
   /**
-   * Claims up to `limit` queue heads that are due and not leased (or whose lease went stale),
-   * skipping integrations in `busy`. One transaction, so two claimers never take the same row.
+   * Claims the queues of up to `limit` integrations (skipping those in `busy`) whose head is due
+   * and not leased, or whose lease went stale: each head with up to `depth - 1` rows after it,
+   * stopping at the first row that is not due or is leased, so they can be sent one after
+   * another without another claim. One transaction, so two claimers never take the same row.
    */
-  async claimHeads(
+  async claimLanes(
     db: Kysely<Database>,
     workerId: string,
     now: number,
     staleBefore: number,
     limit: number,
+    depth: number,
     busy: ReadonlySet<string>,
-  ): Promise<ClaimedDelivery[]> {
+  ): Promise<ClaimedLane[]> {
     return db.transaction().execute(async (tx) => {
       const heads = await tx
         .selectFrom(queueHeads)
@@ -160,22 +238,63 @@ export class OutboxStore {
         claimed = claimed.filter((c) => ids.has(Number(c.id)));
         if (claimed.length === 0) return [];
       }
-      await tx
-        .updateTable('deliveries')
-        .set({ locked_by: workerId, locked_at: now })
-        .where(
-          'id',
-          'in',
-          claimed.map((c) => c.id),
-        )
-        .execute();
-      return claimed.map((c) => ({
-        id: Number(c.id),
-        integrationId: c.integration_id,
-        auditId: c.audit_id,
-        attempts: Number(c.attempts),
-      }));
+      const lanes: ClaimedLane[] = [];
+      for (const head of claimed) {
+        const deliveries: ClaimedDelivery[] = [
+          {
+            id: Number(head.id),
+            integrationId: head.integration_id,
+            auditId: head.audit_id,
+            attempts: Number(head.attempts),
+          },
+        ];
+        if (depth > 1) {
+          // Rows behind a head are not claimed by anyone else while the head is leased: other
+          // workers only ever claim heads. They are leased with it all the same, so a crash
+          // leaves them to the lease's expiry like the head.
+          for (const row of await followersOf.all(tx, head.integration_id, Number(head.id), depth - 1)) {
+            const leased = row.locked_at !== null && Number(row.locked_at) >= staleBefore;
+            if (Number(row.run_at) > now || leased) break;
+            deliveries.push({
+              id: Number(row.id),
+              integrationId: head.integration_id,
+              auditId: row.audit_id,
+              attempts: Number(row.attempts),
+            });
+          }
+        }
+        lanes.push({ integrationId: head.integration_id, deliveries });
+      }
+      await this.lease(
+        tx,
+        lanes.flatMap((l) => l.deliveries.map((d) => d.id)),
+        workerId,
+        now,
+      );
+      return lanes;
     });
+  }
+
+  /** Leases rows to a worker (again: a long lane renews its lease before it can go stale). */
+  async lease(db: Executor, ids: readonly number[], workerId: string, now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await db
+      .updateTable('deliveries')
+      .set({ locked_by: workerId, locked_at: now })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  /** Gives claimed rows back unsent (a lane cut short): the next claim takes them again. */
+  async release(db: Executor, ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await db
+      .updateTable('deliveries')
+      .set({ locked_by: null, locked_at: null })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .execute();
   }
 
   /**
@@ -209,17 +328,30 @@ export class OutboxStore {
     update: DeliveryUpdate,
     health: HealthUpdate | undefined,
   ): Promise<void> {
-    await this.finishMany(db, [{ attempt, update, health }]);
+    const [result] = await this.finishMany(db, [{ attempt, update, health }]);
+    if (result?.status === 'rejected') throw result.reason;
   }
 
   /**
    * Several finished sends in one transaction: the worker collects what completes in one turn
-   * of the event loop, so a busy worker commits once per round instead of once per send.
+   * of the event loop, so a busy worker commits once per round instead of once per send. If
+   * the batch fails, each send is tried alone, so one bad row cannot hold back the others.
    */
-  async finishMany(db: Kysely<Database>, finished: readonly FinishedSend[]): Promise<void> {
-    await db.transaction().execute(async (tx) => {
-      for (const { attempt, update, health } of finished) await this.finishIn(tx, attempt, update, health);
-    });
+  async finishMany(
+    db: Kysely<Database>,
+    finished: readonly FinishedSend[],
+  ): Promise<PromiseSettledResult<void>[]> {
+    try {
+      await db.transaction().execute(async (tx) => {
+        for (const { attempt, update, health } of finished) await this.finishIn(tx, attempt, update, health);
+      });
+      return finished.map(() => ({ status: 'fulfilled', value: undefined }));
+    } catch (error) {
+      if (finished.length === 1) return [{ status: 'rejected', reason: error }];
+      const results: PromiseSettledResult<void>[] = [];
+      for (const send of finished) results.push(...(await this.finishMany(db, [send])));
+      return results;
+    }
   }
 
   private async finishIn(
@@ -228,22 +360,35 @@ export class OutboxStore {
     update: DeliveryUpdate,
     health: HealthUpdate | undefined,
   ): Promise<void> {
+    // The row first: if the integration (and with it its queue) was deleted meanwhile, there is
+    // nothing left to record, and inserting the attempt would break its foreign key.
+    const updated =
+      update.status === 'done'
+        ? await markDelivered.run(tx, attempt.deliveryId, attempt.attempt, attempt.at)
+        : await this.updateDelivery(tx, attempt, update);
+    if (updated === 0) return;
     if (attempt.outcome !== 'dropped') {
-      await tx
-        .insertInto('delivery_attempts')
-        .values({
-          delivery_id: attempt.deliveryId,
-          attempt: attempt.attempt,
-          at: attempt.at,
-          outcome: attempt.outcome,
-          status_code: attempt.statusCode ?? null,
-          latency_ms: Math.round(attempt.latencyMs),
-          error_class: attempt.errorClass ?? null,
-          response_excerpt: attempt.responseExcerpt ?? null,
-        })
-        .execute();
+      await insertAttempt.run(
+        tx,
+        attempt.deliveryId,
+        attempt.attempt,
+        attempt.at,
+        attempt.outcome,
+        attempt.statusCode ?? null,
+        Math.round(attempt.latencyMs),
+        attempt.errorClass ?? null,
+        attempt.responseExcerpt ?? null,
+      );
     }
-    await tx
+    if (health !== undefined) await this.recordHealth(tx, attempt.integrationId, health);
+  }
+
+  private async updateDelivery(
+    tx: Executor,
+    attempt: AttemptRecord,
+    update: DeliveryUpdate,
+  ): Promise<number> {
+    const result = await tx
       .updateTable('deliveries')
       .set({
         status: update.status,
@@ -255,26 +400,15 @@ export class OutboxStore {
         finished_at: update.status === 'pending' ? null : attempt.at,
       })
       .where('id', '=', attempt.deliveryId)
-      .execute();
-    if (health !== undefined) await this.recordHealth(tx, attempt.integrationId, health);
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async recordHealth(db: Executor, integrationId: string, health: HealthUpdate): Promise<void> {
     if (health.success) {
       // The common case, in one statement (an upsert works the same on SQLite and PostgreSQL).
-      await db
-        .insertInto('integration_status')
-        .values({ integration_id: integrationId, success_count: 1, last_success: health.at })
-        .onConflict((oc) =>
-          oc.column('integration_id').doUpdateSet((eb) => ({
-            success_count: eb('integration_status.success_count', '+', 1),
-            last_success: health.at,
-            consecutive_failures: 0,
-            failing_since: null,
-            errored_reason: null,
-          })),
-        )
-        .execute();
+      await countSuccess.run(db, integrationId, health.at);
       return;
     }
     const current = await db

@@ -1,11 +1,16 @@
 import { randomInt } from 'node:crypto';
 import type { Transaction } from 'kysely';
+import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, Executor } from '../../db/schema.js';
 import { compilePolicy } from '../../policy/compile-policy.js';
 import { PolicyIndex } from '../../policy/policy-index.js';
 import type { TaggedAccess } from '../../policy/resource.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import type { IntegrationDoc } from './integration-model.js';
+
+const currentGeneration = prepareQuery((db) =>
+  db.selectFrom('integration_generation').select('generation').where('id', '=', 1),
+);
 
 /**
  * The enabled integrations' compiled filters, kept in memory so fan-out costs an index lookup,
@@ -30,11 +35,8 @@ export class IntegrationDirectory {
 
   /** The ids of enabled integrations whose filter lets at least one access through. */
   async matching(db: Executor, accesses: readonly TaggedAccess[]): Promise<string[]> {
-    const row = await db
-      .selectFrom('integration_generation')
-      .select('generation')
-      .where('id', '=', 1)
-      .executeTakeFirstOrThrow();
+    const row = await currentGeneration.first(db);
+    if (row === undefined) throw new Error('integration_generation has no row (migration 002 not applied?)');
     if (row.generation !== this.generation) {
       this.index = await this.load(db);
       this.generation = row.generation;
