@@ -12,6 +12,7 @@ import {
 import pg from 'pg';
 import { migrations } from '../../migrations/migration-list.js';
 import type { Database } from './schema.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 /** What differs between engines, decided once here instead of `if (dialect)` across the code. */
 export interface DbCapabilities {
@@ -69,12 +70,22 @@ export function openSqlite(file: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  let checkpointer: SqliteCheckpointer | undefined;
+  if (file !== ':memory:') {
+    sqlite.pragma(`wal_autocheckpoint = ${SqliteCheckpointer.backstopPages}`);
+    // Past a checkpoint that emptied it, the WAL file is cut back to this size.
+    sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    checkpointer = SqliteCheckpointer.start(file);
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     capabilities: { dialect: 'sqlite', multiProcess: false, skipLocked: false },
     notifier: undefined,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
 

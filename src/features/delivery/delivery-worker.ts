@@ -166,7 +166,7 @@ export class DeliveryWorker {
         }
       }
       for (const claim of claimed) this.startLane(claim);
-      if (claimed.length === 0 && this.running && !this.woken) await this.sleep();
+      if (claimed.length === 0 && this.running && !this.woken) await this.sleep(capacity > 0);
       // Let I/O callbacks run between rounds even when every round finds work.
       else await new Promise((resolve) => setImmediate(resolve));
     }
@@ -225,21 +225,28 @@ export class DeliveryWorker {
         await this.outbox.release(
           this.db,
           lane.waiting.map((d) => d.id),
+          this.id,
         );
       }
     }
   }
 
-  private async sleep(): Promise<void> {
+  /**
+   * Waits for a wake-up, the next due delivery or the poll interval. With every lane taken
+   * (`lookAhead` false) only a lane's end can make room, and it wakes the loop: no query.
+   */
+  private async sleep(lookAhead: boolean): Promise<void> {
     let wait = this.pollMs;
-    try {
-      const now = this.options.clock();
-      const due = await this.outbox.nextDueAt(this.db, now - this.leaseMs);
-      // At least 1 ms: better-sqlite3 answers synchronously, so a loop that never waited on a
-      // timer would starve the event loop (and with it the sends it is waiting for).
-      if (due !== undefined) wait = Math.max(1, Math.min(wait, due - now));
-    } catch (error) {
-      this.log.error({ err: error }, 'reading the delivery queue failed');
+    if (lookAhead) {
+      try {
+        const now = this.options.clock();
+        const due = await this.outbox.nextDueAt(this.db, now - this.leaseMs);
+        // At least 1 ms: better-sqlite3 answers synchronously, so a loop that never waited on a
+        // timer would starve the event loop (and with it the sends it is waiting for).
+        if (due !== undefined) wait = Math.max(1, Math.min(wait, due - now));
+      } catch (error) {
+        this.log.error({ err: error }, 'reading the delivery queue failed');
+      }
     }
     if (this.woken) return;
     await new Promise<void>((resolve) => {

@@ -88,7 +88,7 @@ describe('OutboxStore on a real SQLite file', () => {
     expect((await store.finishMany(handle.db, [delivered(head!.id, 'a', 5)]))[0]?.status).toBe('fulfilled');
     expect(names(await store.claimLanes(handle.db, 'w2', 10, -1, 10, 3, new Set(['b'])))).toEqual([]);
     // Given back unsent, they are the queue again.
-    await store.release(handle.db, [second!.id]);
+    await store.release(handle.db, [second!.id], 'w1');
     expect(names(await store.claimLanes(handle.db, 'w2', 10, -1, 10, 5, new Set(['b'])))).toEqual(['a:e2']);
   });
 

@@ -275,6 +275,10 @@ export class OutboxStore {
     });
   }
 
+  // Lease and release name their rows by id only: with `status = 'pending'` as well, SQLite
+  // preferred the queue index and read every pending row (1.2 ms per call with 30,000 queued).
+  // The rows are this worker's claimed, unsent ones, so they are pending anyway.
+
   /** Leases rows to a worker (again: a long lane renews its lease before it can go stale). */
   async lease(db: Executor, ids: readonly number[], workerId: string, now: number): Promise<void> {
     if (ids.length === 0) return;
@@ -282,18 +286,17 @@ export class OutboxStore {
       .updateTable('deliveries')
       .set({ locked_by: workerId, locked_at: now })
       .where('id', 'in', ids)
-      .where('status', '=', 'pending')
       .execute();
   }
 
   /** Gives claimed rows back unsent (a lane cut short): the next claim takes them again. */
-  async release(db: Executor, ids: readonly number[]): Promise<void> {
+  async release(db: Executor, ids: readonly number[], workerId: string): Promise<void> {
     if (ids.length === 0) return;
     await db
       .updateTable('deliveries')
       .set({ locked_by: null, locked_at: null })
       .where('id', 'in', ids)
-      .where('status', '=', 'pending')
+      .where('locked_by', '=', workerId)
       .execute();
   }
 

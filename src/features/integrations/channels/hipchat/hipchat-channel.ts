@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
+import type { AuditEntry } from '../../../audit/audit-model.js';
 import type { DeliveryChannel } from '../../../delivery/delivery-channel.js';
 import { TemplateCache, TemplateError, type TemplateFlavor } from '../../../templates/message-template.js';
 import type { HipChatConfig } from '../../integration-model.js';
 import { buildHipChatRequest, classifyHipChatResult } from './hipchat-client.js';
-import { hipChatMessageLimit, renderHipChatMessage, renderHipChatTestMessage } from './hipchat-message.js';
+import {
+  type HipChatMessage,
+  hipChatMessageLimit,
+  renderHipChatMessage,
+  renderHipChatTestMessage,
+} from './hipchat-message.js';
+
+const renderedKept = 256;
 
 export const hipChatTemplateFlavor: TemplateFlavor = { target: 'html' };
 
@@ -22,6 +30,19 @@ export interface HipChatChannelOptions {
 /** HipChat room notifications: 30/min per room, 500/5 min per token (reference/hipchat.md). */
 export function hipChatChannel(options: HipChatChannelOptions): DeliveryChannel {
   const templates = new TemplateCache(hipChatTemplateFlavor);
+  // A change that 100 rooms hear is rendered once, not 100 times (an audit entry never
+  // changes; `notify` is the only option that shapes the message). Bounded, oldest out first.
+  const rendered = new Map<string, HipChatMessage>();
+  const render = (entry: AuditEntry, notify: boolean): HipChatMessage => {
+    const key = `${entry._id}\u0000${notify}`;
+    let message = rendered.get(key);
+    if (message === undefined) {
+      message = renderHipChatMessage(entry, { notify });
+      if (rendered.size >= renderedKept) rendered.delete(rendered.keys().next().value as string);
+      rendered.set(key, message);
+    }
+    return message;
+  };
   const config = (c: Readonly<Record<string, unknown>>) => c as HipChatConfig;
   const server = (c: HipChatConfig) => c.server ?? options.defaultServer;
   return {
@@ -39,7 +60,7 @@ export function hipChatChannel(options: HipChatChannelOptions): DeliveryChannel 
     },
     buildRequest(target, entry) {
       const c = config(target.config);
-      const message = renderHipChatMessage(entry, { notify: c.notify });
+      const message = render(entry, c.notify);
       if (c.template !== undefined) {
         const html = templates.render(c.template, entry);
         if (html.trim() === '') throw new TemplateError('the template rendered an empty message');
