@@ -23,7 +23,7 @@ import {
 import { formatHotspots } from './hotspot-report.js';
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
-import { SwitchboardProcess } from './switchboard-process.js';
+import { compileServer, SwitchboardProcess } from './switchboard-process.js';
 
 /**
  * Flag toggles through the HTTP API of a real Switchboard process (fresh SQLite file per size)
@@ -58,7 +58,7 @@ export interface DeliveryBenchOptions {
    * comparable with a normal run, so only one repetition runs and the latency phase is skipped.
    */
   readonly profile?: boolean;
-  /** Run `dist/src/main.js` (after `npm run build`) instead of `src/main.ts` through tsx. */
+  /** Run `dist/src/main.js` (compiled first), as `npm start` does; false runs `src/main.ts` through tsx. */
   readonly built?: boolean;
 }
 
@@ -380,10 +380,12 @@ function sizeRows(result: SizeResult, profiling: boolean): Row[] {
 function parseArgs(args: readonly string[]): DeliveryBenchOptions {
   let integrations: number[] | undefined;
   let profile = false;
-  let built = false;
+  // The compiled server, as `npm start` runs it, unless --tsx asks for src/ through tsx.
+  let built = true;
   for (const arg of args) {
     if (arg === '--profile') profile = true;
     else if (arg === '--built') built = true;
+    else if (arg === '--tsx') built = false;
     else if (arg.startsWith('--integrations=')) {
       integrations = arg
         .slice('--integrations='.length)
@@ -394,7 +396,7 @@ function parseArgs(args: readonly string[]): DeliveryBenchOptions {
       if (unknown.length > 0) throw new Error(`--integrations: choose from ${known.join(', ')}`);
     } else {
       throw new Error(
-        `delivery bench: unknown option ${arg} (--profile, --built, --integrations=1,10,100, --postgres)`,
+        `delivery bench: unknown option ${arg} (--profile, --tsx, --integrations=1,10,100, --postgres)`,
       );
     }
   }
@@ -408,6 +410,7 @@ export async function runDeliveryBench(args: readonly string[] = []): Promise<vo
   }
   const options = parseArgs(args);
   const sizes = SIZES.filter((s) => options.integrations?.includes(s.integrations) ?? true);
+  if (options.built) compileServer();
   const started = Date.now();
   const cpu = cpus();
   const mode = [

@@ -24,7 +24,7 @@ import {
 } from './delivery-phases.js';
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
-import { SwitchboardProcess } from './switchboard-process.js';
+import { compileServer, SwitchboardProcess } from './switchboard-process.js';
 
 /**
  * The delivery bench on PostgreSQL (`npm run bench -- delivery-postgres`, or `delivery
@@ -268,10 +268,12 @@ function parseList(arg: string, name: string, known: readonly number[]): number[
 function parseArgs(args: readonly string[]): PostgresBenchOptions {
   let integrations: number[] | undefined;
   let workers: number[] | undefined;
-  let built = false;
+  // The compiled server, as `npm start` runs it, unless --tsx asks for src/ through tsx.
+  let built = true;
   for (const arg of args) {
     if (arg === '--postgres') continue;
     if (arg === '--built') built = true;
+    else if (arg === '--tsx') built = false;
     else if (arg.startsWith('--integrations='))
       integrations = parseList(
         arg,
@@ -281,7 +283,7 @@ function parseArgs(args: readonly string[]): PostgresBenchOptions {
     else if (arg.startsWith('--workers=')) workers = parseList(arg, '--workers', WORKER_COUNTS);
     else
       throw new Error(
-        `delivery bench on PostgreSQL: unknown option ${arg} (--built, --integrations=1,10,100, --workers=1,2)`,
+        `delivery bench on PostgreSQL: unknown option ${arg} (--tsx, --integrations=1,10,100, --workers=1,2)`,
       );
   }
   return {
@@ -296,6 +298,7 @@ export async function runPostgresDeliveryBench(args: readonly string[] = []): Pr
   const sizes = SIZES.filter((s) => options.integrations?.includes(s.integrations) ?? true);
   const workerCounts = WORKER_COUNTS.filter((w) => options.workers?.includes(w) ?? true);
   const entry = options.built ? 'built' : 'tsx';
+  if (options.built) compileServer();
   const started = Date.now();
   const cpu = cpus();
   console.log(

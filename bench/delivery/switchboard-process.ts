@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -52,7 +52,7 @@ export class SwitchboardProcess {
     const baseUrl = `http://127.0.0.1:${port}`;
     const built = options.entry === 'built';
     if (built && !existsSync(join(root, 'dist/src/main.js'))) {
-      throw new Error('dist/src/main.js not found: run `npm run build` first');
+      throw new Error('dist/src/main.js not found: run compileServer() (or `npm run build`) first');
     }
     const probe = options.probeDir === undefined ? [] : ['--import', './bench/delivery/server-probe.ts'];
     // The probe is TypeScript, so a built server still needs tsx when it is loaded.
@@ -170,4 +170,13 @@ async function freePort(): Promise<number> {
   await once(probe, 'close');
   if (address === null || typeof address === 'string') throw new Error('no free port');
   return address.port;
+}
+
+/**
+ * Compiles the server as `npm start` does (`tsc -p tsconfig.build.json`; the web UI is not
+ * needed here), so a benchmark of the built server never measures a stale `dist/`.
+ */
+export function compileServer(): void {
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 }

@@ -91,7 +91,7 @@ export class Authenticator {
     const member = await this.stores.members.getById(this.db, token.doc.memberId);
     if (member === undefined) throw new UnauthorizedError('Invalid access token');
     const m = member.doc;
-    const permissions = await permissionsFor(this.db, this.stores, member.id, m, token.doc);
+    const permissions = await permissionsFor(this.db, this.stores, member, token);
     return {
       memberId: member.id,
       tokenId: token.id,

@@ -12,6 +12,9 @@ if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', (value) => /^[^\s@
  * yields an invalid resource is rejected whole with the pointer of the first problems.
  */
 export function checkSchema<T extends TSchema>(schema: T, value: unknown): void {
+  // The quick yes/no first: collecting errors walks the whole value building messages, and on
+  // every flag toggle the answer is "valid".
+  if (Value.Check(schema, value)) return;
   const problems = [...Value.Errors(schema, value)].slice(0, 5).map((e) => ({
     pointer: e.path === '' ? '/' : e.path,
     message: e.message.charAt(0).toLowerCase() + e.message.slice(1),

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
 import { type CompiledPolicy, compilePolicy } from '../../policy/compile-policy.js';
 import { isAllowed } from '../../policy/evaluate-policy.js';
@@ -28,54 +29,78 @@ export class Permissions {
   }
 }
 
-async function customRoleStatements(
+type RoleDoc = { policy?: unknown };
+
+/** The custom roles named, as stored now (a missing role grants nothing). */
+async function readRoles(
   db: Kysely<Database>,
   stores: Stores,
   keys: readonly string[],
-): Promise<Statement[]> {
-  const statements: Statement[] = [];
+): Promise<{ key: string; version: number; doc: RoleDoc | undefined }[]> {
+  const roles = [];
   for (const key of keys) {
     const role = await stores.roles.get(db, '', key);
-    const result = validatePolicy((role?.doc as { policy?: unknown } | undefined)?.policy ?? []);
+    roles.push({ key, version: role?.version ?? 0, doc: role?.doc as RoleDoc | undefined });
+  }
+  return roles;
+}
+
+function roleStatements(roles: readonly { doc: RoleDoc | undefined }[]): Statement[] {
+  const statements: Statement[] = [];
+  for (const role of roles) {
+    const result = validatePolicy(role.doc?.policy ?? []);
     if (result.ok) statements.push(...result.statements);
   }
   return statements;
 }
 
-export async function memberPolicy(
-  db: Kysely<Database>,
-  stores: Stores,
-  memberId: string,
-  member: MemberDoc,
-): Promise<Statement[]> {
-  return [
-    ...builtInPolicy(member.role, memberId),
-    ...(await customRoleStatements(db, stores, member.customRoles)),
-  ];
-}
+/**
+ * Compiled permissions by the exact versions they were compiled from: every request of a token
+ * reads its token, member and roles (so a change applies to the very next request), but parses
+ * and compiles their policies only when one of them changed. Bounded, oldest out first.
+ */
+const compiled = new Map<string, Permissions>();
+const compiledKept = 1_000;
 
 export async function permissionsFor(
   db: Kysely<Database>,
   stores: Stores,
-  memberId: string,
-  member: MemberDoc,
-  token?: TokenDoc,
+  member: StoredDocument<MemberDoc>,
+  token?: StoredDocument<TokenDoc>,
 ): Promise<Permissions> {
-  const layers = [compilePolicy(await memberPolicy(db, stores, memberId, member))];
+  const memberRoles = await readRoles(db, stores, member.doc.customRoles);
+  const usesTokenRoles =
+    token !== undefined && token.doc.inlineRole.length === 0 && token.doc.customRoleIds.length > 0;
+  const tokenRoles = usesTokenRoles ? await readRoles(db, stores, token.doc.customRoleIds) : [];
+  const key = [
+    `${member.id}:${member.version}`,
+    token === undefined ? '-' : `${token.id}:${token.version}`,
+    ...memberRoles.map((r) => `${r.key}:${r.version}`),
+    '|',
+    ...tokenRoles.map((r) => `${r.key}:${r.version}`),
+  ].join(' ');
+  const cached = compiled.get(key);
+  if (cached !== undefined) return cached;
+
+  const m = member.doc;
+  const layers = [compilePolicy([...builtInPolicy(m.role, member.id), ...roleStatements(memberRoles)])];
   if (token !== undefined) {
     let own: Statement[];
-    if (token.inlineRole.length > 0) {
-      const result = validatePolicy(token.inlineRole);
+    if (token.doc.inlineRole.length > 0) {
+      const result = validatePolicy(token.doc.inlineRole);
       own = result.ok ? result.statements : [];
-    } else if (token.customRoleIds.length > 0) {
-      own = await customRoleStatements(db, stores, token.customRoleIds);
+    } else if (usesTokenRoles) {
+      own = roleStatements(tokenRoles);
     } else {
-      own = builtInPolicy(token.role ?? 'reader', memberId);
+      own = builtInPolicy(token.doc.role ?? 'reader', member.id);
     }
     layers.push(compilePolicy(own));
   }
   const admin =
-    (member.role === 'admin' || member.role === 'owner') &&
-    (token === undefined || token.role === 'admin' || token.role === 'owner');
-  return new Permissions(layers, admin, member.role === 'no_access' && member.customRoles.length === 0);
+    (m.role === 'admin' || m.role === 'owner') &&
+    (token === undefined || token.doc.role === 'admin' || token.doc.role === 'owner');
+  const permissions = new Permissions(layers, admin, m.role === 'no_access' && m.customRoles.length === 0);
+  if (compiled.size >= compiledKept) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(key, permissions);
+  return permissions;
 }

@@ -96,7 +96,7 @@ export class DeliveryWorker {
     for (const channel of options.channels.values()) {
       for (const l of channel.limits) this.limiters.set(l.limiter, new RateLimiter(l.limit, l.windowMs));
     }
-    this.maxInFlight = options.maxInFlight ?? 32;
+    this.maxInFlight = options.maxInFlight ?? 64;
     this.laneDepth = options.laneDepth ?? 16;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1_000;
@@ -505,7 +505,8 @@ export class DeliveryWorker {
       .executeTakeFirst();
     if (row === undefined) return undefined;
     const entry = JSON.parse(row.entry) as AuditEntry;
-    remember(this.entryCache, auditId, entry, 2_000);
+    // Every room hears a change within moments of the others: a short memory is enough.
+    remember(this.entryCache, auditId, entry, 256);
     return entry;
   }
 }

@@ -153,7 +153,7 @@ export class OutboundHttp {
   constructor(options: OutboundHttpOptions) {
     this.totalTimeoutMs = options.totalTimeoutMs ?? 15_000;
     this.agent = new Agent({
-      connections: options.connectionsPerOrigin ?? 8,
+      connections: options.connectionsPerOrigin ?? 16,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
       // Backstops; the total timeout below is what normally fires.
       headersTimeout: this.totalTimeoutMs,

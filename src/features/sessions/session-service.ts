@@ -76,7 +76,7 @@ export class SessionService {
     const member = await this.stores.members.getById(this.db, session.member_id);
     if (member === undefined) throw new UnauthorizedError('Session expired; sign in again');
     const m = member.doc;
-    const permissions = await permissionsFor(this.db, this.stores, member.id, m);
+    const permissions = await permissionsFor(this.db, this.stores, member);
     return {
       memberId: member.id,
       tokenId: undefined,

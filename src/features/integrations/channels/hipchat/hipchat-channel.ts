@@ -33,6 +33,7 @@ export function hipChatChannel(options: HipChatChannelOptions): DeliveryChannel 
   // A change that 100 rooms hear is rendered once, not 100 times (an audit entry never
   // changes; `notify` is the only option that shapes the message). Bounded, oldest out first.
   const rendered = new Map<string, HipChatMessage>();
+  const fingerprints = new Map<string, string>();
   const render = (entry: AuditEntry, notify: boolean): HipChatMessage => {
     const key = `${entry._id}\u0000${notify}`;
     let message = rendered.get(key);
@@ -53,9 +54,18 @@ export function hipChatChannel(options: HipChatChannelOptions): DeliveryChannel 
     ],
     throttleKeys(target) {
       const c = config(target.config);
+      const secret = target.secret ?? '';
+      // Hashed once per token, not once per send.
+      let tokenKey = fingerprints.get(secret);
+      if (tokenKey === undefined) {
+        tokenKey = fingerprint(secret);
+        if (fingerprints.size >= renderedKept)
+          fingerprints.delete(fingerprints.keys().next().value as string);
+        fingerprints.set(secret, tokenKey);
+      }
       return [
         { limiter: 'hipchat-room', key: `${server(c)}\u0000${c.room}` },
-        { limiter: 'hipchat-token', key: fingerprint(target.secret ?? '') },
+        { limiter: 'hipchat-token', key: tokenKey },
       ];
     },
     buildRequest(target, entry) {
