@@ -11,6 +11,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrations } from '../../migrations/migration-list.js';
+import { runDirectly } from './prepared-query.js';
 import type { Database } from './schema.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
@@ -45,7 +46,10 @@ export interface DatabaseHandle {
  * (bounded, oldest dropped first). better-sqlite3 statements are reusable and we never iterate
  * two result sets of one statement at once.
  */
-function withStatementCache(sqlite: SqliteDatabase.Database, size = 500): SqliteDatabaseLike {
+function withStatementCache(
+  sqlite: SqliteDatabase.Database,
+  size = 500,
+): SqliteDatabaseLike & { prepare(text: string): SqliteDatabase.Statement } {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => sqlite.close(),
@@ -77,7 +81,14 @@ export function openSqlite(file: string): DatabaseHandle {
     sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     checkpointer = SqliteCheckpointer.start(file);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  runDirectly(db, {
+    prepare: (text) => statements.prepare(text),
+    get inTransaction() {
+      return sqlite.inTransaction;
+    },
+  });
   return {
     db,
     capabilities: { dialect: 'sqlite', multiProcess: false, skipLocked: false },

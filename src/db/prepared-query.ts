@@ -21,6 +21,30 @@ export interface PreparedQuery<A extends readonly unknown[], O> {
   run(db: Executor, ...args: A): Promise<number>;
 }
 
+/** The one better-sqlite3 connection behind a SQLite Kysely instance (see `runDirectly`). */
+export interface DirectSqlite {
+  prepare(sql: string): {
+    readonly reader: boolean;
+    all(parameters: readonly unknown[]): unknown[];
+    run(parameters: readonly unknown[]): { readonly changes: number | bigint };
+  };
+  /** True while any transaction is open on the connection. */
+  readonly inTransaction: boolean;
+}
+
+const directConnections = new WeakMap<object, DirectSqlite>();
+
+/**
+ * Lets prepared queries on this SQLite database skip Kysely's executor (a connection mutex,
+ * several promises and a result transform per statement) and run the prepared statement
+ * themselves: inside a transaction, whose connection the caller holds; or when no transaction
+ * is open, so the statement runs on its own, synchronously, exactly as Kysely would run it.
+ * While another caller's transaction is open, queries wait for it through Kysely as before.
+ */
+export function runDirectly(db: Kysely<Database>, sqlite: DirectSqlite): void {
+  directConnections.set(db.getExecutor().adapter, sqlite);
+}
+
 const placeholder = Symbol('prepared-query placeholder');
 
 interface Placeholder {
@@ -46,8 +70,7 @@ export function prepareQuery<A extends readonly unknown[], O>(
   const templates = new WeakMap<object, Template>();
   const arity = build.length - 1;
 
-  function template(db: Executor): Template {
-    const key = db.getExecutor().adapter;
+  function template(db: Executor, key: object): Template {
     let found = templates.get(key);
     if (found === undefined) {
       const args = Array.from({ length: arity }, (_, i): Placeholder => ({ [placeholder]: i }));
@@ -66,8 +89,15 @@ export function prepareQuery<A extends readonly unknown[], O>(
   }
 
   async function execute(db: Executor, args: A): Promise<QueryResult<O>> {
-    const { compiled, slots } = template(db);
+    const adapter = db.getExecutor().adapter;
+    const { compiled, slots } = template(db, adapter);
     const parameters = slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
+    const direct = directConnections.get(adapter);
+    if (direct !== undefined && (db.isTransaction || !direct.inTransaction)) {
+      const statement = direct.prepare(compiled.sql);
+      if (statement.reader) return { rows: statement.all(parameters) as O[] };
+      return { rows: [], numAffectedRows: BigInt(statement.run(parameters).changes) };
+    }
     return db.executeQuery<O>({ ...compiled, parameters } as CompiledQuery<O>);
   }
 
