@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
 import { ReadAccess } from './features/access/read-access.js';
+import type { AuditEntry } from './features/audit/audit-model.js';
 import { auditRoutes } from './features/audit/audit-routes.js';
 import { AuditService } from './features/audit/audit-service.js';
 import { AuditStore } from './features/audit/audit-store.js';
@@ -114,12 +115,15 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     // Which integrations the committed changes queued for; an empty set means "look anyway"
     // (another transaction's commit may have taken the ids before this one committed).
     let queuedFor = new Set<string>();
+    // Set once the worker exists (below); the entry a change queued deliveries for.
+    let primeWorker: (entry: AuditEntry) => void = () => undefined;
     // In the change's transaction: one delivery row per enabled integration whose filter matches.
     changes.addFanOut(async (tx, record) => {
       metrics.auditEntries.inc();
       const ids = await directory.matching(tx, record.taggedAccesses);
       await outbox.enqueue(tx, ids, record.entry._id, record.entry.kind, record.entry.date);
       for (const id of ids) queuedFor.add(id);
+      if (ids.length > 0) primeWorker(record.entry);
       // Other processes' workers hear about it on commit; this process is woken in memory.
       if (ids.length > 0) await database.notifier?.notify(tx, deliveryChannel);
     });
@@ -152,6 +156,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
               ? {}
               : { listen: (onNotice: () => void) => database.notifier!.listen(deliveryChannel, onNotice) }),
           });
+    primeWorker = (entry) => worker?.prime(entry);
     const wake = () => worker?.wake();
     changes.onCommitted(() => {
       const ids = queuedFor;

@@ -18,6 +18,7 @@ import {
   THROUGHPUT_DRAIN_MS,
   type ThroughputResult,
   TOKEN,
+  warmUp,
   whole,
 } from './delivery-phases.js';
 import { formatHotspots } from './hotspot-report.js';
@@ -146,6 +147,10 @@ class SizeRun {
     return measureThroughput(this.client, this.tracker, () => this.server.cpuMs(), size, repetition, drainMs);
   }
 
+  warmUp(size: Size, delivering: boolean): Promise<void> {
+    return warmUp(this.client, this.tracker, size, delivering);
+  }
+
   latency(size: Size): Promise<LatencyResult> {
     return measureLatency(this.client, this.tracker, () => this.server.cpuMs(), size);
   }
@@ -244,6 +249,8 @@ async function measureSize(context: BenchContext, size: Size): Promise<SizeResul
   const rss = new RssSampler(run.process);
   try {
     const throughput: ThroughputResult[] = [];
+    rss.enter('warm-up');
+    await run.warmUp(size, true);
     for (let r = 0; r < (profiling ? 1 : size.repetitions); r++) {
       rss.enter('throughput');
       const title = `${size.integrations} integration(s): ${size.toggles} toggles at saturation and their delivery`;
@@ -279,6 +286,7 @@ async function apiOnlyRows(context: BenchContext, profiling: boolean): Promise<R
   const runs: SizeRun[] = [];
   try {
     for (const [, env] of settings) runs.push(await startRun(context, size.integrations, 'api-only', env));
+    for (const run of runs) await run.warmUp(size, false);
     const rates: number[][] = settings.map(() => []);
     for (let r = 0; r < size.repetitions; r++) {
       for (const [i, run] of runs.entries()) {

@@ -20,6 +20,7 @@ import {
   THROUGHPUT_DRAIN_MS,
   type ThroughputResult,
   TOKEN,
+  warmUp,
   whole,
 } from './delivery-phases.js';
 import { LoadClient } from './load-client.js';
@@ -187,6 +188,7 @@ async function measure(
   const client = new LoadClient(deployment.api.baseUrl, TOKEN, PROJECT, FLAGS);
   try {
     await setUpIntegrations(client, tracker, size.integrations, true);
+    await warmUp(client, tracker, size, true);
     const cpuBefore = deployment.processes.map((p) => p.cpuMs());
     const machineBefore = machineBusyMs();
     const port = new URL(cluster.url).port;

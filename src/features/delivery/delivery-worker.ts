@@ -494,6 +494,14 @@ export class DeliveryWorker {
     return secret;
   }
 
+  /**
+   * An entry this process has just written, handed over so its deliveries need not read it
+   * back. Harmless if the change then rolls back: no delivery of it will ever be claimed.
+   */
+  prime(entry: AuditEntry): void {
+    remember(this.entryCache, entry._id, entry, 256);
+  }
+
   /** Audit entries never change: one read serves every integration that hears the change. */
   private async entry(auditId: string): Promise<AuditEntry | undefined> {
     const cached = this.entryCache.get(auditId);

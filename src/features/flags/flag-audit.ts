@@ -1,3 +1,4 @@
+import { jsonEqual } from '../../shared/json-equal.js';
 import { mdText, mdValue } from '../audit/audit-builder.js';
 import type { FlagDoc, FlagEnvironmentDoc, VariationOrRollout } from './flag-model.js';
 
@@ -15,9 +16,7 @@ export interface FlagChangeSummary {
   readonly changes: string[];
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
+const same = jsonEqual;
 
 export function variationLabel(flag: FlagDoc, index: number | undefined): string {
   if (index === undefined) return '*(none)*';

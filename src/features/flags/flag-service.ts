@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
+import { jsonEqual } from '../../shared/json-equal.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog, RecordChange } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
@@ -108,10 +109,7 @@ function toDoc(before: Flag, patched: Flag): FlagDoc {
     if (typeof config !== 'object' || config === null)
       throw ValidationError.at(`/environments/${envKey}`, 'must be an object');
     for (const f of readOnlyEnvFields) {
-      if (
-        JSON.stringify((old as Record<string, unknown>)[f]) !==
-        JSON.stringify((config as Record<string, unknown>)[f])
-      ) {
+      if (!jsonEqual((old as Record<string, unknown>)[f], (config as Record<string, unknown>)[f])) {
         throw ValidationError.at(`/environments/${envKey}/${f}`, 'is read-only');
       }
     }
@@ -206,7 +204,18 @@ export class FlagService implements EnvironmentHooks {
       const { project, envs, stored, before } = await this.loadAll(tx, projectKey, flagKey);
       const patched = applyJsonPatch(before, request.patch, '/patch');
       const doc = toDoc(before, patched);
-      return this.commit(tx, record, actor, project, envs, stored, doc, request.comment, request.patch);
+      return this.commit(
+        tx,
+        record,
+        actor,
+        project,
+        envs,
+        stored,
+        doc,
+        request.comment,
+        request.patch,
+        before,
+      );
     });
   }
 
@@ -278,13 +287,15 @@ export class FlagService implements EnvironmentHooks {
     proposed: FlagDoc,
     comment: string | undefined,
     delta: unknown,
+    /** The stored flag's representation, when the caller has it already. */
+    representation?: Flag,
   ): Promise<Flag> {
     const doc = {
       ...proposed,
       variations: proposed.variations.map((v) => (v._id === undefined ? { ...v, _id: randomUUID() } : v)),
     };
     await this.check(tx, project.key, stored.key, envs, doc);
-    const before = flagRepresentation(project.key, stored, envs);
+    const before = representation ?? flagRepresentation(project.key, stored, envs);
     const summary = summarizeFlagChange(stored.doc, doc, new Map(envs.map((e) => [e.key, e.doc.name])));
     if (summary.accesses.length === 0) return before;
 
@@ -292,7 +303,7 @@ export class FlagService implements EnvironmentHooks {
     const changedEnvs = new Set(summary.accesses.map((a) => a.envKey));
     for (const [envKey, config] of Object.entries(doc.environments)) {
       const old = stored.doc.environments[envKey];
-      if (old !== undefined && JSON.stringify(old) !== JSON.stringify(config) && changedEnvs.has(envKey)) {
+      if (old !== undefined && changedEnvs.has(envKey) && !jsonEqual(old, config)) {
         doc.environments[envKey] = { ...config, version: old.version + 1, lastModified: now };
       }
     }
