@@ -58,7 +58,7 @@ export class SwitchboardProcess {
     // The probe is TypeScript, so a built server still needs tsx when it is loaded.
     const loader = built && probe.length === 0 ? [] : ['--import', 'tsx'];
     const main = built ? 'dist/src/main.js' : 'src/main.ts';
-    const child = spawn(process.execPath, [...loader, ...probe, main], {
+    const child = spawn(process.execPath, [...startFlags(), ...loader, ...probe, main], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
@@ -170,6 +170,23 @@ async function freePort(): Promise<number> {
   await once(probe, 'close');
   if (address === null || typeof address === 'string') throw new Error('no free port');
   return address.port;
+}
+
+/**
+ * The node options of `npm start` (package.json's start script), so the benchmarked server
+ * runs with the same heap settings as a started one, whichever entry it uses.
+ */
+export function startFlags(): string[] {
+  const scripts = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts;
+  const command = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/main\.js/.exec(scripts.start);
+  if (command === null)
+    throw new Error('package.json: the start script no longer runs `node … dist/src/main.js`');
+  return (command[1] ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== '');
 }
 
 /**

@@ -49,6 +49,13 @@ export interface DeliveryWorkerOptions {
 /** Why a delivery ended without being sent, shown in the delivery log. */
 const switchedOff = 'integration was switched off before this was sent';
 
+/**
+ * Audit entries kept in memory: every room hears a change within moments of the others, but a
+ * busy room can be a thousand changes behind the API (primed entries must still be there).
+ * A summary entry is a few KB.
+ */
+const entriesKept = 1_024;
+
 /** Whether a lane goes on to its next delivery after one was processed. */
 type Next = 'next' | 'stop';
 
@@ -499,7 +506,7 @@ export class DeliveryWorker {
    * back. Harmless if the change then rolls back: no delivery of it will ever be claimed.
    */
   prime(entry: AuditEntry): void {
-    remember(this.entryCache, entry._id, entry, 256);
+    remember(this.entryCache, entry._id, entry, entriesKept);
   }
 
   /** Audit entries never change: one read serves every integration that hears the change. */
@@ -513,8 +520,7 @@ export class DeliveryWorker {
       .executeTakeFirst();
     if (row === undefined) return undefined;
     const entry = JSON.parse(row.entry) as AuditEntry;
-    // Every room hears a change within moments of the others: a short memory is enough.
-    remember(this.entryCache, auditId, entry, 256);
+    remember(this.entryCache, auditId, entry, entriesKept);
     return entry;
   }
 }
