@@ -215,6 +215,14 @@ async function measure(
         `${throughput.map((t) => `${(t.benchCpu * 100).toFixed(0)} %`).join(', ')}; ` +
         `duplicates ${throughput.reduce((sum, t) => sum + t.duplicates, 0)}.`,
     );
+    if (throughput.some((t) => t.duplicates > 0)) {
+      // A duplicate needs explaining: show what the workers logged (warnings and errors).
+      for (const [i, p] of deployment.processes.slice(1).entries()) {
+        console.log(
+          `worker ${i + 1}, last log lines:\n${p.output().trim().split('\n').slice(-15).join('\n')}`,
+        );
+      }
+    }
     return { size, workers, throughput, latency };
   } finally {
     await client.close();

@@ -208,7 +208,7 @@ export class DeliveryWorker {
         const now = this.options.clock();
         if (now - lane.leasedAt > this.leaseMs / 2) {
           // A slow room (rate limits) can take longer than a lease: renew before it goes stale.
-          await this.outbox.lease(
+          await this.outbox.renewLease(
             this.db,
             lane.waiting.map((d) => d.id),
             this.id,

@@ -265,27 +265,52 @@ export class OutboxStore {
         }
         lanes.push({ integrationId: head.integration_id, deliveries });
       }
-      await this.lease(
-        tx,
-        lanes.flatMap((l) => l.deliveries.map((d) => d.id)),
-        workerId,
-        now,
-      );
-      return lanes;
+      if (lanes.length === 0) return [];
+      // Only rows nobody holds: on PostgreSQL, a row that commits late can become a queue's new
+      // head while another worker is taking the rows behind it in a claim of its own. Waiting
+      // for that claim's row locks and re-checking here keeps both from taking the same rows.
+      const leased = await tx
+        .updateTable('deliveries')
+        .set({ locked_by: workerId, locked_at: now })
+        .where(
+          'id',
+          'in',
+          lanes.flatMap((l) => l.deliveries.map((d) => d.id)),
+        )
+        .where((eb) => eb.or([eb('locked_at', 'is', null), eb('locked_at', '<', staleBefore)]))
+        .returning('id')
+        .execute();
+      const ours = new Set(leased.map((r) => Number(r.id)));
+      const result: ClaimedLane[] = [];
+      const stranded: number[] = [];
+      for (const lane of lanes) {
+        const cut = lane.deliveries.findIndex((d) => !ours.has(d.id));
+        if (cut < 0) {
+          result.push(lane);
+          continue;
+        }
+        if (cut > 0)
+          result.push({ integrationId: lane.integrationId, deliveries: lane.deliveries.slice(0, cut) });
+        // Rows of ours behind the gap would sit out a lease for nothing: give them back.
+        for (const d of lane.deliveries.slice(cut)) if (ours.has(d.id)) stranded.push(d.id);
+      }
+      await this.release(tx, stranded, workerId);
+      return result;
     });
   }
 
-  // Lease and release name their rows by id only: with `status = 'pending'` as well, SQLite
-  // preferred the queue index and read every pending row (1.2 ms per call with 30,000 queued).
-  // The rows are this worker's claimed, unsent ones, so they are pending anyway.
+  // Renewal and release name their rows by id and holder: with `status = 'pending'` instead,
+  // SQLite preferred the queue index and read every pending row (1.2 ms per call with 30,000
+  // queued). The rows are this worker's claimed, unsent ones, so they are pending anyway.
 
-  /** Leases rows to a worker (again: a long lane renews its lease before it can go stale). */
-  async lease(db: Executor, ids: readonly number[], workerId: string, now: number): Promise<void> {
+  /** Renews this worker's lease on rows it still holds (a long lane, before it goes stale). */
+  async renewLease(db: Executor, ids: readonly number[], workerId: string, now: number): Promise<void> {
     if (ids.length === 0) return;
     await db
       .updateTable('deliveries')
-      .set({ locked_by: workerId, locked_at: now })
+      .set({ locked_at: now })
       .where('id', 'in', ids)
+      .where('locked_by', '=', workerId)
       .execute();
   }
 

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
+import { OutboxStore } from '../../src/features/delivery/outbox-store.js';
+
+let handle: DatabaseHandle;
+let url: string;
+const store = new OutboxStore(true);
+
+beforeAll(async () => {
+  const admin = process.env.SWITCHBOARD_TEST_DATABASE_URL ?? '';
+  const name = `sb_outbox_${randomBytes(4).toString('hex')}`;
+  const client = new pg.Client(admin);
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const target = new URL(admin);
+  target.pathname = `/${name}`;
+  url = target.toString();
+  handle = openPostgres(url);
+  await migrateToLatest(handle.db);
+  await handle.db
+    .insertInto('integrations')
+    .values({
+      id: 'x',
+      scope: 'hipchat',
+      key: 'x',
+      doc: '{}',
+      version: 1,
+      created_at: 0,
+      lookup: null,
+      secret: null,
+    })
+    .execute();
+});
+afterAll(async () => {
+  await handle?.close();
+});
+
+describe('claiming lanes on PostgreSQL, two workers', () => {
+  it('never takes rows that another worker’s claim is leasing at the same moment', async () => {
+    for (let i = 1; i <= 6; i++) await store.enqueue(handle.db, ['x'], `e${i}`, 'flag', 0);
+    const rows = await handle.db.selectFrom('deliveries').select('id').orderBy('id').execute();
+    const [first, ...rest] = rows.map((r) => Number(r.id));
+
+    // Worker B is mid-claim: it has leased every row but the first, and not committed yet (as
+    // when the first row's change committed late and became the queue's head meanwhile).
+    const b = new pg.Client(url);
+    await b.connect();
+    try {
+      await b.query('begin');
+      await b.query('update deliveries set locked_by = $1, locked_at = $2 where id = any($3)', [
+        'B',
+        1_000,
+        rest,
+      ]);
+      // Worker A claims now: it reads the rows behind the head as free (B has not committed),
+      // and its own lease has to wait for B's row locks.
+      const claim = store.claimLanes(handle.db, 'A', 1_000, -1, 10, 16, new Set());
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await b.query('commit');
+      const lanes = await claim;
+      expect(lanes.map((l) => l.deliveries.map((d) => d.id))).toEqual([[first]]);
+    } finally {
+      await b.end();
+    }
+    const holders = await handle.db
+      .selectFrom('deliveries')
+      .select(['id', 'locked_by'])
+      .orderBy('id')
+      .execute();
+    expect(holders.map((r) => r.locked_by)).toEqual(['A', 'B', 'B', 'B', 'B', 'B']);
+  });
+});
