@@ -123,11 +123,12 @@ export async function setUpIntegrations(
 }
 
 /**
- * Toggles that run before anything is measured, and their notifications, drained: a fresh
- * process runs its first requests through V8's interpreter and baseline tiers, which made the
- * first measured repetition of every size 25–35 % slower than the next ones. A third of a
- * repetition's toggles (at least 100) gets the hot paths optimized; its markers (`t99-`) are
- * never reused by a measured repetition.
+ * One repetition's worth of toggles that run before anything is measured, and their
+ * notifications, drained: a fresh process runs its first requests through V8's interpreter and
+ * baseline tiers, and its heap and SQLite's caches are still growing. Without a warm-up the
+ * first measured repetition ran 25–35 % slower than the next two; after a warm-up of a third
+ * of a repetition, still 15–20 % slower. Its markers (`t99-`) are never reused by a measured
+ * repetition.
  */
 export async function warmUp(
   client: LoadClient,
@@ -135,15 +136,7 @@ export async function warmUp(
   size: Size,
   delivering: boolean,
 ): Promise<void> {
-  const toggles = Math.max(100, Math.round(size.toggles / 3));
-  await measureThroughput(
-    client,
-    tracker,
-    () => 0,
-    { ...size, toggles },
-    99,
-    delivering ? THROUGHPUT_DRAIN_MS : 0,
-  );
+  await measureThroughput(client, tracker, () => 0, size, 99, delivering ? THROUGHPUT_DRAIN_MS : 0);
 }
 
 /**
