@@ -46,6 +46,8 @@ export interface DatabaseHandle {
  * (bounded, oldest dropped first). better-sqlite3 statements are reusable and we never iterate
  * two result sets of one statement at once.
  */
+const maxCachedText = 2_000;
+
 function withStatementCache(
   sqlite: SqliteDatabase.Database,
   size = 500,
@@ -57,6 +59,8 @@ function withStatementCache(
       let statement = cache.get(text);
       if (statement === undefined) {
         statement = sqlite.prepare(text);
+        // A long text is a one-off (an `in (…)` list of some length): not worth the memory.
+        if (text.length > maxCachedText) return statement;
         if (cache.size >= size) cache.delete(cache.keys().next().value as string);
         cache.set(text, statement);
       }
