@@ -90,7 +90,7 @@ export const redactedPaths = [
 
 /** The one place where stores, services, the delivery worker and the HTTP app are constructed. */
 export async function buildSwitchboard(config: Config, options: BuildOptions = {}): Promise<Switchboard> {
-  const database = openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl);
   const { db } = database;
   const logger = options.logger ?? pino({ level: 'silent' });
   const http = new OutboundHttp({

@@ -9,7 +9,7 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { migrations } from '../../migrations/migration-list.js';
 import { runDirectly } from './prepared-query.js';
 import type { Database } from './schema.js';
@@ -104,11 +104,12 @@ export function openSqlite(file: string): DatabaseHandle {
   };
 }
 
-// int8 (bigint, count(*)) arrives as a string by default; every bigint here is an epoch-ms date
-// or a row number, far below 2^53, so a JavaScript number is exact.
-pg.types.setTypeParser(20, (value) => Number(value));
-
-export function openPostgres(url: string, poolSize = 10): DatabaseHandle {
+export async function openPostgres(url: string, poolSize = 10): Promise<DatabaseHandle> {
+  // Loaded only here: the driver adds about 15 MB to the memory of a server on SQLite.
+  const { default: pg } = await import('pg');
+  // int8 (bigint, count(*)) arrives as a string by default; every bigint here is an epoch-ms
+  // date or a row number, far below 2^53, so a JavaScript number is exact.
+  pg.types.setTypeParser(20, (value) => Number(value));
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle pooled connection that the server closes (restart, failover) emits 'error' on the
   // pool; without a handler that would crash the process. The next query reconnects.
@@ -147,7 +148,7 @@ export function openPostgres(url: string, poolSize = 10): DatabaseHandle {
   };
 }
 
-export function openDatabase(url: string): DatabaseHandle {
+export async function openDatabase(url: string): Promise<DatabaseHandle> {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
   return openPostgres(url);
 }

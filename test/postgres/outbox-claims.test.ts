@@ -18,7 +18,7 @@ beforeAll(async () => {
   const target = new URL(admin);
   target.pathname = `/${name}`;
   url = target.toString();
-  handle = openPostgres(url);
+  handle = await openPostgres(url);
   await migrateToLatest(handle.db);
   await handle.db
     .insertInto('integrations')
