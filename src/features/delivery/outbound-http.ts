@@ -148,6 +148,7 @@ function roundMs(ms: number): number {
 export class OutboundHttp {
   private readonly agent: Agent;
   private readonly totalTimeoutMs: number;
+  private readonly parsed = new Map<string, { origin: string; path: string; protocol: string }>();
   private closing: Promise<void> | undefined;
 
   constructor(options: OutboundHttpOptions) {
@@ -170,12 +171,9 @@ export class OutboundHttp {
   async post(url: string, headers: Readonly<Record<string, string>>, jsonBody: string): Promise<HttpResult> {
     const started = performance.now();
     const elapsed = () => roundMs(performance.now() - started);
-    const secrets = secretsOf(headers);
 
-    let target: URL;
-    try {
-      target = new URL(url);
-    } catch {
+    const target = this.parse(url);
+    if (target === undefined) {
       return {
         kind: 'error',
         errorClass: 'ssrf_refused',
@@ -198,18 +196,23 @@ export class OutboundHttp {
       const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
       const response = await this.agent.request({
         origin: target.origin,
-        path: `${target.pathname}${target.search}`,
+        path: target.path,
         method: 'POST',
         headers: hasContentType ? { ...headers } : { ...headers, 'content-type': 'application/json' },
         body: jsonBody,
         signal: controller.signal,
       });
-      const excerpt = await readExcerpt(response.body);
+      // A 204 (HipChat's success) has no body to read: skip the stream machinery for it.
+      const empty =
+        response.statusCode === 204 ||
+        response.statusCode === 304 ||
+        response.headers['content-length'] === '0';
+      const excerpt = empty ? (await response.body.dump(), '') : await readExcerpt(response.body);
       return {
         kind: 'response',
         status: response.statusCode,
         headers: flattenHeaders(response.headers),
-        bodyExcerpt: redact(excerpt, secrets),
+        bodyExcerpt: excerpt === '' ? '' : redact(excerpt, secretsOf(headers)),
         latencyMs: elapsed(),
       };
     } catch (err) {
@@ -221,10 +224,31 @@ export class OutboundHttp {
           : timedOut
             ? `no complete answer from ${target.origin} within ${this.totalTimeoutMs} ms`
             : `${describeClass[errorClass]} (${target.origin}): ${err instanceof Error ? err.message : String(err)}`;
-      return { kind: 'error', errorClass, message: redact(detail, secrets), latencyMs: elapsed() };
+      return { kind: 'error', errorClass, message: redact(detail, secretsOf(headers)), latencyMs: elapsed() };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A target URL's parts; every room's URL is parsed once, not on every send. */
+  private parse(url: string): { origin: string; path: string; protocol: string } | undefined {
+    let parts = this.parsed.get(url);
+    if (parts === undefined) {
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch {
+        return undefined;
+      }
+      parts = {
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        protocol: target.protocol,
+      };
+      if (this.parsed.size >= 1_000) this.parsed.delete(this.parsed.keys().next().value as string);
+      this.parsed.set(url, parts);
+    }
+    return parts;
   }
 
   /** Closes the pools: in-flight requests finish, idle connections close. Safe to call twice. */
