@@ -37,7 +37,7 @@ export const testDialect: 'sqlite' | 'postgres' =
   process.env.SWITCHBOARD_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
 
 /** A fresh, empty database on the test cluster, dropped again by the returned function. */
-async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = process.env.SWITCHBOARD_TEST_DATABASE_URL;
   if (admin === undefined)
     throw new Error('SWITCHBOARD_TEST_DATABASE_URL is not set (run through vitest.postgres.config.ts)');

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHipChat } from '../helpers/fake-hipchat.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
 
 const adminToken = 'api-multi-node-0123456789abcdef';
 const integrations = 20;
@@ -14,15 +13,7 @@ let fake: FakeHipChat;
 const processes: ServerProcess[] = [];
 
 async function freshDatabase(): Promise<string> {
-  const admin = process.env.SWITCHBOARD_TEST_DATABASE_URL ?? '';
-  const name = `sb_multi_${randomBytes(4).toString('hex')}`;
-  const client = new pg.Client(admin);
-  await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return (await freshPostgresDatabase()).url;
 }
 
 function env(databaseUrl: string, role: 'api' | 'worker') {

@@ -1,23 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
 import { OutboxStore } from '../../src/features/delivery/outbox-store.js';
+import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
 
 let handle: DatabaseHandle;
 let url: string;
+let drop: () => Promise<void>;
 const store = new OutboxStore(true);
 
 beforeAll(async () => {
-  const admin = process.env.SWITCHBOARD_TEST_DATABASE_URL ?? '';
-  const name = `sb_outbox_${randomBytes(4).toString('hex')}`;
-  const client = new pg.Client(admin);
-  await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
-  const target = new URL(admin);
-  target.pathname = `/${name}`;
-  url = target.toString();
+  ({ url, drop } = await freshPostgresDatabase());
   handle = await openPostgres(url);
   await migrateToLatest(handle.db);
   await handle.db
@@ -36,6 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await handle?.close();
+  await drop?.();
 });
 
 describe('claiming lanes on PostgreSQL, two workers', () => {

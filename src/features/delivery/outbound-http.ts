@@ -207,7 +207,9 @@ export class OutboundHttp {
         response.statusCode === 204 ||
         response.statusCode === 304 ||
         response.headers['content-length'] === '0';
-      const excerpt = empty ? (await response.body.dump(), '') : await readExcerpt(response.body);
+      let excerpt = '';
+      if (empty) await response.body.dump();
+      else excerpt = await readExcerpt(response.body);
       return {
         kind: 'response',
         status: response.statusCode,
