@@ -489,14 +489,19 @@ export class OutboxStore {
       await countSuccess.run(db, integrationId, health.at);
       return;
     }
+    // The row first, if it is not there yet: the Test button and the worker can record a failure
+    // of the same integration at once, and with "read, then insert if missing" on PostgreSQL
+    // the second insert failed on the unique key (taking the worker's whole finish with it).
+    await db
+      .insertInto('integration_status')
+      .values({ integration_id: integrationId })
+      .onConflict((oc) => oc.column('integration_id').doNothing())
+      .execute();
     const current = await db
       .selectFrom('integration_status')
       .selectAll()
       .where('integration_id', '=', integrationId)
       .executeTakeFirst();
-    if (current === undefined) {
-      await db.insertInto('integration_status').values({ integration_id: integrationId }).execute();
-    }
     const recent = JSON.parse(current?.recent_errors ?? '[]') as unknown[];
     recent.unshift({
       statusCode: health.statusCode,
