@@ -42,6 +42,7 @@ export function formatHotspots(input: HotspotInput): string {
   const prepareMs = sql.reduce((sum, s) => sum + s.prepareMs, 0);
   const runMs = sql.reduce((sum, s) => sum + s.runMs, 0);
   const statements = sql.reduce((sum, s) => sum + s.runs, 0);
+  const prepared = sql.reduce((sum, s) => sum + s.prepares, 0);
   const perEvent = (n: number) =>
     `${(n / Math.max(1, input.toggles)).toFixed(1)}/toggle` +
     (input.deliveries > 0 ? `, ${(n / input.deliveries).toFixed(2)}/delivery` : '');
@@ -49,7 +50,7 @@ export function formatHotspots(input: HotspotInput): string {
     `### ${input.title}`,
     `window ${(input.windowMs / 1000).toFixed(1)} s, server busy (sampled, not idle) ${(profile.busyMs / 1000).toFixed(1)} s ` +
       `= ${pct(profile.busyMs / input.windowMs)} of one core; ${input.toggles} toggles, ${input.deliveries} deliveries`,
-    `SQLite: ${statements} statements (${perEvent(statements)}), every one prepared anew: ` +
+    `SQLite: ${statements} statements (${perEvent(statements)}), ${prepared} prepared in the window: ` +
       `prepare ${(prepareMs / 1000).toFixed(2)} s + run ${(runMs / 1000).toFixed(2)} s ` +
       `= ${pct((prepareMs + runMs) / profile.busyMs)} of busy time`,
     `memory: ${memoryLine('start', memory.start)}; ${memoryLine('end', memory.end)}`,

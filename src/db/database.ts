@@ -11,6 +11,7 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import { migrations } from '../../migrations/migration-list.js';
+import { remember } from '../shared/bounded-cache.js';
 import { runDirectly } from './prepared-query.js';
 import type { Database } from './schema.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
@@ -61,8 +62,7 @@ function withStatementCache(
         statement = sqlite.prepare(text);
         // A long text is a one-off (an `in (…)` list of some length): not worth the memory.
         if (text.length > maxCachedText) return statement;
-        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
-        cache.set(text, statement);
+        remember(cache, text, statement, size);
       }
       return statement;
     },

@@ -6,6 +6,7 @@ import { isAllowed } from '../../policy/evaluate-policy.js';
 import type { Statement } from '../../policy/policy-statement.js';
 import type { TaggedResource } from '../../policy/resource.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
+import { remember } from '../../shared/bounded-cache.js';
 import type { MemberDoc } from '../members/member-model.js';
 import type { Stores } from '../stores.js';
 import type { TokenDoc } from '../tokens/token-model.js';
@@ -100,7 +101,5 @@ export async function permissionsFor(
     (m.role === 'admin' || m.role === 'owner') &&
     (token === undefined || token.doc.role === 'admin' || token.doc.role === 'owner');
   const permissions = new Permissions(layers, admin, m.role === 'no_access' && m.customRoles.length === 0);
-  if (compiled.size >= compiledKept) compiled.delete(compiled.keys().next().value as string);
-  compiled.set(key, permissions);
-  return permissions;
+  return remember(compiled, key, permissions, compiledKept);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema.js';
+import { remember } from '../../shared/bounded-cache.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { AuditEntry } from '../audit/audit-model.js';
 import type { IntegrationDoc } from '../integrations/integration-model.js';
@@ -523,10 +524,4 @@ export class DeliveryWorker {
     remember(this.entryCache, auditId, entry, entriesKept);
     return entry;
   }
-}
-
-/** A small bounded cache: past `limit` entries the oldest goes first. */
-function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
-  if (cache.size >= limit) cache.delete(cache.keys().next().value as K);
-  cache.set(key, value);
 }

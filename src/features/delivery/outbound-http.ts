@@ -2,6 +2,7 @@ import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { Agent } from 'undici';
+import { remember } from '../../shared/bounded-cache.js';
 import { guardedConnector, SsrfRefusedError } from './ssrf-guard.js';
 
 export type HttpErrorClass =
@@ -247,8 +248,7 @@ export class OutboundHttp {
         path: `${target.pathname}${target.search}`,
         protocol: target.protocol,
       };
-      if (this.parsed.size >= 1_000) this.parsed.delete(this.parsed.keys().next().value as string);
-      this.parsed.set(url, parts);
+      remember(this.parsed, url, parts, 1_000);
     }
     return parts;
   }

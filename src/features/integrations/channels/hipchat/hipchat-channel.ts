@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { cached } from '../../../../shared/bounded-cache.js';
 import type { AuditEntry } from '../../../audit/audit-model.js';
 import type { DeliveryChannel } from '../../../delivery/delivery-channel.js';
 import { TemplateCache, TemplateError, type TemplateFlavor } from '../../../templates/message-template.js';
@@ -11,7 +12,8 @@ import {
   renderHipChatTestMessage,
 } from './hipchat-message.js';
 
-const renderedKept = 256;
+/** Entries kept by each of the channel's small caches (rendered messages, token fingerprints). */
+const cacheSize = 256;
 
 export const hipChatTemplateFlavor: TemplateFlavor = { target: 'html' };
 
@@ -34,16 +36,8 @@ export function hipChatChannel(options: HipChatChannelOptions): DeliveryChannel 
   // changes; `notify` is the only option that shapes the message). Bounded, oldest out first.
   const rendered = new Map<string, HipChatMessage>();
   const fingerprints = new Map<string, string>();
-  const render = (entry: AuditEntry, notify: boolean): HipChatMessage => {
-    const key = `${entry._id}\u0000${notify}`;
-    let message = rendered.get(key);
-    if (message === undefined) {
-      message = renderHipChatMessage(entry, { notify });
-      if (rendered.size >= renderedKept) rendered.delete(rendered.keys().next().value as string);
-      rendered.set(key, message);
-    }
-    return message;
-  };
+  const render = (entry: AuditEntry, notify: boolean): HipChatMessage =>
+    cached(rendered, `${entry._id}\u0000${notify}`, cacheSize, () => renderHipChatMessage(entry, { notify }));
   const config = (c: Readonly<Record<string, unknown>>) => c as HipChatConfig;
   const server = (c: HipChatConfig) => c.server ?? options.defaultServer;
   return {
@@ -56,13 +50,7 @@ export function hipChatChannel(options: HipChatChannelOptions): DeliveryChannel 
       const c = config(target.config);
       const secret = target.secret ?? '';
       // Hashed once per token, not once per send.
-      let tokenKey = fingerprints.get(secret);
-      if (tokenKey === undefined) {
-        tokenKey = fingerprint(secret);
-        if (fingerprints.size >= renderedKept)
-          fingerprints.delete(fingerprints.keys().next().value as string);
-        fingerprints.set(secret, tokenKey);
-      }
+      const tokenKey = cached(fingerprints, secret, cacheSize, () => fingerprint(secret));
       return [
         { limiter: 'hipchat-room', key: `${server(c)}\u0000${c.room}` },
         { limiter: 'hipchat-token', key: tokenKey },
