@@ -111,7 +111,13 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const outbox = new OutboxStore(database.capabilities.skipLocked);
     const secrets = new SecretBox(config.secretKey);
     const directory = new IntegrationDirectory();
-    const changes = new ChangeLog(db, audit, config.baseUrl, clock);
+    const changes = new ChangeLog(
+      db,
+      audit,
+      config.baseUrl,
+      clock,
+      database.capabilities.dialect === 'sqlite',
+    );
     // Which integrations the committed changes queued for; an empty set means "look anyway"
     // (another transaction's commit may have taken the ids before this one committed).
     let queuedFor = new Set<string>();

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ForbiddenError } from '../../errors/app-errors.js';
 import { formatResource } from '../../policy/resource.js';
@@ -18,19 +18,40 @@ export type RecordChange = (change: ChangeInput) => Promise<AuditRecord>;
  */
 export type FanOut = (tx: Transaction<Database>, record: AuditRecord, seq: number) => Promise<void>;
 
+/** One use case waiting for its turn in a group commit. */
+interface QueuedWork {
+  readonly work: (tx: Transaction<Database>, record: RecordChange) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** The most use cases one group commit takes; the rest wait for the next. */
+const maxGroup = 64;
+
 /**
  * The unit of work of every mutating use case: one transaction that writes the resource and
  * appends its audit entries, then tells listeners (the delivery worker) after the commit.
+ *
+ * With `groupCommit` (SQLite: one connection, one writer), the use cases that arrive in the same
+ * turn of the event loop run one after another in one transaction, each inside a savepoint, and
+ * commit together. Each still sees the writes of those before it, exactly as if they had run one
+ * by one; a use case that fails rolls back to its savepoint and takes nothing else with it; a
+ * failed commit fails them all. Nobody is answered before the commit. A toggle writes about a
+ * dozen pages to the WAL, most of them shared with the next toggle (index leaves, the outbox,
+ * the database header), so committing several at once writes a fraction of the pages each.
  */
 export class ChangeLog {
   private readonly fanOuts: FanOut[] = [];
   private readonly committedListeners: (() => void)[] = [];
+  private readonly queue: QueuedWork[] = [];
+  private draining = false;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditStore,
     private readonly baseUrl: string,
     private readonly clock: Clock,
+    private readonly groupCommit = false,
   ) {}
 
   addFanOut(fanOut: FanOut): void {
@@ -46,28 +67,112 @@ export class ChangeLog {
   }
 
   async transact<T>(work: (tx: Transaction<Database>, record: RecordChange) => Promise<T>): Promise<T> {
+    if (!this.groupCommit) {
+      let recorded = 0;
+      const result = await this.db.transaction().execute((tx) =>
+        work(
+          tx,
+          this.recorder(tx, () => {
+            recorded++;
+          }),
+        ),
+      );
+      if (recorded > 0) this.committed();
+      return result;
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.draining) return;
+      this.draining = true;
+      // After the I/O callbacks of this turn, so the requests that arrived with this one join it.
+      setImmediate(() => void this.drain());
+    });
+  }
+
+  /** Group commits until the queue is empty; one runs at a time. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.commitGroup(this.queue.splice(0, maxGroup));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async commitGroup(group: readonly QueuedWork[]): Promise<void> {
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     let recorded = 0;
-    const result = await this.db.transaction().execute(async (tx) => {
-      const record: RecordChange = async (change) => {
-        // Authorization is the audit entry's own accesses: exactly the actions and resources the
-        // change performs (one per environment for flag-wide changes), so nothing is unchecked
-        // and a refusal rolls the whole change back.
-        const can = change.actor.can;
-        if (can !== undefined) {
-          for (const a of change.accesses) {
-            if (!can(a.action, a.resource))
-              throw new ForbiddenError(`Not allowed: ${a.action} on ${formatResource(a.resource)}`);
+    const counted = () => {
+      recorded++;
+    };
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        const only = group.length === 1;
+        for (const { work } of group) {
+          if (only) {
+            outcomes.push({ ok: true, value: await work(tx, this.recorder(tx, counted)) });
+            continue;
+          }
+          let recordedHere = 0;
+          await sql`savepoint unit`.execute(tx);
+          try {
+            const value = await work(
+              tx,
+              this.recorder(tx, () => {
+                recordedHere++;
+              }),
+            );
+            await sql`release unit`.execute(tx);
+            recorded += recordedHere;
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            // Undoes this use case only. If SQLite itself rolled the whole transaction back
+            // (a full disk, an I/O error), there is no savepoint left: this throws, and the
+            // group fails as one below rather than running the rest outside a transaction.
+            await sql`rollback to unit`.execute(tx);
+            await sql`release unit`.execute(tx);
           }
         }
-        const audit = buildAuditRecord({ ...change, id: newId(), date: this.clock() }, this.baseUrl);
-        const seq = await this.audit.append(tx, audit);
-        for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq);
-        recorded++;
-        return audit;
-      };
-      return work(tx, record);
+      });
+    } catch (error) {
+      // Nothing of the group was committed: the ones that had failed on their own keep their
+      // own error, every other one (and any not reached) gets the commit's.
+      group.forEach((queued, i) => {
+        const outcome = outcomes[i];
+        queued.reject(outcome !== undefined && !outcome.ok ? outcome.error : error);
+      });
+      return;
+    }
+    if (recorded > 0) this.committed();
+    group.forEach((queued, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) queued.resolve(outcome.value);
+      else queued.reject(outcome?.error);
     });
-    if (recorded > 0) for (const listener of this.committedListeners) listener();
-    return result;
+  }
+
+  /** Records changes in `tx`: the audit entry, then every fan-out, in the same transaction. */
+  private recorder(tx: Transaction<Database>, onRecorded: () => void): RecordChange {
+    return async (change) => {
+      // Authorization is the audit entry's own accesses: exactly the actions and resources the
+      // change performs (one per environment for flag-wide changes), so nothing is unchecked
+      // and a refusal rolls the whole change back.
+      const can = change.actor.can;
+      if (can !== undefined) {
+        for (const a of change.accesses) {
+          if (!can(a.action, a.resource))
+            throw new ForbiddenError(`Not allowed: ${a.action} on ${formatResource(a.resource)}`);
+        }
+      }
+      const audit = buildAuditRecord({ ...change, id: newId(), date: this.clock() }, this.baseUrl);
+      const seq = await this.audit.append(tx, audit);
+      for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq);
+      onRecorded();
+      return audit;
+    };
+  }
+
+  private committed(): void {
+    for (const listener of this.committedListeners) listener();
   }
 }
