@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openSqlite } from '../../db/database.js';
 import { type ClaimedLane, OutboxStore } from './outbox-store.js';
@@ -138,6 +141,41 @@ describe('OutboxStore on a real SQLite file', () => {
       success_count: 1,
       error_count: 4,
     });
+  });
+
+  it('tries a finish that failed on its own once more after a pause; what fails twice keeps its lease', async () => {
+    await store.enqueue(handle.db, ['a', 'b'], 'e1', 'flag', 0);
+    const [a, b] = (await store.claimLanes(handle.db, 'w', 0, -1, 10, 1, new Set())).map(
+      (l) => l.deliveries[0]!,
+    );
+    // Another connection holds the write lock; ours gives up at once instead of waiting 5 s.
+    await sql`pragma busy_timeout = 0`.execute(handle.db);
+    const other = new SqliteDatabase(join(dir, 'db.sqlite'));
+    try {
+      other.exec('begin immediate');
+      // Released during the pause: the second try commits.
+      const released = setTimeout(100).then(() => other.exec('commit'));
+      const [first] = await store.finishMany(handle.db, [delivered(a!.id, 'a', 1)], 300);
+      await released;
+      expect(first?.status).toBe('fulfilled');
+
+      // Held through both tries: refused, and the delivery is still leased (sent again later).
+      other.exec('begin immediate');
+      const [second] = await store.finishMany(handle.db, [delivered(b!.id, 'b', 1)], 50);
+      other.exec('commit');
+      expect(second).toMatchObject({ status: 'rejected', reason: { code: 'SQLITE_BUSY' } });
+    } finally {
+      other.close();
+    }
+    const rows = await handle.db
+      .selectFrom('deliveries')
+      .select(['id', 'status', 'locked_by'])
+      .orderBy('id')
+      .execute();
+    expect(rows).toEqual([
+      { id: a!.id, status: 'done', locked_by: null },
+      { id: b!.id, status: 'pending', locked_by: 'w' },
+    ]);
   });
 
   it('releases every lease at start when no other process can hold one', async () => {

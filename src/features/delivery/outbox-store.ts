@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, DeliveryStatus, Executor } from '../../db/schema.js';
@@ -55,6 +56,8 @@ export interface FinishedSend {
 }
 
 const recentErrorsKept = 10;
+/** The pause before a finish that failed on its own is tried again, once. */
+const finishRetryMs = 250;
 
 /**
  * The head (oldest pending delivery) of every integration's queue. One index seek per
@@ -413,23 +416,52 @@ export class OutboxStore {
   /**
    * Several finished sends in one transaction: the worker collects what completes in one turn
    * of the event loop, so a busy worker commits once per round instead of once per send. If
-   * the batch fails, each send is tried alone, so one bad row cannot hold back the others.
+   * the batch fails, each send is tried alone, so one bad row cannot hold back the others, and
+   * what fails alone is tried once more after a pause (a dropped connection, a lock timeout).
+   * What still fails keeps its lease and is sent again when the lease expires.
    */
   async finishMany(
     db: Kysely<Database>,
     finished: readonly FinishedSend[],
+    /** The pause before the second try. */
+    retryAfterMs = finishRetryMs,
   ): Promise<PromiseSettledResult<void>[]> {
+    const batchError = await this.finishTogether(db, finished);
+    if (batchError === undefined) return finished.map(() => ({ status: 'fulfilled', value: undefined }));
+    const errors = finished.length === 1 ? [batchError] : await this.finishEachAlone(db, finished);
+    if (errors.some((e) => e !== undefined)) {
+      await setTimeout(retryAfterMs);
+      const again = await this.finishEachAlone(
+        db,
+        finished.filter((_, i) => errors[i] !== undefined),
+      );
+      let next = 0;
+      errors.forEach((e, i) => {
+        if (e !== undefined) errors[i] = again[next++];
+      });
+    }
+    return errors.map((reason) =>
+      reason === undefined ? { status: 'fulfilled', value: undefined } : { status: 'rejected', reason },
+    );
+  }
+
+  /** One transaction for all of them; the error if it failed. */
+  private async finishTogether(db: Kysely<Database>, finished: readonly FinishedSend[]): Promise<unknown> {
     try {
       await db.transaction().execute(async (tx) => {
         for (const { attempt, update, health } of finished) await this.finishIn(tx, attempt, update, health);
       });
-      return finished.map(() => ({ status: 'fulfilled', value: undefined }));
+      return undefined;
     } catch (error) {
-      if (finished.length === 1) return [{ status: 'rejected', reason: error }];
-      const results: PromiseSettledResult<void>[] = [];
-      for (const send of finished) results.push(...(await this.finishMany(db, [send])));
-      return results;
+      return error ?? new Error('finishing a delivery failed');
     }
+  }
+
+  /** A transaction each; the error of each that failed. */
+  private async finishEachAlone(db: Kysely<Database>, finished: readonly FinishedSend[]): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    for (const send of finished) errors.push(await this.finishTogether(db, [send]));
+    return errors;
   }
 
   private async finishIn(
