@@ -11,6 +11,7 @@ import { AuditService } from './features/audit/audit-service.js';
 import { AuditStore } from './features/audit/audit-store.js';
 import { ChangeLog } from './features/audit/change-log.js';
 import { ChannelTestSender } from './features/delivery/channel-test-sender.js';
+import { DeliveryActions } from './features/delivery/delivery-actions.js';
 import type { DeliveryChannel } from './features/delivery/delivery-channel.js';
 import { DeliveryLog } from './features/delivery/delivery-log.js';
 import { DeliveryWorker } from './features/delivery/delivery-worker.js';
@@ -178,7 +179,12 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     });
 
     const flags = new FlagService(stores, changes);
-    const testSender = new ChannelTestSender(http, channels, clock);
+    const deliveryActions = new DeliveryActions(
+      db,
+      outbox,
+      new ChannelTestSender(http, channels, clock),
+      clock,
+    );
     const targetGuard = async (url: string) => {
       const check = await checkTarget(url, { allowPrivateTargets: config.allowPrivateTargets });
       // A name that does not resolve now may resolve later (and is checked again at send time).
@@ -191,10 +197,10 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       outbox,
       audit,
       secrets,
-      testSender,
+      deliveryActions,
       targetGuard,
     );
-    const webhooks = new WebhookService(db, stores, changes, outbox, secrets, testSender, targetGuard);
+    const webhooks = new WebhookService(db, stores, changes, outbox, secrets, deliveryActions, targetGuard);
     const deliveryLog = new DeliveryLog(db);
 
     const invitations = new Invitations(db, stores, config.baseUrl, clock);

@@ -1,6 +1,6 @@
 import { actorName } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
-import type { TestOutcome, TestSender } from '../integrations/integration-service.js';
+import type { TestOutcome, TestSender } from './delivery-actions.js';
 import type { ChannelRegistry, ChannelTarget } from './delivery-channel.js';
 import type { OutboundHttp } from './outbound-http.js';
 

@@ -1,48 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import { NotFoundError } from '../../errors/app-errors.js';
 import { principalOf } from '../../http/auth.js';
-import {
-  collection,
-  errorResponses,
-  Id,
-  Links,
-  noContentResponses,
-  PatchBody,
-} from '../../http/common-schemas.js';
+import { collection, errorResponses, Id, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
+import {
+  DeliveriesQuery,
+  deliveriesPage,
+  deliveriesResponses,
+  resendResponses,
+  testAnswer,
+  testResponses,
+  type Wake,
+} from '../delivery/delivery-routes.js';
 import { IntegrationPostSchema, IntegrationSchema, supportedIntegrationKinds } from './integration-model.js';
 import type { IntegrationService } from './integration-service.js';
 
 const tags = ['Integrations'];
 const KindParams = Type.Object({ integrationKey: Type.String() });
 const Params = Type.Object({ integrationKey: Type.String(), id: Id });
-
-const Attempt = Type.Object({
-  attempt: Type.Integer(),
-  at: Type.Integer(),
-  outcome: Type.String(),
-  statusCode: Type.Optional(Type.Integer()),
-  latencyMs: Type.Integer(),
-  errorClass: Type.Optional(Type.String()),
-  responseExcerpt: Type.Optional(Type.String()),
-});
-const Delivery = Type.Object({
-  _id: Type.Integer(),
-  auditId: Type.String(),
-  kind: Type.String(),
-  title: Type.String(),
-  status: Type.String({
-    description: 'pending, done, dead (gave up; re-sendable) or dropped (integration was off)',
-  }),
-  attempts: Type.Integer(),
-  createdAt: Type.Integer(),
-  nextAttemptAt: Type.Optional(Type.Integer()),
-  finishedAt: Type.Optional(Type.Integer()),
-  lastError: Type.Optional(Type.String()),
-  attemptLog: Type.Array(Attempt),
-});
 
 function checkKind(kind: string): void {
   if (!(supportedIntegrationKinds as readonly string[]).includes(kind)) {
@@ -51,9 +28,6 @@ function checkKind(kind: string): void {
     );
   }
 }
-
-/** Wakes the delivery worker after a re-send is queued. */
-export type Wake = () => void;
 
 export function integrationRoutes(service: IntegrationService, log: DeliveryLog, wake: Wake) {
   return (app: TypedApp): void => {
@@ -185,26 +159,13 @@ export function integrationRoutes(service: IntegrationService, log: DeliveryLog,
           tags,
           summary: 'Ours: send a test notification now and report the chat server’s answer',
           params: Params,
-          response: {
-            200: Type.Object({
-              ok: Type.Boolean(),
-              statusCode: Type.Optional(Type.Integer()),
-              latencyMs: Type.Integer(),
-              responseBody: Type.Optional(Type.String()),
-              error: Type.Optional(Type.String()),
-            }),
-            ...errorResponses,
-          },
+          response: testResponses,
         },
       },
-      async (request) => {
-        const outcome = await service.test(
-          principalOf(request).actor,
-          request.params.integrationKey,
-          request.params.id,
-        );
-        return { ...outcome, latencyMs: Math.round(outcome.latencyMs) };
-      },
+      async (request) =>
+        testAnswer(
+          await service.test(principalOf(request).actor, request.params.integrationKey, request.params.id),
+        ),
     );
 
     app.get(
@@ -214,30 +175,19 @@ export function integrationRoutes(service: IntegrationService, log: DeliveryLog,
           tags,
           summary: 'Ours: the delivery log, newest first, each delivery with its attempts',
           params: Params,
-          querystring: Type.Object(
-            {
-              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-              before: Type.Optional(Type.Integer()),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 200: Type.Object({ items: Type.Array(Delivery), _links: Links }), ...errorResponses },
+          querystring: DeliveriesQuery,
+          response: deliveriesResponses,
         },
       },
       async (request) => {
         const { integrationKey, id } = request.params;
         await service.get(integrationKey, id);
-        const page = await log.page(id, request.query.limit ?? 20, request.query.before);
-        const base = `/api/v2/integrations/${integrationKey}/${id}/deliveries`;
-        return {
-          items: page.items,
-          _links: {
-            self: { href: base, type: 'application/json' },
-            ...(page.next === undefined
-              ? {}
-              : { next: { href: `${base}?before=${page.next}`, type: 'application/json' } }),
-          },
-        };
+        return deliveriesPage(
+          log,
+          id,
+          `/api/v2/integrations/${integrationKey}/${id}/deliveries`,
+          request.query,
+        );
       },
     );
 
@@ -248,7 +198,7 @@ export function integrationRoutes(service: IntegrationService, log: DeliveryLog,
           tags,
           summary: 'Ours: re-send a dead or dropped delivery',
           params: Type.Object({ integrationKey: Type.String(), id: Id, deliveryId: Type.Integer() }),
-          response: { 202: Type.Object({ queued: Type.Boolean() }), ...errorResponses },
+          response: resendResponses,
         },
       },
       async (request, reply) => {

@@ -14,7 +14,7 @@ import type { Actor, AuditEntry } from '../audit/audit-model.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
-import type { ChannelTarget } from '../delivery/delivery-channel.js';
+import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
 import type { OutboxStore } from '../delivery/outbox-store.js';
 import type { Stores } from '../stores.js';
 import { IntegrationDirectory } from './integration-directory.js';
@@ -29,19 +29,6 @@ import {
 } from './integration-model.js';
 
 type StoredIntegration = StoredDocument<IntegrationDoc>;
-
-/** Sends one message to an integration now, outside the queue (the Test button). */
-export interface TestSender {
-  sendTest(target: ChannelTarget, actor: Actor): Promise<TestOutcome>;
-}
-
-export interface TestOutcome {
-  readonly ok: boolean;
-  readonly statusCode?: number | undefined;
-  readonly latencyMs: number;
-  readonly responseBody?: string | undefined;
-  readonly error?: string | undefined;
-}
 
 /** Says why a target URL is refused (private address without the allow flag), or undefined. */
 export type TargetGuard = (url: string) => Promise<string | undefined>;
@@ -69,7 +56,7 @@ export class IntegrationService {
     private readonly outbox: OutboxStore,
     private readonly audit: AuditStore,
     private readonly secrets: SecretBox,
-    private readonly sender: TestSender,
+    private readonly actions: DeliveryActions,
     private readonly guard: TargetGuard,
   ) {}
 
@@ -249,33 +236,16 @@ export class IntegrationService {
 
   async test(actor: Actor, kind: string, id: string): Promise<TestOutcome> {
     const stored = await this.load(this.db, kind, id);
-    const outcome = await this.sender.sendTest(
-      {
-        id,
-        kind,
-        name: stored.doc.name,
-        config: stored.doc.config,
-        secret: await this.token(stored),
-      },
+    return this.actions.test(
+      { id, kind, name: stored.doc.name, config: stored.doc.config, secret: await this.token(stored) },
       actor,
     );
-    const now = this.changes.now();
-    await this.outbox.recordHealth(this.db, id, {
-      success: outcome.ok,
-      at: now,
-      statusCode: outcome.statusCode,
-      responseBody: outcome.responseBody ?? outcome.error,
-      failureThreshold: Number.POSITIVE_INFINITY,
-      failureWindowMs: 0,
-    });
-    return outcome;
   }
 
   /** Re-sends a dead or dropped delivery: it becomes pending again with a fresh attempt budget. */
   async retryDelivery(kind: string, id: string, deliveryId: number): Promise<void> {
     await this.load(this.db, kind, id);
-    const queued = await this.outbox.requeue(this.db, id, deliveryId, this.changes.now());
-    if (!queued) throw new NotFoundError(`No dead or dropped delivery ${deliveryId} for integration "${id}"`);
+    await this.actions.resend(id, deliveryId, `integration "${id}"`);
   }
 
   /** Which of the recent audit entries a filter would have let through. */

@@ -1,47 +1,23 @@
 import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
-import {
-  collection,
-  errorResponses,
-  Id,
-  Links,
-  noContentResponses,
-  PatchBody,
-} from '../../http/common-schemas.js';
+import { collection, errorResponses, Id, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
-import type { Wake } from '../integrations/integration-routes.js';
+import {
+  DeliveriesQuery,
+  deliveriesPage,
+  deliveriesResponses,
+  resendResponses,
+  testAnswer,
+  testResponses,
+  type Wake,
+} from '../delivery/delivery-routes.js';
 import { WebhookPostSchema, WebhookSchema } from './webhook-model.js';
 import type { WebhookService } from './webhook-service.js';
 
 const tags = ['Webhooks'];
 const Params = Type.Object({ id: Id });
-
-const Attempt = Type.Object({
-  attempt: Type.Integer(),
-  at: Type.Integer(),
-  outcome: Type.String(),
-  statusCode: Type.Optional(Type.Integer()),
-  latencyMs: Type.Integer(),
-  errorClass: Type.Optional(Type.String()),
-  responseExcerpt: Type.Optional(Type.String()),
-});
-const Delivery = Type.Object({
-  _id: Type.Integer(),
-  auditId: Type.String(),
-  kind: Type.String(),
-  title: Type.String(),
-  status: Type.String({
-    description: 'pending, done, dead (gave up; re-sendable) or dropped (integration was off)',
-  }),
-  attempts: Type.Integer(),
-  createdAt: Type.Integer(),
-  nextAttemptAt: Type.Optional(Type.Integer()),
-  finishedAt: Type.Optional(Type.Integer()),
-  lastError: Type.Optional(Type.String()),
-  attemptLog: Type.Array(Attempt),
-});
 
 /** `/webhooks` in LaunchDarkly's shape, plus (ours) the delivery log, test and re-send. */
 export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: Wake) {
@@ -125,22 +101,10 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: W
           tags,
           summary: 'Ours: send a signed test payload now and report the answer',
           params: Params,
-          response: {
-            200: Type.Object({
-              ok: Type.Boolean(),
-              statusCode: Type.Optional(Type.Integer()),
-              latencyMs: Type.Integer(),
-              responseBody: Type.Optional(Type.String()),
-              error: Type.Optional(Type.String()),
-            }),
-            ...errorResponses,
-          },
+          response: testResponses,
         },
       },
-      async (request) => {
-        const outcome = await service.test(principalOf(request).actor, request.params.id);
-        return { ...outcome, latencyMs: Math.round(outcome.latencyMs) };
-      },
+      async (request) => testAnswer(await service.test(principalOf(request).actor, request.params.id)),
     );
     app.get(
       '/webhooks/:id/deliveries',
@@ -149,30 +113,14 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: W
           tags,
           summary: 'Ours: the delivery log, newest first',
           params: Params,
-          querystring: Type.Object(
-            {
-              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-              before: Type.Optional(Type.Integer()),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 200: Type.Object({ items: Type.Array(Delivery), _links: Links }), ...errorResponses },
+          querystring: DeliveriesQuery,
+          response: deliveriesResponses,
         },
       },
       async (request) => {
         const { id } = request.params;
         await service.get(id);
-        const page = await log.page(id, request.query.limit ?? 20, request.query.before);
-        const base = `/api/v2/webhooks/${id}/deliveries`;
-        return {
-          items: page.items,
-          _links: {
-            self: { href: base, type: 'application/json' },
-            ...(page.next === undefined
-              ? {}
-              : { next: { href: `${base}?before=${page.next}`, type: 'application/json' } }),
-          },
-        };
+        return deliveriesPage(log, id, `/api/v2/webhooks/${id}/deliveries`, request.query);
       },
     );
     app.post(
@@ -182,7 +130,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: W
           tags,
           summary: 'Ours: re-send a dead or dropped delivery',
           params: Type.Object({ id: Id, deliveryId: Type.Integer() }),
-          response: { 202: Type.Object({ queued: Type.Boolean() }), ...errorResponses },
+          response: resendResponses,
         },
       },
       async (request, reply) => {

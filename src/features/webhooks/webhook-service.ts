@@ -11,6 +11,7 @@ import { mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
+import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
 import type { OutboxStore } from '../delivery/outbox-store.js';
 import { IntegrationDirectory } from '../integrations/integration-directory.js';
 import {
@@ -20,13 +21,7 @@ import {
   type WebhookConfig,
   WebhookConfigStoredSchema,
 } from '../integrations/integration-model.js';
-import {
-  checkStatements,
-  integrationStatus,
-  type TargetGuard,
-  type TestOutcome,
-  type TestSender,
-} from '../integrations/integration-service.js';
+import { checkStatements, integrationStatus, type TargetGuard } from '../integrations/integration-service.js';
 import type { Stores } from '../stores.js';
 import type { Webhook, WebhookPost } from './webhook-model.js';
 
@@ -57,7 +52,7 @@ export class WebhookService {
     private readonly changes: ChangeLog,
     private readonly outbox: OutboxStore,
     private readonly secrets: SecretBox,
-    private readonly sender: TestSender,
+    private readonly actions: DeliveryActions,
     private readonly guard: TargetGuard,
   ) {}
 
@@ -242,7 +237,7 @@ export class WebhookService {
   async test(actor: Actor, id: string): Promise<TestOutcome> {
     const stored = await this.load(this.db, id);
     const sealed = await this.stores.integrations.getSecret(this.db, id);
-    const outcome = await this.sender.sendTest(
+    return this.actions.test(
       {
         id,
         kind: webhookScope,
@@ -252,21 +247,11 @@ export class WebhookService {
       },
       actor,
     );
-    await this.outbox.recordHealth(this.db, id, {
-      success: outcome.ok,
-      at: this.changes.now(),
-      statusCode: outcome.statusCode,
-      responseBody: outcome.responseBody ?? outcome.error,
-      failureThreshold: Number.POSITIVE_INFINITY,
-      failureWindowMs: 0,
-    });
-    return outcome;
   }
 
   async retryDelivery(id: string, deliveryId: number): Promise<void> {
     await this.load(this.db, id);
-    const queued = await this.outbox.requeue(this.db, id, deliveryId, this.changes.now());
-    if (!queued) throw new NotFoundError(`No dead or dropped delivery ${deliveryId} for webhook "${id}"`);
+    await this.actions.resend(id, deliveryId, `webhook "${id}"`);
   }
 
   private async load(db: Executor, id: string): Promise<StoredDocument<IntegrationDoc>> {
