@@ -56,6 +56,8 @@ export interface FinishedSend {
 }
 
 const recentErrorsKept = 10;
+/** The first key of the advisory locks that claims take per integration (PostgreSQL). */
+export const claimLockSpace = 0x5342_0001;
 /** The pause before a finish that failed on its own is tried again, once. */
 const finishRetryMs = 250;
 
@@ -241,6 +243,8 @@ export class OutboxStore {
       let claimed = heads.filter((h) => !busy.has(h.integration_id)).slice(0, limit);
       if (claimed.length === 0) return [];
       if (this.skipLocked) {
+        claimed = await this.onlyFreeIntegrations(tx, claimed, staleBefore);
+        if (claimed.length === 0) return [];
         // Several workers (PostgreSQL): lock the heads we saw, skipping any another worker is
         // claiming right now. The row is re-checked under the lock, so a head that was finished
         // or leased meanwhile drops out, and only a queue's head is ever sent.
@@ -289,8 +293,10 @@ export class OutboxStore {
         lanes.push({ integrationId: head.integration_id, deliveries });
       }
       // Only rows nobody holds: on PostgreSQL, a row that commits late can become a queue's new
-      // head while another worker is taking the rows behind it in a claim of its own. Waiting
-      // for that claim's row locks and re-checking here keeps both from taking the same rows.
+      // head while another worker is taking the rows behind it in a claim of its own. The
+      // integration's claim lock (above) keeps two claims apart; should one slip through all
+      // the same, waiting for its row locks and re-checking here keeps both from taking the
+      // same rows.
       const ours = await this.leaseFree(
         tx,
         lanes.flatMap((l) => l.deliveries.map((d) => d.id)),
@@ -314,6 +320,40 @@ export class OutboxStore {
       await this.release(tx, stranded, workerId);
       return result;
     });
+  }
+
+  /**
+   * Several workers (PostgreSQL): one lane per integration at a time, across workers. A change
+   * whose transaction commits late gets a lower id than rows another worker is already sending,
+   * and so becomes the queue's head while that lane is out; claimed as a head, it would go to
+   * the room at the same time as the lane's rows. So the heads of integrations with a lane out
+   * (a pending row under a live lease) are passed over, and each integration's claim takes a
+   * transaction-scoped advisory lock first: a claim of the same integration running right now
+   * (whose leases are not visible yet) holds it, and this one skips the integration instead of
+   * waiting. The check runs after the lock, so it sees any claim that committed before.
+   */
+  private async onlyFreeIntegrations<T extends { integration_id: string }>(
+    tx: Executor,
+    heads: readonly T[],
+    staleBefore: number,
+  ): Promise<T[]> {
+    const ids = [...new Set(heads.map((h) => h.integration_id))];
+    const { rows } = await sql<{ id: string }>`
+      select id from unnest(${ids}::text[]) as t(id)
+      where pg_try_advisory_xact_lock(${claimLockSpace}, hashtext(id))`.execute(tx);
+    const locked = rows.map((r) => r.id);
+    if (locked.length === 0) return [];
+    const laneOut = await tx
+      .selectFrom('deliveries')
+      .select('integration_id')
+      .where('status', '=', 'pending')
+      .where('integration_id', 'in', locked)
+      .where('locked_at', '>=', staleBefore)
+      .groupBy('integration_id')
+      .execute();
+    const free = new Set(locked);
+    for (const row of laneOut) free.delete(row.integration_id);
+    return heads.filter((h) => free.has(h.integration_id));
   }
 
   // Leasing, renewing and releasing name each row by id and holder or lease: with
