@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeTeams } from '../helpers/fake-msteams.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
@@ -11,14 +12,19 @@ import { apiClient, ensureWebBuild, freePort, launchChromium, until } from './e2
 /**
  * Slack and a signed webhook added through the web UI, in Chromium against a real server, the fake
  * Slack and a receiver that checks both signatures: a flag flipped on the Flags page reaches both,
- * and each delivery shows in its own log. The webhook's signing secret is shown once.
+ * and each delivery shows in its own log. The webhook's signing secret is shown once. Then the
+ * other paths of the forms and cards: a Slack bot token and channel, edited; a Teams workflow,
+ * tested and deleted; a dead webhook delivery re-sent from its log.
  */
 
 const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
 const adminToken = 'api-e2e-web-channels-0123456789abcdef';
 const OPS = { id: 'C0OPS', name: 'ops' };
+const DEPLOYS = { id: 'C0DEPLOY', name: 'deploys' };
+const botToken = 'xoxb-e2e-0123456789-abcdefghijklmnop';
 
 let slack: FakeSlack;
+let teams: FakeTeams;
 let receiver: FakeWebhook;
 let server: ServerProcess;
 let browser: Browser;
@@ -37,7 +43,11 @@ const integrationsNav = () =>
 
 beforeAll(async () => {
   const [, port] = await Promise.all([ensureWebBuild(), freePort()]);
-  slack = await FakeSlack.start({ channels: [OPS] });
+  slack = await FakeSlack.start({
+    channels: [OPS, DEPLOYS],
+    bots: [{ token: botToken, memberOf: [DEPLOYS.id] }],
+  });
+  teams = await FakeTeams.start();
   receiver = await FakeWebhook.start();
   server = await startServerProcess({
     PORT: String(port),
@@ -68,6 +78,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await slack?.close();
+  await teams?.close();
   await receiver?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -148,5 +159,92 @@ describe('Slack and webhooks in the web UI', { timeout: 30_000 }, () => {
       await row.getByText('Delivered', { exact: true }).waitFor();
       expect(await row.textContent()).toMatch(/HTTP 2\d\d/);
     }
+  });
+
+  it('adds a Slack bot token and channel, tests it, and renames it keeping the stored token', async () => {
+    await integrationsNav();
+    await catalogAdd('Slack').click();
+    await page.getByLabel('Name', { exact: true }).fill('#deploys');
+    await page.getByRole('radio', { name: /Bot token/ }).check();
+    await page.getByRole('textbox', { name: 'Bot token' }).fill(botToken);
+    await page.getByLabel('Channel', { exact: true }).fill(DEPLOYS.id);
+    await page.getByRole('button', { name: 'Add integration', exact: true }).click();
+    await page.waitForURL(/\/integrations\/slack\/[0-9a-f]{24}$/);
+    await card('#deploys').getByRole('button', { name: 'Send test' }).click();
+    await card('#deploys')
+      .getByText(/Test message delivered/)
+      .waitFor();
+
+    await page.getByRole('link', { name: 'Edit #deploys' }).click();
+    await page.getByRole('heading', { name: 'Edit #deploys' }).waitFor();
+    expect(await page.getByRole('radio', { name: /Bot token/ }).isChecked()).toBe(true);
+    expect(await page.getByRole('textbox', { name: 'Bot token' }).inputValue()).toBe('');
+    await page.getByLabel('Name', { exact: true }).fill('#deploys (bot)');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const renamed = card('#deploys (bot)');
+    await renamed.getByRole('button', { name: 'Send test' }).click();
+    await renamed.getByText(/Test message delivered/).waitFor();
+    const { items } = await api<{ items: { name: string; config: unknown }[] }>('GET', '/integrations/slack');
+    expect(items.find((i) => i.name === '#deploys (bot)')?.config).toEqual({
+      token: '********',
+      channel: DEPLOYS.id,
+    });
+    const posted = slack.received.filter(
+      (r) =>
+        r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes('sent a test notification'),
+    );
+    expect(posted).toHaveLength(2);
+    await page.reload();
+    await card('#deploys (bot)').waitFor();
+    expect(await page.content()).not.toContain(botToken);
+  });
+
+  it('adds a Microsoft Teams workflow, tests it, and deletes it after confirming', async () => {
+    await integrationsNav();
+    await catalogAdd('Microsoft Teams').click();
+    await page.getByRole('heading', { name: 'Add a Microsoft Teams integration' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Ops channel');
+    await page.getByLabel('Workflow URL').fill(teams.addWorkflow());
+    await page.getByRole('button', { name: 'Add integration', exact: true }).click();
+    await page.waitForURL(/\/integrations\/msteams\/[0-9a-f]{24}$/);
+    const ops = card('Ops channel');
+    await ops.getByRole('button', { name: 'Send test' }).click();
+    await ops.getByText(/Test message delivered/).waitFor();
+    const tests = teams
+      .delivered()
+      .filter((r) => JSON.stringify(r.body).includes('sent a test notification'));
+    expect(tests).toHaveLength(1);
+
+    await ops.getByRole('button', { name: 'Delete Ops channel' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete Ops channel?' })
+      .getByRole('button', { name: 'Delete integration' })
+      .click();
+    await ops.waitFor({ state: 'detached' });
+    expect((await api<{ items: unknown[] }>('GET', '/integrations/msteams')).items).toEqual([]);
+  });
+
+  it('re-sends a dead webhook delivery from its log once the receiver is back', async () => {
+    receiver.setMode('down');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags' }).click();
+    await page.getByLabel('Environment', { exact: true }).selectOption('production');
+    await page.getByRole('switch', { name: 'New checkout in Production' }).click();
+    await page.getByRole('switch', { name: 'New checkout in Production', checked: false }).waitFor();
+
+    await integrationsNav();
+    const bot = card('Deploy bot');
+    await bot.getByRole('button', { name: 'Delivery log' }).click();
+    const row = bot
+      .getByRole('region', { name: 'Delivery log of Deploy bot' })
+      .getByRole('row')
+      .filter({ hasText: 'turned off the flag' });
+    // Two attempts (SWITCHBOARD_RETRY_SCHEDULE=0,1), both 503: dead, and re-sendable.
+    await row.getByText('Dead', { exact: true }).waitFor();
+    expect(await row.textContent()).toContain('HTTP 503');
+    receiver.setMode('up');
+    await row.getByRole('button', { name: /Re-send delivery/ }).click();
+    await row.getByText('Delivered', { exact: true }).waitFor();
+    const signed = receiver.received.filter((r) => r.body.includes('turned off') && r.status === 200);
+    expect(signed).toHaveLength(1);
   });
 });
