@@ -1,47 +1,21 @@
-import { useId, useState } from 'react';
+import { type ReactNode, useId } from 'react';
 import { api } from '../api';
-import type {
-  Integration,
-  JsonPatchOperation,
-  PolicyStatement,
-  SlackConfig,
-  TeamsConfig,
-  Webhook,
-} from '../api-types';
+import type { Integration, SlackConfig, TeamsConfig, Webhook } from '../api-types';
 import { Field } from '../ui/field';
-import { IntegrationFormFrame, NameField, SecretField, TemplateField, useIntegrationForm } from './form-kit';
-
-/** What the API answers in place of a stored secret; sending it back keeps the secret. */
-const secretMask = '********';
-
-interface FormProps<T> {
-  /** The integration to edit; absent to add one. */
-  readonly existing?: T;
-  readonly onSaved: (saved: T) => void;
-  readonly onCancel: () => void;
-}
-
-const sameStatements = (a: readonly PolicyStatement[], b: readonly PolicyStatement[]): boolean =>
-  JSON.stringify(a) === JSON.stringify(b);
-
-/** The patch for what every kind shares: the name and the policy filter. */
-function commonPatch(
-  existing: { readonly name: string; readonly statements: readonly PolicyStatement[] },
-  name: string,
-  statements: readonly PolicyStatement[],
-): JsonPatchOperation[] {
-  const patch: JsonPatchOperation[] = [];
-  if (name !== existing.name) patch.push({ op: 'replace', path: '/name', value: name });
-  if (!sameStatements(statements, existing.statements))
-    patch.push({ op: 'replace', path: '/statements', value: statements });
-  return patch;
-}
+import {
+  commonPatch,
+  type FormProps,
+  IntegrationFormFrame,
+  NameField,
+  nameError,
+  SecretField,
+  secretMask,
+  TemplateField,
+  useIntegrationForm,
+} from './form-kit';
 
 const withTemplate = (template: string): { template?: string } =>
   template.trim() === '' ? {} : { template };
-
-const nameError = (name: string, example: string) =>
-  name.trim() === '' ? `Give the integration a name, e.g. ${example}.` : undefined;
 
 type SlackMode = 'webhook' | 'bot';
 
@@ -58,21 +32,23 @@ export function SlackForm({ existing, onSaved, onCancel }: FormProps<Integration
   const id = useId();
   const existingMode: SlackMode | undefined =
     existing === undefined ? undefined : existing.config.webhookUrl !== undefined ? 'webhook' : 'bot';
-  const [name, setName] = useState(existing?.name ?? '');
-  const [mode, setMode] = useState<SlackMode>(existingMode ?? 'webhook');
-  const [webhookUrl, setWebhookUrl] = useState('');
-  const [token, setToken] = useState('');
-  const [channel, setChannel] = useState(existing?.config.channel ?? '');
-  const [template, setTemplate] = useState(existing?.config.template ?? '');
-  const form = useIntegrationForm(existing?.statements, slackPointers);
-  const errors = form.fieldErrors;
+  const form = useIntegrationForm(existing?.statements, slackPointers, {
+    name: existing?.name ?? '',
+    mode: existingMode ?? ('webhook' as SlackMode),
+    webhookUrl: '',
+    token: '',
+    channel: existing?.config.channel ?? '',
+    template: existing?.config.template ?? '',
+  });
+  const { values, set, fieldErrors: errors } = form;
+  const { mode, webhookUrl, token, channel, template } = values;
   // A stored secret is kept only while the mode stays the same.
   const keepsSecret = existing !== undefined && existingMode === mode;
 
   const submit = () =>
     form.submit(
       {
-        name: nameError(name, '#ops'),
+        name: nameError(values.name, '#ops'),
         webhookUrl:
           mode === 'webhook' && webhookUrl.trim() === '' && !keepsSecret
             ? 'Paste the incoming webhook URL.'
@@ -83,16 +59,17 @@ export function SlackForm({ existing, onSaved, onCancel }: FormProps<Integration
           mode === 'bot' && channel.trim() === '' ? 'Enter the channel, e.g. #ops or C0123456.' : undefined,
       },
       async (statements) => {
+        const name = values.name.trim();
         const secret = (value: string) => (value.trim() === '' ? secretMask : value.trim());
         const config: SlackConfig =
           mode === 'webhook'
             ? { webhookUrl: secret(webhookUrl), ...withTemplate(template) }
             : { token: secret(token), channel: channel.trim(), ...withTemplate(template) };
         if (existing === undefined) {
-          onSaved(await api.slack.create({ name: name.trim(), on: true, config, statements }));
+          onSaved(await api.slack.create({ name, on: true, config, statements }));
           return;
         }
-        const patch = commonPatch(existing, name.trim(), statements);
+        const patch = commonPatch(existing, name, statements);
         const configChanged =
           mode !== existingMode ||
           (mode === 'webhook' ? webhookUrl.trim() !== '' : token.trim() !== '') ||
@@ -103,6 +80,16 @@ export function SlackForm({ existing, onSaved, onCancel }: FormProps<Integration
       },
     );
 
+  const modeChoice = (value: SlackMode, title: string, hint: ReactNode) => (
+    <label className="checkbox">
+      <input type="radio" name={`${id}-mode`} checked={mode === value} onChange={() => set('mode', value)} />
+      <span>
+        {title}
+        <span className="hint block">{hint}</span>
+      </span>
+    </label>
+  );
+
   return (
     <IntegrationFormFrame
       form={form}
@@ -112,48 +99,23 @@ export function SlackForm({ existing, onSaved, onCancel }: FormProps<Integration
       onCancel={onCancel}
     >
       <NameField
-        value={name}
+        value={values.name}
         error={errors.name}
         placeholder="#ops"
-        onChange={(v) => {
-          setName(v);
-          form.touched('name');
-        }}
+        onChange={(v) => set('name', v)}
       />
       <fieldset className="field choice">
         <legend>How to post</legend>
-        <label className="checkbox">
-          <input
-            type="radio"
-            name={`${id}-mode`}
-            checked={mode === 'webhook'}
-            onChange={() => {
-              setMode('webhook');
-              form.touched();
-            }}
-          />
-          <span>
-            Incoming webhook
-            <span className="hint block">
-              A Slack app’s incoming webhook; Mattermost and Rocket.Chat webhooks work too.
-            </span>
-          </span>
-        </label>
-        <label className="checkbox">
-          <input
-            type="radio"
-            name={`${id}-mode`}
-            checked={mode === 'bot'}
-            onChange={() => {
-              setMode('bot');
-              form.touched();
-            }}
-          />
-          <span>
-            Bot token + channel
-            <span className="hint block">Posts with chat.postMessage; invite the bot to the channel.</span>
-          </span>
-        </label>
+        {modeChoice(
+          'webhook',
+          'Incoming webhook',
+          'A Slack app’s incoming webhook; Mattermost and Rocket.Chat webhooks work too.',
+        )}
+        {modeChoice(
+          'bot',
+          'Bot token + channel',
+          'Posts with chat.postMessage; invite the bot to the channel.',
+        )}
       </fieldset>
       {mode === 'webhook' ? (
         <SecretField
@@ -163,10 +125,7 @@ export function SlackForm({ existing, onSaved, onCancel }: FormProps<Integration
           value={webhookUrl}
           error={errors.webhookUrl}
           placeholder="https://hooks.slack.com/services/…"
-          onChange={(v) => {
-            setWebhookUrl(v);
-            form.touched('webhookUrl');
-          }}
+          onChange={(v) => set('webhookUrl', v)}
         />
       ) : (
         <>
@@ -177,10 +136,7 @@ export function SlackForm({ existing, onSaved, onCancel }: FormProps<Integration
             value={token}
             error={errors.token}
             placeholder="xoxb-…"
-            onChange={(v) => {
-              setToken(v);
-              form.touched('token');
-            }}
+            onChange={(v) => set('token', v)}
           />
           <Field label="Channel" hint="Its name (#ops) or ID (C0123456)." error={errors.channel}>
             {(control) => (
@@ -188,10 +144,7 @@ export function SlackForm({ existing, onSaved, onCancel }: FormProps<Integration
                 {...control}
                 className="input"
                 value={channel}
-                onChange={(e) => {
-                  setChannel(e.target.value);
-                  form.touched('channel');
-                }}
+                onChange={(e) => set('channel', e.target.value)}
                 autoComplete="off"
                 maxLength={100}
               />
@@ -199,14 +152,7 @@ export function SlackForm({ existing, onSaved, onCancel }: FormProps<Integration
           </Field>
         </>
       )}
-      <TemplateField
-        value={template}
-        error={errors.template}
-        onChange={(v) => {
-          setTemplate(v);
-          form.touched('template');
-        }}
-      />
+      <TemplateField value={template} error={errors.template} onChange={(v) => set('template', v)} />
     </IntegrationFormFrame>
   );
 }
@@ -215,28 +161,31 @@ const teamsPointers = { name: '/name', url: '/config/url', template: '/config/te
 
 /** Add or edit a Microsoft Teams integration: a Workflows webhook URL. */
 export function TeamsForm({ existing, onSaved, onCancel }: FormProps<Integration<TeamsConfig>>) {
-  const [name, setName] = useState(existing?.name ?? '');
-  const [url, setUrl] = useState('');
-  const [template, setTemplate] = useState(existing?.config.template ?? '');
-  const form = useIntegrationForm(existing?.statements, teamsPointers);
-  const errors = form.fieldErrors;
+  const form = useIntegrationForm(existing?.statements, teamsPointers, {
+    name: existing?.name ?? '',
+    url: '',
+    template: existing?.config.template ?? '',
+  });
+  const { values, set, fieldErrors: errors } = form;
+  const { url, template } = values;
 
   const submit = () =>
     form.submit(
       {
-        name: nameError(name, 'the channel’s'),
+        name: nameError(values.name, 'the channel’s'),
         url: existing === undefined && url.trim() === '' ? 'Paste the workflow’s URL.' : undefined,
       },
       async (statements) => {
+        const name = values.name.trim();
         const config: TeamsConfig = {
           url: url.trim() === '' ? secretMask : url.trim(),
           ...withTemplate(template),
         };
         if (existing === undefined) {
-          onSaved(await api.msteams.create({ name: name.trim(), on: true, config, statements }));
+          onSaved(await api.msteams.create({ name, on: true, config, statements }));
           return;
         }
-        const patch = commonPatch(existing, name.trim(), statements);
+        const patch = commonPatch(existing, name, statements);
         if (url.trim() !== '' || (config.template ?? '') !== (existing.config.template ?? ''))
           patch.push({ op: 'replace', path: '/config', value: config });
         onSaved(patch.length === 0 ? existing : await api.msteams.update(existing._id, patch));
@@ -252,13 +201,10 @@ export function TeamsForm({ existing, onSaved, onCancel }: FormProps<Integration
       onCancel={onCancel}
     >
       <NameField
-        value={name}
+        value={values.name}
         error={errors.name}
         placeholder="Ops channel"
-        onChange={(v) => {
-          setName(v);
-          form.touched('name');
-        }}
+        onChange={(v) => set('name', v)}
       />
       <SecretField
         label="Workflow URL"
@@ -267,19 +213,9 @@ export function TeamsForm({ existing, onSaved, onCancel }: FormProps<Integration
         value={url}
         error={errors.url}
         placeholder="https://…logic.azure.com/workflows/…"
-        onChange={(v) => {
-          setUrl(v);
-          form.touched('url');
-        }}
+        onChange={(v) => set('url', v)}
       />
-      <TemplateField
-        value={template}
-        error={errors.template}
-        onChange={(v) => {
-          setTemplate(v);
-          form.touched('template');
-        }}
-      />
+      <TemplateField value={template} error={errors.template} onChange={(v) => set('template', v)} />
     </IntegrationFormFrame>
   );
 }
@@ -288,25 +224,28 @@ const webhookPointers = { name: '/name', url: '/url', secret: '/secret' } as con
 
 /** Add or edit a webhook: the URL, whether to sign, and optionally the signing secret. */
 export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>) {
-  const [name, setName] = useState(existing?.name ?? '');
-  const [url, setUrl] = useState(existing?.url ?? '');
-  const [sign, setSign] = useState(existing?.sign ?? true);
-  const [secret, setSecret] = useState('');
-  const form = useIntegrationForm(existing?.statements, webhookPointers);
-  const errors = form.fieldErrors;
+  const form = useIntegrationForm(existing?.statements, webhookPointers, {
+    name: existing?.name ?? '',
+    url: existing?.url ?? '',
+    sign: existing?.sign ?? true,
+    secret: '',
+  });
+  const { values, set, fieldErrors: errors } = form;
+  const { url, sign, secret } = values;
 
   const submit = () =>
     form.submit(
       {
-        name: nameError(name, 'Deploy bot'),
+        name: nameError(values.name, 'Deploy bot'),
         url: url.trim() === '' ? 'Enter the URL to send each change to.' : undefined,
       },
       async (statements) => {
+        const name = values.name.trim();
         const newSecret = sign && secret !== '' ? secret : undefined;
         if (existing === undefined) {
           onSaved(
             await api.webhooks.create({
-              name: name.trim(),
+              name,
               url: url.trim(),
               sign,
               on: true,
@@ -316,7 +255,7 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
           );
           return;
         }
-        const patch = commonPatch(existing, name.trim(), statements);
+        const patch = commonPatch(existing, name, statements);
         if (url.trim() !== existing.url) patch.push({ op: 'replace', path: '/url', value: url.trim() });
         if (sign !== existing.sign) patch.push({ op: 'replace', path: '/sign', value: sign });
         if (newSecret !== undefined) patch.push({ op: 'replace', path: '/secret', value: newSecret });
@@ -335,13 +274,10 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
       onCancel={onCancel}
     >
       <NameField
-        value={name}
+        value={values.name}
         error={errors.name}
         placeholder="Deploy bot"
-        onChange={(v) => {
-          setName(v);
-          form.touched('name');
-        }}
+        onChange={(v) => set('name', v)}
       />
       <Field label="URL" hint="Each change is POSTed here as JSON (the audit entry)." error={errors.url}>
         {(control) => (
@@ -351,10 +287,7 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
             type="url"
             inputMode="url"
             value={url}
-            onChange={(e) => {
-              setUrl(e.target.value);
-              form.touched('url');
-            }}
+            onChange={(e) => set('url', e.target.value)}
             placeholder="https://ci.example.com/hooks/switchboard"
             autoComplete="off"
             spellCheck={false}
@@ -363,14 +296,7 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
         )}
       </Field>
       <label className="checkbox">
-        <input
-          type="checkbox"
-          checked={sign}
-          onChange={(e) => {
-            setSign(e.target.checked);
-            form.touched();
-          }}
-        />
+        <input type="checkbox" checked={sign} onChange={(e) => set('sign', e.target.checked)} />
         <span>
           Sign requests
           <span className="hint block">
@@ -386,11 +312,9 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
             </>
           }
           hint={
-            existing === undefined
-              ? 'Leave empty and Switchboard generates one; it is shown once, after saving.'
-              : existing.sign
-                ? 'Leave empty to keep the stored secret; a new one replaces it.'
-                : 'Leave empty and Switchboard generates one; it is shown once, after saving.'
+            existing?.sign === true
+              ? 'Leave empty to keep the stored secret; a new one replaces it.'
+              : 'Leave empty and Switchboard generates one; it is shown once, after saving.'
           }
           error={errors.secret}
         >
@@ -400,10 +324,7 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
               className="input"
               type="password"
               value={secret}
-              onChange={(e) => {
-                setSecret(e.target.value);
-                form.touched('secret');
-              }}
+              onChange={(e) => set('secret', e.target.value)}
               placeholder={existing?.sign === true ? 'unchanged' : 'generated'}
               autoComplete="new-password"
               spellCheck={false}

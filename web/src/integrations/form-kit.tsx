@@ -1,6 +1,6 @@
 import { type ReactNode, useId, useMemo, useRef, useState } from 'react';
 import { ApiError } from '../api';
-import type { PolicyStatement } from '../api-types';
+import type { JsonPatchOperation, PolicyStatement } from '../api-types';
 import { ErrorMessage } from '../ui/error-message';
 import { Field } from '../ui/field';
 import { jsonSpans } from './json-spans';
@@ -9,12 +9,43 @@ import { PolicyEditor } from './policy-editor';
 import { PolicyPreview } from './policy-preview';
 import { formatPolicy } from './policy-snippets';
 
+/** What the API answers in place of a stored secret; sending it back keeps the secret. */
+export const secretMask = '********';
+
+/** The props of every kind's add/edit form. */
+export interface FormProps<T> {
+  /** The integration to edit; absent to add one. */
+  readonly existing?: T;
+  readonly onSaved: (saved: T) => void;
+  readonly onCancel: () => void;
+}
+
+/** The patch for what every kind shares: the name and the policy filter. */
+export function commonPatch(
+  existing: { readonly name: string; readonly statements: readonly PolicyStatement[] },
+  name: string,
+  statements: readonly PolicyStatement[],
+): JsonPatchOperation[] {
+  const patch: JsonPatchOperation[] = [];
+  if (name !== existing.name) patch.push({ op: 'replace', path: '/name', value: name });
+  if (JSON.stringify(statements) !== JSON.stringify(existing.statements))
+    patch.push({ op: 'replace', path: '/statements', value: statements });
+  return patch;
+}
+
+export const nameError = (name: string, example: string) =>
+  name.trim() === '' ? `Give the integration a name, e.g. ${example}.` : undefined;
+
 /**
  * What every add/edit form shares, whatever the kind: the policy filter checked as you type, field
  * errors (ours, then the server's by JSON pointer), the form-level error, saving, and focus on the
  * first problem.
  */
-export interface IntegrationFormState<F extends string> {
+export interface IntegrationFormState<F extends string, V extends object> {
+  /** The kind's own fields. */
+  readonly values: V;
+  /** Sets a field; its error (and the form's) goes away. */
+  readonly set: <K extends keyof V>(name: K, value: V[K]) => void;
   readonly formRef: React.RefObject<HTMLFormElement | null>;
   readonly policyText: string;
   readonly setPolicyText: (text: string) => void;
@@ -22,8 +53,6 @@ export interface IntegrationFormState<F extends string> {
   readonly statements: readonly PolicyStatement[] | undefined;
   readonly serverIssues: readonly LocatedIssue[];
   readonly fieldErrors: Partial<Record<F, string>>;
-  /** Call when a field changes: its error (and the form's) goes away. */
-  readonly touched: (field?: F) => void;
   readonly formError: unknown;
   readonly saving: boolean;
   /** Our own checks first (`errors`), then `save` with the valid statements; the server's refusal is shown. */
@@ -33,11 +62,13 @@ export interface IntegrationFormState<F extends string> {
   ) => Promise<void>;
 }
 
-export function useIntegrationForm<F extends string>(
+export function useIntegrationForm<F extends string, V extends object>(
   initialStatements: readonly PolicyStatement[] | undefined,
   /** Where the server reports each field's problems, e.g. `{ url: '/config/url' }`. */
   pointers: Readonly<Record<F, string>>,
-): IntegrationFormState<F> {
+  initialValues: V,
+): IntegrationFormState<F, V> {
+  const [values, setValues] = useState(initialValues);
   const [policyText, setPolicy] = useState(
     initialStatements === undefined ? '' : formatPolicy(initialStatements),
   );
@@ -85,7 +116,18 @@ export function useIntegrationForm<F extends string>(
     focusFirstProblem();
   };
 
+  const touched = (field?: F) => {
+    setFormError(undefined);
+    if (field !== undefined && fieldErrors[field] !== undefined)
+      setFieldErrors((e) => ({ ...e, [field]: undefined }));
+  };
+
   return {
+    values,
+    set: (name, value) => {
+      setValues((v) => ({ ...v, [name]: value }));
+      touched(name in pointers ? (name as unknown as F) : undefined);
+    },
     formRef,
     policyText,
     setPolicyText: (text) => {
@@ -96,11 +138,6 @@ export function useIntegrationForm<F extends string>(
     statements,
     serverIssues: serverPolicyIssues?.text === policyText ? serverPolicyIssues.issues : [],
     fieldErrors,
-    touched: (field) => {
-      setFormError(undefined);
-      if (field !== undefined && fieldErrors[field] !== undefined)
-        setFieldErrors((e) => ({ ...e, [field]: undefined }));
-    },
     formError,
     saving,
     submit: async (errors, save) => {
@@ -131,7 +168,7 @@ export function useIntegrationForm<F extends string>(
 }
 
 /** The form around the two panels: "Where to post" (the kind's fields) and "What to send" (the filter). */
-export function IntegrationFormFrame<F extends string>({
+export function IntegrationFormFrame<F extends string, V extends object>({
   form,
   label,
   isNew,
@@ -141,7 +178,7 @@ export function IntegrationFormFrame<F extends string>({
   onCancel,
   children,
 }: {
-  readonly form: IntegrationFormState<F>;
+  readonly form: IntegrationFormState<F, V>;
   readonly label: string;
   readonly isNew: boolean;
   readonly addLabel?: string;

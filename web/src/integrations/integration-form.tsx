@@ -1,15 +1,15 @@
-import { useState } from 'react';
 import { api } from '../api';
 import type { Integration, JsonPatchOperation, PolicyStatement } from '../api-types';
 import { Field } from '../ui/field';
-import { IntegrationFormFrame, NameField, SecretField, useIntegrationForm } from './form-kit';
-
-interface IntegrationFormProps {
-  /** The integration to edit; absent to add one. */
-  readonly existing?: Integration;
-  readonly onSaved: (integration: Integration) => void;
-  readonly onCancel: () => void;
-}
+import {
+  commonPatch,
+  type FormProps,
+  IntegrationFormFrame,
+  NameField,
+  nameError,
+  SecretField,
+  useIntegrationForm,
+} from './form-kit';
 
 const pointers = {
   name: '/name',
@@ -31,9 +31,8 @@ function editPatch(
   values: Values,
   statements: readonly PolicyStatement[],
 ): JsonPatchOperation[] {
-  const patch: JsonPatchOperation[] = [];
+  const patch = commonPatch(existing, values.name, statements);
   const { config } = existing;
-  if (values.name !== existing.name) patch.push({ op: 'replace', path: '/name', value: values.name });
   if (values.room !== config.room) patch.push({ op: 'replace', path: '/config/room', value: values.room });
   if (values.notify !== config.notify)
     patch.push({ op: 'replace', path: '/config/notify', value: values.notify });
@@ -49,27 +48,19 @@ function editPatch(
   }
   // An empty token field means "keep the stored one": the token is never sent back to the browser.
   if (values.token !== '') patch.push({ op: 'replace', path: '/config/token', value: values.token });
-  if (JSON.stringify(statements) !== JSON.stringify(existing.statements)) {
-    patch.push({ op: 'replace', path: '/statements', value: statements });
-  }
   return patch;
 }
 
 /** Add or edit a HipChat room integration: where to post, and which changes to send. */
-export function IntegrationForm({ existing, onSaved, onCancel }: IntegrationFormProps) {
-  const [values, setValues] = useState<Values>({
+export function IntegrationForm({ existing, onSaved, onCancel }: FormProps<Integration>) {
+  const form = useIntegrationForm<keyof typeof pointers, Values>(existing?.statements, pointers, {
     name: existing?.name ?? '',
     room: existing?.config.room ?? '',
     token: '',
     server: existing?.config.server ?? '',
     notify: existing?.config.notify ?? false,
   });
-  const form = useIntegrationForm(existing?.statements, pointers);
-  const errors = form.fieldErrors;
-  const set = <K extends keyof Values>(name: K, value: Values[K]) => {
-    setValues((v) => ({ ...v, [name]: value }));
-    form.touched(name === 'notify' ? undefined : name);
-  };
+  const { values, set, fieldErrors: errors } = form;
 
   const submit = () => {
     const trimmed = {
@@ -80,7 +71,7 @@ export function IntegrationForm({ existing, onSaved, onCancel }: IntegrationForm
     };
     return form.submit(
       {
-        name: trimmed.name === '' ? 'Give the integration a name, e.g. the room’s.' : undefined,
+        name: nameError(trimmed.name, 'the room’s'),
         room: trimmed.room === '' ? 'Enter the room’s ID or its name.' : undefined,
         token:
           existing === undefined && values.token === '' ? 'Paste the room notification token.' : undefined,
