@@ -6,7 +6,6 @@ import {
   commonPatch,
   type FormProps,
   IntegrationFormFrame,
-  NameField,
   nameError,
   SecretField,
   secretMask,
@@ -93,17 +92,12 @@ export function SlackForm({ existing, onSaved, onCancel }: FormProps<Integration
   return (
     <IntegrationFormFrame
       form={form}
-      label={existing === undefined ? 'Add a Slack integration' : `Edit ${existing.name}`}
-      isNew={existing === undefined}
-      onSubmit={() => void submit()}
+      noun="a Slack integration"
+      existingName={existing?.name}
+      namePlaceholder="#ops"
+      onSubmit={submit}
       onCancel={onCancel}
     >
-      <NameField
-        value={values.name}
-        error={errors.name}
-        placeholder="#ops"
-        onChange={(v) => set('name', v)}
-      />
       <fieldset className="field choice">
         <legend>How to post</legend>
         {modeChoice(
@@ -195,17 +189,12 @@ export function TeamsForm({ existing, onSaved, onCancel }: FormProps<Integration
   return (
     <IntegrationFormFrame
       form={form}
-      label={existing === undefined ? 'Add a Microsoft Teams integration' : `Edit ${existing.name}`}
-      isNew={existing === undefined}
-      onSubmit={() => void submit()}
+      noun="a Microsoft Teams integration"
+      existingName={existing?.name}
+      namePlaceholder="Ops channel"
+      onSubmit={submit}
       onCancel={onCancel}
     >
-      <NameField
-        value={values.name}
-        error={errors.name}
-        placeholder="Ops channel"
-        onChange={(v) => set('name', v)}
-      />
       <SecretField
         label="Workflow URL"
         hint="From the Teams workflow “Post to a channel when a webhook request is received”. Stored encrypted, never shown again."
@@ -266,19 +255,14 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
   return (
     <IntegrationFormFrame
       form={form}
-      label={existing === undefined ? 'Add a webhook' : `Edit ${existing.name}`}
-      isNew={existing === undefined}
+      noun="a webhook"
+      existingName={existing?.name}
+      namePlaceholder="Deploy bot"
       addLabel="Add webhook"
       where="Where to send"
-      onSubmit={() => void submit()}
+      onSubmit={submit}
       onCancel={onCancel}
     >
-      <NameField
-        value={values.name}
-        error={errors.name}
-        placeholder="Deploy bot"
-        onChange={(v) => set('name', v)}
-      />
       <Field label="URL" hint="Each change is POSTed here as JSON (the audit entry)." error={errors.url}>
         {(control) => (
           <input

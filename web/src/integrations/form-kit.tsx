@@ -167,11 +167,15 @@ export function useIntegrationForm<F extends string, V extends object>(
   };
 }
 
-/** The form around the two panels: "Where to post" (the kind's fields) and "What to send" (the filter). */
-export function IntegrationFormFrame<F extends string, V extends object>({
+/**
+ * The form around the two panels: "Where to post" (the name, then the kind's own fields) and
+ * "What to send" (the filter). Labelled "Add <noun>" or "Edit <name>".
+ */
+export function IntegrationFormFrame<F extends string, V extends { readonly name: string }>({
   form,
-  label,
-  isNew,
+  noun,
+  existingName,
+  namePlaceholder,
   addLabel = 'Add integration',
   where = 'Where to post',
   onSubmit,
@@ -179,29 +183,39 @@ export function IntegrationFormFrame<F extends string, V extends object>({
   children,
 }: {
   readonly form: IntegrationFormState<F, V>;
-  readonly label: string;
-  readonly isNew: boolean;
+  /** What is added, e.g. "a Slack integration". */
+  readonly noun: string;
+  /** The name of the one edited; absent when adding. */
+  readonly existingName: string | undefined;
+  readonly namePlaceholder: string;
   readonly addLabel?: string;
   readonly where?: string;
-  readonly onSubmit: () => void;
+  readonly onSubmit: () => Promise<void>;
   readonly onCancel: () => void;
   readonly children: ReactNode;
 }) {
   const id = useId();
+  const isNew = existingName === undefined;
   return (
     <form
       ref={form.formRef}
       className="integration-form"
       onSubmit={(event) => {
         event.preventDefault();
-        onSubmit();
+        void onSubmit();
       }}
       noValidate
-      aria-label={label}
+      aria-label={isNew ? `Add ${noun}` : `Edit ${existingName}`}
     >
       <div className="form-grid">
         <section className="panel" aria-labelledby={`${id}-where`}>
           <h3 id={`${id}-where`}>{where}</h3>
+          <NameField
+            value={form.values.name}
+            error={(form.fieldErrors as Partial<Record<string, string>>).name}
+            placeholder={namePlaceholder}
+            onChange={(v) => form.set('name', v as V['name'])}
+          />
           {children}
         </section>
         <section className="panel" aria-labelledby={`${id}-what`}>
@@ -300,7 +314,7 @@ export function TemplateField({
   );
 }
 
-export function NameField({
+function NameField({
   value,
   error,
   placeholder,

@@ -5,7 +5,6 @@ import {
   commonPatch,
   type FormProps,
   IntegrationFormFrame,
-  NameField,
   nameError,
   SecretField,
   useIntegrationForm,
@@ -102,17 +101,12 @@ export function IntegrationForm({ existing, onSaved, onCancel }: FormProps<Integ
   return (
     <IntegrationFormFrame
       form={form}
-      label={existing === undefined ? 'Add a HipChat integration' : `Edit ${existing.name}`}
-      isNew={existing === undefined}
-      onSubmit={() => void submit()}
+      noun="a HipChat integration"
+      existingName={existing?.name}
+      namePlaceholder="Ops room"
+      onSubmit={submit}
       onCancel={onCancel}
     >
-      <NameField
-        value={values.name}
-        error={errors.name}
-        placeholder="Ops room"
-        onChange={(v) => set('name', v)}
-      />
       <Field label="Room ID or name" hint="As HipChat shows it, e.g. 1234567 or Ops." error={errors.room}>
         {(control) => (
           <input
