@@ -1,6 +1,7 @@
-import http, { STATUS_CODES } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import { findHipChatHtmlProblems } from '../fake-hipchat/hipchat-html.js';
+import { Arrivals, LoopbackServer } from './loopback-fake.js';
 
 /**
  * A HipChat API v2 server for tests and benchmarks that enforces reference/hipchat.md: auth and
@@ -160,8 +161,6 @@ export function validateNotification(body: unknown): Answer | undefined {
 export class FakeHipChat {
   /** Every request, in arrival order. */
   received: ReceivedRequest[] = [];
-  /** TCP connections accepted so far (keep-alive tests count them). */
-  connections = 0;
 
   private readonly rooms = new Map<number, FakeHipChatRoom>();
   private readonly tokens = new Map<string, FakeHipChatToken>();
@@ -174,15 +173,12 @@ export class FakeHipChat {
   private mode: 'up' | 'down' = 'up';
   private delayMs = 0;
   private rateLimitedUntilSec = 0;
-  private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly waiters = new Set<() => void>();
+  private readonly arrivals = new Arrivals('fake HipChat', () => this.received);
+  private loopback!: LoopbackServer;
   private readonly now: () => number;
 
-  private constructor(
-    private readonly server: http.Server,
-    private readonly options: FakeHipChatOptions,
-  ) {
+  private constructor(private readonly options: FakeHipChatOptions) {
     this.now = options.now ?? Date.now;
     this.tokenLimit = options.tokenRateLimit === undefined ? defaultTokenLimit : options.tokenRateLimit;
     this.roomLimit = options.roomFloodLimit === undefined ? defaultRoomLimit : options.roomFloodLimit;
@@ -191,28 +187,27 @@ export class FakeHipChat {
   }
 
   static async start(options: FakeHipChatOptions = {}): Promise<FakeHipChat> {
-    const server = http.createServer();
-    const fake = new FakeHipChat(server, options);
-    server.on('connection', (socket) => {
-      fake.connections++;
-      fake.sockets.add(socket);
-      socket.on('close', () => fake.sockets.delete(socket));
-    });
-    server.on('request', (req, res) => fake.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-    });
+    const fake = new FakeHipChat(options);
+    fake.loopback = await LoopbackServer.listen(
+      (req, res) => fake.handle(req, res),
+      options.port,
+      options.host,
+    );
     return fake;
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.loopback.port;
   }
 
   /** The API base, e.g. `http://127.0.0.1:41234`; a client appends `/v2/room/…`. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.loopback.url;
+  }
+
+  /** TCP connections accepted so far (keep-alive tests count them). */
+  get connections(): number {
+    return this.loopback.connections;
   }
 
   /** Notifications HipChat accepted (204), optionally for one room. */
@@ -263,31 +258,12 @@ export class FakeHipChat {
   }
 
   /** Resolves with `received` once `predicate` holds; rejects after `timeoutMs`. */
-  waitFor(
+  async waitFor(
     predicate: (received: readonly ReceivedRequest[]) => boolean,
     timeoutMs = 5_000,
   ): Promise<ReceivedRequest[]> {
-    if (predicate(this.received)) return Promise.resolve(this.received);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!predicate(this.received)) return;
-        cleanup();
-        resolve(this.received);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(
-            `fake HipChat: condition not met within ${timeoutMs} ms (${this.received.length} received)`,
-          ),
-        );
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-    });
+    await this.arrivals.waitFor(predicate, timeoutMs);
+    return this.received;
   }
 
   /** Forgets what was received and every fault and limit counter; rooms and tokens stay. */
@@ -305,14 +281,13 @@ export class FakeHipChat {
   async close(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.loopback.close();
   }
 
   private record(entry: ReceivedRequest): void {
     this.received.push(entry);
     this.options.onReceive?.(entry);
-    for (const waiter of [...this.waiters]) waiter();
+    this.arrivals.notify();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

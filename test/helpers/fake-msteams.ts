@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import { Arrivals, LoopbackServer } from './loopback-fake.js';
 
 /**
  * A Microsoft Teams Workflows webhook ("Post to a channel when a webhook request is received")
@@ -135,29 +135,23 @@ export class FakeTeams {
   private readonly workflows = new Map<string, { sig: string; deleted: boolean }>();
   private faults: Answer[] = [];
   private mode: 'up' | 'down' = 'up';
-  private readonly sockets = new Set<Socket>();
-  private readonly waiters = new Set<() => void>();
+  private readonly arrivals = new Arrivals('fake Teams', () => this.received);
+  private loopback!: LoopbackServer;
 
-  private constructor(private readonly server: http.Server) {}
+  private constructor() {}
 
   static async start(): Promise<FakeTeams> {
-    const server = http.createServer();
-    const fake = new FakeTeams(server);
-    server.on('connection', (socket) => {
-      fake.sockets.add(socket);
-      socket.on('close', () => fake.sockets.delete(socket));
-    });
-    server.on('request', (req, res) => {
+    const fake = new FakeTeams();
+    fake.loopback = await LoopbackServer.listen((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => fake.handle(req, res, Buffer.concat(chunks)));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     return fake;
   }
 
   get base(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.loopback.url;
   }
 
   /** A new workflow trigger URL (with its `sig` query parameter, the secret part). */
@@ -205,28 +199,11 @@ export class FakeTeams {
   }
 
   waitFor(predicate: (received: readonly TeamsReceived[]) => boolean, timeoutMs = 5_000): Promise<void> {
-    if (predicate(this.received)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!predicate(this.received)) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`fake Teams: condition not met within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-    });
+    return this.arrivals.waitFor(predicate, timeoutMs);
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.loopback.close();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
@@ -274,7 +251,7 @@ export class FakeTeams {
       status: answer.status,
       problems,
     });
-    for (const waiter of [...this.waiters]) waiter();
+    this.arrivals.notify();
     res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
     res.end(
       answer.status === 202 ? '' : JSON.stringify({ error: { code: answer.code, message: answer.message } }),

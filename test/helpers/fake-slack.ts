@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import { Arrivals, LoopbackServer } from './loopback-fake.js';
 
 /**
  * A Slack server for tests that enforces the rules Switchboard relies on: incoming webhooks
@@ -181,37 +181,28 @@ export class FakeSlack {
   private readonly history = new Map<string, number[]>();
   private faults: Fault[] = [];
   private mode: 'up' | 'down' = 'up';
-  private readonly sockets = new Set<Socket>();
-  private readonly waiters = new Set<() => void>();
+  private readonly arrivals = new Arrivals('fake Slack', () => this.received);
+  private loopback!: LoopbackServer;
 
-  private constructor(
-    private readonly server: http.Server,
-    private readonly options: FakeSlackOptions,
-  ) {
+  private constructor(private readonly options: FakeSlackOptions) {
     this.channelRate = options.channelRate ?? null;
     for (const c of options.channels ?? []) this.channels.set(c.id, c);
     for (const b of options.bots ?? []) this.bots.set(b.token, b);
   }
 
   static async start(options: FakeSlackOptions = {}): Promise<FakeSlack> {
-    const server = http.createServer();
-    const fake = new FakeSlack(server, options);
-    server.on('connection', (socket) => {
-      fake.sockets.add(socket);
-      socket.on('close', () => fake.sockets.delete(socket));
-    });
-    server.on('request', (req, res) => {
+    const fake = new FakeSlack(options);
+    fake.loopback = await LoopbackServer.listen((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => fake.handle(req, res, Buffer.concat(chunks).toString('utf8')));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     return fake;
   }
 
   /** Base URL, for SWITCHBOARD_SLACK_API_URL. */
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.loopback.url;
   }
 
   /** A new incoming webhook posting to `channelId`; returns its URL. */
@@ -274,32 +265,11 @@ export class FakeSlack {
   }
 
   waitFor(predicate: (received: readonly SlackReceived[]) => boolean, timeoutMs = 5_000): Promise<void> {
-    if (predicate(this.received)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!predicate(this.received)) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(
-            `fake Slack: condition not met within ${timeoutMs} ms (${this.received.length} received)`,
-          ),
-        );
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-    });
+    return this.arrivals.waitFor(predicate, timeoutMs);
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.loopback.close();
   }
 
   private findChannel(ref: string): FakeSlackChannel | undefined {
@@ -413,7 +383,7 @@ export class FakeSlack {
       error: answer.error,
       problems,
     });
-    for (const waiter of [...this.waiters]) waiter();
+    this.arrivals.notify();
 
     if (isApi) {
       const payload =
