@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeHipChat, type ReceivedRequest } from '../helpers/fake-hipchat.js';
 import { startTestSwitchboard, type TestSwitchboard, testDialect } from '../helpers/test-switchboard.js';
+import { postCreated, productionFlags, startWithFlag, toggleFlag } from './delivery-kit.js';
 
 const OPS = { id: 1, name: 'Ops Room' };
 const DEV = { id: 2, name: 'dev' };
@@ -28,39 +29,23 @@ afterAll(async () => {
 
 beforeEach(async () => {
   fake.reset();
-  t = await startTestSwitchboard({
+  t = await startWithFlag({
     SWITCHBOARD_HIPCHAT_URL: fake.url,
-    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-    SWITCHBOARD_RETRY_SCHEDULE:
-      '0,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2',
     SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
     SWITCHBOARD_HIPCHAT_TOKEN_RATE: '0',
   });
-  await t.api('POST', '/api/v2/projects', { key: 'default', name: 'Default' });
-  await t.api('POST', '/api/v2/flags/default', { key: 'checkout', name: 'Checkout' });
 });
 afterEach(async () => {
   await t.close();
 });
 
-const productionFlags = [{ effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['*'] }];
-
-async function addIntegration(body: Record<string, unknown> = {}) {
-  const res = await t.api('POST', '/api/v2/integrations/hipchat', {
+const addIntegration = (body: Record<string, unknown> = {}) =>
+  postCreated(t, '/api/v2/integrations/hipchat', {
     name: 'Ops room',
     config: { room: OPS.name, token: opsToken },
     ...body,
   });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-}
-
-async function toggle(env: string, on: boolean, flag = 'checkout') {
-  const res = await t.api('PATCH', `/api/v2/flags/default/${flag}`, [
-    { op: 'replace', path: `/environments/${env}/on`, value: on },
-  ]);
-  expect(res.status).toBe(200);
-}
+const toggle = (env: string, on: boolean, flag?: string) => toggleFlag(t, env, on, flag);
 
 /**
  * The messages HipChat accepted, without the integration's own housekeeping (an integration

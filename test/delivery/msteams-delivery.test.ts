@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeTeams, type TeamsReceived, teamsDisplay, teamsTexts } from '../helpers/fake-msteams.js';
-import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
+import type { TestSwitchboard } from '../helpers/test-switchboard.js';
+import { postCreated, productionFlags, shownByApi, startWithFlag, toggleFlag } from './delivery-kit.js';
 
 let fake: FakeTeams;
 let t: TestSwitchboard;
@@ -13,32 +14,15 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   fake.reset();
-  t = await startTestSwitchboard({
-    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-    SWITCHBOARD_RETRY_SCHEDULE:
-      '0,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2',
-  });
-  await t.api('POST', '/api/v2/projects', { key: 'default', name: 'Default' });
-  await t.api('POST', '/api/v2/flags/default', { key: 'checkout', name: 'Checkout' });
+  t = await startWithFlag();
 });
 afterEach(async () => {
   await t.close();
 });
 
-const productionFlags = [{ effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['*'] }];
-
-async function addTeams(config: Record<string, unknown>, body: Record<string, unknown> = {}) {
-  const res = await t.api('POST', '/api/v2/integrations/msteams', { name: 'Ops', config, ...body });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-}
-
-async function toggle(env: string, on: boolean) {
-  const res = await t.api('PATCH', '/api/v2/flags/default/checkout', [
-    { op: 'replace', path: `/environments/${env}/on`, value: on },
-  ]);
-  expect(res.status).toBe(200);
-}
+const addTeams = (config: Record<string, unknown>, body: Record<string, unknown> = {}) =>
+  postCreated(t, '/api/v2/integrations/msteams', { name: 'Ops', config, ...body });
+const toggle = (env: string, on: boolean) => toggleFlag(t, env, on);
 
 const firstText = (r: TeamsReceived | undefined) => teamsTexts(r?.body)[0] ?? '';
 const onOff = (list: readonly TeamsReceived[]) =>
@@ -83,18 +67,11 @@ describe('Microsoft Teams (Workflows webhook)', () => {
     await toggle('production', true);
     await t.settle();
     expect(fake.delivered().at(-1)?.path).toBe(new URL(other).pathname);
-    const entries = (await t.api('GET', '/api/v2/auditlog?limit=20')).body.items;
-    const details = await Promise.all(
-      entries.map((e: { _id: string }) => t.api('GET', `/api/v2/auditlog/${e._id}`)),
-    );
-    const exposed = [
-      await t.api('GET', '/api/v2/integrations/msteams'),
-      await t.api('GET', `/api/v2/integrations/msteams/${created._id}`),
-      await t.api('GET', `/api/v2/integrations/msteams/${created._id}/deliveries`),
-      ...details,
-    ]
-      .map((r) => JSON.stringify(r.body))
-      .join('\n');
+    const exposed = await shownByApi(t, [
+      '/api/v2/integrations/msteams',
+      `/api/v2/integrations/msteams/${created._id}`,
+      `/api/v2/integrations/msteams/${created._id}/deliveries`,
+    ]);
     for (const secret of [
       url,
       other,

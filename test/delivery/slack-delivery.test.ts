@@ -6,7 +6,8 @@ import {
   slackDisplay,
   slackTexts,
 } from '../helpers/fake-slack.js';
-import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
+import type { TestSwitchboard } from '../helpers/test-switchboard.js';
+import { postCreated, productionFlags, shownByApi, startWithFlag, toggleFlag } from './delivery-kit.js';
 
 const OPS = { id: 'C0OPS', name: 'ops' };
 const DEV = { id: 'C0DEV', name: 'dev' };
@@ -26,16 +27,11 @@ afterAll(async () => {
 });
 
 async function boot(env: Record<string, string> = {}) {
-  t = await startTestSwitchboard({
+  t = await startWithFlag({
     SWITCHBOARD_SLACK_API_URL: fake.url,
     SWITCHBOARD_SLACK_CHANNEL_RATE: '0',
-    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-    SWITCHBOARD_RETRY_SCHEDULE:
-      '0,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2',
     ...env,
   });
-  await t.api('POST', '/api/v2/projects', { key: 'default', name: 'Default' });
-  await t.api('POST', '/api/v2/flags/default', { key: 'checkout', name: 'Checkout' });
 }
 
 beforeEach(async () => {
@@ -45,20 +41,9 @@ afterEach(async () => {
   await t.close();
 });
 
-const productionFlags = [{ effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['*'] }];
-
-async function addSlack(config: Record<string, unknown>, body: Record<string, unknown> = {}) {
-  const res = await t.api('POST', '/api/v2/integrations/slack', { name: 'Ops', config, ...body });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-}
-
-async function toggle(env: string, on: boolean, flag = 'checkout') {
-  const res = await t.api('PATCH', `/api/v2/flags/default/${flag}`, [
-    { op: 'replace', path: `/environments/${env}/on`, value: on },
-  ]);
-  expect(res.status).toBe(200);
-}
+const addSlack = (config: Record<string, unknown>, body: Record<string, unknown> = {}) =>
+  postCreated(t, '/api/v2/integrations/slack', { name: 'Ops', config, ...body });
+const toggle = (env: string, on: boolean, flag?: string) => toggleFlag(t, env, on, flag);
 
 const textOf = (r: SlackReceived | undefined) => String((r?.body as { text?: unknown } | undefined)?.text);
 const onOff = (list: readonly SlackReceived[]) =>
@@ -105,18 +90,11 @@ describe('Slack incoming webhook', () => {
     await toggle('production', true);
     await t.settle();
     expect(fake.delivered(DEV.id).map(textOf)).toEqual([expect.stringContaining('turned on the flag')]);
-    const entries = (await t.api('GET', '/api/v2/auditlog?limit=20')).body.items;
-    const details = await Promise.all(
-      entries.map((e: { _id: string }) => t.api('GET', `/api/v2/auditlog/${e._id}`)),
-    );
-    const exposed = [
-      await t.api('GET', '/api/v2/integrations/slack'),
-      await t.api('GET', `/api/v2/integrations/slack/${created._id}`),
-      await t.api('GET', `/api/v2/integrations/slack/${created._id}/deliveries`),
-      ...details,
-    ]
-      .map((r) => JSON.stringify(r.body))
-      .join('\n');
+    const exposed = await shownByApi(t, [
+      '/api/v2/integrations/slack',
+      `/api/v2/integrations/slack/${created._id}`,
+      `/api/v2/integrations/slack/${created._id}/deliveries`,
+    ]);
     for (const secret of [hook, other, new URL(hook).pathname, new URL(other).pathname])
       expect(exposed).not.toContain(secret);
     expect(exposed).toContain('Replaced the Slack webhook URL or token');

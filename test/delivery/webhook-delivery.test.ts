@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
-import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
+import type { TestSwitchboard } from '../helpers/test-switchboard.js';
+import { postCreated, productionFlags, startWithFlag, toggleFlag } from './delivery-kit.js';
 
 let fake: FakeWebhook;
 let t: TestSwitchboard;
@@ -13,36 +14,15 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   fake.reset();
-  t = await startTestSwitchboard({
-    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-    SWITCHBOARD_RETRY_SCHEDULE: '0,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2',
-  });
-  await t.api('POST', '/api/v2/projects', { key: 'default', name: 'Default' });
-  await t.api('POST', '/api/v2/flags/default', { key: 'checkout', name: 'Checkout' });
+  t = await startWithFlag();
 });
 afterEach(async () => {
   await t.close();
 });
 
-const productionFlags = [{ effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['*'] }];
-
-async function toggle(env: string, on: boolean) {
-  const res = await t.api('PATCH', '/api/v2/flags/default/checkout', [
-    { op: 'replace', path: `/environments/${env}/on`, value: on },
-  ]);
-  expect(res.status).toBe(200);
-}
-
-async function addWebhook(body: Record<string, unknown> = {}) {
-  const res = await t.api('POST', '/api/v2/webhooks', {
-    url: fake.url,
-    sign: true,
-    statements: productionFlags,
-    ...body,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-}
+const toggle = (env: string, on: boolean) => toggleFlag(t, env, on);
+const addWebhook = (body: Record<string, unknown> = {}) =>
+  postCreated(t, '/api/v2/webhooks', { url: fake.url, sign: true, statements: productionFlags, ...body });
 
 const flagEntries = () =>
   fake.delivered().map((r) => JSON.parse(r.body) as { kind: string; titleVerb: string; _id: string });

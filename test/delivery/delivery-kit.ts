@@ -1,0 +1,61 @@
+import { expect } from 'vitest';
+import { type ApiResponse, startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
+
+/** What the delivery suites share: a Switchboard with a flag to toggle, and what they check with it. */
+
+/** Retries 0.2 s apart, so a test sees a delivery through an outage of a few seconds. */
+export const quickRetries = ['0', ...Array.from({ length: 19 }, () => '0.2')].join(',');
+
+/** policy.md's first example: production flags only. */
+export const productionFlags = [
+  { effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['*'] },
+];
+
+/** A Switchboard (private targets allowed, quick retries, `env` on top) with `default/checkout`. */
+export async function startWithFlag(env: Record<string, string> = {}): Promise<TestSwitchboard> {
+  const t = await startTestSwitchboard({
+    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
+    SWITCHBOARD_RETRY_SCHEDULE: quickRetries,
+    ...env,
+  });
+  await t.api('POST', '/api/v2/projects', { key: 'default', name: 'Default' });
+  await t.api('POST', '/api/v2/flags/default', { key: 'checkout', name: 'Checkout' });
+  return t;
+}
+
+/** Turns a flag on or off in one environment; the change must be accepted. */
+export async function toggleFlag(
+  t: TestSwitchboard,
+  env: string,
+  on: boolean,
+  flag = 'checkout',
+): Promise<void> {
+  const res = await t.api('PATCH', `/api/v2/flags/default/${flag}`, [
+    { op: 'replace', path: `/environments/${env}/on`, value: on },
+  ]);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
+/** POSTs `body` to `path` (an integration or webhook collection); it must be created. */
+export async function postCreated(
+  t: TestSwitchboard,
+  path: string,
+  body: unknown,
+): Promise<ApiResponse['body']> {
+  const res = await t.api('POST', path, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+/**
+ * Everything the API shows about an integration: `paths` (its list, itself, its deliveries) and
+ * the details of the last 20 audit entries, as one text to search for secrets.
+ */
+export async function shownByApi(t: TestSwitchboard, paths: readonly string[]): Promise<string> {
+  const entries: { _id: string }[] = (await t.api('GET', '/api/v2/auditlog?limit=20')).body.items;
+  const answers = await Promise.all([
+    ...paths.map((p) => t.api('GET', p)),
+    ...entries.map((e) => t.api('GET', `/api/v2/auditlog/${e._id}`)),
+  ]);
+  return answers.map((r) => JSON.stringify(r.body)).join('\n');
+}
