@@ -20,6 +20,8 @@ export interface AppDeps {
   readonly readAccess: {
     check(principal: Principal, method: string, route: string, params: unknown): Promise<void>;
   };
+  /** Whether the request of this principal recorded a change (an audit entry). */
+  readonly changedSomething: (principal: Principal) => boolean;
   /** Routes (`METHOD /path`) that need no credentials, e.g. signing in. */
   readonly publicRoutes: ReadonlySet<string>;
   /** The built web UI (index.html and assets), served at `/` when present. */
@@ -104,6 +106,15 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
           csrfHeader: Array.isArray(csrf) ? csrf[0] : csrf,
         });
         await deps.readAccess.check(request.principal, request.method, route ?? '', request.params);
+      });
+      // A write that changed nothing (a PATCH to the values already there, a search, a preview)
+      // answers with what is there: it is a read, and needs what a GET of it needs.
+      api.addHook('preSerialization', async (request, reply, payload) => {
+        const principal = request.principal;
+        if (principal === undefined || request.method === 'GET' || request.method === 'HEAD') return payload;
+        if (reply.statusCode >= 300 || deps.changedSomething(principal)) return payload;
+        await deps.readAccess.check(principal, 'GET', request.routeOptions.url ?? '', request.params);
+        return payload;
       });
       for (const register of deps.routes) register(api);
     },

@@ -213,6 +213,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       authenticator: new Authenticator(db, stores, sessions),
       publicRoutes,
       readAccess,
+      changedSomething: (principal) => changes.hasRecorded(principal.actor),
       webRoot: options.webRoot ?? join(projectRoot(), 'web', 'dist'),
       metrics,
       logger,

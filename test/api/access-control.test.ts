@@ -54,6 +54,7 @@ const editRules = () => [
   },
 ];
 const integration = { name: 'Ops', config: { room: 'Ops', token: 'room-token' } };
+const sameName = [{ op: 'replace', path: '/name', value: 'New checkout' }];
 
 beforeAll(async () => {
   t = await startTestSwitchboard();
@@ -97,6 +98,10 @@ const cases: Case[] = [
   ['oncall', 'toggle test', 'PATCH', '/api/v2/flags/default/new-checkout', toggleTestOff, 403],
   ['oncall', 'add an integration', 'POST', '/api/v2/integrations/hipchat', integration, 403],
   ['writer', 'edit production rules', 'PATCH', '/api/v2/flags/default/new-checkout', editRules, 200],
+  // a PATCH that changes nothing answers with the flag: a read, allowed only to who may read it
+  ['reader', 'patch a flag to what it is', 'PATCH', '/api/v2/flags/default/new-checkout', sameName, 200],
+  ['no_access', 'patch a flag to what it is', 'PATCH', '/api/v2/flags/default/new-checkout', sameName, 403],
+  ['oncall', 'patch a flag to what it is', 'PATCH', '/api/v2/flags/default/new-checkout', sameName, 403],
   // flag creation needs createFlag in every environment
   ['oncall', 'create a flag', 'POST', '/api/v2/flags/default', { key: 'x1', name: 'X1' }, 403],
   ['writer', 'create a flag', 'POST', '/api/v2/flags/default', { key: 'x2', name: 'X2' }, 201],

@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../errors/app-errors.js';
 import { formatResource } from '../../policy/resource.js';
 import { type Clock, newId } from '../../shared/ids.js';
 import { buildAuditRecord, type ChangeDescription } from './audit-builder.js';
-import type { AuditRecord } from './audit-model.js';
+import type { Actor, AuditRecord } from './audit-model.js';
 import type { AuditStore } from './audit-store.js';
 
 export type ChangeInput = Omit<ChangeDescription, 'id' | 'date'>;
@@ -45,6 +45,8 @@ export class ChangeLog {
   private readonly committedListeners: (() => void)[] = [];
   private readonly queue: QueuedWork[] = [];
   private draining = false;
+  /** Actors (one per request) with a recorded change: a request without one changed nothing. */
+  private readonly wrote = new WeakSet<Actor>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -64,6 +66,11 @@ export class ChangeLog {
 
   now(): number {
     return this.clock();
+  }
+
+  /** Whether a change by this actor (one per request) has been recorded. */
+  hasRecorded(actor: Actor): boolean {
+    return this.wrote.has(actor);
   }
 
   async transact<T>(work: (tx: Transaction<Database>, record: RecordChange) => Promise<T>): Promise<T> {
@@ -167,6 +174,7 @@ export class ChangeLog {
       const audit = buildAuditRecord({ ...change, id: newId(), date: this.clock() }, this.baseUrl);
       const seq = await this.audit.append(tx, audit);
       for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq);
+      this.wrote.add(change.actor);
       onRecorded();
       return audit;
     };
