@@ -143,6 +143,30 @@ describe('roles × actions through the HTTP API', () => {
     );
   });
 
+  it('sending a test or re-sending a delivery needs updateOn on the integration or webhook', async () => {
+    const room = (await t.api('POST', '/api/v2/integrations/hipchat', { ...integration, name: 'Ops 3' }))
+      .body;
+    const hook = (
+      await t.api('POST', '/api/v2/webhooks', { url: 'https://hooks.example.com/x', sign: false })
+    ).body;
+    for (const [base, resource] of [
+      [`/api/v2/integrations/hipchat/${room._id}`, `integration/${room._id}`],
+      [`/api/v2/webhooks/${hook._id}`, `webhook/${hook._id}`],
+    ]) {
+      for (const who of ['reader', 'writer']) {
+        const before = await snapshot(t);
+        const test = await t.api('POST', `${base}/test`, undefined, as(who));
+        expect(test.status, JSON.stringify(test.body)).toBe(403);
+        expect(test.body.message).toBe(`Not allowed: updateOn on ${resource}`);
+        const resend = await t.api('POST', `${base}/deliveries/1/retry`, undefined, as(who));
+        expect(resend.status).toBe(403);
+        expect(await snapshot(t)).toBe(before);
+      }
+      // Allowed, it gets as far as the delivery (there is no dead one with that id).
+      expect((await t.api('POST', `${base}/deliveries/1/retry`, undefined, as('admin'))).status).toBe(404);
+    }
+  });
+
   it('missing or bad credentials are 401', async () => {
     expect((await t.api('GET', '/api/v2/flags/default', undefined, { authorization: '' })).status).toBe(401);
     expect(

@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../errors/app-errors.js';
 import { formatResource } from '../../policy/resource.js';
 import { type Clock, newId } from '../../shared/ids.js';
 import { buildAuditRecord, type ChangeDescription } from './audit-builder.js';
-import type { Actor, AuditRecord } from './audit-model.js';
+import type { Actor, AuditRecord, TaggedAccess } from './audit-model.js';
 import type { AuditStore } from './audit-store.js';
 
 export type ChangeInput = Omit<ChangeDescription, 'id' | 'date'>;
@@ -17,6 +17,16 @@ export type RecordChange = (change: ChangeInput) => Promise<AuditRecord>;
  * plugs in here, so a change, its entry and its delivery rows commit together or not at all.
  */
 export type FanOut = (tx: Transaction<Database>, record: AuditRecord, seq: number) => Promise<void>;
+
+/** Refuses, naming the first access the actor may not perform; the system itself may do all. */
+export function assertAllowed(actor: Actor, accesses: readonly TaggedAccess[]): void {
+  const can = actor.can;
+  if (can === undefined) return;
+  for (const a of accesses) {
+    if (!can(a.action, a.resource))
+      throw new ForbiddenError(`Not allowed: ${a.action} on ${formatResource(a.resource)}`);
+  }
+}
 
 /** One use case waiting for its turn in a group commit. */
 interface QueuedWork {
@@ -164,13 +174,7 @@ export class ChangeLog {
       // Authorization is the audit entry's own accesses: exactly the actions and resources the
       // change performs (one per environment for flag-wide changes), so nothing is unchecked
       // and a refusal rolls the whole change back.
-      const can = change.actor.can;
-      if (can !== undefined) {
-        for (const a of change.accesses) {
-          if (!can(a.action, a.resource))
-            throw new ForbiddenError(`Not allowed: ${a.action} on ${formatResource(a.resource)}`);
-        }
-      }
+      assertAllowed(change.actor, change.accesses);
       const audit = buildAuditRecord({ ...change, id: newId(), date: this.clock() }, this.baseUrl);
       const seq = await this.audit.append(tx, audit);
       for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq);

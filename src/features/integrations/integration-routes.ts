@@ -203,7 +203,7 @@ export function integrationRoutes(service: IntegrationService, log: DeliveryLog,
       },
       async (request, reply) => {
         const { integrationKey, id, deliveryId } = request.params;
-        await service.retryDelivery(integrationKey, id, deliveryId);
+        await service.retryDelivery(principalOf(request).actor, integrationKey, id, deliveryId);
         wake();
         return reply.status(202).send({ queued: true });
       },

@@ -134,7 +134,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: W
         },
       },
       async (request, reply) => {
-        await service.retryDelivery(request.params.id, request.params.deliveryId);
+        await service.retryDelivery(principalOf(request).actor, request.params.id, request.params.deliveryId);
         wake();
         return reply.status(202).send({ queued: true });
       },

@@ -9,7 +9,7 @@ import { newId } from '../../shared/ids.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
-import type { ChangeLog } from '../audit/change-log.js';
+import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
 import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
 import type { OutboxStore } from '../delivery/outbox-store.js';
@@ -234,8 +234,10 @@ export class WebhookService {
     });
   }
 
+  /** Sends a signed test payload now; whoever may switch the webhook on and off may test it. */
   async test(actor: Actor, id: string): Promise<TestOutcome> {
     const stored = await this.load(this.db, id);
+    assertAllowed(actor, [access('updateOn', ...resources.webhook(id))]);
     const sealed = await this.stores.integrations.getSecret(this.db, id);
     return this.actions.test(
       {
@@ -249,8 +251,10 @@ export class WebhookService {
     );
   }
 
-  async retryDelivery(id: string, deliveryId: number): Promise<void> {
+  /** Re-sends a dead or dropped delivery (for whoever may switch the webhook on and off). */
+  async retryDelivery(actor: Actor, id: string, deliveryId: number): Promise<void> {
     await this.load(this.db, id);
+    assertAllowed(actor, [access('updateOn', ...resources.webhook(id))]);
     await this.actions.resend(id, deliveryId, `webhook "${id}"`);
   }
 
