@@ -108,7 +108,12 @@ const hipchat: IntegrationKindSpec = {
         ...(template === undefined ? {} : { template }),
       },
       secret: secretOf('/config/token', input.token, previous !== undefined),
-      targets: server === undefined ? [] : [{ pointer: '/config/server', url: server }],
+      // Checked when set or changed: an update that keeps the server (switching the integration
+      // off, say) does not wait for a DNS lookup inside its transaction.
+      targets:
+        server === undefined || server === previous?.server
+          ? []
+          : [{ pointer: '/config/server', url: server }],
     };
   },
   represent: (config) => ({ ...config, token: secretMask }),
