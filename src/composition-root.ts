@@ -62,6 +62,11 @@ export interface Switchboard {
   readonly bootstrap: BootstrapResult | undefined;
   /** Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`). */
   readonly worker: DeliveryWorker | undefined;
+  /**
+   * Call once the server listens: without SWITCHBOARD_BASE_URL the links in audit entries,
+   * notifications and invitations point at the port actually bound (PORT=0 picks a free one).
+   */
+  listening(port: number): void;
   close(): Promise<void>;
 }
 
@@ -93,6 +98,8 @@ export const redactedPaths = [
 export async function buildSwitchboard(config: Config, options: BuildOptions = {}): Promise<Switchboard> {
   const database = await openDatabase(config.databaseUrl);
   const { db } = database;
+  let baseUrl = config.baseUrl;
+  const currentBaseUrl = () => baseUrl;
   const logger = options.logger ?? pino({ level: 'silent' });
   const http = new OutboundHttp({
     allowPrivateTargets: config.allowPrivateTargets,
@@ -115,7 +122,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const changes = new ChangeLog(
       db,
       audit,
-      config.baseUrl,
+      currentBaseUrl,
       clock,
       database.capabilities.dialect === 'sqlite',
     );
@@ -147,7 +154,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
           apiUrl: config.slackApiUrl,
           channelRate: config.slackChannelRate,
         }),
-        teamsChannel({ baseUrl: config.baseUrl }),
+        teamsChannel({ baseUrl: currentBaseUrl }),
         webhookChannel,
       ].map((c) => [c.kind, c]),
     );
@@ -203,7 +210,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const webhooks = new WebhookService(db, stores, changes, outbox, secrets, deliveryActions, targetGuard);
     const deliveryLog = new DeliveryLog(db);
 
-    const invitations = new Invitations(db, stores, config.baseUrl, clock);
+    const invitations = new Invitations(db, stores, currentBaseUrl, clock);
     const members = new MemberService(stores, changes, invitations);
     const readAccess = new ReadAccess(db, stores);
     // Secure cookies only over https; a plain-http localhost start must still be able to sign in.
@@ -245,6 +252,9 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       database,
       bootstrap,
       worker,
+      listening(port) {
+        if (config.baseUrlFromPort) baseUrl = `http://localhost:${port}`;
+      },
       close: async () => {
         await app.close();
         await worker?.stop();

@@ -57,6 +57,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  if (address !== null && typeof address === 'object') switchboard.listening(address.port);
 }
 
 main().catch((error: unknown) => {

@@ -12,6 +12,8 @@ export interface Config {
   readonly dataDir: string | undefined;
   readonly secretKey: Buffer;
   readonly baseUrl: string;
+  /** True when `baseUrl` was derived from PORT (no SWITCHBOARD_BASE_URL): it follows the port bound. */
+  readonly baseUrlFromPort: boolean;
   readonly adminToken: string | undefined;
   readonly adminEmail: string;
   readonly adminPassword: string | undefined;
@@ -166,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     secretKey,
     baseUrl: httpUrl('SWITCHBOARD_BASE_URL', str(env, 'SWITCHBOARD_BASE_URL') ?? `http://localhost:${port}`),
+    baseUrlFromPort: str(env, 'SWITCHBOARD_BASE_URL') === undefined,
     adminToken,
     adminEmail,
     adminPassword,

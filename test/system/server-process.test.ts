@@ -34,6 +34,13 @@ describe('the server process over real HTTP', () => {
       name: 'Default',
     });
     expect(created.status).toBe(201);
+    // PORT=0 and no SWITCHBOARD_BASE_URL: links point at the port the server actually bound.
+    const invited = await call(first.baseUrl, token!, 'POST', '/api/v2/members', [
+      { email: 'new@example.com' },
+    ]);
+    expect(invited.body.items[0]._inviteUrl).toMatch(
+      new RegExp(`^http://localhost:${new URL(first.baseUrl).port}/accept-invitation#`),
+    );
 
     const metrics = await (await fetch(`${first.baseUrl}/metrics`)).text();
     expect(metrics).toContain('switchboard_http_request_duration_seconds_bucket');

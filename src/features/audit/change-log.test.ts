@@ -28,7 +28,13 @@ beforeEach(async () => {
   handle = openSqlite(file);
   await migrateToLatest(handle.db);
   outside = new SqliteDatabase(file, { readonly: true });
-  changes = new ChangeLog(handle.db, new AuditStore(), 'http://sb.test', () => 1_000, true);
+  changes = new ChangeLog(
+    handle.db,
+    new AuditStore(),
+    () => 'http://sb.test',
+    () => 1_000,
+    true,
+  );
   commits = 0;
   changes.onCommitted(() => {
     commits++;

@@ -61,7 +61,8 @@ export class ChangeLog {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditStore,
-    private readonly baseUrl: string,
+    /** Where the UI is, for the links in audit entries (read at each change). */
+    private readonly baseUrl: () => string,
     private readonly clock: Clock,
     private readonly groupCommit = false,
   ) {}
@@ -175,7 +176,7 @@ export class ChangeLog {
       // change performs (one per environment for flag-wide changes), so nothing is unchecked
       // and a refusal rolls the whole change back.
       assertAllowed(change.actor, change.accesses);
-      const audit = buildAuditRecord({ ...change, id: newId(), date: this.clock() }, this.baseUrl);
+      const audit = buildAuditRecord({ ...change, id: newId(), date: this.clock() }, this.baseUrl());
       const seq = await this.audit.append(tx, audit);
       for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq);
       this.wrote.add(change.actor);

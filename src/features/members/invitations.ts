@@ -18,7 +18,7 @@ export class Invitations {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly stores: Stores,
-    private readonly baseUrl: string,
+    private readonly baseUrl: () => string,
     private readonly clock: () => number,
   ) {}
 
@@ -35,7 +35,7 @@ export class Invitations {
         used_at: null,
       })
       .execute();
-    return `${this.baseUrl}/accept-invitation#${token}`;
+    return `${this.baseUrl()}/accept-invitation#${token}`;
   }
 
   /** Sets the password and ends the pending state; the link is spent whether or not more follow. */

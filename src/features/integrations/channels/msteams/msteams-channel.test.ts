@@ -12,7 +12,7 @@ import {
 
 const now = Date.UTC(2024, 0, 1, 12, 0, 0);
 const [toggle, invite, hostile] = sampleEntries as [AuditEntry, AuditEntry, AuditEntry];
-const channel = teamsChannel({ baseUrl: 'https://flags.example.com' });
+const channel = teamsChannel({ baseUrl: () => 'https://flags.example.com' });
 const target = { id: 'i', kind: 'msteams', name: 'Ops', config: {}, secret: 'https://teams.test/wf?sig=s' };
 
 function response(status: number, bodyExcerpt = '', headers: Record<string, string> = {}): HttpResult {

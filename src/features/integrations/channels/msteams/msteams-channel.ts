@@ -106,7 +106,7 @@ export function teamsEnvelope(content: AdaptiveCard): Record<string, unknown> {
 }
 
 /** Microsoft Teams through a Workflows webhook URL (the Office 365 connectors are retired). */
-export function teamsChannel(options: { readonly baseUrl?: string } = {}): DeliveryChannel {
+export function teamsChannel(options: { readonly baseUrl?: () => string } = {}): DeliveryChannel {
   const templates = new TemplateCache(teamsTemplateFlavor);
   const build = (target: ChannelTarget, content: AdaptiveCard): OutboundRequest => ({
     url: target.secret ?? '',
@@ -122,7 +122,7 @@ export function teamsChannel(options: { readonly baseUrl?: string } = {}): Deliv
       return build(
         target,
         c.template === undefined
-          ? renderTeamsCard(entry, options.baseUrl)
+          ? renderTeamsCard(entry, options.baseUrl?.())
           : (JSON.parse(templates.render(c.template, entry)) as AdaptiveCard),
       );
     },
