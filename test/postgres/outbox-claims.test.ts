@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
 import { claimLockSpace, OutboxStore } from '../../src/features/delivery/outbox-store.js';
+import { insertIntegrationRow } from '../helpers/integration-rows.js';
 import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
 
 let handle: DatabaseHandle;
@@ -14,21 +15,7 @@ beforeAll(async () => {
   ({ url, drop } = await freshPostgresDatabase());
   handle = await openPostgres(url);
   await migrateToLatest(handle.db);
-  for (const id of ['x', 'y']) {
-    await handle.db
-      .insertInto('integrations')
-      .values({
-        id,
-        scope: 'hipchat',
-        key: id,
-        doc: '{}',
-        version: 1,
-        created_at: 0,
-        lookup: null,
-        secret: null,
-      })
-      .execute();
-  }
+  for (const id of ['x', 'y']) await insertIntegrationRow(handle.db, id);
 });
 afterAll(async () => {
   await handle?.close();

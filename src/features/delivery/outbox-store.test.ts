@@ -5,6 +5,7 @@ import { setTimeout } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { insertIntegrationRow } from '../../../test/helpers/integration-rows.js';
 import { type DatabaseHandle, migrateToLatest, openSqlite } from '../../db/database.js';
 import { type ClaimedLane, OutboxStore } from './outbox-store.js';
 
@@ -12,28 +13,12 @@ let dir: string;
 let handle: DatabaseHandle;
 const store = new OutboxStore();
 
-async function addIntegration(id: string) {
-  await handle.db
-    .insertInto('integrations')
-    .values({
-      id,
-      scope: 'hipchat',
-      key: id,
-      doc: '{}',
-      version: 1,
-      created_at: 0,
-      lookup: null,
-      secret: null,
-    })
-    .execute();
-}
-
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'switchboard-outbox-'));
   handle = openSqlite(join(dir, 'db.sqlite'));
   await migrateToLatest(handle.db);
-  await addIntegration('a');
-  await addIntegration('b');
+  await insertIntegrationRow(handle.db, 'a');
+  await insertIntegrationRow(handle.db, 'b');
 });
 afterEach(async () => {
   await handle.close();
