@@ -5,15 +5,7 @@ import { collection, errorResponses, Id, noContentResponses, PatchBody } from '.
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
-import {
-  DeliveriesQuery,
-  deliveriesPage,
-  deliveriesResponses,
-  resendResponses,
-  testAnswer,
-  testResponses,
-  type Wake,
-} from '../delivery/delivery-routes.js';
+import * as deliveryRoutes from '../delivery/delivery-routes.js';
 import { IntegrationPostSchema, IntegrationSchema, supportedIntegrationKinds } from './integration-model.js';
 import type { IntegrationService } from './integration-service.js';
 
@@ -29,7 +21,7 @@ function checkKind(kind: string): void {
   }
 }
 
-export function integrationRoutes(service: IntegrationService, log: DeliveryLog, wake: Wake) {
+export function integrationRoutes(service: IntegrationService, log: DeliveryLog, wake: deliveryRoutes.Wake) {
   return (app: TypedApp): void => {
     app.get(
       '/integrations/:integrationKey',
@@ -159,11 +151,11 @@ export function integrationRoutes(service: IntegrationService, log: DeliveryLog,
           tags,
           summary: 'Ours: send a test notification now and report the chat server’s answer',
           params: Params,
-          response: testResponses,
+          response: deliveryRoutes.testResponses,
         },
       },
       async (request) =>
-        testAnswer(
+        deliveryRoutes.testAnswer(
           await service.test(principalOf(request).actor, request.params.integrationKey, request.params.id),
         ),
     );
@@ -175,14 +167,14 @@ export function integrationRoutes(service: IntegrationService, log: DeliveryLog,
           tags,
           summary: 'Ours: the delivery log, newest first, each delivery with its attempts',
           params: Params,
-          querystring: DeliveriesQuery,
-          response: deliveriesResponses,
+          querystring: deliveryRoutes.DeliveriesQuery,
+          response: deliveryRoutes.deliveriesResponses,
         },
       },
       async (request) => {
         const { integrationKey, id } = request.params;
         await service.get(integrationKey, id);
-        return deliveriesPage(
+        return deliveryRoutes.deliveriesPage(
           log,
           id,
           `/api/v2/integrations/${integrationKey}/${id}/deliveries`,
@@ -198,7 +190,7 @@ export function integrationRoutes(service: IntegrationService, log: DeliveryLog,
           tags,
           summary: 'Ours: re-send a dead or dropped delivery',
           params: Type.Object({ integrationKey: Type.String(), id: Id, deliveryId: Type.Integer() }),
-          response: resendResponses,
+          response: deliveryRoutes.resendResponses,
         },
       },
       async (request, reply) => {

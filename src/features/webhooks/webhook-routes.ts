@@ -4,15 +4,7 @@ import { collection, errorResponses, Id, noContentResponses, PatchBody } from '.
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
-import {
-  DeliveriesQuery,
-  deliveriesPage,
-  deliveriesResponses,
-  resendResponses,
-  testAnswer,
-  testResponses,
-  type Wake,
-} from '../delivery/delivery-routes.js';
+import * as deliveryRoutes from '../delivery/delivery-routes.js';
 import { WebhookPostSchema, WebhookSchema } from './webhook-model.js';
 import type { WebhookService } from './webhook-service.js';
 
@@ -20,7 +12,7 @@ const tags = ['Webhooks'];
 const Params = Type.Object({ id: Id });
 
 /** `/webhooks` in LaunchDarkly's shape, plus (ours) the delivery log, test and re-send. */
-export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: Wake) {
+export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: deliveryRoutes.Wake) {
   return (app: TypedApp): void => {
     app.get(
       '/webhooks',
@@ -101,10 +93,11 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: W
           tags,
           summary: 'Ours: send a signed test payload now and report the answer',
           params: Params,
-          response: testResponses,
+          response: deliveryRoutes.testResponses,
         },
       },
-      async (request) => testAnswer(await service.test(principalOf(request).actor, request.params.id)),
+      async (request) =>
+        deliveryRoutes.testAnswer(await service.test(principalOf(request).actor, request.params.id)),
     );
     app.get(
       '/webhooks/:id/deliveries',
@@ -113,14 +106,14 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: W
           tags,
           summary: 'Ours: the delivery log, newest first',
           params: Params,
-          querystring: DeliveriesQuery,
-          response: deliveriesResponses,
+          querystring: deliveryRoutes.DeliveriesQuery,
+          response: deliveryRoutes.deliveriesResponses,
         },
       },
       async (request) => {
         const { id } = request.params;
         await service.get(id);
-        return deliveriesPage(log, id, `/api/v2/webhooks/${id}/deliveries`, request.query);
+        return deliveryRoutes.deliveriesPage(log, id, `/api/v2/webhooks/${id}/deliveries`, request.query);
       },
     );
     app.post(
@@ -130,7 +123,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: W
           tags,
           summary: 'Ours: re-send a dead or dropped delivery',
           params: Type.Object({ id: Id, deliveryId: Type.Integer() }),
-          response: resendResponses,
+          response: deliveryRoutes.resendResponses,
         },
       },
       async (request, reply) => {
