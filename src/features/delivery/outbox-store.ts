@@ -442,17 +442,6 @@ export class OutboxStore {
       .execute();
   }
 
-  /** Records one attempt and its consequences on the delivery and the integration's health. */
-  async finish(
-    db: Kysely<Database>,
-    attempt: AttemptRecord,
-    update: DeliveryUpdate,
-    health: HealthUpdate | undefined,
-  ): Promise<void> {
-    const [result] = await this.finishMany(db, [{ attempt, update, health }]);
-    if (result?.status === 'rejected') throw result.reason;
-  }
-
   /**
    * Several finished sends in one transaction: the worker collects what completes in one turn
    * of the event loop, so a busy worker commits once per round instead of once per send. If
