@@ -1,106 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  ACTION_GLOBS,
+  accessArb,
+  listArb,
+  policyArb,
+  specifierArb,
+  statementArb,
+  statementOf,
+} from '../../test/helpers/policy-arbitraries.js';
 import { type CompiledPolicy, compilePolicy } from './compile-policy.js';
 import { isAllowed, matchesEntry } from './evaluate-policy.js';
 import { PolicyIndex } from './policy-index.js';
 import type { Statement } from './policy-statement.js';
-import type { ResourceSegment, TaggedAccess, TaggedResource } from './resource.js';
+import type { TaggedAccess, TaggedResource } from './resource.js';
 import { validatePolicy, validateSpecifier } from './validate-policy.js';
-
-// Small pools so that random specifiers and resources collide often enough to exercise matches.
-const TYPE_PATHS = [
-  ['proj'],
-  ['proj', 'env'],
-  ['proj', 'env', 'flag'],
-  ['proj', 'env', 'segment'],
-  ['proj', 'metric'],
-  ['member'],
-  ['member', 'token'],
-  ['service-token'],
-  ['role'],
-  ['integration'],
-  ['webhook'],
-] as const;
-const KEYS: Readonly<Record<string, readonly string[]>> = {
-  proj: ['default', 'mobile'],
-  env: ['production', 'test', 'qa'],
-  flag: ['ops_kill', 'web_banner'],
-  segment: ['beta'],
-  metric: ['signups'],
-  member: ['m1', 'm2'],
-  token: ['t1'],
-  'service-token': ['s1'],
-  role: ['ops'],
-  integration: ['i1'],
-  webhook: ['w1'],
-};
-const EMAILS: Readonly<Record<string, string>> = { m1: 'alice@acme.com', m2: 'bob@example.com' };
-const TAGS = ['mobile', 'ios', 'qa_east', 'experimental'];
-const ACTIONS = [
-  'updateOn',
-  'createFlag',
-  'updateName',
-  'updateTags',
-  'createMember',
-  'deleteMember',
-  'updateRules',
-];
-const ACTION_GLOBS = ['*', 'update*', '*Member', ...ACTIONS];
-const KEY_GLOBS = ['*', 'ops_*', '*_banner', '*o*', 'Production', '*@acme.com', 'alice@acme.com'];
-const TAG_GLOBS = [...TAGS, 'qa_*', '*'];
-
-const segmentArb = (type: string): fc.Arbitrary<ResourceSegment> =>
-  fc.record({ key: fc.constantFrom(...KEYS[type]!), tags: fc.subarray(TAGS) }).map(({ key, tags }) => {
-    const email = type === 'member' ? EMAILS[key] : undefined;
-    return email === undefined ? { type, key, tags } : { type, key, tags, aliases: [email] };
-  });
-
-const resourceArb: fc.Arbitrary<TaggedResource> = fc.oneof(
-  { weight: 1, arbitrary: fc.constant<TaggedResource>([{ type: 'acct', key: '', tags: [] }]) },
-  {
-    weight: 12,
-    arbitrary: fc.constantFrom(...TYPE_PATHS).chain((path) => fc.tuple(...path.map(segmentArb))),
-  },
-);
-
-const accessArb: fc.Arbitrary<TaggedAccess> = fc.record({
-  action: fc.constantFrom(...ACTIONS),
-  resource: resourceArb,
-});
-
-const segmentSpecArb = (type: string): fc.Arbitrary<string> =>
-  fc
-    .tuple(
-      fc.constantFrom(...KEYS[type]!, ...KEY_GLOBS),
-      fc.oneof(fc.constant([]), fc.subarray(TAG_GLOBS, { minLength: 1, maxLength: 2 })),
-    )
-    .map(([key, tags]) => `${type}/${key}${tags.length === 0 ? '' : `;${tags.join(',')}`}`);
-
-const specifierArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 1, arbitrary: fc.constantFrom('*', 'acct') },
-  {
-    weight: 10,
-    arbitrary: fc
-      .constantFrom(...TYPE_PATHS)
-      .chain((path) => fc.tuple(...path.map(segmentSpecArb)).map((s) => s.join(':'))),
-  },
-);
-
-const listArb = <T>(arb: fc.Arbitrary<T>) => fc.array(arb, { minLength: 1, maxLength: 3 });
-
-const statementOf = (effect: 'allow' | 'deny'): fc.Arbitrary<Statement> =>
-  fc
-    .tuple(fc.boolean(), listArb(specifierArb), fc.boolean(), listArb(fc.constantFrom(...ACTION_GLOBS)))
-    .map(([negateResources, specs, negateActions, actions]) => {
-      const resourceSide = negateResources ? { notResources: specs } : { resources: specs };
-      const actionSide = negateActions ? { notActions: actions } : { actions };
-      return { effect, ...resourceSide, ...actionSide };
-    });
-
-const statementArb: fc.Arbitrary<Statement> = fc
-  .constantFrom('allow' as const, 'deny' as const)
-  .chain(statementOf);
-const policyArb = fc.array(statementArb, { maxLength: 6 });
 
 const decide = (statements: readonly Statement[], access: TaggedAccess): boolean =>
   isAllowed(compilePolicy(statements), access.action, access.resource);
