@@ -26,6 +26,8 @@ export const ACTION_CATALOG = {
     'updateTags',
     'updateRequireComments',
     'updateConfirmChanges',
+    // Reading the SDK and mobile keys: without it the environment is shown with them masked.
+    'viewSdkKey',
   ],
   flag: [
     'createFlag',
