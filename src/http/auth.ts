@@ -100,6 +100,7 @@ export class Authenticator {
         member: { _id: member.id, email: m.email, firstName: m.firstName, lastName: m.lastName },
         token: { _id: token.id, name: token.doc.name, ending: token.doc.token.slice(-4) },
         can: (action, resource) => permissions.can(action, resource),
+        rights: permissions,
       },
     };
   }

@@ -3,6 +3,7 @@ import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
 import { type CompiledPolicy, compilePolicy } from '../../policy/compile-policy.js';
 import { isAllowed } from '../../policy/evaluate-policy.js';
+import { layersWithin } from '../../policy/policy-containment.js';
 import type { Statement } from '../../policy/policy-statement.js';
 import type { TaggedResource } from '../../policy/resource.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
@@ -12,22 +13,72 @@ import type { Stores } from '../stores.js';
 import type { TokenDoc } from '../tokens/token-model.js';
 import { builtInPolicy } from './built-in-roles.js';
 
+/** What a grant is made of: every layer must allow an action (see Permissions). */
+export type PolicyLayers = readonly (readonly Statement[])[];
+
+const everything: PolicyLayers = [[{ effect: 'allow', resources: ['*'], actions: ['*'] }]];
+
 /**
  * What a principal may do: every layer must allow an action (a token's own policy AND the
  * current rights of the member it belongs to), so a token never exceeds its member, and a
  * member losing a role takes the right away from their tokens at once.
  */
 export class Permissions {
+  private readonly layers: readonly CompiledPolicy[];
+  /** Whether these rights include every right (admin or owner, through a session or an admin token). */
+  readonly unrestricted: boolean;
+
   constructor(
-    private readonly layers: readonly CompiledPolicy[],
+    /** The statements of each layer, for comparing a grant with these rights. */
+    readonly statements: PolicyLayers,
     readonly isAdmin: boolean,
     /** `no_access` without custom roles: may manage their own tokens and nothing else. */
     readonly hasNoAccess: boolean,
-  ) {}
+    /** The custom roles the member holds (what they may hand on, when not unrestricted). */
+    readonly customRoles: readonly string[],
+  ) {
+    this.layers = statements.map(compilePolicy);
+    this.unrestricted = layersWithin(everything, statements);
+  }
 
   can(action: string, resource: TaggedResource): boolean {
     return this.layers.every((layer) => isAllowed(layer, action, resource));
   }
+
+  /**
+   * Whether a credential made of `grant` would have no right these lack: the test every token,
+   * invitation, role assignment and role policy passes before it is written. Sound, not
+   * complete (see policyWithin): it may refuse a grant that is in fact within, never the reverse.
+   */
+  covers(grant: PolicyLayers): boolean {
+    return this.unrestricted || layersWithin(grant, this.statements);
+  }
+}
+
+/** A member's own layer: their built-in role (`{self}` as `selfId`) and their custom roles, as stored now. */
+export async function memberGrant(
+  db: Kysely<Database>,
+  stores: Stores,
+  selfId: string,
+  role: MemberDoc['role'],
+  customRoles: readonly string[],
+): Promise<Statement[]> {
+  return [...builtInPolicy(role, selfId), ...roleStatements(await readRoles(db, stores, customRoles))];
+}
+
+/** A token's own layer: its inline policy, else its custom roles, else its built-in role. */
+export async function tokenGrant(
+  db: Kysely<Database>,
+  stores: Stores,
+  memberId: string,
+  doc: Pick<TokenDoc, 'inlineRole' | 'customRoleIds' | 'role'>,
+): Promise<Statement[]> {
+  if (doc.inlineRole.length > 0) {
+    const result = validatePolicy(doc.inlineRole);
+    return result.ok ? result.statements : [];
+  }
+  if (doc.customRoleIds.length > 0) return roleStatements(await readRoles(db, stores, doc.customRoleIds));
+  return builtInPolicy(doc.role ?? 'reader', memberId);
 }
 
 type RoleDoc = { policy?: unknown };
@@ -84,22 +135,22 @@ export async function permissionsFor(
   if (cached !== undefined) return cached;
 
   const m = member.doc;
-  const layers = [compilePolicy([...builtInPolicy(m.role, member.id), ...roleStatements(memberRoles)])];
+  const layers: Statement[][] = [[...builtInPolicy(m.role, member.id), ...roleStatements(memberRoles)]];
   if (token !== undefined) {
-    let own: Statement[];
-    if (token.doc.inlineRole.length > 0) {
-      const result = validatePolicy(token.doc.inlineRole);
-      own = result.ok ? result.statements : [];
-    } else if (usesTokenRoles) {
-      own = roleStatements(tokenRoles);
-    } else {
-      own = builtInPolicy(token.doc.role ?? 'reader', member.id);
-    }
-    layers.push(compilePolicy(own));
+    layers.push(
+      token.doc.inlineRole.length === 0 && usesTokenRoles
+        ? roleStatements(tokenRoles)
+        : await tokenGrant(db, stores, member.id, token.doc),
+    );
   }
   const admin =
     (m.role === 'admin' || m.role === 'owner') &&
     (token === undefined || token.doc.role === 'admin' || token.doc.role === 'owner');
-  const permissions = new Permissions(layers, admin, m.role === 'no_access' && m.customRoles.length === 0);
+  const permissions = new Permissions(
+    layers,
+    admin,
+    m.role === 'no_access' && m.customRoles.length === 0,
+    m.customRoles,
+  );
   return remember(compiled, key, permissions, compiledKept);
 }

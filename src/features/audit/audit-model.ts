@@ -1,4 +1,5 @@
 import type { ResourceSegment, TaggedAccess } from '../../policy/resource.js';
+import type { Permissions } from '../access/permissions.js';
 
 /** The policy engine's types are the audit log's: entries store exactly what filters match on. */
 export type AccessSegment = ResourceSegment;
@@ -26,6 +27,8 @@ export interface Actor {
    * bootstrap). Checked for every access of every entry before the change commits.
    */
   readonly can?: (action: string, resource: TaggedAccess['resource']) => boolean;
+  /** The rights `can` answers from, for grants (tokens, invitations, roles); absent for the system. */
+  readonly rights?: Permissions;
 }
 
 export interface Link {

@@ -84,6 +84,7 @@ export class SessionService {
       actor: {
         member: { _id: member.id, email: m.email, firstName: m.firstName, lastName: m.lastName },
         can: (action, resource) => permissions.can(action, resource),
+        rights: permissions,
       },
     };
   }
