@@ -72,6 +72,55 @@ describe('classifyAddress', () => {
     ['2002:7f00:1::', 'loopback'],
     ['2606:4700:4700::1111', undefined],
     ['2001:db8::1', undefined],
+  ];
+  it.each(cases)('%s → %s', (address, category) => {
+    expect(classifyAddress(address)).toBe(category);
+  });
+});
+
+describe('classifyAddress on IPv6 that carries IPv4', () => {
+  // Each form is as dangerous as the IPv4 address it reaches, and as harmless.
+  const cases: [string, AddressCategory | undefined][] = [
+    // IPv4-mapped and IPv4-compatible (RFC 4291).
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:a9fe:a9fe', 'metadata'],
+    ['::7f00:1', 'loopback'],
+    ['::a00:1', 'private'],
+    ['::808:808', undefined],
+    // IPv4-translated, ::ffff:0:0/96 (RFC 2765, 6145).
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['::ffff:0:7f00:1', 'loopback'],
+    ['0:0:0:0:ffff:0:a9fe:a9fe', 'metadata'],
+    ['::ffff:0:8.8.8.8', undefined],
+    // NAT64 well-known prefix, 64:ff9b::/96 (RFC 6052).
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b::192.168.0.1', 'private'],
+    ['64:ff9b::808:808', undefined],
+    // Local-use NAT64, 64:ff9b:1::/48 (RFC 8215): /96 layout readable, others ambiguous.
+    ['64:ff9b:1::7f00:1', 'loopback'],
+    ['64:ff9b:1::a00:1', 'private'],
+    ['64:ff9b:1::808:808', undefined],
+    ['64:ff9b:1:0:a:0:108:808', 'reserved'],
+    // Teredo, 2001::/32 (RFC 4380): server in bits 32–63, client inverted in the last 32.
+    ['2001::7f00:1', 'unspecified'],
+    ['2001:0:7f00:1::', 'loopback'],
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'loopback'],
+    ['2001:0:4136:e378:8000:63bf:f5ff:fffe', 'private'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', undefined],
+    // 6to4, 2002::/16 (RFC 3056): IPv4 in bits 16–47.
+    ['2002:7f00:1::', 'loopback'],
+    ['2002:a9fe:a9fe::1', 'metadata'],
+    ['2002:c000:204::1', undefined],
+    // ISATAP interface identifiers (RFC 5214), in global unicast.
+    ['2001:db8::5efe:7f00:1', 'loopback'],
+    ['2001:db8::200:5efe:a00:1', 'private'],
+    ['2001:db8::200:5efe:808:808', undefined],
+    ['fe80::5efe:808:808', 'link-local'],
+    // Outside global unicast (2000::/3) nothing is public, whatever it may carry.
+    ['::ffff:0:0:7f00:1', 'reserved'],
+    ['64:ff9b:0:1::808:808', 'reserved'],
+    ['100::1', 'reserved'],
+    ['4000::1', 'reserved'],
     ['not-an-ip', 'reserved'],
   ];
   it.each(cases)('%s → %s', (address, category) => {

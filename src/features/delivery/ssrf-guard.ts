@@ -89,33 +89,74 @@ function ipv6Groups(text: string): number[] {
   return [...front, ...zeros, ...back];
 }
 
-function embeddedIPv4(groups: readonly number[]): string {
-  const hi = groups[6] ?? 0;
-  const lo = groups[7] ?? 0;
-  return `${hi >>> 8}.${hi & 0xff}.${lo >>> 8}.${lo & 0xff}`;
+/** The IPv4 address in two 16-bit groups; Teredo stores its client inverted, hence `flip`. */
+function ipv4FromGroups(hi: number, lo: number, flip = 0): string {
+  const value = (((hi << 16) | lo) ^ flip) >>> 0;
+  return `${value >>> 24}.${(value >>> 16) & 0xff}.${(value >>> 8) & 0xff}.${value & 0xff}`;
+}
+
+/**
+ * The IPv4 addresses an IPv6 address carries in the forms that a host, a translator or a tunnel
+ * turns back into IPv4, so reaching the IPv6 address may reach them: it is as dangerous as the
+ * worst of them. Undefined when the address carries none.
+ */
+function embeddedIPv4s(g: readonly number[]): readonly string[] | undefined {
+  const at = (i: number): number => g[i] ?? 0;
+  const zeroFrom = (from: number, to: number): boolean => g.slice(from, to).every((x) => x === 0);
+  const last32 = ipv4FromGroups(at(6), at(7));
+  // ::a.b.c.d IPv4-compatible and ::ffff:a.b.c.d IPv4-mapped (RFC 4291); a dual-stack socket
+  // sends the mapped form over IPv4 itself.
+  if (zeroFrom(0, 5) && (at(5) === 0 || at(5) === 0xffff)) return [last32];
+  // ::ffff:0:a.b.c.d, IPv4-translated (RFC 2765, 6145): what a stateless translator (SIIT) maps.
+  if (zeroFrom(0, 4) && at(4) === 0xffff && at(5) === 0) return [last32];
+  // 64:ff9b::/96, the NAT64 well-known prefix (RFC 6052), always the /96 layout.
+  if (at(0) === 0x64 && at(1) === 0xff9b && zeroFrom(2, 6)) return [last32];
+  // 64:ff9b:1::/48, the local-use NAT64 prefix (RFC 8215), meant for reaching private addresses.
+  // Its layout is the operator's choice (any RFC 6052 prefix of /48 or longer). With bits 48–95
+  // zero every layout but /96 reads 0.0.0.0, where no translator sends, so the last 32 bits are
+  // the address; any other address in it is refused by the caller (see `isAmbiguousLocalNat64`).
+  if (at(0) === 0x64 && at(1) === 0xff9b && at(2) === 1 && zeroFrom(3, 6)) return [last32];
+  // Tunnels work only within global unicast (2000::/3). A 6to4 or Teredo address may also carry an
+  // ISATAP identifier, reaching a second IPv4 host behind the first, so every form found counts.
+  if ((at(0) & 0xe000) !== 0x2000) return undefined;
+  const carried: string[] = [];
+  // 2001::/32, Teredo (RFC 4380): the server in bits 32–63, the client inverted in the last 32.
+  if (at(0) === 0x2001 && at(1) === 0)
+    carried.push(ipv4FromGroups(at(2), at(3)), ipv4FromGroups(at(6), at(7), 0xffffffff));
+  // 2002::/16, 6to4 (RFC 3056): the IPv4 address in bits 16–47.
+  if (at(0) === 0x2002) carried.push(ipv4FromGroups(at(1), at(2)));
+  // An ISATAP interface identifier, ::0:5efe:a.b.c.d with any u/g bits (RFC 5214).
+  if ((at(4) & 0xfcff) === 0 && at(5) === 0x5efe) carried.push(last32);
+  return carried.length > 0 ? carried : undefined;
+}
+
+/** A local-use NAT64 address whose IPv4 bits cannot be told without the operator's layout. */
+function isAmbiguousLocalNat64(g: readonly number[]): boolean {
+  return g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1 && g.slice(3, 6).some((x) => x !== 0);
 }
 
 function classifyIPv6(text: string): AddressCategory | undefined {
   const g = ipv6Groups(text);
   const at = (i: number): number => g[i] ?? 0;
-  const firstSixZero = [0, 1, 2, 3, 4, 5].every((i) => at(i) === 0);
-  if (firstSixZero && at(6) === 0 && at(7) === 0) return 'unspecified';
-  if (firstSixZero && at(6) === 0 && at(7) === 1) return 'loopback';
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) reach
-  // the embedded IPv4 address, so they are as dangerous as it is.
-  const mapped = [0, 1, 2, 3, 4].every((i) => at(i) === 0) && at(5) === 0xffff;
-  const nat64 = at(0) === 0x64 && at(1) === 0xff9b && [2, 3, 4, 5].every((i) => at(i) === 0);
-  if (mapped || firstSixZero || nat64) return classifyIPv4(embeddedIPv4(g));
-  if (at(0) === 0x2002) {
-    // 6to4 carries an IPv4 address in groups 1–2.
-    const hi = at(1);
-    const lo = at(2);
-    return classifyIPv4(`${hi >>> 8}.${hi & 0xff}.${lo >>> 8}.${lo & 0xff}`);
-  }
+  const firstSevenZero = g.slice(0, 7).every((x) => x === 0);
+  if (firstSevenZero && at(7) === 0) return 'unspecified';
+  if (firstSevenZero && at(7) === 1) return 'loopback';
   if ((at(0) & 0xfe00) === 0xfc00) return 'private';
   if ((at(0) & 0xffc0) === 0xfe80) return 'link-local';
   if ((at(0) & 0xffc0) === 0xfec0) return 'private';
   if ((at(0) & 0xff00) === 0xff00) return 'multicast';
+  if (isAmbiguousLocalNat64(g)) return 'reserved';
+  const embedded = embeddedIPv4s(g);
+  if (embedded !== undefined) {
+    for (const ipv4 of embedded) {
+      const category = classifyIPv4(ipv4);
+      if (category !== undefined) return category;
+    }
+    return undefined;
+  }
+  // Only 2000::/3 is allocated for global unicast. Nothing public lives elsewhere, and a translator
+  // may read IPv4 out of forms not listed above, so refuse the rest outright.
+  if ((at(0) & 0xe000) !== 0x2000) return 'reserved';
   return undefined;
 }
 
