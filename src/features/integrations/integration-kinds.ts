@@ -39,6 +39,8 @@ export interface IntegrationKindSpec {
   describe(config: Config): string;
   /** How the secret reads in "Replaced the …". */
   readonly secretLabel: string;
+  /** Where the secret field(s) sit in the API document, so audit entries can mask them. */
+  readonly secretPointers: readonly string[];
   readonly fieldLabels: Readonly<Record<string, string>>;
 }
 
@@ -77,10 +79,21 @@ function prefixed(schema: TSchema, value: unknown): void {
   }
 }
 
-function secretOf(pointer: string, value: unknown, hasPrevious: boolean): string | { keep: true } {
+/**
+ * The secret a config gives, or `keep` for the mask. `movedBy` names the field that changed
+ * where requests carrying the secret go: the mask cannot keep a secret across such a move, or
+ * whoever may only edit the configuration could send the stored secret to a server of their own.
+ */
+function secretOf(
+  pointer: string,
+  value: unknown,
+  hasPrevious: boolean,
+  movedBy?: string,
+): string | { keep: true } {
   if (typeof value !== 'string' || value === '') throw ValidationError.at(pointer, 'is required');
   if (value === secretMask) {
     if (!hasPrevious) throw ValidationError.at(pointer, 'is required (the mask keeps a stored value only)');
+    if (movedBy !== undefined) throw ValidationError.at(pointer, `is required when ${movedBy} changes`);
     return { keep: true };
   }
   return value;
@@ -91,6 +104,7 @@ const hipchat: IntegrationKindSpec = {
   label: 'HipChat',
   storedSchema: HipChatConfigStoredSchema,
   secretLabel: 'room token',
+  secretPointers: ['/config/token'],
   fieldLabels: { room: 'the room', server: 'the server', notify: 'notify', template: 'the message template' },
   parse(input, previous) {
     if (typeof input.token !== 'string') throw ValidationError.at('/config/token', 'is required');
@@ -107,7 +121,14 @@ const hipchat: IntegrationKindSpec = {
         notify: input.notify ?? false,
         ...(template === undefined ? {} : { template }),
       },
-      secret: secretOf('/config/token', input.token, previous !== undefined),
+      // The server is where the token goes (absent: SWITCHBOARD_HIPCHAT_URL). The room is not:
+      // a room notification token is refused by every other room of the same server.
+      secret: secretOf(
+        '/config/token',
+        input.token,
+        previous !== undefined,
+        previous !== undefined && server !== previous.server ? '/config/server' : undefined,
+      ),
       // Checked when set or changed: an update that keeps the server (switching the integration
       // off, say) does not wait for a DNS lookup inside its transaction.
       targets:
@@ -125,6 +146,9 @@ const slack: IntegrationKindSpec = {
   label: 'Slack',
   storedSchema: SlackConfigStoredSchema,
   secretLabel: 'Slack webhook URL or token',
+  // An incoming-webhook URL is its own target; a bot token always goes to SWITCHBOARD_SLACK_API_URL
+  // whatever the channel, and switching mode needs the other secret anyway.
+  secretPointers: ['/config/webhookUrl', '/config/token'],
   fieldLabels: { mode: 'the delivery mode', channel: 'the channel', template: 'the message template' },
   parse(input, previous) {
     prefixed(SlackConfigPostSchema, input);
@@ -169,6 +193,8 @@ const msteams: IntegrationKindSpec = {
   label: 'Microsoft Teams',
   storedSchema: TeamsConfigStoredSchema,
   secretLabel: 'Workflows URL',
+  // The URL is both the secret and the target: a new target is a new secret.
+  secretPointers: ['/config/url'],
   fieldLabels: { template: 'the message template' },
   parse(input, previous) {
     if (typeof input.url !== 'string') throw ValidationError.at('/config/url', 'is required');

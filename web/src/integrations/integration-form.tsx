@@ -73,7 +73,14 @@ export function IntegrationForm({ existing, onSaved, onCancel }: FormProps<Integ
         name: nameError(trimmed.name, 'the room’s'),
         room: trimmed.room === '' ? 'Enter the room’s ID or its name.' : undefined,
         token:
-          existing === undefined && values.token === '' ? 'Paste the room notification token.' : undefined,
+          values.token !== ''
+            ? undefined
+            : existing === undefined
+              ? 'Paste the room notification token.'
+              : // The server keeps the stored token only while the integration posts where it did.
+                trimmed.server.replace(/\/+$/, '') !== (existing.config.server ?? '')
+                ? 'Paste the token again: it is only sent to the server it was given for.'
+                : undefined,
       },
       async (statements) => {
         if (existing === undefined) {
