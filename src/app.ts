@@ -6,12 +6,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { errorHandler } from './errors/http-error-mapper.js';
 import { type Authenticator, csrfHeader, type Principal, sessionCookie } from './http/auth.js';
-import type { Metrics } from './http/metrics.js';
+import { maxKeyLength } from './http/common-schemas.js';
+import { depthBoundedParser } from './http/json-depth.js';
+import { type Metrics, registerMetricsRoute } from './http/metrics.js';
 import type { TypedApp } from './http/typed-app.js';
 
 export interface AppDeps {
   readonly authenticator: Authenticator;
   readonly metrics: Metrics;
+  /** The API port serves /metrics only to this bearer token (see `Config.metricsToken`). */
+  readonly metricsToken: string | undefined;
   readonly isReady: () => Promise<boolean>;
   /** Registers the API routes (under /api/v2) on the instance. */
   readonly routes: readonly ((app: TypedApp) => void)[];
@@ -38,6 +42,9 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     // Unknown fields must be an error, not silently dropped; see the route schemas.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
     return503OnClosing: true,
+    // The router answers 414 to a path parameter longer than this (100 by default), and keys
+    // are path parameters: without it a project with a long key could be created but not reached.
+    routerOptions: { maxParamLength: maxKeyLength },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', undefined);
@@ -57,11 +64,12 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
       .send({ code: 'not_found', message: `No route for ${request.method} ${request.url}` });
   });
   // JSON Patch may arrive as application/json-patch+json; semantic patch uses application/json
-  // with a domain-model parameter, which the default parser already accepts.
+  // with a domain-model parameter, which matches application/json. Both refuse too deep a body.
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
-    'application/json-patch+json',
+    ['application/json', 'application/json-patch+json'],
     { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'error'),
+    depthBoundedParser(app.getDefaultJsonParser('error', 'error')),
   );
 
   await app.register(swagger, {
@@ -88,9 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     const ready = await deps.isReady();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(deps.metrics.contentType).send(await deps.metrics.render()),
-  );
+  if (deps.metricsToken !== undefined) registerMetricsRoute(app, deps.metrics, deps.metricsToken);
 
   await app.register(
     async (api) => {

@@ -1,7 +1,14 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 
+/**
+ * The longest key of a project, environment, flag, segment, metric or role. Keys travel in URL
+ * paths, so the router's longest path parameter is set from it (see app.ts): a key the API takes
+ * must stay reachable, to be read and deleted.
+ */
+export const maxKeyLength = 256;
+
 export const Key = Type.String({
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$',
+  pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,${maxKeyLength - 1}}$`,
   description: 'Letters, digits, ".", "_" and "-", starting with a letter or digit',
 });
 export const Name = Type.String({ minLength: 1, maxLength: 256 });

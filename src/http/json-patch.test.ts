@@ -2,7 +2,7 @@ import type { Operation } from 'fast-json-patch';
 import fjp from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../errors/app-errors.js';
-import { applyJsonPatch } from './json-patch.js';
+import { applyJsonPatch, parsePatchBody } from './json-patch.js';
 
 const flag = () => ({
   key: 'f',
@@ -87,5 +87,31 @@ describe('applyJsonPatch', () => {
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).problems[0]?.pointer).toBe('/patch/1/path');
     }
+  });
+});
+
+describe('parsePatchBody', () => {
+  it.each([
+    ['/__proto__/x', 'path'],
+    ['/a/constructor/prototype/x', 'path'],
+    ['/constructor', 'from'],
+    ['/tags/prototype', 'from'],
+  ])("a pointer %s is refused at the operation's %s", (pointer, field) => {
+    const op =
+      field === 'from' ? { op: 'copy', from: pointer, path: '/x' } : { op: 'add', path: pointer, value: 1 };
+    try {
+      parsePatchBody({ patch: [{ op: 'test', path: '/key', value: 'f' }, op] });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).problems[0]?.pointer).toBe(`/patch/1/${field}`);
+    }
+  });
+
+  it('a token that only contains those words is a field like any other', () => {
+    expect(
+      parsePatchBody([{ op: 'add', path: '/customProperties/my__proto__s', value: 1 }]).patch,
+    ).toHaveLength(1);
+    expect(parsePatchBody([{ op: 'add', path: '/a~1constructor', value: 1 }]).patch).toHaveLength(1);
   });
 });

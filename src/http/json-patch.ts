@@ -12,6 +12,12 @@ export interface PatchRequest {
 
 const ops = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
+// A pointer through these reaches an object's prototype, not its data: fast-json-patch throws a
+// TypeError on some (a 500) and copies `Object` itself on others. No resource field has these
+// names, so a pointer may not name them anywhere; a free-form value (a custom property, a JSON
+// variation) that holds such a key can still be replaced whole.
+const reservedTokens = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Accepts LaunchDarkly's two JSON Patch forms: a bare array, or `{patch, comment}`. */
 export function parsePatchBody(body: unknown): PatchRequest {
   let patch: unknown;
@@ -49,6 +55,12 @@ export function parsePatchBody(body: unknown): PatchRequest {
     }
     if ((o.op === 'move' || o.op === 'copy') && typeof o.from !== 'string') {
       throw ValidationError.at(`${at}/from`, 'is required');
+    }
+    for (const field of ['path', 'from'] as const) {
+      const pointer = o[field];
+      if (typeof pointer !== 'string') continue;
+      const banned = tokens(pointer).find((t) => reservedTokens.has(t));
+      if (banned !== undefined) throw ValidationError.at(`${at}/${field}`, `must not go through "${banned}"`);
     }
   });
   return { patch: list as PatchOperation[], comment: comment as string | undefined };
