@@ -193,7 +193,7 @@ describe('tokens and members', () => {
     const headers = { authorization: '', cookie, 'x-switchboard-csrf': '1' };
     const admin = await t.api('POST', '/api/v2/tokens', { name: 'too much', role: 'admin' }, headers);
     expect(admin.status).toBe(403);
-    expect(admin.body.message).toContain('more rights than its creator');
+    expect(admin.body.message).toContain('more rights than its member');
     const custom = await t.api(
       'POST',
       '/api/v2/tokens',

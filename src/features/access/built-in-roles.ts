@@ -31,6 +31,14 @@ export function builtInPolicy(role: BuiltInRole, memberId: string): Statement[] 
   );
 }
 
+/**
+ * A built-in role without the right every member has over their own tokens: what giving the
+ * role to someone else hands on (their own tokens are no right over anybody else's).
+ */
+export function transferablePolicy(role: BuiltInRole): Statement[] {
+  return definitions[role].filter((s) => s !== ownTokens).map((s) => structuredClone(s) as Statement);
+}
+
 /** Ranks for "a token may not carry a higher built-in role than its creator". */
 export const roleRank: Record<BuiltInRole, number> = {
   no_access: 0,

@@ -11,7 +11,7 @@ import { remember } from '../../shared/bounded-cache.js';
 import type { MemberDoc } from '../members/member-model.js';
 import type { Stores } from '../stores.js';
 import type { TokenDoc } from '../tokens/token-model.js';
-import { builtInPolicy } from './built-in-roles.js';
+import { builtInPolicy, transferablePolicy } from './built-in-roles.js';
 
 /** What a grant is made of: every layer must allow an action (see Permissions). */
 export type PolicyLayers = readonly (readonly Statement[])[];
@@ -55,15 +55,20 @@ export class Permissions {
   }
 }
 
-/** A member's own layer: their built-in role (`{self}` as `selfId`) and their custom roles, as stored now. */
+/**
+ * A member's own layer: their built-in role and their custom roles, as stored now. With
+ * `selfId` it is the layer as that member holds it (managing their own tokens included); without,
+ * what giving it to someone hands on, to compare with the giver's rights.
+ */
 export async function memberGrant(
   db: Kysely<Database>,
   stores: Stores,
-  selfId: string,
   role: MemberDoc['role'],
   customRoles: readonly string[],
+  selfId?: string,
 ): Promise<Statement[]> {
-  return [...builtInPolicy(role, selfId), ...roleStatements(await readRoles(db, stores, customRoles))];
+  const builtIn = selfId === undefined ? transferablePolicy(role) : builtInPolicy(role, selfId);
+  return [...builtIn, ...roleStatements(await readRoles(db, stores, customRoles))];
 }
 
 /** A token's own layer: its inline policy, else its custom roles, else its built-in role. */

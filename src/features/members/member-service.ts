@@ -1,10 +1,11 @@
 import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
+import { memberGrant } from '../access/permissions.js';
 import { diffFields } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
@@ -83,6 +84,9 @@ export class MemberService {
       const now = this.changes.now();
       for (const [i, invite] of invites.entries()) {
         await this.checkCustomRoles(tx, invite.customRoles ?? [], `/${i}/customRoles`);
+        if (invite.role === 'owner') {
+          throw ValidationError.at(`/${i}/role`, 'the owner role is never given by invitation');
+        }
         const existing = await this.stores.members.getByLookup(tx, invite.email.toLowerCase());
         if (existing !== undefined)
           throw new ConflictError(`A member with email "${invite.email}" already exists`);
@@ -99,6 +103,7 @@ export class MemberService {
           _lastSeen: 0,
           creationDate: now,
         };
+        await this.checkGrant(tx, actor, doc);
         const stored = await this.stores.members.insert(tx, {
           id,
           scope: '',
@@ -143,6 +148,7 @@ export class MemberService {
       }
       const diff = diffFields(member.doc, doc, memberFieldRules);
       if (diff.actions.length === 0) return before;
+      await this.checkGrant(tx, actor, doc);
       const updated = await this.stores.members.update(tx, member, doc);
       const after = memberRepresentation(updated);
       await record({
@@ -184,6 +190,30 @@ export class MemberService {
         previousVersion: memberRepresentation(member),
       });
     });
+  }
+
+  /**
+   * Nobody gives a member more than they have themselves: each custom role must be one the
+   * actor holds (unless they hold every right), and what the built-in role and the custom roles
+   * hand on must be within the actor's rights (Permissions.covers).
+   */
+  private async checkGrant(tx: Transaction<Database>, actor: Actor, doc: MemberDoc): Promise<void> {
+    const rights = actor.rights;
+    if (rights === undefined) return;
+    if (!rights.unrestricted) {
+      const missing = doc.customRoles.find((key) => !rights.customRoles.includes(key));
+      if (missing !== undefined) {
+        throw new ForbiddenError(`Nobody may give a custom role they do not hold: "${missing}"`);
+      }
+    }
+    const grant = await memberGrant(tx, this.stores, doc.role, doc.customRoles);
+    if (!rights.covers([grant])) {
+      const roles =
+        doc.customRoles.length === 0 ? '' : ` with the custom roles ${doc.customRoles.join(', ')}`;
+      throw new ForbiddenError(
+        `Nobody may give more rights than their own: the role "${doc.role}"${roles} grants what you may not do`,
+      );
+    }
   }
 
   private async checkCustomRoles(

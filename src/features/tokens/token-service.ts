@@ -9,6 +9,7 @@ import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/j
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { newId } from '../../shared/ids.js';
 import { roleRank } from '../access/built-in-roles.js';
+import { memberGrant, tokenGrant } from '../access/permissions.js';
 import { diffFields } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
@@ -28,6 +29,18 @@ export function tokenRepresentation(token: StoredDocument<TokenDoc>): Token {
 function newSecret(): { secret: string; masked: string } {
   const secret = `api-${randomUUID()}`;
   return { secret, masked: `****${secret.slice(-4)}` };
+}
+
+/** Whether the actor may read the token: their own, or any for an admin (the system may all). */
+export function mayView(actor: Actor, token: Pick<TokenDoc, 'memberId'>): boolean {
+  return actor.rights === undefined || actor.rights.isAdmin || token.memberId === actor.member._id;
+}
+
+function describeGrant(doc: TokenDoc): string {
+  if (doc.inlineRole.length > 0) return 'its inline policy';
+  if (doc.customRoleIds.length > 0)
+    return `the custom roles ${doc.customRoleIds.map((r) => `"${r}"`).join(', ')}`;
+  return `the role "${doc.role ?? 'reader'}"`;
 }
 
 const readOnly = [
@@ -83,7 +96,7 @@ export class TokenService {
         lastUsed: 0,
       };
       await this.checkRights(tx, doc);
-      await this.checkNotAbove(tx, actor.member._id, doc);
+      await this.checkNotAbove(tx, actor, doc);
       const stored = await this.stores.tokens.insert(tx, {
         id,
         scope: '',
@@ -109,14 +122,14 @@ export class TokenService {
 
   async update(actor: Actor, id: string, request: PatchRequest): Promise<Token> {
     return this.changes.transact(async (tx, record) => {
-      const token = await this.load(tx, id);
+      const token = await this.load(tx, id, actor);
       const before = tokenRepresentation(token);
       const patched = applyJsonPatch(before, request.patch, '/patch');
       assertUnchanged(before, patched, readOnly);
       const { _id, _links, _version, ...doc } = patched;
       checkSchema(TokenDocSchema, doc);
       await this.checkRights(tx, doc);
-      await this.checkNotAbove(tx, actor.member._id, doc);
+      await this.checkNotAbove(tx, actor, doc);
       const diff = diffFields(token.doc, doc, tokenFieldRules);
       if (diff.actions.length === 0) return before;
       const updated = await this.stores.tokens.update(tx, token, doc);
@@ -141,7 +154,7 @@ export class TokenService {
   /** Replaces the secret; the old one stops working at once. */
   async reset(actor: Actor, id: string): Promise<Token> {
     return this.changes.transact(async (tx, record) => {
-      const token = await this.load(tx, id);
+      const token = await this.load(tx, id, actor);
       const { secret, masked } = newSecret();
       const doc = { ...token.doc, token: masked };
       const updated = await this.stores.tokens.update(tx, token, doc, { lookup: hashToken(secret) });
@@ -160,7 +173,7 @@ export class TokenService {
 
   async delete(actor: Actor, id: string): Promise<void> {
     await this.changes.transact(async (tx, record) => {
-      const token = await this.load(tx, id);
+      const token = await this.load(tx, id, actor);
       await this.stores.tokens.delete(tx, token);
       await record({
         kind: 'token',
@@ -175,26 +188,41 @@ export class TokenService {
   }
 
   /**
-   * A token may not claim a higher built-in role or a custom role its creator lacks. (Inline
-   * policies cannot be compared in general; they are intersected with the member's rights at
-   * every request instead, which is the guarantee that holds for all three kinds.)
+   * A token never has more rights than the credential creating or changing it: not a higher
+   * built-in role than its member (LaunchDarkly's rule, with its message), not a custom role the
+   * member lacks, and — for a token acting on tokens — nothing its own role, custom roles or
+   * inline policy does not grant: the new token's rights (its member's AND its own) must be
+   * within the caller's (see Permissions.covers). A session covers its member, so it may create
+   * any token its member may; a reader token may create reader tokens and no more.
    */
-  private async checkNotAbove(tx: Transaction<Database>, memberId: string, doc: TokenDoc): Promise<void> {
-    const member = await this.stores.members.getById(tx, memberId);
-    if (member === undefined) throw new NotFoundError(`Member "${memberId}" not found`);
+  private async checkNotAbove(tx: Transaction<Database>, actor: Actor, doc: TokenDoc): Promise<void> {
+    const member = await this.stores.members.getById(tx, doc.memberId);
+    if (member === undefined) throw new NotFoundError(`Member "${doc.memberId}" not found`);
     const mine = member.doc.role;
     if (doc.role !== undefined && roleRank[doc.role] > roleRank[mine]) {
       throw new ForbiddenError(
-        `A token cannot have more rights than its creator: role "${doc.role}" is above your role "${mine}"`,
+        `A token cannot have more rights than its member: role "${doc.role}" is above the role "${mine}"`,
       );
     }
     if (mine !== 'admin' && mine !== 'owner') {
       const missing = doc.customRoleIds.find((key) => !member.doc.customRoles.includes(key));
       if (missing !== undefined) {
         throw new ForbiddenError(
-          `A token cannot have more rights than its creator: you do not hold the custom role "${missing}"`,
+          `A token cannot have more rights than its member: they do not hold the custom role "${missing}"`,
         );
       }
+    }
+    const rights = actor.rights;
+    if (rights === undefined) return;
+    const grant = [
+      await memberGrant(tx, this.stores, mine, member.doc.customRoles, member.id),
+      await tokenGrant(tx, this.stores, member.id, doc),
+    ];
+    if (!rights.covers(grant)) {
+      throw new ForbiddenError(
+        `A token cannot have more rights than the credential that creates it: ${describeGrant(doc)} ` +
+          `grants what this ${actor.token === undefined ? 'session' : 'token'} may not do`,
+      );
     }
   }
 
@@ -218,9 +246,19 @@ export class TokenService {
     }
   }
 
-  private async load(tx: Transaction<Database>, id: string): Promise<StoredDocument<TokenDoc>> {
+  /**
+   * With an actor: only a token they may see, their own or any for an admin (as a GET of it),
+   * so that a write that fails or changes nothing tells nothing about someone else's token.
+   */
+  private async load(
+    tx: Transaction<Database>,
+    id: string,
+    actor?: Actor,
+  ): Promise<StoredDocument<TokenDoc>> {
     const token = await this.stores.tokens.getById(tx, id);
-    if (token === undefined) throw new NotFoundError(`Access token "${id}" not found`);
+    if (token === undefined || (actor !== undefined && !mayView(actor, token.doc))) {
+      throw new NotFoundError(`Access token "${id}" not found`);
+    }
     return token;
   }
 }
