@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -50,7 +51,7 @@ import { webhookChannel } from './features/webhooks/webhook-channel.js';
 import { webhookRoutes } from './features/webhooks/webhook-routes.js';
 import { WebhookService } from './features/webhooks/webhook-service.js';
 import { Authenticator } from './http/auth.js';
-import { Metrics } from './http/metrics.js';
+import { buildMetricsApp, Metrics } from './http/metrics.js';
 import type { TypedApp } from './http/typed-app.js';
 import { type Clock, systemClock } from './shared/ids.js';
 import { projectRoot } from './shared/project-root.js';
@@ -58,6 +59,8 @@ import { SecretBox } from './shared/secret-box.js';
 
 export interface Switchboard {
   readonly app: TypedApp;
+  /** The /metrics listener for SWITCHBOARD_METRICS_PORT; undefined when metrics share the API port. */
+  readonly metricsApp: FastifyInstance | undefined;
   readonly database: DatabaseHandle;
   readonly bootstrap: BootstrapResult | undefined;
   /** Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`). */
@@ -223,6 +226,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       changedSomething: (principal) => changes.hasRecorded(principal.actor),
       webRoot: options.webRoot ?? join(projectRoot(), 'web', 'dist'),
       metrics,
+      // With a metrics port of its own, the API port does not serve them at all.
+      metricsToken: config.metricsPort === undefined ? config.metricsToken : undefined,
       logger,
       isReady: async () => {
         await sql`select 1`.execute(db);
@@ -246,9 +251,14 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         auditRoutes(new AuditService(db, audit)),
       ],
     });
+    const metricsApp =
+      config.metricsPort === undefined
+        ? undefined
+        : await buildMetricsApp(metrics, config.metricsToken, logger);
     await worker?.start();
     return {
       app,
+      metricsApp,
       database,
       bootstrap,
       worker,
@@ -257,6 +267,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       },
       close: async () => {
         await app.close();
+        await metricsApp?.close();
         await worker?.stop();
         await http.close();
         await database.close();

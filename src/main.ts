@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   if (address !== null && typeof address === 'object') switchboard.listening(address.port);
+  // After the API port, so the first "Server listening" line still names the API.
+  await switchboard.metricsApp?.listen({ port: config.metricsPort, host: config.host });
 }
 
 main().catch((error: unknown) => {

@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       retrySchedule: [0, 5, 30, 120, 600, 1800, 3600],
       hipchatRoomRate: 30,
       hipchatTokenRate: 500,
+      metricsPort: undefined,
+      metricsToken: undefined,
     });
     expect(config.secretKey).toHaveLength(32);
     // Generated once into the data directory, readable by the owner only, and reused.
@@ -50,6 +52,8 @@ describe('loadConfig', () => {
       SWITCHBOARD_RETRY_SCHEDULE: '0, 1,2',
       SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
       SWITCHBOARD_HIPCHAT_TOKEN_RATE: '100',
+      SWITCHBOARD_METRICS_PORT: '9464',
+      SWITCHBOARD_METRICS_TOKEN: 'metrics-0123456789abcdefghij',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -62,6 +66,8 @@ describe('loadConfig', () => {
       retrySchedule: [0, 1, 2],
       hipchatRoomRate: 0,
       hipchatTokenRate: 100,
+      metricsPort: 9464,
+      metricsToken: 'metrics-0123456789abcdefghij',
     });
     expect(config.secretKey.toString('hex')).toBe('ab'.repeat(32));
   });
@@ -85,6 +91,17 @@ describe('loadConfig', () => {
     [{ SWITCHBOARD_ADMIN_EMAIL: 'nobody' }, 'SWITCHBOARD_ADMIN_EMAIL: not an email address'],
     [{ SWITCHBOARD_ADMIN_TOKEN: 'short' }, 'SWITCHBOARD_ADMIN_TOKEN: must be at least 20 characters'],
     [{ SWITCHBOARD_DATABASE_URL: 'postgres://db/x' }, 'SWITCHBOARD_SECRET_KEY: is required with PostgreSQL'],
+    [
+      { SWITCHBOARD_METRICS_PORT: 'metrics' },
+      'SWITCHBOARD_METRICS_PORT: expected a whole number, got "metrics"',
+    ],
+    [{ SWITCHBOARD_METRICS_PORT: '65536' }, 'SWITCHBOARD_METRICS_PORT: must be between 0 and 65535'],
+    [{ SWITCHBOARD_METRICS_PORT: '8080' }, 'SWITCHBOARD_METRICS_PORT: must differ from PORT (8080)'],
+    [{ SWITCHBOARD_METRICS_TOKEN: 'short' }, 'SWITCHBOARD_METRICS_TOKEN: must be at least 20 characters'],
+    [
+      { SWITCHBOARD_METRICS_TOKEN: 'has a space in it 0123456789' },
+      'SWITCHBOARD_METRICS_TOKEN: must be printable ASCII without spaces',
+    ],
   ])('rejects %j with one line naming the variable', (env, message) => {
     const run = () => loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:', ...env });
     expect(run).toThrow(ConfigError);

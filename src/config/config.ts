@@ -28,6 +28,10 @@ export interface Config {
   readonly slackApiUrl: string;
   /** Slack messages per second per channel Switchboard allows itself (0 = no throttle). */
   readonly slackChannelRate: number;
+  /** Serve /metrics on this port (bound to `host`) instead of the API port; undefined: not. */
+  readonly metricsPort: number | undefined;
+  /** When set, /metrics wants `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
   readonly logLevel: string;
 }
 
@@ -85,6 +89,29 @@ export function parseSecretKey(name: string, raw: string): Buffer {
     throw new ConfigError(name, 'must be 32 bytes encoded as base64 (44 characters) or hex (64 characters)');
   }
   return key;
+}
+
+/**
+ * With neither variable, /metrics is not served: the API port is what a reverse proxy publishes,
+ * and a loopback HOST does not keep metrics private behind one.
+ */
+function metricsAccess(env: Env, port: number): Pick<Config, 'metricsPort' | 'metricsToken'> {
+  const metricsPort =
+    str(env, 'SWITCHBOARD_METRICS_PORT') === undefined
+      ? undefined
+      : integer(env, 'SWITCHBOARD_METRICS_PORT', 0, 0, 65535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError('SWITCHBOARD_METRICS_PORT', `must differ from PORT (${port})`);
+  }
+  const metricsToken = str(env, 'SWITCHBOARD_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 20) {
+    throw new ConfigError('SWITCHBOARD_METRICS_TOKEN', 'must be at least 20 characters');
+  }
+  if (metricsToken !== undefined && !/^[\x21-\x7e]+$/.test(metricsToken)) {
+    // It travels in a header, where anything else would be mangled or refused.
+    throw new ConfigError('SWITCHBOARD_METRICS_TOKEN', 'must be printable ASCII without spaces');
+  }
+  return { metricsPort, metricsToken };
 }
 
 function retrySchedule(env: Env): number[] {
@@ -186,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
       str(env, 'SWITCHBOARD_SLACK_API_URL') ?? 'https://slack.com',
     ),
     slackChannelRate: integer(env, 'SWITCHBOARD_SLACK_CHANNEL_RATE', 1, 0, 1_000),
+    ...metricsAccess(env, port),
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
   };
 }

@@ -1,4 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import client from 'prom-client';
+import { UnauthorizedError } from '../errors/app-errors.js';
+import { errorHandler } from '../errors/http-error-mapper.js';
 import type { TypedApp } from './typed-app.js';
 
 /** Prometheus metrics with a registry per app, so tests can build several apps in one process. */
@@ -41,4 +45,50 @@ export class Metrics {
       );
     });
   }
+}
+
+/**
+ * Whether an Authorization header carries `Bearer <token>`. Both sides are hashed before the
+ * constant-time comparison, so neither the token nor its length shows in the response time.
+ */
+export function hasBearerToken(authorization: string | undefined, token: string): boolean {
+  const presented = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
+  if (presented === undefined) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(presented), digest(token));
+}
+
+/**
+ * Registers `GET /metrics`. The metrics name every route with its traffic and error rate and the
+ * process's memory, so without a token only those who can reach the listener read them: the
+ * separate metrics port, which the operator keeps off the public network.
+ */
+export function registerMetricsRoute(
+  app: FastifyInstance,
+  metrics: Metrics,
+  token: string | undefined,
+): void {
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (token !== undefined && !hasBearerToken(request.headers.authorization, token)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      throw new UnauthorizedError('GET /metrics needs Authorization: Bearer <SWITCHBOARD_METRICS_TOKEN>');
+    }
+    return reply.type(metrics.contentType).send(await metrics.render());
+  });
+}
+
+/** The listener of SWITCHBOARD_METRICS_PORT: `/metrics` and nothing else. */
+export async function buildMetricsApp(
+  metrics: Metrics,
+  token: string | undefined,
+  logger: FastifyBaseLogger,
+): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: logger.child({ listener: 'metrics' }), return503OnClosing: true });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ code: 'not_found', message: `No route for ${request.method} ${request.url}` }),
+  );
+  registerMetricsRoute(app, metrics, token);
+  await app.ready();
+  return app;
 }

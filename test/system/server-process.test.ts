@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +8,15 @@ import { runServerToExit, startServerProcess } from '../helpers/server-process.j
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A port nobody listens on now: the metrics port must be known before the process starts. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 async function call(baseUrl: string, token: string, method: string, path: string, body?: unknown) {
   const response = await fetch(`${baseUrl}${path}`, {
@@ -19,7 +30,11 @@ async function call(baseUrl: string, token: string, method: string, path: string
 
 describe('the server process over real HTTP', () => {
   it('first start prints the owner credentials once, serves the API, shuts down on SIGTERM, and keeps its data', async () => {
-    const env = { SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'data', 'switchboard.db')}` };
+    const metricsPort = await freePort();
+    const env = {
+      SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'data', 'switchboard.db')}`,
+      SWITCHBOARD_METRICS_PORT: String(metricsPort),
+    };
     const first = await startServerProcess(env);
     const token = /access token: (api-\S+)/.exec(first.stdout())?.[1];
     const password = /password: +(\S+)/.exec(first.stdout())?.[1];
@@ -42,9 +57,12 @@ describe('the server process over real HTTP', () => {
       new RegExp(`^http://localhost:${new URL(first.baseUrl).port}/accept-invitation#`),
     );
 
-    const metrics = await (await fetch(`${first.baseUrl}/metrics`)).text();
+    // Metrics are on their own port (bound to HOST), and only there.
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const metrics = await (await fetch(metricsUrl)).text();
     expect(metrics).toContain('switchboard_http_request_duration_seconds_bucket');
     expect(metrics).toMatch(/switchboard_audit_entries_total \d+/);
+    expect((await fetch(`${first.baseUrl}/metrics`)).status).toBe(404);
 
     expect(await first.stop('SIGTERM')).toBe(0);
     // Secrets are never logged: only the one-time banner carries them.
