@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
-import type { Database } from '../../db/schema.js';
+import type { Database, Executor } from '../../db/schema.js';
 import { NotFoundError, ValidationError } from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
@@ -14,6 +14,7 @@ import type { Actor, AuditEntry } from '../audit/audit-model.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
+import { withoutSecrets } from '../audit/secret-redaction.js';
 import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
 import type { OutboxStore } from '../delivery/outbox-store.js';
 import type { Stores } from '../stores.js';
@@ -105,18 +106,23 @@ export class IntegrationService {
       });
       await IntegrationDirectory.touch(tx);
       const current = await this.represent(tx, stored);
-      await record({
-        kind: 'integration',
-        name: doc.name,
-        actor,
-        accesses: [access('createIntegration', ...resources.integration(id))],
-        titleVerb: `added the ${spec.label} integration`,
-        sitePath: `/integrations/${kind}/${id}`,
-        changes: [
-          `Added ${spec.describe(doc.config)} ${doc.on ? '(on)' : '(off)'}, ${statements.length === 0 ? 'for every change' : `filtered by ${statements.length} statement(s)`}`,
-        ],
-        currentVersion: current,
-      });
+      await record(
+        withoutSecrets(
+          {
+            kind: 'integration',
+            name: doc.name,
+            actor,
+            accesses: [access('createIntegration', ...resources.integration(id))],
+            titleVerb: `added the ${spec.label} integration`,
+            sitePath: `/integrations/${kind}/${id}`,
+            changes: [
+              `Added ${spec.describe(doc.config)} ${doc.on ? '(on)' : '(off)'}, ${statements.length === 0 ? 'for every change' : `filtered by ${statements.length} statement(s)`}`,
+            ],
+            currentVersion: current,
+          },
+          { values: [secret], pointers: spec.secretPointers },
+        ),
+      );
       return current;
     });
   }
@@ -189,26 +195,29 @@ export class IntegrationService {
       await IntegrationDirectory.touch(tx);
       const after = await this.represent(tx, updated);
       const onlyOn = actions.length === 1 && actions[0] === 'updateOn';
-      await record({
-        kind: 'integration',
-        name: doc.name,
-        actor,
-        comment: request.comment,
-        accesses: actions.map((a) => access(a, ...resources.integration(id))),
-        titleVerb: onlyOn
-          ? doc.on
-            ? 'turned on the integration'
-            : 'turned off the integration'
-          : 'updated the integration',
-        sitePath: `/integrations/${kind}/${id}`,
-        changes: lines,
-        previousVersion: before,
-        currentVersion: after,
-        // The patch may carry a new token: keep it out of the audit log.
-        delta: request.patch.map((op) =>
-          'value' in op && op.path.startsWith('/config') ? { ...op, value: '[redacted]' } : op,
+      await record(
+        withoutSecrets(
+          {
+            kind: 'integration',
+            name: doc.name,
+            actor,
+            comment: request.comment,
+            accesses: actions.map((a) => access(a, ...resources.integration(id))),
+            titleVerb: onlyOn
+              ? doc.on
+                ? 'turned on the integration'
+                : 'turned off the integration'
+              : 'updated the integration',
+            sitePath: `/integrations/${kind}/${id}`,
+            changes: lines,
+            previousVersion: before,
+            currentVersion: after,
+            delta: request.patch,
+          },
+          // The old token and the new one, wherever the patch (or a careless name) put them.
+          { values: [await this.openSecret(tx, id), newSecret], pointers: spec.secretPointers },
         ),
-      });
+      );
       return after;
     });
   }
@@ -217,20 +226,25 @@ export class IntegrationService {
     await this.changes.transact(async (tx, record) => {
       const stored = await this.load(tx, kind, id);
       const before = await this.represent(tx, stored);
+      const spec = integrationKinds[kind as IntegrationKind];
+      const secret = await this.openSecret(tx, id);
       await this.outbox.forget(tx, id);
       await this.stores.integrations.delete(tx, stored);
       await IntegrationDirectory.touch(tx);
-      await record({
-        kind: 'integration',
-        name: stored.doc.name,
-        actor,
-        accesses: [access('deleteIntegration', ...resources.integration(id))],
-        titleVerb: 'deleted the integration',
-        changes: [
-          `Deleted the integration for ${integrationKinds[kind as IntegrationKind].describe(stored.doc.config)} and its delivery log`,
-        ],
-        previousVersion: before,
-      });
+      await record(
+        withoutSecrets(
+          {
+            kind: 'integration',
+            name: stored.doc.name,
+            actor,
+            accesses: [access('deleteIntegration', ...resources.integration(id))],
+            titleVerb: 'deleted the integration',
+            changes: [`Deleted the integration for ${spec.describe(stored.doc.config)} and its delivery log`],
+            previousVersion: before,
+          },
+          { values: [secret], pointers: spec.secretPointers },
+        ),
+      );
     });
   }
 
@@ -266,9 +280,14 @@ export class IntegrationService {
   }
 
   async token(stored: { id: string }): Promise<string> {
-    const sealed = await this.stores.integrations.getSecret(this.db, stored.id);
-    if (sealed == null) throw new NotFoundError(`Integration "${stored.id}" not found`);
-    return this.secrets.open(sealed, stored.id);
+    const secret = await this.openSecret(this.db, stored.id);
+    if (secret === undefined) throw new NotFoundError(`Integration "${stored.id}" not found`);
+    return secret;
+  }
+
+  private async openSecret(db: Executor, id: string): Promise<string | undefined> {
+    const sealed = await this.stores.integrations.getSecret(db, id);
+    return sealed == null ? undefined : this.secrets.open(sealed, id);
   }
 
   async load(
