@@ -177,6 +177,53 @@ describe('finding 2: nobody invites or assigns a role above their own', () => {
   });
 });
 
+describe('roles: nobody writes a role above their own rights', () => {
+  it('a role manager cannot write an admin role, widen their own, or lift a deny', async () => {
+    await customRole(t, 'role-manager', [
+      { effect: 'allow', resources: ['role/*'], actions: ['*'] },
+      { effect: 'allow', resources: ['proj/*:env/*:flag/*'], actions: ['*'] },
+    ]);
+    await customRole(t, 'no-production', [
+      { effect: 'allow', resources: ['proj/*:env/*:flag/*'], actions: ['*'] },
+      { effect: 'deny', resources: ['proj/*:env/production:flag/*'], actions: ['*'] },
+    ]);
+    const rhea = await someone(t, 'rhea', 'reader', ['role-manager']);
+    const everything = [{ effect: 'allow', resources: ['*'], actions: ['*'] }];
+    const admin = await t.api(
+      'POST',
+      '/api/v2/roles',
+      { key: 'x', name: 'x', policy: everything },
+      rhea.headers,
+    );
+    expect(admin.status, JSON.stringify(admin.body)).toBe(403);
+    const widen = await t.api(
+      'PATCH',
+      '/api/v2/roles/role-manager',
+      [{ op: 'add', path: '/policy/-', value: everything[0] }],
+      rhea.headers,
+    );
+    expect(widen.status, JSON.stringify(widen.body)).toBe(403);
+    const lift = await t.api(
+      'PATCH',
+      '/api/v2/roles/no-production',
+      [{ op: 'remove', path: '/policy/1' }],
+      rhea.headers,
+    );
+    expect(lift.status, JSON.stringify(lift.body)).toBe(403);
+    const within = await t.api(
+      'POST',
+      '/api/v2/roles',
+      {
+        key: 'flag-reader',
+        name: 'x',
+        policy: [{ effect: 'allow', resources: ['proj/*:env/*:flag/*'], actions: ['updateOn'] }],
+      },
+      rhea.headers,
+    );
+    expect(within.status, JSON.stringify(within.body)).toBe(201);
+  });
+});
+
 describe("finding 9: a write that changes nothing does not reveal another member's token", () => {
   it('test ops on the owner token answer 404, whatever their value', async () => {
     const ownerTokens = (await t.api('GET', '/api/v2/tokens', undefined, owner)).body.items;

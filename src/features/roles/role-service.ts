@@ -1,11 +1,19 @@
 import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
-import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import {
+  ConflictError,
+  type FieldProblem,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import type { Statement } from '../../policy/policy-statement.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { newId } from '../../shared/ids.js';
+import { jsonEqual } from '../../shared/json-equal.js';
 import { diffFields } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
@@ -77,6 +85,7 @@ export class RoleService {
         policy,
         basePermissions: input.basePermissions,
       };
+      checkGrant(actor, [], policy);
       const role = await this.stores.roles.insert(tx, {
         id: newId(),
         scope: '',
@@ -109,6 +118,7 @@ export class RoleService {
       checkSchema(RoleDocSchema, doc);
       const diff = diffFields(role.doc, doc, roleFieldRules);
       if (diff.actions.length === 0) return withWarnings(before, warnings);
+      checkGrant(actor, role.doc.policy, policy);
       const updated = await this.stores.roles.update(tx, role, doc);
       const after = roleRepresentation(updated);
       await record({
@@ -161,5 +171,27 @@ export class RoleService {
     const role = await this.stores.roles.get(tx, '', key);
     if (role === undefined) throw new NotFoundError(`Role "${key}" not found`);
     return role;
+  }
+}
+
+/**
+ * A role's policy reaches whoever holds it, the author included, so nobody writes one that
+ * grants what they may not do themselves. Lifting a deny widens what the role's other
+ * statements and the holders' other roles allow, which cannot be bounded by the new policy
+ * alone: only someone holding every right may remove or change a deny.
+ */
+function checkGrant(
+  actor: Actor,
+  previous: readonly PolicyStatement[],
+  next: readonly PolicyStatement[],
+): void {
+  const rights = actor.rights;
+  if (rights === undefined || rights.unrestricted) return;
+  if (!rights.covers([next as readonly Statement[]])) {
+    throw new ForbiddenError('Nobody may write a role that grants more than their own rights');
+  }
+  const kept = (deny: PolicyStatement) => next.some((s) => jsonEqual(s, deny));
+  if (previous.some((s) => s.effect === 'deny' && !kept(s))) {
+    throw new ForbiddenError('Only someone holding every right may lift a deny from a role');
   }
 }
