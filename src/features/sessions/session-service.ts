@@ -26,7 +26,8 @@ export class SessionService {
   ): Promise<{ token: string; expiresAt: number; memberId: string }> {
     const account = email.trim().toLowerCase();
     const now = this.clock();
-    const refused = this.limiter.refusedFor(account, address, now);
+    // Counted before anything else, the hash included: see SignInLimiter.
+    const refused = this.limiter.admit(account, address, now);
     if (refused > 0) {
       throw new RateLimitedError(
         `Too many failed sign-ins; try again in ${Math.ceil(refused / 60_000)} minute(s)`,
@@ -38,11 +39,10 @@ export class SessionService {
     const ok = await verifyPassword(password, member?.secret ?? dummyHash);
     if (member === undefined || member.secret === null || !ok) {
       const delay = this.limiter.delayFor(account, now);
-      this.limiter.fail(account, address, now);
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       throw new UnauthorizedError('Wrong email or password');
     }
-    this.limiter.succeed(account);
+    this.limiter.succeed(account, address, now);
     return this.open(member.id);
   }
 
