@@ -1,10 +1,15 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildSwitchboard } from '../../src/composition-root.js';
+import { loadConfig } from '../../src/config/config.js';
+import { SecretBox } from '../../src/shared/secret-box.js';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
-import type { TestSwitchboard } from '../helpers/test-switchboard.js';
+import { adminToken, type TestSwitchboard, testDialect } from '../helpers/test-switchboard.js';
 import { postCreated, productionFlags, startWithFlag, toggleFlag } from './delivery-kit.js';
 
 let fake: FakeWebhook;
 let t: TestSwitchboard;
+/** SWITCHBOARD_SECRET_KEY of the test Switchboard (test-switchboard.ts). */
+const testKey = 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=';
 
 beforeAll(async () => {
   fake = await FakeWebhook.start();
@@ -128,5 +133,57 @@ describe('webhooks', () => {
     expect(fake.delivered()[0]).toMatchObject({ ldSignatureOk: true, standardSignatureOk: true });
     expect((await t.api('DELETE', `/api/v2/webhooks/${created._id}`)).status).toBe(204);
     expect((await t.api('GET', `/api/v2/webhooks/${created._id}`)).status).toBe(404);
+  });
+
+  it('a webhook stored before URLs were sealed is still delivered to, and the next start seals its URL', async () => {
+    const created = await addWebhook({ secret: 'legacy-secret' });
+    fake.secret = 'legacy-secret';
+    // The row as it was written before: the URL in the document, the bare signing secret sealed.
+    const { db } = t.switchboard.database;
+    const box = new SecretBox(Buffer.from(testKey, 'base64'));
+    const row = await db
+      .selectFrom('integrations')
+      .selectAll()
+      .where('id', '=', created._id)
+      .executeTakeFirstOrThrow();
+    const doc = JSON.parse(row.doc);
+    await db
+      .updateTable('integrations')
+      .set({
+        doc: JSON.stringify({ ...doc, config: { url: fake.url, sign: true } }),
+        secret: box.seal('legacy-secret', created._id),
+        version: row.version + 1,
+      })
+      .where('id', '=', created._id)
+      .execute();
+    expect((await t.api('GET', `/api/v2/webhooks/${created._id}`)).body.url).toBe('********');
+    await toggle('production', true);
+    await t.settle();
+    expect(fake.delivered()[0]).toMatchObject({ ldSignatureOk: true, standardSignatureOk: true });
+    if (testDialect !== 'sqlite') return;
+
+    const next = await buildSwitchboard(
+      loadConfig({
+        SWITCHBOARD_DATABASE_URL: `sqlite:${t.dbFile}`,
+        SWITCHBOARD_SECRET_KEY: testKey,
+        SWITCHBOARD_ADMIN_TOKEN: adminToken,
+        SWITCHBOARD_ROLE: 'api',
+      }),
+    );
+    await next.close();
+    const sealed = await db
+      .selectFrom('integrations')
+      .selectAll()
+      .where('id', '=', created._id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(sealed.doc).config).toEqual({ sign: true });
+    expect(sealed.doc).not.toContain(fake.url);
+    expect(JSON.parse(box.open(sealed.secret ?? '', created._id))).toEqual({
+      url: fake.url,
+      signingSecret: 'legacy-secret',
+    });
+    await toggle('production', false);
+    await t.settle();
+    expect(fake.delivered().map((r) => r.ldSignatureOk)).toEqual([true, true]);
   });
 });

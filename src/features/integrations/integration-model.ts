@@ -94,9 +94,13 @@ export const TeamsConfigPostSchema = Type.Object(
 export const TeamsConfigStoredSchema = Type.Object({ template: Template }, { additionalProperties: false });
 export type TeamsConfig = Static<typeof TeamsConfigStoredSchema>;
 
-/** Webhooks (`/api/v2/webhooks`) live in the same table; their secret is the signing secret. */
+/**
+ * Webhooks (`/api/v2/webhooks`) live in the same table; their URL and signing secret are sealed
+ * together in the row's secret (see webhook-secrets.ts). `url` is only in rows written before
+ * URLs were sealed, until the start-up reseals them.
+ */
 export const WebhookConfigStoredSchema = Type.Object(
-  { url: Type.String({ minLength: 1, maxLength: 2048 }), sign: Type.Boolean() },
+  { sign: Type.Boolean(), url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })) },
   { additionalProperties: false },
 );
 export type WebhookConfig = Static<typeof WebhookConfigStoredSchema>;

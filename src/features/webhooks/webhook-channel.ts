@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { AuditEntry } from '../audit/audit-model.js';
 import {
+  type ChannelTarget,
   classifyWith,
   type DeliveryChannel,
   type OutboundRequest,
@@ -8,6 +9,7 @@ import {
   webhookStatusTable,
 } from '../delivery/delivery-channel.js';
 import type { WebhookConfig } from '../integrations/integration-model.js';
+import { webhookSecretsOf } from './webhook-secrets.js';
 
 /**
  * Signature headers for a body: LaunchDarkly's `X-LD-Signature` (hex HMAC-SHA256 of the raw
@@ -30,19 +32,16 @@ export function signatureHeaders(
   };
 }
 
-function request(
-  config: WebhookConfig,
-  secret: string | undefined,
-  body: string,
-  context: SendContext,
-): OutboundRequest {
+function request(target: ChannelTarget, body: string, context: SendContext): OutboundRequest {
+  const config = target.config as WebhookConfig;
+  const { url, signingSecret } = webhookSecretsOf(config, target.secret);
   return {
-    url: config.url,
+    url,
     headers: {
       'content-type': 'application/json',
       'user-agent': 'Switchboard-Webhook/1',
-      ...(config.sign && secret !== undefined
-        ? signatureHeaders(body, secret, `msg_${context.deliveryId}`, context.now)
+      ...(config.sign && signingSecret !== undefined
+        ? signatureHeaders(body, signingSecret, `msg_${context.deliveryId}`, context.now)
         : {}),
     },
     body,
@@ -55,7 +54,7 @@ export const webhookChannel: DeliveryChannel = {
   limits: [],
   throttleKeys: () => [],
   buildRequest(target, entry, context) {
-    return request(target.config as WebhookConfig, target.secret, JSON.stringify(entry), context);
+    return request(target, JSON.stringify(entry), context);
   },
   buildTestRequest(target, actorName, context) {
     const entry: Partial<AuditEntry> & { test: true } = {
@@ -69,7 +68,7 @@ export const webhookChannel: DeliveryChannel = {
       accesses: [],
       test: true,
     };
-    return request(target.config as WebhookConfig, target.secret, JSON.stringify(entry), context);
+    return request(target, JSON.stringify(entry), context);
   },
   classify: (result, now) => classifyWith(webhookStatusTable, result, now),
 };

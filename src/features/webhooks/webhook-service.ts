@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database, Executor } from '../../db/schema.js';
-import { NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
@@ -11,6 +11,7 @@ import { mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
+import { withoutSecrets } from '../audit/secret-redaction.js';
 import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
 import type { OutboxStore } from '../delivery/outbox-store.js';
 import { IntegrationDirectory } from '../integrations/integration-directory.js';
@@ -24,6 +25,7 @@ import {
 import { checkStatements, integrationStatus, type TargetGuard } from '../integrations/integration-service.js';
 import type { Stores } from '../stores.js';
 import type { Webhook, WebhookPost } from './webhook-model.js';
+import { type WebhookSecrets, webhookSecretsOf, webhookSecretsText } from './webhook-secrets.js';
 
 /** Webhooks share the integrations table (scope `webhook`), so fan-out, outbox and log are one. */
 export const webhookScope = 'webhook';
@@ -44,6 +46,9 @@ function checkUrl(raw: unknown): string {
 }
 
 const readOnly = ['_id', '_links', '_version', '_status', 'creationDate'];
+
+/** Where a webhook's secrets sit in its API document, for audit entries to mask. */
+const secretPointers = ['/url', '/secret'];
 
 export class WebhookService {
   constructor(
@@ -81,9 +86,10 @@ export class WebhookService {
       const id = newId();
       const now = this.changes.now();
       const doc: IntegrationDoc = {
+        // The host only: the path and query are where a URL usually carries its token.
         name: input.name ?? new URL(url).host,
         on: input.on ?? true,
-        config: { url, sign } satisfies WebhookConfig,
+        config: { sign } satisfies WebhookConfig,
         statements,
         tags: input.tags ?? [],
         creationDate: now,
@@ -94,22 +100,27 @@ export class WebhookService {
         key: id,
         doc,
         createdAt: now,
-        secret: secret === undefined ? null : this.secrets.seal(secret, id),
+        secret: this.seal(id, { url, signingSecret: secret }),
       });
       await IntegrationDirectory.touch(tx);
       const current = await this.represent(tx, stored);
-      await record({
-        kind: 'webhook',
-        name: doc.name,
-        actor,
-        accesses: [access('createWebhook', ...resources.webhook(id))],
-        titleVerb: 'added the webhook',
-        sitePath: `/integrations/webhooks/${id}`,
-        changes: [
-          `Added a webhook to ${mdValue(url)} ${doc.on ? '(on)' : '(off)'}${sign ? ', signed' : ''}, ${statements.length === 0 ? 'for every change' : `filtered by ${statements.length} statement(s)`}`,
-        ],
-        currentVersion: current,
-      });
+      await record(
+        withoutSecrets(
+          {
+            kind: 'webhook',
+            name: doc.name,
+            actor,
+            accesses: [access('createWebhook', ...resources.webhook(id))],
+            titleVerb: 'added the webhook',
+            sitePath: `/integrations/webhooks/${id}`,
+            changes: [
+              `Added a webhook ${doc.on ? '(on)' : '(off)'}${sign ? ', signed' : ''}, ${statements.length === 0 ? 'for every change' : `filtered by ${statements.length} statement(s)`}`,
+            ],
+            currentVersion: current,
+          },
+          { values: [url, secret], pointers: secretPointers },
+        ),
+      );
       return secret === undefined ? current : { ...current, secret };
     });
   }
@@ -118,26 +129,33 @@ export class WebhookService {
     return this.changes.transact(async (tx, record) => {
       const stored = await this.load(tx, id);
       const before = await this.represent(tx, stored);
-      const hadSecret = (await this.stores.integrations.getSecret(tx, id)) != null;
+      const was = stored.doc.config as WebhookConfig;
+      const kept = await this.open(tx, stored);
+      const hadSecret = kept.signingSecret !== undefined;
       const patched = applyJsonPatch(
         { ...before, secret: hadSecret ? secretMask : '' },
         request.patch,
         '/patch',
       );
       assertUnchanged(before, patched, readOnly);
-      const was = stored.doc.config as WebhookConfig;
-      const url = checkUrl(patched.url);
+      // The URL is write-only like the secret: the mask keeps it.
+      const url = patched.url === secretMask ? kept.url : checkUrl(patched.url);
+      const urlChanged = url !== kept.url;
       if (typeof patched.sign !== 'boolean') throw ValidationError.at('/sign', 'must be a boolean');
       const secretIn = patched.secret;
       if (secretIn !== undefined && typeof secretIn !== 'string')
         throw ValidationError.at('/secret', 'must be a string');
       let newSecret =
         secretIn === secretMask || secretIn === '' || secretIn === undefined ? undefined : secretIn;
+      // Signed payloads prove they come from us: whoever may only change the URL must not collect
+      // them (to replay at the real receiver), so a signed webhook moves with its secret given again.
+      if (urlChanged && patched.sign && hadSecret && newSecret === undefined)
+        throw ValidationError.at('/secret', 'is required when /url changes');
       if (patched.sign && !hadSecret && newSecret === undefined) newSecret = randomBytes(32).toString('hex');
       const doc = {
         name: patched.name,
         on: patched.on,
-        config: { url, sign: patched.sign },
+        config: { sign: patched.sign },
         statements: patched.statements,
         tags: patched.tags,
         creationDate: stored.doc.creationDate,
@@ -145,7 +163,7 @@ export class WebhookService {
       checkSchema(IntegrationDocSchema, doc);
       checkSchema(WebhookConfigStoredSchema, doc.config);
       doc.statements = checkStatements(doc.statements);
-      if (url !== was.url) await this.checkTarget(url);
+      if (urlChanged) await this.checkTarget(url);
 
       const actions: string[] = [];
       const lines: string[] = [];
@@ -162,9 +180,9 @@ export class WebhookService {
         actions.push('updateOn');
         lines.push(doc.on ? 'Turned the webhook on' : 'Turned the webhook off');
       }
-      if (url !== was.url) {
+      if (urlChanged) {
         actions.push('updateUrl');
-        lines.push(`Changed the URL from ${mdValue(was.url)} to ${mdValue(url)}`);
+        lines.push('Changed the URL');
       }
       if (newSecret !== undefined || patched.sign !== was.sign) {
         actions.push('updateSecret');
@@ -180,34 +198,35 @@ export class WebhookService {
         );
       }
       if (actions.length === 0) return before;
-      const updated = await this.stores.integrations.update(
-        tx,
-        stored,
-        doc,
-        newSecret === undefined ? {} : { secret: this.secrets.seal(newSecret, id) },
-      );
+      // Sealed again on every write, which also moves a row from before sealed URLs off its plain one.
+      const updated = await this.stores.integrations.update(tx, stored, doc, {
+        secret: this.seal(id, { url, signingSecret: newSecret ?? kept.signingSecret }),
+      });
       await IntegrationDirectory.touch(tx);
       const after = await this.represent(tx, updated);
       const onlyOn = actions.length === 1 && actions[0] === 'updateOn';
-      await record({
-        kind: 'webhook',
-        name: doc.name,
-        actor,
-        comment: request.comment,
-        accesses: actions.map((a) => access(a, ...resources.webhook(id))),
-        titleVerb: onlyOn
-          ? doc.on
-            ? 'turned on the webhook'
-            : 'turned off the webhook'
-          : 'updated the webhook',
-        sitePath: `/integrations/webhooks/${id}`,
-        changes: lines,
-        previousVersion: before,
-        currentVersion: after,
-        delta: request.patch.map((op) =>
-          'value' in op && op.path.startsWith('/secret') ? { ...op, value: '[redacted]' } : op,
+      await record(
+        withoutSecrets(
+          {
+            kind: 'webhook',
+            name: doc.name,
+            actor,
+            comment: request.comment,
+            accesses: actions.map((a) => access(a, ...resources.webhook(id))),
+            titleVerb: onlyOn
+              ? doc.on
+                ? 'turned on the webhook'
+                : 'turned off the webhook'
+              : 'updated the webhook',
+            sitePath: `/integrations/webhooks/${id}`,
+            changes: lines,
+            previousVersion: before,
+            currentVersion: after,
+            delta: request.patch,
+          },
+          { values: [kept.url, kept.signingSecret, url, newSecret], pointers: secretPointers },
         ),
-      });
+      );
       // A secret generated by turning signing on is shown once, like at creation.
       return newSecret !== undefined && secretIn !== newSecret ? { ...after, secret: newSecret } : after;
     });
@@ -217,20 +236,24 @@ export class WebhookService {
     await this.changes.transact(async (tx, record) => {
       const stored = await this.load(tx, id);
       const before = await this.represent(tx, stored);
+      const kept = await this.open(tx, stored);
       await this.outbox.forget(tx, id);
       await this.stores.integrations.delete(tx, stored);
       await IntegrationDirectory.touch(tx);
-      await record({
-        kind: 'webhook',
-        name: stored.doc.name,
-        actor,
-        accesses: [access('deleteWebhook', ...resources.webhook(id))],
-        titleVerb: 'deleted the webhook',
-        changes: [
-          `Deleted the webhook to ${mdValue((stored.doc.config as WebhookConfig).url)} and its delivery log`,
-        ],
-        previousVersion: before,
-      });
+      await record(
+        withoutSecrets(
+          {
+            kind: 'webhook',
+            name: stored.doc.name,
+            actor,
+            accesses: [access('deleteWebhook', ...resources.webhook(id))],
+            titleVerb: 'deleted the webhook',
+            changes: ['Deleted the webhook and its delivery log'],
+            previousVersion: before,
+          },
+          { values: [kept.url, kept.signingSecret], pointers: secretPointers },
+        ),
+      );
     });
   }
 
@@ -258,6 +281,47 @@ export class WebhookService {
     await this.actions.resend(id, deliveryId, `webhook "${id}"`);
   }
 
+  /**
+   * Seals the URL of every webhook written before URLs were secrets (it sat in the document in
+   * clear). Run at start-up; a row another node reseals at the same moment is left to it.
+   */
+  async sealPlainUrls(): Promise<number> {
+    let sealed = 0;
+    for (const row of await this.stores.integrations.list(this.db, webhookScope)) {
+      const { url, ...rest } = row.doc.config as WebhookConfig;
+      if (url === undefined) continue;
+      try {
+        await this.changes.transact(async (tx) => {
+          const stored = await this.load(tx, row.id);
+          const secrets = await this.open(tx, stored);
+          await this.stores.integrations.update(
+            tx,
+            stored,
+            { ...stored.doc, config: rest },
+            { secret: this.seal(row.id, secrets) },
+          );
+          await IntegrationDirectory.touch(tx);
+        });
+        sealed++;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    return sealed;
+  }
+
+  private seal(id: string, secrets: WebhookSecrets): string {
+    return this.secrets.seal(webhookSecretsText(secrets), id);
+  }
+
+  private async open(db: Executor, stored: StoredDocument<IntegrationDoc>): Promise<WebhookSecrets> {
+    const sealed = await this.stores.integrations.getSecret(db, stored.id);
+    return webhookSecretsOf(
+      stored.doc.config as WebhookConfig,
+      sealed == null ? undefined : this.secrets.open(sealed, stored.id),
+    );
+  }
+
   private async load(db: Executor, id: string): Promise<StoredDocument<IntegrationDoc>> {
     const stored = await this.stores.integrations.getById(db, id);
     if (stored === undefined || stored.scope !== webhookScope)
@@ -268,6 +332,7 @@ export class WebhookService {
   private async represent(db: Executor, stored: StoredDocument<IntegrationDoc>): Promise<Webhook> {
     const config = stored.doc.config as WebhookConfig;
     const self = `/api/v2/webhooks/${stored.id}`;
+    // The URL is write-only, like a Slack or Teams URL: shown masked, the mask keeps it.
     return {
       _id: stored.id,
       _links: {
@@ -275,7 +340,7 @@ export class WebhookService {
         deliveries: { href: `${self}/deliveries`, type: 'application/json' },
       },
       _version: stored.version,
-      url: config.url,
+      url: secretMask,
       sign: config.sign,
       on: stored.doc.on,
       name: stored.doc.name,
