@@ -211,6 +211,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       targetGuard,
     );
     const webhooks = new WebhookService(db, stores, changes, outbox, secrets, deliveryActions, targetGuard);
+    // Webhook URLs are secrets: seal any still in clear from before they were (issue #13).
+    await webhooks.sealPlainUrls();
     const deliveryLog = new DeliveryLog(db);
 
     const invitations = new Invitations(db, stores, currentBaseUrl, clock);
