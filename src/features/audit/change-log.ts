@@ -7,7 +7,14 @@ import { buildAuditRecord, type ChangeDescription } from './audit-builder.js';
 import type { Actor, AuditRecord, TaggedAccess } from './audit-model.js';
 import type { AuditStore } from './audit-store.js';
 
-export type ChangeInput = Omit<ChangeDescription, 'id' | 'date'>;
+export type ChangeInput = Omit<ChangeDescription, 'id' | 'date'> & {
+  /**
+   * The changed resource's tags after the change, when they change: its `updateTags` accesses
+   * are authorized against the resource with these too (LaunchDarkly checks both), while every
+   * access is authorized, and recorded, with the tags the resource had before.
+   */
+  readonly newTags?: readonly string[] | undefined;
+};
 
 /** Records one change inside the use case's transaction. */
 export type RecordChange = (change: ChangeInput) => Promise<AuditRecord>;
@@ -26,6 +33,16 @@ export function assertAllowed(actor: Actor, accesses: readonly TaggedAccess[]): 
     if (!can(a.action, a.resource))
       throw new ForbiddenError(`Not allowed: ${a.action} on ${formatResource(a.resource)}`);
   }
+}
+
+/** The `updateTags` accesses again, on the resource (the last segment) with its new tags. */
+export function withNewTags(accesses: readonly TaggedAccess[], tags: readonly string[]): TaggedAccess[] {
+  return accesses
+    .filter((a) => a.action === 'updateTags' && a.resource.length > 0)
+    .map((a) => {
+      const last = a.resource[a.resource.length - 1] as TaggedAccess['resource'][number];
+      return { action: a.action, resource: [...a.resource.slice(0, -1), { ...last, tags: [...tags] }] };
+    });
 }
 
 /** One use case waiting for its turn in a group commit. */
@@ -175,8 +192,13 @@ export class ChangeLog {
       // Authorization is the audit entry's own accesses: exactly the actions and resources the
       // change performs (one per environment for flag-wide changes), so nothing is unchecked
       // and a refusal rolls the whole change back.
+      // Against the resource as it was, so a tag cannot be added to gain a right or removed to
+      // escape a deny in the same change; tag changes also as it will be.
       assertAllowed(change.actor, change.accesses);
-      const audit = buildAuditRecord({ ...change, id: newId(), date: this.clock() }, this.baseUrl());
+      if (change.newTags !== undefined)
+        assertAllowed(change.actor, withNewTags(change.accesses, change.newTags));
+      const { newTags: _, ...description } = change;
+      const audit = buildAuditRecord({ ...description, id: newId(), date: this.clock() }, this.baseUrl());
       const seq = await this.audit.append(tx, audit);
       for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq);
       this.wrote.add(change.actor);

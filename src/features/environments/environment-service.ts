@@ -114,6 +114,7 @@ export class EnvironmentService {
         actor,
         comment: request.comment,
         accesses: diff.actions.map((a) => access(a, ...resource)),
+        newTags: doc.tags,
         titleVerb: 'updated the environment',
         sitePath: `/settings/projects/${projectKey}/environments/${envKey}`,
         changes: diff.changes,

@@ -318,8 +318,9 @@ export class FlagService implements EnvironmentHooks {
       comment,
       accesses: summary.accesses.flatMap((a) => {
         const e = byKey.get(a.envKey);
-        return e === undefined ? [] : [access(a.action, ...this.resource(project, e, updated))];
+        return e === undefined ? [] : [access(a.action, ...this.resource(project, e, stored))];
       }),
+      newTags: doc.tags,
       titleVerb: summary.titleVerb,
       sitePath: flagSitePath(project.key, env?.key ?? envs[0]?.key, stored.key),
       environmentName: env?.doc.name,

@@ -142,6 +142,7 @@ export class MetricService {
         actor,
         comment: request.comment,
         accesses: actions.map((a) => access(a, ...resource)),
+        newTags: doc.tags,
         titleVerb: 'updated the metric',
         changes,
         previousVersion: before,

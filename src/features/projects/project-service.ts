@@ -155,6 +155,7 @@ export class ProjectService {
         actor,
         comment: request.comment,
         accesses: diff.actions.map((a) => access(a, ...resources.project(previousTags))),
+        newTags: doc.tags,
         titleVerb: 'updated the project',
         sitePath: `/settings/projects/${key}`,
         changes: diff.changes,

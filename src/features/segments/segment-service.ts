@@ -146,6 +146,7 @@ export class SegmentService {
         actor,
         comment: request.comment,
         accesses: actions.map((a) => access(a, ...resource)),
+        newTags: doc.tags,
         titleVerb: 'updated the segment',
         changes: [...diff.changes, ...ruleChanges],
         previousVersion: before,
