@@ -132,6 +132,8 @@ describe('Slack and webhooks in the web UI', { timeout: 30_000 }, () => {
     await page.reload();
     await card('Deploy bot').getByRole('switch', { name: 'Deploy bot notifications' }).waitFor();
     expect(await page.content()).not.toContain(secret);
+    // The URL is a secret too: the page never shows it.
+    expect(await page.content()).not.toContain(new URL(receiver.url).host);
   });
 
   it('flips a production flag; Slack and the receiver get it, and both logs show the delivery', async () => {

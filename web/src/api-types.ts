@@ -229,6 +229,7 @@ export interface HipChatPostConfig {
 
 /** A LaunchDarkly-shaped webhook. `secret` is only in the answer that created or generated it. */
 export interface Webhook extends Connection {
+  /** Write-only: always `********`; sending it back keeps the stored URL. */
   readonly url: string;
   readonly sign: boolean;
   readonly secret?: string;

@@ -215,7 +215,8 @@ const webhookPointers = { name: '/name', url: '/url', secret: '/secret' } as con
 export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>) {
   const form = useIntegrationForm(existing?.statements, webhookPointers, {
     name: existing?.name ?? '',
-    url: existing?.url ?? '',
+    // Write-only, like the Slack and Teams URLs: empty when editing means "unchanged".
+    url: '',
     sign: existing?.sign ?? true,
     secret: '',
   });
@@ -226,7 +227,13 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
     form.submit(
       {
         name: nameError(values.name, 'Deploy bot'),
-        url: url.trim() === '' ? 'Enter the URL to send each change to.' : undefined,
+        url:
+          existing === undefined && url.trim() === '' ? 'Enter the URL to send each change to.' : undefined,
+        // A signed webhook keeps its secret only while it posts where it did.
+        secret:
+          existing?.sign === true && sign && url.trim() !== '' && secret === ''
+            ? 'Enter the signing secret again (or a new one): it is only used with the URL it was given for.'
+            : undefined,
       },
       async (statements) => {
         const name = values.name.trim();
@@ -245,7 +252,7 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
           return;
         }
         const patch = commonPatch(existing, name, statements);
-        if (url.trim() !== existing.url) patch.push({ op: 'replace', path: '/url', value: url.trim() });
+        if (url.trim() !== '') patch.push({ op: 'replace', path: '/url', value: url.trim() });
         if (sign !== existing.sign) patch.push({ op: 'replace', path: '/sign', value: sign });
         if (newSecret !== undefined) patch.push({ op: 'replace', path: '/secret', value: newSecret });
         onSaved(patch.length === 0 ? existing : await api.webhooks.update(existing._id, patch));
@@ -263,22 +270,15 @@ export function WebhookForm({ existing, onSaved, onCancel }: FormProps<Webhook>)
       onSubmit={submit}
       onCancel={onCancel}
     >
-      <Field label="URL" hint="Each change is POSTed here as JSON (the audit entry)." error={errors.url}>
-        {(control) => (
-          <input
-            {...control}
-            className="input"
-            type="url"
-            inputMode="url"
-            value={url}
-            onChange={(e) => set('url', e.target.value)}
-            placeholder="https://ci.example.com/hooks/switchboard"
-            autoComplete="off"
-            spellCheck={false}
-            maxLength={2048}
-          />
-        )}
-      </Field>
+      <SecretField
+        label="URL"
+        hint="Each change is POSTed here as JSON (the audit entry). Stored encrypted, never shown again."
+        isNew={existing === undefined}
+        value={url}
+        error={errors.url}
+        placeholder="https://ci.example.com/hooks/switchboard"
+        onChange={(v) => set('url', v)}
+      />
       <label className="checkbox">
         <input type="checkbox" checked={sign} onChange={(e) => set('sign', e.target.checked)} />
         <span>

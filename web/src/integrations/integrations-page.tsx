@@ -61,11 +61,8 @@ const details = {
       </>
     ),
   msteams: (i: Integration<TeamsConfig>): ReactNode => <>Teams workflow{templated(i.config)}</>,
-  webhooks: (w: Webhook): ReactNode => (
-    <>
-      POST to <strong>{hostOf(w.url)}</strong> · {w.sign ? 'signed' : 'not signed'}
-    </>
-  ),
+  // The URL is a secret (the API shows it masked), like the Slack and Teams ones.
+  webhooks: (w: Webhook): ReactNode => <>JSON POST · {w.sign ? 'signed' : 'not signed'}</>,
 };
 
 const deleteNotes = {
@@ -76,11 +73,7 @@ const deleteNotes = {
   ),
   slack: (): ReactNode => 'Its Slack channel stops receiving messages',
   msteams: (): ReactNode => 'Its Teams channel stops receiving messages',
-  webhooks: (w: Webhook): ReactNode => (
-    <>
-      <strong>{hostOf(w.url)}</strong> stops receiving changes
-    </>
-  ),
+  webhooks: (): ReactNode => 'Its URL stops receiving changes',
 };
 
 const formTitles: Readonly<Record<IntegrationKindKey, string>> = {
