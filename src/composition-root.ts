@@ -248,9 +248,9 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         }),
         sessionRoutes(sessions, members, secureCookies),
         tokenRoutes(new TokenService(stores, changes)),
-        integrationRoutes(integrations, deliveryLog, wake),
+        integrationRoutes(integrations, deliveryLog, wake, readAccess),
         webhookRoutes(webhooks, deliveryLog, wake),
-        auditRoutes(new AuditService(db, audit)),
+        auditRoutes(new AuditService(db, audit), readAccess),
       ],
     });
     const metricsApp =

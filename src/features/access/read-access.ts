@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ForbiddenError } from '../../errors/app-errors.js';
 import type { Principal } from '../../http/auth.js';
+import type { TaggedAccess } from '../../policy/resource.js';
 import type { Stores } from '../stores.js';
 
 /**
@@ -35,5 +36,24 @@ export class ReadAccess {
 
   canView(principal: Principal, project: { key: string; tags: readonly string[] }): boolean {
     return principal.permissions.can('viewProject', [{ type: 'proj', key: project.key, tags: project.tags }]);
+  }
+
+  /**
+   * Whether the principal may read an audit entry (or hear of it through a preview): it must
+   * be able to view the project of every access inside one, with the tags the project had then.
+   * Tokens' entries follow the tokens (their member's, or an admin's, to read); the rest
+   * outside projects (members, roles, integrations) is the team's to read.
+   */
+  canViewEntry(principal: Principal, accesses: readonly TaggedAccess[]): boolean {
+    const { permissions } = principal;
+    return accesses.every((access) => {
+      const [outer, inner] = access.resource;
+      if (outer?.type === 'proj') return permissions.can('viewProject', [outer]);
+      if (outer?.type === 'service-token') return permissions.isAdmin;
+      if (outer?.type === 'member' && inner?.type === 'token') {
+        return permissions.isAdmin || outer.key === principal.memberId;
+      }
+      return true;
+    });
   }
 }

@@ -1,7 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../errors/app-errors.js';
+import { principalOf } from '../../http/auth.js';
 import { errorResponses, Links } from '../../http/common-schemas.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import type { ReadAccess } from '../access/read-access.js';
+import type { TaggedAccess } from './audit-model.js';
 import type { AuditService } from './audit-service.js';
 
 const tags = ['Audit log'];
@@ -55,11 +59,15 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-export function auditRoutes(service: AuditService) {
+export function auditRoutes(service: AuditService, readAccess: ReadAccess) {
   return (app: TypedApp): void => {
-    const listPage = async (query: Static<typeof Query>, statements: unknown) => {
+    const visibleTo = (request: FastifyRequest) => {
+      const principal = principalOf(request);
+      return (accesses: readonly TaggedAccess[]) => readAccess.canViewEntry(principal, accesses);
+    };
+    const listPage = async (request: FastifyRequest, query: Static<typeof Query>, statements: unknown) => {
       const limit = query.limit ?? 10;
-      const page = await service.list({ ...query, limit, statements });
+      const page = await service.list({ ...query, limit, statements, visible: visibleTo(request) });
       const params = new URLSearchParams();
       for (const [name, value] of Object.entries({ ...query, limit })) {
         if (value !== undefined && name !== 'cursor') params.set(name, String(value));
@@ -85,7 +93,7 @@ export function auditRoutes(service: AuditService) {
           response: { 200: AuditPage, ...errorResponses },
         },
       },
-      async (request) => listPage(request.query, undefined),
+      async (request) => listPage(request, request.query, undefined),
     );
 
     app.post(
@@ -101,7 +109,7 @@ export function auditRoutes(service: AuditService) {
           response: { 200: AuditPage, ...errorResponses },
         },
       },
-      async (request) => listPage(request.query, request.body),
+      async (request) => listPage(request, request.query, request.body),
     );
 
     app.get(
@@ -115,7 +123,8 @@ export function auditRoutes(service: AuditService) {
         },
       },
       async (request) => {
-        const entry = await service.get(request.params.id);
+        // One the reader may not see is as absent as one that never existed.
+        const entry = await service.get(request.params.id, visibleTo(request));
         if (entry === undefined) throw new NotFoundError(`Audit entry "${request.params.id}" not found`);
         return entry;
       },

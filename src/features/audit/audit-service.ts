@@ -17,9 +17,11 @@ export interface AuditListQuery {
   readonly statements?: unknown;
   readonly limit: number;
   readonly cursor?: number | undefined;
+  /** What the reader may see (see ReadAccess.canViewEntry): the rest is skipped as if absent. */
+  readonly visible: Accept;
 }
 
-type Accept = (accesses: readonly TaggedAccess[]) => boolean;
+export type Accept = (accesses: readonly TaggedAccess[]) => boolean;
 
 function specFilter(spec: string): Accept {
   const check = validateSpecifier(spec);
@@ -42,17 +44,14 @@ export class AuditService {
   ) {}
 
   list(query: AuditListQuery): Promise<AuditPage> {
-    const filters: Accept[] = [];
+    const filters: Accept[] = [query.visible];
     if (query.spec !== undefined && query.spec !== '') filters.push(specFilter(query.spec));
     if (query.statements !== undefined) filters.push(statementsFilter(query.statements));
-    const accept =
-      filters.length === 0
-        ? undefined
-        : (accesses: readonly TaggedAccess[]) => filters.every((f) => f(accesses));
+    const accept = (accesses: readonly TaggedAccess[]) => filters.every((f) => f(accesses));
     return this.store.list(this.db, { ...query, accept });
   }
 
-  get(id: string): Promise<AuditEntryDetail | undefined> {
-    return this.store.get(this.db, id);
+  get(id: string, visible: Accept): Promise<AuditEntryDetail | undefined> {
+    return this.store.get(this.db, id, visible);
   }
 }

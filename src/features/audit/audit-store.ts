@@ -70,7 +70,7 @@ const insertEntry = prepareQuery(
 const entryById = prepareQuery((db, id: string) =>
   db
     .selectFrom('audit_entries')
-    .select(['entry', 'previous_version', 'current_version', 'delta'])
+    .select(['entry', 'accesses', 'previous_version', 'current_version', 'delta'])
     .where('id', '=', id),
 );
 
@@ -94,9 +94,14 @@ export class AuditStore {
     return Number(result.seq);
   }
 
-  async get(db: Executor, id: string): Promise<AuditEntryDetail | undefined> {
+  /** The entry, if it exists and `visible` accepts its accesses. */
+  async get(
+    db: Executor,
+    id: string,
+    visible: (accesses: readonly TaggedAccess[]) => boolean,
+  ): Promise<AuditEntryDetail | undefined> {
     const row = await entryById.first(db, id);
-    if (row === undefined) return undefined;
+    if (row === undefined || !visible(JSON.parse(row.accesses) as TaggedAccess[])) return undefined;
     const detail = JSON.parse(row.entry) as AuditEntryDetail;
     if (row.previous_version !== null) detail.previousVersion = JSON.parse(row.previous_version);
     if (row.current_version !== null) detail.currentVersion = JSON.parse(row.current_version);

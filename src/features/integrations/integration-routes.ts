@@ -4,6 +4,7 @@ import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Id, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import type { ReadAccess } from '../access/read-access.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
 import * as deliveryRoutes from '../delivery/delivery-routes.js';
 import { IntegrationPostSchema, IntegrationSchema, supportedIntegrationKinds } from './integration-model.js';
@@ -21,7 +22,12 @@ function checkKind(kind: string): void {
   }
 }
 
-export function integrationRoutes(service: IntegrationService, log: DeliveryLog, wake: deliveryRoutes.Wake) {
+export function integrationRoutes(
+  service: IntegrationService,
+  log: DeliveryLog,
+  wake: deliveryRoutes.Wake,
+  readAccess: ReadAccess,
+) {
   return (app: TypedApp): void => {
     app.get(
       '/integrations/:integrationKey',
@@ -89,7 +95,10 @@ export function integrationRoutes(service: IntegrationService, log: DeliveryLog,
       },
       async (request) => {
         checkKind(request.params.integrationKey);
-        const result = await service.preview(request.body.statements);
+        const principal = principalOf(request);
+        const result = await service.preview(request.body.statements, (accesses) =>
+          readAccess.canViewEntry(principal, accesses),
+        );
         return { items: result.items, totalCount: result.items.length, scanned: result.scanned };
       },
     );

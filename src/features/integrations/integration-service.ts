@@ -10,7 +10,7 @@ import { validatePolicy } from '../../policy/validate-policy.js';
 import { newId } from '../../shared/ids.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { mdValue } from '../audit/audit-builder.js';
-import type { Actor, AuditEntry } from '../audit/audit-model.js';
+import type { Actor, AuditEntry, TaggedAccess } from '../audit/audit-model.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
@@ -269,12 +269,18 @@ export class IntegrationService {
   }
 
   /** Which of the recent audit entries a filter would have let through. */
-  async preview(statements: unknown): Promise<{ items: AuditEntry[]; scanned: number }> {
+  /** Only entries `visible` lets through are shown: a preview is a read of the audit log. */
+  async preview(
+    statements: unknown,
+    visible: (accesses: readonly TaggedAccess[]) => boolean,
+  ): Promise<{ items: AuditEntry[]; scanned: number }> {
     const valid = checkStatements(statements ?? []);
     const policy = valid.length === 0 ? null : compilePolicy(valid as never);
     const recent = await this.audit.recent(this.db, previewWindow);
     return {
-      items: recent.filter((r) => matchesEntry(policy, r.accesses)).map((r) => r.entry),
+      items: recent
+        .filter((r) => visible(r.accesses) && matchesEntry(policy, r.accesses))
+        .map((r) => r.entry),
       scanned: recent.length,
     };
   }
