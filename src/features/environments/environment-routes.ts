@@ -24,7 +24,7 @@ export function environmentRoutes(service: EnvironmentService) {
       },
       async (request) => {
         const { projectKey } = request.params;
-        const items = await service.list(projectKey);
+        const items = await service.list(principalOf(request).actor, projectKey);
         return {
           items,
           totalCount: items.length,
@@ -60,7 +60,8 @@ export function environmentRoutes(service: EnvironmentService) {
           response: { 200: EnvironmentSchema, ...errorResponses },
         },
       },
-      async (request) => service.get(request.params.projectKey, request.params.envKey),
+      async (request) =>
+        service.get(principalOf(request).actor, request.params.projectKey, request.params.envKey),
     );
 
     app.patch(

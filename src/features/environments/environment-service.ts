@@ -20,6 +20,7 @@ import {
   environmentFieldRules,
   newEnvironmentDoc,
 } from './environment-model.js';
+import { environmentShownTo, withoutSdkKeysIn } from './sdk-keys.js';
 
 /** Resources that live in every environment (flag configurations) and follow it in and out. */
 export interface EnvironmentHooks {
@@ -36,18 +37,20 @@ export class EnvironmentService {
     private readonly hooks: readonly EnvironmentHooks[],
   ) {}
 
-  async list(projectKey: string): Promise<Environment[]> {
+  /** Each environment with its SDK keys masked unless the actor has `viewSdkKey` on it. */
+  async list(actor: Actor, projectKey: string): Promise<Environment[]> {
     return this.changes.transact(async (tx) => {
-      await this.project(tx, projectKey);
+      const project = await this.project(tx, projectKey);
       const envs = await this.stores.environments.list(tx, projectKey);
-      return envs.map((e) => environmentRepresentation(projectKey, e));
+      return envs.map((e) => this.shown(actor, project, environmentRepresentation(projectKey, e)));
     });
   }
 
-  async get(projectKey: string, envKey: string): Promise<Environment> {
+  async get(actor: Actor, projectKey: string, envKey: string): Promise<Environment> {
     return this.changes.transact(async (tx) => {
-      await this.project(tx, projectKey);
-      return environmentRepresentation(projectKey, await this.load(tx, projectKey, envKey));
+      const project = await this.project(tx, projectKey);
+      const env = environmentRepresentation(projectKey, await this.load(tx, projectKey, envKey));
+      return this.shown(actor, project, env);
     });
   }
 
@@ -63,26 +66,31 @@ export class EnvironmentService {
       });
       for (const hook of this.hooks) await hook.added(tx, projectKey, env.key);
       const current = environmentRepresentation(projectKey, env);
-      await record({
-        kind: 'environment',
-        name: env.doc.name,
-        actor,
-        accesses: [
-          access(
-            'createEnvironment',
-            ...resources.environment(
-              { key: projectKey, tags: project.doc.tags },
-              { key: env.key, tags: env.doc.tags },
-            ),
-          ),
-        ],
-        titleVerb: 'created the environment',
-        sitePath: `/settings/projects/${projectKey}/environments/${env.key}`,
-        changes: [`Created the environment in the project ${mdValue(project.doc.name)}`],
-        parent: { name: project.doc.name, resource: `proj/${projectKey}` },
-        currentVersion: current,
-      });
-      return current;
+      await record(
+        withoutSdkKeysIn(
+          {
+            kind: 'environment',
+            name: env.doc.name,
+            actor,
+            accesses: [
+              access(
+                'createEnvironment',
+                ...resources.environment(
+                  { key: projectKey, tags: project.doc.tags },
+                  { key: env.key, tags: env.doc.tags },
+                ),
+              ),
+            ],
+            titleVerb: 'created the environment',
+            sitePath: `/settings/projects/${projectKey}/environments/${env.key}`,
+            changes: [`Created the environment in the project ${mdValue(project.doc.name)}`],
+            parent: { name: project.doc.name, resource: `proj/${projectKey}` },
+            currentVersion: current,
+          },
+          [env.doc],
+        ),
+      );
+      return this.shown(actor, project, current);
     });
   }
 
@@ -101,29 +109,34 @@ export class EnvironmentService {
       const { _id, _links, key, _version, ...doc } = patched;
       checkSchema(EnvironmentDocSchema, doc);
       const diff = diffFields(env.doc, doc, environmentFieldRules);
-      if (diff.actions.length === 0) return before;
+      if (diff.actions.length === 0) return this.shown(actor, project, before);
       const updated = await this.stores.environments.update(tx, env, doc);
       const after = environmentRepresentation(projectKey, updated);
       const resource = resources.environment(
         { key: projectKey, tags: project.doc.tags },
         { key: envKey, tags: env.doc.tags },
       );
-      await record({
-        kind: 'environment',
-        name: doc.name,
-        actor,
-        comment: request.comment,
-        accesses: diff.actions.map((a) => access(a, ...resource)),
-        newTags: doc.tags,
-        titleVerb: 'updated the environment',
-        sitePath: `/settings/projects/${projectKey}/environments/${envKey}`,
-        changes: diff.changes,
-        parent: { name: project.doc.name, resource: `proj/${projectKey}` },
-        previousVersion: before,
-        currentVersion: after,
-        delta: request.patch,
-      });
-      return after;
+      await record(
+        withoutSdkKeysIn(
+          {
+            kind: 'environment',
+            name: doc.name,
+            actor,
+            comment: request.comment,
+            accesses: diff.actions.map((a) => access(a, ...resource)),
+            newTags: doc.tags,
+            titleVerb: 'updated the environment',
+            sitePath: `/settings/projects/${projectKey}/environments/${envKey}`,
+            changes: diff.changes,
+            parent: { name: project.doc.name, resource: `proj/${projectKey}` },
+            previousVersion: before,
+            currentVersion: after,
+            delta: request.patch,
+          },
+          [env.doc],
+        ),
+      );
+      return this.shown(actor, project, after);
     });
   }
 
@@ -134,26 +147,35 @@ export class EnvironmentService {
       for (const hook of this.hooks) await hook.removed(tx, projectKey, envKey);
       await this.stores.segments.deleteUnder(tx, `${projectKey}/${envKey}`);
       await this.stores.environments.delete(tx, env);
-      await record({
-        kind: 'environment',
-        name: env.doc.name,
-        actor,
-        comment,
-        accesses: [
-          access(
-            'deleteEnvironment',
-            ...resources.environment(
-              { key: projectKey, tags: project.doc.tags },
-              { key: envKey, tags: env.doc.tags },
-            ),
-          ),
-        ],
-        titleVerb: 'deleted the environment',
-        changes: [`Deleted the environment and its flag configurations and segments`],
-        parent: { name: project.doc.name, resource: `proj/${projectKey}` },
-        previousVersion: environmentRepresentation(projectKey, env),
-      });
+      await record(
+        withoutSdkKeysIn(
+          {
+            kind: 'environment',
+            name: env.doc.name,
+            actor,
+            comment,
+            accesses: [
+              access(
+                'deleteEnvironment',
+                ...resources.environment(
+                  { key: projectKey, tags: project.doc.tags },
+                  { key: envKey, tags: env.doc.tags },
+                ),
+              ),
+            ],
+            titleVerb: 'deleted the environment',
+            changes: [`Deleted the environment and its flag configurations and segments`],
+            parent: { name: project.doc.name, resource: `proj/${projectKey}` },
+            previousVersion: environmentRepresentation(projectKey, env),
+          },
+          [env.doc],
+        ),
+      );
     });
+  }
+
+  private shown(actor: Actor, project: StoredDocument<ProjectDoc>, env: Environment): Environment {
+    return environmentShownTo(actor, { key: project.key, tags: project.doc.tags }, env);
   }
 
   private async project(tx: Transaction<Database>, key: string): Promise<StoredDocument<ProjectDoc>> {
