@@ -4,6 +4,7 @@ import { collection, errorResponses, Key, noContentResponses, PatchBody } from '
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { ReadAccess } from '../access/read-access.js';
+import { projectShownTo } from '../environments/sdk-keys.js';
 import { ProjectPostSchema, ProjectSchema } from './project-model.js';
 import type { ProjectService } from './project-service.js';
 
@@ -23,7 +24,9 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
       },
       async (request) => {
         const principal = principalOf(request);
-        const items = (await service.list()).filter((p) => readAccess.canView(principal, p));
+        const items = (await service.list())
+          .filter((p) => readAccess.canView(principal, p))
+          .map((p) => projectShownTo(principal.actor, p));
         return {
           items,
           totalCount: items.length,
@@ -42,8 +45,10 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
           response: { 201: ProjectSchema, ...errorResponses },
         },
       },
-      async (request, reply) =>
-        reply.status(201).send(await service.create(principalOf(request).actor, request.body)),
+      async (request, reply) => {
+        const { actor } = principalOf(request);
+        return reply.status(201).send(projectShownTo(actor, await service.create(actor, request.body)));
+      },
     );
 
     app.get(
@@ -56,7 +61,8 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
           response: { 200: ProjectSchema, ...errorResponses },
         },
       },
-      async (request) => service.get(request.params.projectKey),
+      async (request) =>
+        projectShownTo(principalOf(request).actor, await service.get(request.params.projectKey)),
     );
 
     app.patch(
@@ -70,8 +76,13 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
           response: { 200: ProjectSchema, ...errorResponses },
         },
       },
-      async (request) =>
-        service.update(principalOf(request).actor, request.params.projectKey, parsePatchBody(request.body)),
+      async (request) => {
+        const { actor } = principalOf(request);
+        return projectShownTo(
+          actor,
+          await service.update(actor, request.params.projectKey, parsePatchBody(request.body)),
+        );
+      },
     );
 
     app.delete(

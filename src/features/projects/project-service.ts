@@ -14,6 +14,7 @@ import {
   type EnvironmentDoc,
   newEnvironmentDoc,
 } from '../environments/environment-model.js';
+import { withoutSdkKeysIn } from '../environments/sdk-keys.js';
 import type { Stores } from '../stores.js';
 import {
   type Project,
@@ -116,21 +117,29 @@ export class ProjectService {
       }
       const tagged = { key: project.key, tags: doc.tags };
       const current = projectRepresentation(project, envs);
-      await record({
-        kind: 'project',
-        name: doc.name,
-        actor,
-        accesses: [
-          access('createProject', ...resources.project(tagged)),
-          ...envs.map((e) =>
-            access('createEnvironment', ...resources.environment(tagged, { key: e.key, tags: e.doc.tags })),
-          ),
-        ],
-        titleVerb: 'created the project',
-        sitePath: `/settings/projects/${project.key}`,
-        changes: [`Created the project with environments ${mdValue(envs.map((e) => e.doc.name))}`],
-        currentVersion: current,
-      });
+      await record(
+        withoutSdkKeysIn(
+          {
+            kind: 'project',
+            name: doc.name,
+            actor,
+            accesses: [
+              access('createProject', ...resources.project(tagged)),
+              ...envs.map((e) =>
+                access(
+                  'createEnvironment',
+                  ...resources.environment(tagged, { key: e.key, tags: e.doc.tags }),
+                ),
+              ),
+            ],
+            titleVerb: 'created the project',
+            sitePath: `/settings/projects/${project.key}`,
+            changes: [`Created the project with environments ${mdValue(envs.map((e) => e.doc.name))}`],
+            currentVersion: current,
+          },
+          envs.map((e) => e.doc),
+        ),
+      );
       return current;
     });
   }
@@ -149,20 +158,25 @@ export class ProjectService {
       const updated = await this.stores.projects.update(tx, project, doc);
       const after = projectRepresentation(updated, envs);
       const previousTags = { key, tags: project.doc.tags };
-      await record({
-        kind: 'project',
-        name: doc.name,
-        actor,
-        comment: request.comment,
-        accesses: diff.actions.map((a) => access(a, ...resources.project(previousTags))),
-        newTags: doc.tags,
-        titleVerb: 'updated the project',
-        sitePath: `/settings/projects/${key}`,
-        changes: diff.changes,
-        previousVersion: before,
-        currentVersion: after,
-        delta: request.patch,
-      });
+      await record(
+        withoutSdkKeysIn(
+          {
+            kind: 'project',
+            name: doc.name,
+            actor,
+            comment: request.comment,
+            accesses: diff.actions.map((a) => access(a, ...resources.project(previousTags))),
+            newTags: doc.tags,
+            titleVerb: 'updated the project',
+            sitePath: `/settings/projects/${key}`,
+            changes: diff.changes,
+            previousVersion: before,
+            currentVersion: after,
+            delta: request.patch,
+          },
+          envs.map((e) => e.doc),
+        ),
+      );
       return after;
     });
   }
@@ -181,16 +195,21 @@ export class ProjectService {
         await store.deleteUnder(tx, key);
       }
       await this.stores.projects.delete(tx, project);
-      await record({
-        kind: 'project',
-        name: project.doc.name,
-        actor,
-        comment,
-        accesses: [access('deleteProject', ...resources.project({ key, tags: project.doc.tags }))],
-        titleVerb: 'deleted the project',
-        changes: ['Deleted the project and everything in it'],
-        previousVersion: before,
-      });
+      await record(
+        withoutSdkKeysIn(
+          {
+            kind: 'project',
+            name: project.doc.name,
+            actor,
+            comment,
+            accesses: [access('deleteProject', ...resources.project({ key, tags: project.doc.tags }))],
+            titleVerb: 'deleted the project',
+            changes: ['Deleted the project and everything in it'],
+            previousVersion: before,
+          },
+          envs.map((e) => e.doc),
+        ),
+      );
     });
   }
 
