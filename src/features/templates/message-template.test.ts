@@ -8,10 +8,10 @@ import {
   compileTemplate,
   renderTemplate,
   sampleEntries,
-  TemplateError,
   type TemplateFlavor,
   validateTemplate,
 } from './message-template.js';
+import { TemplateError } from './template-error.js';
 
 const [toggle, , hostile] = sampleEntries as [AuditEntry, AuditEntry, AuditEntry];
 const json: TemplateFlavor = { target: 'json' };

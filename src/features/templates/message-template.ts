@@ -5,6 +5,9 @@ import {
   inlineMarkdownToHtml,
   inlineMarkdownToText,
 } from '../integrations/channels/hipchat/hipchat-message.js';
+import { meterHelpers, RenderBudget, withinBudget } from './render-budget.js';
+import { TemplateError } from './template-error.js';
+import { checkAndMeter, checkSourceSize, meterHelper } from './template-rules.js';
 
 /**
  * What a template produces: `html` a HipChat message (Handlebars' HTML escaping, no `{{{ }}}`),
@@ -20,11 +23,11 @@ export interface TemplateFlavor {
   readonly escapeText?: (text: string) => string;
   /** The title as the channel's Markdown (Slack mrkdwn); default: the audit entry's Markdown. */
   readonly markdownTitle?: (markdown: string) => string;
-  /** JSON targets: what the parsed document must be for the channel; a message saying why not. */
+  /** JSON targets: what the parsed document must be for the channel (its size limit too); why not. */
   readonly checkDocument?: (document: unknown) => string | undefined;
+  /** HTML targets: the channel's limit on a message, checked at save and at every render. */
+  readonly messageLimit?: { readonly characters: number; readonly channel: string };
 }
-
-export class TemplateError extends Error {}
 
 // Private-use code points mark where an inserted string begins and ends, so the rendered JSON
 // can be checked for values that landed outside a string literal (where `{}` or `1, 2` would
@@ -34,6 +37,7 @@ const close = '\uE001';
 const markers = /[\uE000\uE001]/g;
 
 const handlebars = Handlebars.create();
+meterHelpers(handlebars, meterHelper);
 
 export interface CompiledTemplate {
   readonly flavor: TemplateFlavor;
@@ -48,55 +52,26 @@ function oneLine(message: string): string {
     .join(' ');
 }
 
-interface Node {
-  type?: string;
-  escaped?: boolean;
-  loc?: { start: { line: number; column: number } };
-  [key: string]: unknown;
-}
-
-/** `{{{x}}}` / `{{& x}}` would put raw user text into an HTML message: refused. */
-function findUnescaped(node: unknown): Node | undefined {
-  if (typeof node !== 'object' || node === null) return undefined;
-  const n = node as Node;
-  if (n.type === 'MustacheStatement' && n.escaped === false) return n;
-  for (const value of Object.values(n)) {
-    if (Array.isArray(value)) {
-      for (const child of value) {
-        const found = findUnescaped(child);
-        if (found !== undefined) return found;
-      }
-    } else if (typeof value === 'object' && value !== null) {
-      const found = findUnescaped(value);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
-
 export function compileTemplate(source: string, flavor: TemplateFlavor): CompiledTemplate {
+  checkSourceSize(source);
   let ast: hbs.AST.Program;
   try {
     ast = handlebars.parse(source);
   } catch (error) {
     throw new TemplateError(oneLine((error as Error).message));
   }
-  if (flavor.target === 'html') {
-    const raw = findUnescaped(ast);
-    if (raw !== undefined) {
-      throw new TemplateError(
-        `line ${raw.loc?.start.line ?? '?'}: {{{…}}} is not allowed, values are always escaped (use {{title.html}} for the formatted title)`,
-      );
-    }
-  }
+  checkAndMeter(ast, flavor.target);
   // Only the built-in helpers (if, unless, each, with, lookup): a template is data, not code.
   const render = handlebars.compile(ast, {
     knownHelpersOnly: true,
+    knownHelpers: { [meterHelper]: true, log: false },
     noEscape: flavor.target === 'json',
     strict: false,
   });
   return { flavor, render };
 }
+
+const grouped = (n: number) => n.toLocaleString('en-US');
 
 /** The JSON-escaped content of a string literal, without its quotes. */
 function jsonContent(text: string): string {
@@ -168,11 +143,18 @@ export function renderTemplate(template: CompiledTemplate, entry: AuditEntry, no
   const context = prepare(templateContext(entry, template.flavor, now), template.flavor, false, []);
   let out: string;
   try {
-    out = template.render(context);
+    out = withinBudget(new RenderBudget(), () => template.render(context));
   } catch (error) {
     throw new TemplateError(oneLine((error as Error).message));
   }
-  if (template.flavor.target === 'html') return out;
+  if (template.flavor.target === 'html') {
+    const limit = template.flavor.messageLimit;
+    if (limit !== undefined && out.length > limit.characters)
+      throw new TemplateError(
+        `renders a message of ${grouped(out.length)} characters; ${limit.channel} takes at most ${grouped(limit.characters)}`,
+      );
+    return out;
+  }
   const text = checkJsonPlacement(out);
   let document: unknown;
   try {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { cached } from '../../../../shared/bounded-cache.js';
 import type { AuditEntry } from '../../../audit/audit-model.js';
 import type { DeliveryChannel } from '../../../delivery/delivery-channel.js';
-import { TemplateCache, TemplateError, type TemplateFlavor } from '../../../templates/message-template.js';
+import { TemplateCache, type TemplateFlavor } from '../../../templates/message-template.js';
+import { TemplateError } from '../../../templates/template-error.js';
 import type { HipChatConfig } from '../../integration-model.js';
 import { buildHipChatRequest, classifyHipChatResult } from './hipchat-client.js';
 import {
@@ -15,7 +16,10 @@ import {
 /** Entries kept by each of the channel's small caches (rendered messages, token fingerprints). */
 const cacheSize = 256;
 
-export const hipChatTemplateFlavor: TemplateFlavor = { target: 'html' };
+export const hipChatTemplateFlavor: TemplateFlavor = {
+  target: 'html',
+  messageLimit: { characters: hipChatMessageLimit, channel: 'HipChat' },
+};
 
 export function fingerprint(secret: string): string {
   return createHash('sha256').update(secret).digest('hex').slice(0, 16);
@@ -62,8 +66,6 @@ export function hipChatChannel(options: HipChatChannelOptions): DeliveryChannel 
       if (c.template !== undefined) {
         const html = templates.render(c.template, entry);
         if (html.trim() === '') throw new TemplateError('the template rendered an empty message');
-        if (html.length > hipChatMessageLimit)
-          throw new TemplateError(`the template rendered more than ${hipChatMessageLimit} characters`);
         return buildHipChatRequest(
           { server: server(c), room: c.room, token: target.secret ?? '' },
           { ...message, message: html },

@@ -45,6 +45,9 @@ export function markdownToTeams(md: string): string {
   return markdown(parseInline(md));
 }
 
+/** Teams refuses a message (the card in its envelope, as sent) over about 28 KB. */
+const teamsMessageBytes = 28 * 1024;
+
 export const teamsTemplateFlavor: TemplateFlavor = {
   target: 'json',
   escapeText: escapeTeams,
@@ -57,6 +60,9 @@ export const teamsTemplateFlavor: TemplateFlavor = {
     if (c.type !== 'AdaptiveCard') return 'must render an Adaptive Card ("type": "AdaptiveCard")';
     if (typeof c.version !== 'string') return 'the card needs a "version" (Teams renders 1.0 to 1.5)';
     if (!Array.isArray(c.body)) return 'the card needs a "body" array';
+    const bytes = Buffer.byteLength(JSON.stringify(teamsEnvelope(document as AdaptiveCard)));
+    if (bytes > teamsMessageBytes)
+      return `the card renders a message of ${bytes.toLocaleString('en-US')} bytes; Teams takes at most 28 KB (${teamsMessageBytes.toLocaleString('en-US')} bytes)`;
     return undefined;
   },
 };

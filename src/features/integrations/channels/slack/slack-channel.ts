@@ -54,6 +54,9 @@ export function markdownToSlack(markdown: string): string {
   return mrkdwn(parseInline(markdown));
 }
 
+/** Slack refuses a message whose `text` is longer (msg_too_long). */
+const slackTextLimit = 40_000;
+
 export const slackTemplateFlavor: TemplateFlavor = {
   target: 'json',
   escapeText: escapeSlack,
@@ -63,6 +66,8 @@ export const slackTemplateFlavor: TemplateFlavor = {
       return 'must render a JSON object (a Slack message: {"text": …, "blocks": […]})';
     const { text, blocks } = document as { text?: unknown; blocks?: unknown };
     if (text !== undefined && typeof text !== 'string') return '"text" must be a string';
+    if (typeof text === 'string' && text.length > slackTextLimit)
+      return `"text" renders ${text.length.toLocaleString('en-US')} characters; Slack takes at most ${slackTextLimit.toLocaleString('en-US')} (msg_too_long)`;
     if (blocks !== undefined && (!Array.isArray(blocks) || blocks.length > 50))
       return '"blocks" must be an array of at most 50 blocks';
     if ((typeof text !== 'string' || text.trim() === '') && (!Array.isArray(blocks) || blocks.length === 0))
