@@ -89,4 +89,51 @@ describe('finding 4: the audit log shows only what the reader may view', () => {
     expect(tokenEntries.length).toBeGreaterThan(0);
     for (const entry of tokenEntries) expect(entry.accesses[0].resource).toContain(`member/${limited.id}:`);
   });
+
+  it('an integration or webhook of a limited role hears only the projects it may view', async () => {
+    const ops = {
+      authorization: (await someone(t, 'ops2', 'no_access', ['integrations-default'])).headers.authorization,
+    };
+    const config = { room: 'Ops', token: 'room-token-0123456789' };
+    const everything = await t.api('POST', '/api/v2/integrations/hipchat', { name: 'All', config }, ops);
+    expect(everything.status, JSON.stringify(everything.body)).toBe(403);
+    expect(everything.body.message).toContain('projects you may not view');
+    const other = await t.api(
+      'POST',
+      '/api/v2/integrations/hipchat',
+      {
+        name: 'Secret',
+        config,
+        statements: [{ effect: 'allow', resources: ['proj/secret:env/*:flag/*'], actions: ['*'] }],
+      },
+      ops,
+    );
+    expect(other.status).toBe(403);
+    const mine = await t.api(
+      'POST',
+      '/api/v2/integrations/hipchat',
+      {
+        name: 'Mine',
+        config,
+        statements: [{ effect: 'allow', resources: ['proj/default:env/*:flag/*'], actions: ['*'] }],
+      },
+      ops,
+    );
+    expect(mine.status, JSON.stringify(mine.body)).toBe(201);
+    const widen = await t.api(
+      'PATCH',
+      `/api/v2/integrations/hipchat/${mine.body._id}`,
+      [{ op: 'replace', path: '/statements', value: [] }],
+      ops,
+    );
+    expect(widen.status).toBe(403);
+    const webhook = await t.api(
+      'POST',
+      '/api/v2/webhooks',
+      { name: 'w', url: 'https://hooks.example.com/x' },
+      ops,
+    );
+    expect(webhook.status).toBe(403);
+    expect(webhook.body.message).toContain('projects you may not view');
+  });
 });

@@ -9,6 +9,7 @@ import { matchesEntry } from '../../policy/evaluate-policy.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { newId } from '../../shared/ids.js';
 import type { SecretBox } from '../../shared/secret-box.js';
+import { assertMayHear } from '../access/filter-visibility.js';
 import { mdValue } from '../audit/audit-builder.js';
 import type { Actor, AuditEntry, TaggedAccess } from '../audit/audit-model.js';
 import type { AuditStore } from '../audit/audit-store.js';
@@ -82,6 +83,7 @@ export class IntegrationService {
     const spec = integrationKinds[kind as IntegrationKind];
     const parsed = spec.parse(input.config, undefined);
     const statements = checkStatements(input.statements ?? []);
+    assertMayHear(actor, statements);
     await this.checkTargets(parsed.targets);
     const secret = parsed.secret;
     if (typeof secret !== 'string') throw ValidationError.at('/config', 'a secret is required');
@@ -185,6 +187,10 @@ export class IntegrationService {
       if (configLines.length > 0) actions.push('updateConfiguration');
       lines.push(...configLines);
       if (actions.length === 0) return before;
+      // What it sends and where: whoever changes that (or turns it on) must be able to read it.
+      if (doc.on && (actions.includes('updateConfiguration') || actions.includes('updateOn'))) {
+        assertMayHear(actor, doc.statements);
+      }
 
       const updated = await this.stores.integrations.update(
         tx,

@@ -7,6 +7,7 @@ import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
 import type { SecretBox } from '../../shared/secret-box.js';
+import { assertMayHear } from '../access/filter-visibility.js';
 import { mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
@@ -79,6 +80,7 @@ export class WebhookService {
   async create(actor: Actor, input: WebhookPost): Promise<Webhook> {
     const url = checkUrl(input.url);
     const statements = checkStatements(input.statements ?? []);
+    assertMayHear(actor, statements);
     await this.checkTarget(url);
     const sign = input.sign ?? false;
     const secret = sign ? (input.secret ?? randomBytes(32).toString('hex')) : input.secret;
@@ -198,6 +200,10 @@ export class WebhookService {
         );
       }
       if (actions.length === 0) return before;
+      // What it sends and where: whoever changes that (or turns it on) must be able to read it.
+      if (doc.on && actions.some((a) => a !== 'updateName')) {
+        assertMayHear(actor, doc.statements);
+      }
       // Sealed again on every write, which also moves a row from before sealed URLs off its plain one.
       const updated = await this.stores.integrations.update(tx, stored, doc, {
         secret: this.seal(id, { url, signingSecret: newSecret ?? kept.signingSecret }),
