@@ -3,6 +3,7 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-integrations-delivery.js';
 import * as m003 from './003-sessions.js';
 import * as m004 from './004-invitations.js';
+import * as m005 from './005-sdk-keys.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '002-integrations-delivery': m002,
   '003-sessions': m003,
   '004-invitations': m004,
+  '005-sdk-keys': m005,
 };

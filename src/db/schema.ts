@@ -104,6 +104,21 @@ export interface InvitationRow {
   used_at: number | null;
 }
 
+/** An SDK or mobile key (see migrations/005-sdk-keys.ts). */
+export interface SdkKeyRow {
+  /** SHA-256 of the key, hex: how an SDK request finds it. */
+  lookup: string;
+  environment_id: string;
+  project_key: string;
+  env_key: string;
+  kind: 'server' | 'mobile';
+  /** The key sealed with the server's secret key (SecretBox). */
+  sealed: string;
+  created_at: number;
+  /** Null for the current key; when a rotated-out key stops working. */
+  expires_at: number | null;
+}
+
 export type Database = { [T in DocumentTable]: DocumentRow } & {
   audit_entries: AuditEntryRow;
   integration_generation: { id: number; generation: number };
@@ -112,6 +127,7 @@ export type Database = { [T in DocumentTable]: DocumentRow } & {
   delivery_attempts: DeliveryAttemptRow;
   sessions: SessionRow;
   invitations: InvitationRow;
+  sdk_keys: SdkKeyRow;
 };
 
 /** A database handle or an open transaction: store methods accept either. */
