@@ -40,13 +40,21 @@ export const RolloutSchema = Type.Object(
   {
     variations: Type.Array(
       Type.Object(
-        { variation: VariationIndex, weight: Type.Integer({ minimum: 0, maximum: 100_000 }) },
+        {
+          variation: VariationIndex,
+          weight: Type.Integer({ minimum: 0, maximum: 100_000 }),
+          /** In an experiment: contexts served this variation are not counted in its results. */
+          untracked: Type.Optional(Type.Boolean()),
+        },
         Strict,
       ),
       { minItems: 1 },
     ),
     bucketBy: Type.Optional(Type.String()),
     contextKind: Type.Optional(Type.String()),
+    kind: Type.Optional(Type.Union([Type.Literal('rollout'), Type.Literal('experiment')])),
+    /** Replaces the flag key and salt in the bucketing hash, so buckets survive a key change. */
+    seed: Type.Optional(Type.Integer()),
   },
   Strict,
 );

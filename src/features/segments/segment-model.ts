@@ -16,10 +16,26 @@ const Weight = Type.Integer({
   description: 'Share of matching contexts included, in thousandths of a percent',
 });
 
+/** LaunchDarkly's rule for a context kind: letters, digits, `.`, `_`, `-`; never `kind` or `multi`. */
+export const ContextKindSchema = Type.String({
+  pattern: '^(?!(kind|multi)$)[A-Za-z0-9._-]+$',
+  maxLength: 256,
+});
+
+/** Keys of contexts of one kind other than `user` (whose keys live in `included`/`excluded`). */
+export const SegmentTargetSchema = Type.Object(
+  { contextKind: ContextKindSchema, values: ContextKeys },
+  Strict,
+);
+export type SegmentTarget = Static<typeof SegmentTargetSchema>;
+const SegmentTargets = Type.Array(SegmentTargetSchema, { maxItems: 100 });
+
 const ruleFields = {
   clauses: Type.Array(ClauseSchema, { maxItems: 100 }),
   weight: Type.Optional(Weight),
   bucketBy: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  /** The context kind whose `bucketBy` attribute places a context within `weight` (default `user`). */
+  rolloutContextKind: Type.Optional(ContextKindSchema),
 };
 
 export const SegmentRuleSchema = Type.Object({ _id: Type.String(), ...ruleFields }, Strict);
@@ -37,6 +53,9 @@ const segmentEditable = {
   tags: Tags,
   included: ContextKeys,
   excluded: ContextKeys,
+  // Optional so documents stored before context kinds came in stay valid.
+  includedContexts: Type.Optional(SegmentTargets),
+  excludedContexts: Type.Optional(SegmentTargets),
   rules: Type.Array(SegmentRuleSchema, { maxItems: 5000 }),
 };
 
@@ -51,6 +70,8 @@ export const SegmentPostSchema = Type.Object(
     tags: Type.Optional(Tags),
     included: Type.Optional(ContextKeys),
     excluded: Type.Optional(ContextKeys),
+    includedContexts: Type.Optional(SegmentTargets),
+    excludedContexts: Type.Optional(SegmentTargets),
     rules: Type.Optional(Type.Array(SegmentRulePostSchema, { maxItems: 5000 })),
     unbounded: Type.Optional(Type.Literal(false, { description: 'Big segments are not supported' })),
   },
@@ -74,4 +95,6 @@ export const segmentFieldRules: Record<string, FieldRule> = {
   tags: { action: 'updateTags', label: 'the tags' },
   included: { action: 'updateIncluded', label: 'the included targets' },
   excluded: { action: 'updateExcluded', label: 'the excluded targets' },
+  includedContexts: { action: 'updateIncluded', label: 'the included targets of other context kinds' },
+  excludedContexts: { action: 'updateExcluded', label: 'the excluded targets of other context kinds' },
 };
