@@ -194,7 +194,9 @@ describe('toSdkFlag', () => {
   it('does not share arrays with the stored document', () => {
     const doc = flag(env({ targets: [{ values: ['u1'], variation: 0 }] }));
     const sdk = toSdkFlag('checkout', doc, 'production');
-    (sdk.targets[0]?.values as string[]).push('u2');
+    const values = sdk.targets[0]?.values as string[] | undefined;
+    values?.push('u2');
+    expect(values).toEqual(['u1', 'u2']);
     expect(doc.environments.production?.targets[0]?.values).toEqual(['u1']);
   });
 });
