@@ -56,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   }
   app.setNotFoundHandler((request, reply) => {
     // The UI is a single-page app: any other page address gets index.html and routes itself.
-    if (webRoot !== undefined && request.method === 'GET' && !request.url.startsWith('/api/')) {
+    if (webRoot !== undefined && request.method === 'GET' && !isMachinePath(request.url)) {
       return reply.type('text/html').sendFile('index.html');
     }
     return reply
@@ -127,4 +127,16 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     { prefix: '/api/v2' },
   );
   return app;
+}
+
+/**
+ * Addresses that programs call (the REST API, metrics, health, the SDK endpoints): an unknown or
+ * disabled one is a 404 in JSON, never the UI's index.html with a 200 a scraper or SDK would
+ * take for an answer.
+ */
+const machinePaths = ['/api', '/metrics', '/healthz', '/readyz', '/all', '/sdk', '/bulk', '/diagnostic'];
+
+function isMachinePath(url: string): boolean {
+  const path = url.split('?')[0] ?? url;
+  return machinePaths.some((p) => path === p || path.startsWith(`${p}/`));
 }
