@@ -153,3 +153,46 @@ describe('ChangeLog group commit (SQLite)', () => {
     expect(commits).toBe(2);
   });
 });
+
+describe('ChangeLog after-commit effects (the SDK change feed)', () => {
+  it('runs the effects of the use cases that committed, after the commit, and none of one rolled back', async () => {
+    const ran: { key: string; committed: string[] }[] = [];
+    changes.addFanOut(async (_tx, record, _seq, afterCommit) => {
+      const key = record.entry.name;
+      afterCommit(() => ran.push({ key, committed: committedKeys() }));
+    });
+    const outcomes = await Promise.allSettled([
+      changes.transact((tx, record) => createProject(tx, record, 'a')),
+      // Records its change (the fan-out runs), then fails: rolled back to its savepoint.
+      changes.transact(async (tx, record) => {
+        await createProject(tx, record, 'x');
+        throw new Error('after the record');
+      }),
+      changes.transact((tx, record) => createProject(tx, record, 'b')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    // Each effect saw its change committed already; the rolled-back one never ran.
+    expect(ran).toEqual([
+      { key: 'a', committed: ['a', 'b'] },
+      { key: 'b', committed: ['a', 'b'] },
+    ]);
+  });
+
+  it('runs no effect when the whole group fails to commit', async () => {
+    let ran = 0;
+    changes.addFanOut(async (_tx, _record, _seq, afterCommit) => {
+      afterCommit(() => {
+        ran++;
+      });
+    });
+    await expect(
+      changes.transact(async (tx, record) => {
+        await createProject(tx, record, 'a');
+        throw new Error('after the record');
+      }),
+    ).rejects.toThrow('after the record');
+    expect(ran).toBe(0);
+    await changes.transact((tx, record) => createProject(tx, record, 'b'));
+    expect(ran).toBe(1);
+  });
+});

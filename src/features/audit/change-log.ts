@@ -22,8 +22,25 @@ export type RecordChange = (change: ChangeInput) => Promise<AuditRecord>;
 /**
  * Runs in the change's transaction after its audit entry is written. The delivery outbox
  * plugs in here, so a change, its entry and its delivery rows commit together or not at all.
+ * An effect handed to `afterCommit` runs once that change has committed, and never when it
+ * rolls back (with group commit: when its use case rolls back to its savepoint while the others
+ * commit): the SDK change feed publishes from there, so no SDK sees a change that did not happen.
  */
-export type FanOut = (tx: Transaction<Database>, record: AuditRecord, seq: number) => Promise<void>;
+export type FanOut = (
+  tx: Transaction<Database>,
+  record: AuditRecord,
+  seq: number,
+  afterCommit: (effect: AfterCommit) => void,
+) => Promise<void>;
+export type AfterCommit = () => void;
+
+/** What one use case (or one whole transaction) recorded: a count, and what runs after commit. */
+interface Recorded {
+  count: number;
+  readonly after: AfterCommit[];
+}
+
+const nothingRecorded = (): Recorded => ({ count: 0, after: [] });
 
 /** Refuses, naming the first access the actor may not perform; the system itself may do all. */
 export function assertAllowed(actor: Actor, accesses: readonly TaggedAccess[]): void {
@@ -103,16 +120,9 @@ export class ChangeLog {
 
   async transact<T>(work: (tx: Transaction<Database>, record: RecordChange) => Promise<T>): Promise<T> {
     if (!this.groupCommit) {
-      let recorded = 0;
-      const result = await this.db.transaction().execute((tx) =>
-        work(
-          tx,
-          this.recorder(tx, () => {
-            recorded++;
-          }),
-        ),
-      );
-      if (recorded > 0) this.committed();
+      const recorded = nothingRecorded();
+      const result = await this.db.transaction().execute((tx) => work(tx, this.recorder(tx, recorded)));
+      if (recorded.count > 0) this.committed(recorded.after);
       return result;
     }
     return new Promise<T>((resolve, reject) => {
@@ -135,29 +145,24 @@ export class ChangeLog {
 
   private async commitGroup(group: readonly QueuedWork[]): Promise<void> {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    let recorded = 0;
-    const counted = () => {
-      recorded++;
-    };
+    const recorded = nothingRecorded();
     try {
       await this.db.transaction().execute(async (tx) => {
         const only = group.length === 1;
         for (const { work } of group) {
           if (only) {
-            outcomes.push({ ok: true, value: await work(tx, this.recorder(tx, counted)) });
+            outcomes.push({ ok: true, value: await work(tx, this.recorder(tx, recorded)) });
             continue;
           }
-          let recordedHere = 0;
+          // Kept apart until the savepoint is released: a use case rolled back to it leaves
+          // neither a count nor an after-commit effect behind.
+          const here = nothingRecorded();
           await sql`savepoint unit`.execute(tx);
           try {
-            const value = await work(
-              tx,
-              this.recorder(tx, () => {
-                recordedHere++;
-              }),
-            );
+            const value = await work(tx, this.recorder(tx, here));
             await sql`release unit`.execute(tx);
-            recorded += recordedHere;
+            recorded.count += here.count;
+            recorded.after.push(...here.after);
             outcomes.push({ ok: true, value });
           } catch (error) {
             outcomes.push({ ok: false, error });
@@ -178,7 +183,7 @@ export class ChangeLog {
       });
       return;
     }
-    if (recorded > 0) this.committed();
+    if (recorded.count > 0) this.committed(recorded.after);
     group.forEach((queued, i) => {
       const outcome = outcomes[i];
       if (outcome?.ok) queued.resolve(outcome.value);
@@ -187,7 +192,7 @@ export class ChangeLog {
   }
 
   /** Records changes in `tx`: the audit entry, then every fan-out, in the same transaction. */
-  private recorder(tx: Transaction<Database>, onRecorded: () => void): RecordChange {
+  private recorder(tx: Transaction<Database>, recorded: Recorded): RecordChange {
     return async (change) => {
       // Authorization is the audit entry's own accesses: exactly the actions and resources the
       // change performs (one per environment for flag-wide changes), so nothing is unchecked
@@ -200,14 +205,18 @@ export class ChangeLog {
       const { newTags: _, ...description } = change;
       const audit = buildAuditRecord({ ...description, id: newId(), date: this.clock() }, this.baseUrl());
       const seq = await this.audit.append(tx, audit);
-      for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq);
+      const afterCommit = (effect: AfterCommit) => {
+        recorded.after.push(effect);
+      };
+      for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq, afterCommit);
       this.wrote.add(change.actor);
-      onRecorded();
+      recorded.count++;
       return audit;
     };
   }
 
-  private committed(): void {
+  private committed(after: readonly AfterCommit[]): void {
+    for (const effect of after) effect();
     for (const listener of this.committedListeners) listener();
   }
 }
