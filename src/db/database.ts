@@ -27,10 +27,18 @@ export interface DbCapabilities {
 
 /** Wakes a process when another one says there is work (PostgreSQL LISTEN/NOTIFY). */
 export interface Notifier {
-  /** Inside a transaction: delivered to listeners when it commits. */
-  notify(tx: Kysely<Database>, channel: string): Promise<void>;
-  /** Calls `onNotice` for each notification; the returned function stops listening. */
-  listen(channel: string, onNotice: () => void): Promise<() => Promise<void>>;
+  /** Inside a transaction: delivered to listeners when it commits (payload under 8,000 bytes). */
+  notify(tx: Kysely<Database>, channel: string, payload?: string): Promise<void>;
+  /**
+   * Calls `onNotice` for each notification; the returned function stops listening. `onLost`
+   * is called once if the listening connection breaks: notifications may have been missed
+   * from then on, and listening again is the caller's business.
+   */
+  listen(
+    channel: string,
+    onNotice: (payload: string) => void,
+    onLost?: () => void,
+  ): Promise<() => Promise<void>>;
 }
 
 export interface DatabaseHandle {
@@ -117,21 +125,31 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<pg.Client>();
   const notifier: Notifier = {
-    async notify(tx, channel) {
-      await sql`select pg_notify(${channel}, '')`.execute(tx);
+    async notify(tx, channel, payload = '') {
+      await sql`select pg_notify(${channel}, ${payload})`.execute(tx);
     },
-    async listen(channel, onNotice) {
+    async listen(channel, onNotice, onLost) {
       // A dedicated connection: LISTEN belongs to a session, not to a pooled connection.
       const client = new pg.Client({ connectionString: url });
+      let stopped = false;
+      const lost = () => {
+        if (stopped) return;
+        stopped = true;
+        listeners.delete(client);
+        onLost?.();
+      };
+      // A dropped listener connection must not crash the process; polling (deliveries) or
+      // the caller's `onLost` (the SDK feed) covers what it missed.
+      client.on('error', lost);
+      client.on('end', lost);
       await client.connect();
       client.on('notification', (message) => {
-        if (message.channel === channel) onNotice();
+        if (message.channel === channel) onNotice(message.payload ?? '');
       });
-      // A dropped listener connection must not crash the process; polling still covers it.
-      client.on('error', () => undefined);
       await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
       listeners.add(client);
       return async () => {
+        stopped = true;
         listeners.delete(client);
         await client.end().catch(() => undefined);
       };
