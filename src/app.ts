@@ -19,6 +19,11 @@ export interface AppDeps {
   readonly isReady: () => Promise<boolean>;
   /** Registers the API routes (under /api/v2) on the instance. */
   readonly routes: readonly ((app: TypedApp) => void)[];
+  /**
+   * Routes at the root with credentials of their own (the SDK endpoints: `/all`, `/sdk/…`,
+   * `/bulk`): the REST API's authentication does not apply to them, nor theirs to it.
+   */
+  readonly rootRoutes?: readonly ((app: TypedApp) => void)[];
   readonly logger: FastifyBaseLogger;
   /** Refuses reads the principal may not make (writes are checked per audit access). */
   readonly readAccess: {
@@ -97,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
   });
   if (deps.metricsToken !== undefined) registerMetricsRoute(app, deps.metrics, deps.metricsToken);
+  for (const register of deps.rootRoutes ?? []) register(app);
 
   await app.register(
     async (api) => {
