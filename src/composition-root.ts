@@ -21,6 +21,7 @@ import { OutboxStore } from './features/delivery/outbox-store.js';
 import { checkTarget } from './features/delivery/ssrf-guard.js';
 import { environmentRoutes } from './features/environments/environment-routes.js';
 import { EnvironmentService } from './features/environments/environment-service.js';
+import { SdkKeyStore } from './features/environments/sdk-key-store.js';
 import { flagRoutes } from './features/flags/flag-routes.js';
 import { FlagService } from './features/flags/flag-service.js';
 import { hipChatChannel } from './features/integrations/channels/hipchat/hipchat-channel.js';
@@ -39,6 +40,8 @@ import { projectRoutes } from './features/projects/project-routes.js';
 import { ProjectService } from './features/projects/project-service.js';
 import { roleRoutes } from './features/roles/role-routes.js';
 import { RoleService } from './features/roles/role-service.js';
+import type { SdkKeyResolver } from './features/sdk/sdk-credentials.js';
+import { SdkKeys } from './features/sdk/sdk-keys.js';
 import { segmentRoutes } from './features/segments/segment-routes.js';
 import { SegmentService } from './features/segments/segment-service.js';
 import { publicRoutes, sessionRoutes, setSessionCookie } from './features/sessions/session-routes.js';
@@ -65,6 +68,8 @@ export interface Switchboard {
   readonly bootstrap: BootstrapResult | undefined;
   /** Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`). */
   readonly worker: DeliveryWorker | undefined;
+  /** Which environment an SDK or mobile key opens (the SDK endpoints' door). */
+  readonly sdkKeys: SdkKeyResolver;
   /**
    * Call once the server listens: without SWITCHBOARD_BASE_URL the links in audit entries,
    * notifications and invitations point at the port actually bound (PORT=0 picks a free one).
@@ -214,6 +219,12 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     // Webhook URLs are secrets: seal any still in clear from before they were (issue #13).
     await webhooks.sealPlainUrls();
     const deliveryLog = new DeliveryLog(db);
+    const sdkKeyStore = new SdkKeyStore(secrets);
+    const environments = new EnvironmentService(stores, changes, [flags], sdkKeyStore);
+    // SDK keys left the environment documents (migration 005): seal any still there.
+    await environments.sealPlainKeys();
+    const sdkKeys = new SdkKeys(db, sdkKeyStore, clock);
+    changes.onCommitted(() => sdkKeys.forget());
 
     const invitations = new Invitations(db, stores, currentBaseUrl, clock);
     const members = new MemberService(stores, changes, invitations);
@@ -236,8 +247,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         return true;
       },
       routes: [
-        projectRoutes(new ProjectService(stores, changes), readAccess),
-        environmentRoutes(new EnvironmentService(stores, changes, [flags])),
+        projectRoutes(new ProjectService(stores, changes, sdkKeyStore), readAccess),
+        environmentRoutes(environments),
         flagRoutes(flags),
         segmentRoutes(new SegmentService(stores, changes)),
         metricRoutes(new MetricService(stores, changes)),
@@ -264,6 +275,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       database,
       bootstrap,
       worker,
+      sdkKeys,
       listening(port) {
         if (config.baseUrlFromPort) baseUrl = `http://localhost:${port}`;
       },

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Key, Links, Name, Tags } from '../../http/common-schemas.js';
 import type { FieldRule } from '../audit/audit-builder.js';
@@ -17,11 +16,12 @@ export const EnvironmentFields = {
   confirmChanges: Type.Boolean(),
 };
 
-export const EnvironmentDocSchema = Type.Object(
-  { ...EnvironmentFields, apiKey: Type.String(), mobileKey: Type.String() },
-  { additionalProperties: false },
-);
+/** The stored document. The SDK keys live in their own table (see sdk-key-store.ts). */
+export const EnvironmentDocSchema = Type.Object(EnvironmentFields, { additionalProperties: false });
 export type EnvironmentDoc = Static<typeof EnvironmentDocSchema>;
+
+/** A document from before the keys moved out (migration 005), until start-up seals them. */
+export type LegacyEnvironmentDoc = EnvironmentDoc & { apiKey?: string; mobileKey?: string };
 
 export const EnvironmentPostSchema = Type.Object(
   {
@@ -40,7 +40,17 @@ export const EnvironmentPostSchema = Type.Object(
 export type EnvironmentPost = Static<typeof EnvironmentPostSchema>;
 
 export const EnvironmentSchema = Type.Object(
-  { _id: Id, _links: Links, key: Key, _version: Type.Integer(), ...EnvironmentDocSchema.properties },
+  {
+    _id: Id,
+    _links: Links,
+    key: Key,
+    _version: Type.Integer(),
+    ...EnvironmentFields,
+    /** The server-side SDK key, `********` without `viewSdkKey`. */
+    apiKey: Type.String(),
+    /** The mobile key, `********` without `viewSdkKey`. */
+    mobileKey: Type.String(),
+  },
   {},
 );
 export type Environment = Static<typeof EnvironmentSchema>;
@@ -55,8 +65,6 @@ export function newEnvironmentDoc(input: EnvironmentPost): EnvironmentDoc {
     defaultTrackEvents: input.defaultTrackEvents ?? false,
     requireComments: input.requireComments ?? false,
     confirmChanges: input.confirmChanges ?? false,
-    apiKey: `sdk-${randomUUID()}`,
-    mobileKey: `mob-${randomUUID()}`,
   };
 }
 
@@ -75,3 +83,23 @@ export const environmentFieldRules: Record<string, FieldRule> = {
   requireComments: { action: 'updateRequireComments', label: 'required comments' },
   confirmChanges: { action: 'updateConfirmChanges', label: 'change confirmation' },
 };
+
+/** Later dates than JavaScript can represent are refused rather than wrapped. */
+const Expiry = Type.Integer({
+  minimum: 0,
+  maximum: 8_640_000_000_000_000,
+  description: 'When the old key stops working, in epoch milliseconds; without it, at once',
+});
+
+/**
+ * Resetting a key: LaunchDarkly's optional `expiry`, in the body (`{"expiry": …}`) or, as its
+ * current API reference has it, in the query string.
+ */
+export const KeyResetBodySchema = Type.Union([
+  Type.Object({ expiry: Type.Optional(Expiry) }, { additionalProperties: false }),
+  Type.Null(),
+]);
+export const KeyResetQuerySchema = Type.Object(
+  { expiry: Type.Optional(Expiry) },
+  { additionalProperties: false },
+);

@@ -3,7 +3,12 @@ import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
-import { EnvironmentPostSchema, EnvironmentSchema } from './environment-model.js';
+import {
+  EnvironmentPostSchema,
+  EnvironmentSchema,
+  KeyResetBodySchema,
+  KeyResetQuerySchema,
+} from './environment-model.js';
 import type { EnvironmentService } from './environment-service.js';
 
 const tags = ['Environments'];
@@ -83,6 +88,35 @@ export function environmentRoutes(service: EnvironmentService) {
           parsePatchBody(request.body),
         ),
     );
+
+    for (const [path, kind, summary] of [
+      ['apiKey', 'server', 'Reset the environment SDK key'],
+      ['mobileKey', 'mobile', 'Reset the environment mobile key'],
+    ] as const) {
+      app.post(
+        `/projects/:projectKey/environments/:envKey/${path}`,
+        {
+          schema: {
+            tags,
+            summary,
+            description:
+              'A new key; the old one works until `expiry` (epoch ms, in the body or the query string) and stops at once without it. The answer shows the new key only with viewSdkKey.',
+            params: Params,
+            querystring: KeyResetQuerySchema,
+            body: Type.Optional(KeyResetBodySchema),
+            response: { 200: EnvironmentSchema, ...errorResponses },
+          },
+        },
+        async (request) =>
+          service.resetKey(
+            principalOf(request).actor,
+            request.params.projectKey,
+            request.params.envKey,
+            kind,
+            request.body?.expiry ?? request.query.expiry,
+          ),
+      );
+    }
 
     app.delete(
       '/projects/:projectKey/environments/:envKey',

@@ -12,9 +12,12 @@ import {
   defaultEnvironments,
   type Environment,
   type EnvironmentDoc,
+  type LegacyEnvironmentDoc,
   newEnvironmentDoc,
 } from '../environments/environment-model.js';
+import type { SdkKeyPair, SdkKeyStore } from '../environments/sdk-key-store.js';
 import { withoutSdkKeysIn } from '../environments/sdk-keys.js';
+import type { SdkEnvironment } from '../sdk/sdk-credentials.js';
 import type { Stores } from '../stores.js';
 import {
   type Project,
@@ -24,10 +27,17 @@ import {
   projectFieldRules,
 } from './project-model.js';
 
+/**
+ * The environment as the API shows it, LaunchDarkly's shape: its document with its current SDK
+ * keys (from their own table). Mask them with `environmentShownTo` before answering.
+ */
 export function environmentRepresentation(
   projectKey: string,
   env: StoredDocument<EnvironmentDoc>,
+  keys: SdkKeyPair | undefined,
 ): Environment {
+  // A document from before migration 005 may still hold keys until start-up seals them.
+  const { apiKey: _a, mobileKey: _m, ...doc } = env.doc as LegacyEnvironmentDoc;
   return {
     _id: env.id,
     _links: {
@@ -35,13 +45,21 @@ export function environmentRepresentation(
     },
     key: env.key,
     _version: env.version,
-    ...env.doc,
+    ...doc,
+    apiKey: keys?.apiKey ?? '',
+    mobileKey: keys?.mobileKey ?? '',
   };
+}
+
+/** What names an environment to the SDK side: its project, its key and its id. */
+export function sdkEnvironmentOf(projectKey: string, env: StoredDocument<EnvironmentDoc>): SdkEnvironment {
+  return { projectKey, envKey: env.key, environmentId: env.id };
 }
 
 export function projectRepresentation(
   project: StoredDocument<ProjectDoc>,
   environments: readonly StoredDocument<EnvironmentDoc>[],
+  keys: ReadonlyMap<string, SdkKeyPair>,
 ): Project {
   return {
     _id: project.id,
@@ -52,7 +70,7 @@ export function projectRepresentation(
     key: project.key,
     _version: project.version,
     ...project.doc,
-    environments: environments.map((e) => environmentRepresentation(project.key, e)),
+    environments: environments.map((e) => environmentRepresentation(project.key, e, keys.get(e.id))),
   };
 }
 
@@ -62,16 +80,19 @@ export class ProjectService {
   constructor(
     private readonly stores: Stores,
     private readonly changes: ChangeLog,
+    private readonly keys: SdkKeyStore,
   ) {}
 
   async list(): Promise<Project[]> {
     return this.changes.transact(async (tx) => {
       const projects = await this.stores.projects.listAll(tx);
       const envs = await this.stores.environments.listAll(tx);
+      const keys = await this.keys.current(tx);
       return projects.map((p) =>
         projectRepresentation(
           p,
           envs.filter((e) => e.scope === p.key),
+          keys,
         ),
       );
     });
@@ -80,7 +101,8 @@ export class ProjectService {
   async get(key: string): Promise<Project> {
     return this.changes.transact(async (tx) => {
       const project = await this.load(tx, key);
-      return projectRepresentation(project, await this.stores.environments.list(tx, key));
+      const envs = await this.stores.environments.list(tx, key);
+      return projectRepresentation(project, envs, await this.keysOf(tx, envs));
     });
   }
 
@@ -105,6 +127,7 @@ export class ProjectService {
       });
       const envInputs = input.environments ?? defaultEnvironments;
       const envs: StoredDocument<EnvironmentDoc>[] = [];
+      const keys = new Map<string, SdkKeyPair>();
       for (const [i, envInput] of envInputs.entries()) {
         const env = await this.stores.environments.insert(tx, {
           id: newId(),
@@ -114,9 +137,10 @@ export class ProjectService {
           createdAt: now + i, // keeps the listed order
         });
         envs.push(env);
+        keys.set(env.id, await this.keys.issueBoth(tx, sdkEnvironmentOf(input.key, env), now));
       }
       const tagged = { key: project.key, tags: doc.tags };
-      const current = projectRepresentation(project, envs);
+      const current = projectRepresentation(project, envs, keys);
       await record(
         withoutSdkKeysIn(
           {
@@ -137,7 +161,7 @@ export class ProjectService {
             changes: [`Created the project with environments ${mdValue(envs.map((e) => e.doc.name))}`],
             currentVersion: current,
           },
-          envs.map((e) => e.doc),
+          [...keys.values()],
         ),
       );
       return current;
@@ -148,7 +172,8 @@ export class ProjectService {
     return this.changes.transact(async (tx, record) => {
       const project = await this.load(tx, key);
       const envs = await this.stores.environments.list(tx, key);
-      const before = projectRepresentation(project, envs);
+      const keys = await this.keysOf(tx, envs);
+      const before = projectRepresentation(project, envs, keys);
       const patched = applyJsonPatch(before, request.patch, '/patch');
       assertUnchanged(before, patched, readOnly);
       const { _id, _links, key: _k, _version, environments, ...doc } = patched;
@@ -156,7 +181,7 @@ export class ProjectService {
       const diff = diffFields(project.doc, doc, projectFieldRules);
       if (diff.actions.length === 0) return before;
       const updated = await this.stores.projects.update(tx, project, doc);
-      const after = projectRepresentation(updated, envs);
+      const after = projectRepresentation(updated, envs, keys);
       const previousTags = { key, tags: project.doc.tags };
       await record(
         withoutSdkKeysIn(
@@ -174,7 +199,7 @@ export class ProjectService {
             currentVersion: after,
             delta: request.patch,
           },
-          envs.map((e) => e.doc),
+          [...keys.values()],
         ),
       );
       return after;
@@ -185,7 +210,10 @@ export class ProjectService {
     await this.changes.transact(async (tx, record) => {
       const project = await this.load(tx, key);
       const envs = await this.stores.environments.list(tx, key);
-      const before = projectRepresentation(project, envs);
+      const keys = await this.keysOf(tx, envs);
+      const before = projectRepresentation(project, envs, keys);
+      // The keys go in the same transaction: no SDK reads a project that no longer exists.
+      await this.keys.deleteForProject(tx, key);
       for (const store of [
         this.stores.environments,
         this.stores.flags,
@@ -207,10 +235,20 @@ export class ProjectService {
             changes: ['Deleted the project and everything in it'],
             previousVersion: before,
           },
-          envs.map((e) => e.doc),
+          [...keys.values()],
         ),
       );
     });
+  }
+
+  private async keysOf(
+    tx: Transaction<Database>,
+    envs: readonly StoredDocument<EnvironmentDoc>[],
+  ): Promise<Map<string, SdkKeyPair>> {
+    return this.keys.current(
+      tx,
+      envs.map((e) => e.id),
+    );
   }
 
   private async load(tx: Transaction<Database>, key: string): Promise<StoredDocument<ProjectDoc>> {
