@@ -1,12 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The store, API and delivery suites again, on PostgreSQL (a throwaway cluster from
+ * The store, API, delivery and security suites again, on PostgreSQL (a throwaway cluster from
  * test/postgres-global-setup.ts), plus the multi-node tests that only PostgreSQL can run.
  */
 export default defineConfig({
   test: {
-    include: ['test/api/**/*.test.ts', 'test/delivery/**/*.test.ts', 'test/postgres/**/*.test.ts'],
+    include: [
+      'test/api/**/*.test.ts',
+      'test/delivery/**/*.test.ts',
+      'test/security/**/*.test.ts',
+      'test/postgres/**/*.test.ts',
+    ],
     globalSetup: ['test/postgres-global-setup.ts'],
     env: { SWITCHBOARD_TEST_DIALECT: 'postgres' },
     testTimeout: 30_000,
