@@ -5,7 +5,7 @@ import { collection, errorResponses, noContentResponses, PatchBody } from '../..
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { TokenPostSchema, TokenSchema } from './token-model.js';
-import type { TokenService } from './token-service.js';
+import { mayView, type TokenService } from './token-service.js';
 
 const tags = ['Access tokens'];
 const Params = Type.Object({ id: Type.String() });
@@ -24,9 +24,7 @@ export function tokenRoutes(service: TokenService) {
       async (request) => {
         const principal = principalOf(request);
         // Admins see every token; everyone else their own.
-        const items = (await service.list()).filter(
-          (t) => principal.permissions.isAdmin || t.memberId === principal.memberId,
-        );
+        const items = (await service.list()).filter((t) => mayView(principal.actor, t));
         return {
           items,
           totalCount: items.length,
@@ -62,7 +60,7 @@ export function tokenRoutes(service: TokenService) {
       async (request) => {
         const principal = principalOf(request);
         const token = await service.get(request.params.id);
-        if (!principal.permissions.isAdmin && token.memberId !== principal.memberId) {
+        if (!mayView(principal.actor, token)) {
           throw new NotFoundError(`Access token "${request.params.id}" not found`);
         }
         return token;
