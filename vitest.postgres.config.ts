@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The store, API, delivery and security suites again, on PostgreSQL (a throwaway cluster from
+ * The store, API, delivery, security and SDK suites again, on PostgreSQL (a throwaway cluster from
  * test/postgres-global-setup.ts), plus the multi-node tests that only PostgreSQL can run.
  */
 export default defineConfig({
@@ -11,6 +11,7 @@ export default defineConfig({
       'test/delivery/**/*.test.ts',
       'test/security/**/*.test.ts',
       'test/postgres/**/*.test.ts',
+      'test/sdk/**/*.test.ts',
     ],
     globalSetup: ['test/postgres-global-setup.ts'],
     env: { SWITCHBOARD_TEST_DIALECT: 'postgres' },
