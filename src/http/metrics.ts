@@ -20,6 +20,19 @@ export class Metrics {
     help: 'Audit entries written',
     registers: [this.registry],
   });
+  /** SDK analytics payloads (`POST /bulk`) by outcome: counted, duplicate (a retry) or rejected. */
+  readonly sdkEventPayloads = new client.Counter({
+    name: 'switchboard_sdk_event_payloads_total',
+    help: 'SDK analytics event payloads received, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  /** Evaluations an SDK reported that were not counted: the counting queue was full. */
+  readonly sdkEvaluationsDropped = new client.Counter({
+    name: 'switchboard_sdk_evaluations_dropped_total',
+    help: 'SDK-reported flag evaluations dropped because the counting queue was full',
+    registers: [this.registry],
+  });
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
