@@ -4,6 +4,7 @@ import * as m002 from './002-integrations-delivery.js';
 import * as m003 from './003-sessions.js';
 import * as m004 from './004-invitations.js';
 import * as m005 from './005-sdk-keys.js';
+import * as m006 from './006-flag-evaluations.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '003-sessions': m003,
   '004-invitations': m004,
   '005-sdk-keys': m005,
+  '006-flag-evaluations': m006,
 };
