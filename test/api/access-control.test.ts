@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptInvitation } from '../helpers/invitations.js';
 import { snapshot, startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
 let t: TestSwitchboard;
@@ -12,19 +13,13 @@ async function member(name: string, role: string, customRoles: string[] = []) {
   expect(invited.status, JSON.stringify(invited.body)).toBe(201);
   const url: string = invited.body.items[0]._inviteUrl;
   memberIds[name] = invited.body.items[0]._id;
-  const accepted = await t.switchboard.app.inject({
-    method: 'POST',
-    url: '/api/v2/invitations/accept',
-    payload: { token: url.split('#')[1], password: `${name}-password-123` },
-  });
-  expect(accepted.statusCode, accepted.body).toBe(200);
-  const cookie = /switchboard_session=[^;]+/.exec(String(accepted.headers['set-cookie']))?.[0] ?? '';
-  sessionCookies[name] = cookie;
+  const session = await acceptInvitation(t, url, `${name}-password-123`);
+  sessionCookies[name] = session.cookie;
   const token = await t.api(
     'POST',
     '/api/v2/tokens',
     { name: `${name} token`, ...(customRoles.length > 0 ? { customRoleIds: customRoles } : { role }) },
-    { authorization: '', cookie, 'x-switchboard-csrf': '1' },
+    session,
   );
   if (token.status === 201) tokens[name] = token.body.token;
   return token;

@@ -4,6 +4,7 @@ import { type Permissions, permissionsFor } from '../../src/features/access/perm
 import { createStores } from '../../src/features/stores.js';
 import type { Statement } from '../../src/policy/policy-statement.js';
 import type { TaggedAccess } from '../../src/policy/resource.js';
+import { acceptInvitation } from '../helpers/invitations.js';
 import { accessArb, policyArb } from '../helpers/policy-arbitraries.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
 import { owner } from './security-kit.js';
@@ -94,16 +95,10 @@ async function invite(headers: Record<string, string>, role: string, customRoles
   const res = await t.api('POST', '/api/v2/members', [{ email, role, customRoles }], headers);
   if (res.status !== 201) return { status: res.status, credential: undefined };
   const url: string = res.body.items[0]._inviteUrl;
-  const accepted = await t.switchboard.app.inject({
-    method: 'POST',
-    url: '/api/v2/invitations/accept',
-    payload: { token: url.split('#')[1], password: 'a-long-password-123' },
-  });
-  const cookie = /switchboard_session=[^;]+/.exec(String(accepted.headers['set-cookie']))?.[0] ?? '';
   const credential: Credential = {
     kind: 'session',
     memberId: res.body.items[0]._id,
-    headers: { authorization: '', cookie, 'x-switchboard-csrf': '1' },
+    headers: await acceptInvitation(t, url, 'a-long-password-123'),
   };
   return { status: 201, credential };
 }

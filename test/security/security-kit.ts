@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { acceptInvitation } from '../helpers/invitations.js';
 import { adminToken, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
 /** The owner's token the test Switchboard starts with. */
@@ -25,14 +26,7 @@ export async function someone(
   const invited = await t.api('POST', '/api/v2/members', [{ email: `${name}@acme.com`, role, customRoles }]);
   expect(invited.status, JSON.stringify(invited.body)).toBe(201);
   const url: string = invited.body.items[0]._inviteUrl;
-  const accepted = await t.switchboard.app.inject({
-    method: 'POST',
-    url: '/api/v2/invitations/accept',
-    payload: { token: url.split('#')[1], password: `${name}-password-123` },
-  });
-  expect(accepted.statusCode, accepted.body).toBe(200);
-  const cookie = /switchboard_session=[^;]+/.exec(String(accepted.headers['set-cookie']))?.[0] ?? '';
-  const session = { authorization: '', cookie, 'x-switchboard-csrf': '1' };
+  const session = await acceptInvitation(t, url, `${name}-password-123`);
   const token = await t.api(
     'POST',
     '/api/v2/tokens',
