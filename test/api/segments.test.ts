@@ -50,7 +50,10 @@ describe('segments', () => {
       _links: { self: { href: `${base}/beta` } },
     });
     expect(created.body.rules[0]._id).toMatch(/^[0-9a-f]{24}$/);
-    expect(created.body.rules[0].clauses).toEqual(emailRule.clauses);
+    // Clauses get a server id too, as in LaunchDarkly.
+    expect(created.body.rules[0].clauses).toEqual([
+      { _id: expect.stringMatching(/^[0-9a-f]{24}$/), ...emailRule.clauses[0] },
+    ]);
     expect(typeof created.body.creationDate).toBe('number');
 
     const entry = await latestAudit();
@@ -275,6 +278,63 @@ describe('segments', () => {
     expect((await t.api('DELETE', `${base}/nope`)).status).toBe(404);
     expect((await t.api('GET', base, undefined, { authorization: '' })).status).toBe(401);
 
+    expect(await snapshot(t)).toBe(before);
+  });
+
+  it('targets contexts of other kinds and buckets rules by a context kind', async () => {
+    const created = await createBeta({
+      includedContexts: [{ contextKind: 'org', values: ['o1', 'o2'] }],
+      rules: [{ ...emailRule, weight: 25_000, bucketBy: 'name', rolloutContextKind: 'org' }],
+    });
+    expect(created.includedContexts).toEqual([{ contextKind: 'org', values: ['o1', 'o2'] }]);
+    expect(created.excludedContexts).toEqual([]);
+    expect(created.rules[0]).toMatchObject({ weight: 25_000, bucketBy: 'name', rolloutContextKind: 'org' });
+
+    const patched = await t.api('PATCH', `${base}/beta`, [
+      { op: 'replace', path: '/includedContexts/0/values', value: ['o2', 'o3'] },
+      { op: 'add', path: '/excludedContexts/-', value: { contextKind: 'device', values: ['d1'] } },
+      { op: 'replace', path: '/rules/0/rolloutContextKind', value: 'device' },
+      {
+        op: 'add',
+        path: '/rules/-',
+        value: { clauses: [{ attribute: 'plan', op: 'in', values: ['pro'], negate: false }] },
+      },
+    ]);
+    expect(patched.status).toBe(200);
+    expect(patched.body.excludedContexts).toEqual([{ contextKind: 'device', values: ['d1'] }]);
+    expect(patched.body.rules[1]._id).toMatch(/^[0-9a-f]{24}$/);
+    expect(patched.body.rules[1].clauses[0]._id).toMatch(/^[0-9a-f]{24}$/);
+
+    const entry = await latestAudit();
+    expect(entry.accesses.map((a: { action: string }) => a.action)).toEqual([
+      'updateIncluded',
+      'updateExcluded',
+      'updateRules',
+    ]);
+    expect(entry.description).toBe(
+      [
+        '- Added *o3* to the included *org* targets',
+        '- Removed *o1* from the included *org* targets',
+        '- Added *d1* to the excluded *device* targets',
+        '- Changed the rule *email* endsWith *@acme.com* (25%) bucketed by *name* of *org* contexts to ' +
+          '*email* endsWith *@acme.com* (25%) bucketed by *name* of *device* contexts',
+        '- Added the rule *plan* in *pro*',
+      ].join('\n'),
+    );
+
+    const before = await snapshot(t);
+    const badKind = await t.api('PATCH', `${base}/beta`, [
+      { op: 'add', path: '/includedContexts/-', value: { contextKind: 'multi', values: ['x'] } },
+    ]);
+    expect(badKind.status).toBe(400);
+    expect(badKind.body.errors[0].pointer).toBe('/includedContexts/1/contextKind');
+    const badRuleKind = await t.api('POST', base, {
+      key: 'b2',
+      name: 'Two',
+      rules: [{ clauses: [], rolloutContextKind: 'has space' }],
+    });
+    expect(badRuleKind.status).toBe(400);
+    expect(badRuleKind.body.message).toContain('/rules/0/rolloutContextKind');
     expect(await snapshot(t)).toBe(before);
   });
 

@@ -26,13 +26,24 @@ export function variationLabel(flag: FlagDoc, index: number | undefined): string
 }
 
 function serveLabel(flag: FlagDoc, serve: VariationOrRollout): string {
-  if (serve.rollout !== undefined) {
-    const parts = serve.rollout.variations.map(
-      (v) => `${v.weight / 1000}% ${variationLabel(flag, v.variation)}`,
-    );
-    return `a percentage rollout (${parts.join(', ')})`;
-  }
-  return variationLabel(flag, serve.variation);
+  const rollout = serve.rollout;
+  if (rollout === undefined) return variationLabel(flag, serve.variation);
+  const parts = rollout.variations.map(
+    (v) =>
+      `${v.weight / 1000}% ${variationLabel(flag, v.variation)}${v.untracked === true ? ' untracked' : ''}`,
+  );
+  // How contexts are bucketed changes who gets what, so it belongs in the description too.
+  const by = [
+    ...(rollout.contextKind === undefined ? [] : [`${mdText(rollout.contextKind)} contexts`]),
+    ...(rollout.bucketBy === undefined ? [] : [`bucketed by ${mdValue(rollout.bucketBy)}`]),
+    ...(rollout.seed === undefined ? [] : [`seed ${rollout.seed}`]),
+  ];
+  const what = rollout.kind === 'experiment' ? 'an experiment' : 'a percentage rollout';
+  return `${what} (${parts.join(', ')}${by.length > 0 ? `; ${by.join(', ')}` : ''})`;
+}
+
+function kindLabel(contextKind: string | undefined): string {
+  return contextKind === undefined || contextKind === 'user' ? '' : ` ${mdText(contextKind)}`;
 }
 
 interface FieldRule {
@@ -119,20 +130,34 @@ interface EnvRule {
 
 function describeTargets(before: FlagEnvironmentDoc, after: FlagEnvironmentDoc, flag: FlagDoc): string[] {
   const lines: string[] = [];
+  interface Entry {
+    readonly value: string;
+    readonly variation: number;
+    readonly kind: string | undefined;
+  }
+  const kindOf = (kind: string | undefined) => (kind === 'user' ? undefined : kind);
   const flatten = (env: FlagEnvironmentDoc) =>
-    new Map(
+    new Map<string, Entry>(
       env.targets.flatMap((t) =>
-        t.values.map((v) => [`${t.variation}\u0000${v}`, { value: v, variation: t.variation }]),
+        t.values.map((v) => [
+          `${t.variation}\u0000${kindOf(t.contextKind) ?? ''}\u0000${v}`,
+          { value: v, variation: t.variation, kind: kindOf(t.contextKind) },
+        ]),
       ),
     );
   const was = flatten(before);
   const now = flatten(after);
-  const byVariation = (entries: { value: string; variation: number }[], verb: string, prep: string) => {
-    const groups = new Map<number, string[]>();
-    for (const e of entries) groups.set(e.variation, [...(groups.get(e.variation) ?? []), e.value]);
-    for (const [variation, values] of groups) {
+  const byVariation = (entries: Entry[], verb: string, prep: string) => {
+    const groups = new Map<string, { variation: number; kind: string | undefined; values: string[] }>();
+    for (const e of entries) {
+      const id = `${e.variation}\u0000${e.kind ?? ''}`;
+      const group = groups.get(id) ?? { variation: e.variation, kind: e.kind, values: [] };
+      group.values.push(e.value);
+      groups.set(id, group);
+    }
+    for (const { variation, kind, values } of groups.values()) {
       lines.push(
-        `${verb} ${mdValue(values)} ${prep} the individual targets serving ${variationLabel(flag, variation)}`,
+        `${verb} ${mdValue(values)} ${prep} the individual${kindLabel(kind)} targets serving ${variationLabel(flag, variation)}`,
       );
     }
   };
@@ -160,7 +185,9 @@ function describeRules(
   const afterIds = new Set(after.rules.map((r) => r._id));
   const clauseText = (clauses: FlagEnvironmentDoc['rules'][number]['clauses']) =>
     clauses
-      .map((c) => `${mdText(c.attribute)} ${c.negate ? 'not ' : ''}${c.op} ${mdValue(c.values as unknown[])}`)
+      .map((c) =>
+        `${kindLabel(c.contextKind)} ${mdText(c.attribute)} ${c.negate ? 'not ' : ''}${c.op} ${mdValue(c.values as unknown[])}`.trimStart(),
+      )
       .join(' and ');
   after.rules.forEach((rule, i) => {
     const old = beforeIds.get(rule._id);

@@ -73,7 +73,7 @@ function variationIndex(flag: FlagDoc, instruction: Instruction, name: string, a
   return index;
 }
 
-/** `{variationId}` or `{rolloutWeights: {variationId: weight}, rolloutBucketBy?}`. */
+/** `{variationId}` or `{rolloutWeights: {variationId: weight}, rolloutBucketBy?, rolloutContextKind?}`. */
 function serve(flag: FlagDoc, instruction: Instruction, at: string): VariationOrRollout {
   if (instruction.variationId !== undefined)
     return { variation: variationIndex(flag, instruction, 'variationId', at) };
@@ -88,7 +88,14 @@ function serve(flag: FlagDoc, instruction: Instruction, at: string): VariationOr
     return { variation: index, weight };
   });
   const bucketBy = instruction.rolloutBucketBy;
-  return { rollout: { variations, ...(typeof bucketBy === 'string' ? { bucketBy } : {}) } };
+  const contextKind = instruction.rolloutContextKind;
+  return {
+    rollout: {
+      variations,
+      ...(typeof bucketBy === 'string' ? { bucketBy } : {}),
+      ...(typeof contextKind === 'string' ? { contextKind } : {}),
+    },
+  };
 }
 
 function environment(flag: FlagDoc, ctx: Context, kind: string): FlagEnvironmentDoc {

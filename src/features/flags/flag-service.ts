@@ -13,6 +13,7 @@ import { access, resources } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { EnvironmentHooks } from '../environments/environment-service.js';
 import type { ProjectDoc } from '../projects/project-model.js';
+import { toSdkFlag } from '../sdk/sdk-model.js';
 import type { Stores } from '../stores.js';
 import { summarizeFlagChange } from './flag-audit.js';
 import {
@@ -23,6 +24,7 @@ import {
   type FlagEnvironmentDoc,
   type FlagPost,
 } from './flag-model.js';
+import { withFlagRuleDefaults } from './flag-rule-ids.js';
 import { applySemanticPatch, type SemanticPatch } from './flag-semantic-patch.js';
 import { validateFlag } from './flag-validate.js';
 
@@ -114,7 +116,9 @@ function toDoc(before: Flag, patched: Flag): FlagDoc {
       }
     }
     const { _environmentName, _site, ...rest } = config;
-    environments[envKey] = rest;
+    // A rule added by a patch may come without `_id` or `trackEvents`, as LaunchDarkly allows.
+    const rules = withFlagRuleDefaults(rest.rules, randomUUID) as FlagEnvironmentDoc['rules'];
+    environments[envKey] = { ...rest, rules };
   }
   const { key, _version, _links, ...doc } = patched;
   return { ...doc, environments };
@@ -303,7 +307,14 @@ export class FlagService implements EnvironmentHooks {
     const changedEnvs = new Set(summary.accesses.map((a) => a.envKey));
     for (const [envKey, config] of Object.entries(doc.environments)) {
       const old = stored.doc.environments[envKey];
-      if (old !== undefined && changedEnvs.has(envKey) && !jsonEqual(old, config)) {
+      if (old === undefined) continue;
+      // SDKs keep a flag only if its version grows, so a flag-wide change they can see
+      // (variation values, archiving, client-side availability) raises every environment's too.
+      const sdkVisible = !jsonEqual(
+        toSdkFlag(stored.key, stored.doc, envKey),
+        toSdkFlag(stored.key, doc, envKey),
+      );
+      if (sdkVisible || (changedEnvs.has(envKey) && !jsonEqual(old, config))) {
         doc.environments[envKey] = { ...config, version: old.version + 1, lastModified: now };
       }
     }

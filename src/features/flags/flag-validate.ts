@@ -17,12 +17,28 @@ function typeOf(value: unknown): string {
   return typeof value;
 }
 
+/** LaunchDarkly's context kinds: `[A-Za-z0-9._-]+`, and never `kind` or `multi`. */
+export function isContextKind(kind: string): boolean {
+  return /^[A-Za-z0-9._-]+$/.test(kind) && kind !== 'kind' && kind !== 'multi';
+}
+
+function checkKind(problems: FieldProblem[], pointer: string, kind: string | undefined): void {
+  if (kind !== undefined && !isContextKind(kind))
+    problems.push({
+      pointer,
+      message: 'must be a context kind: letters, digits, ".", "_" or "-", and not "kind" or "multi"',
+    });
+}
+
 function checkIndex(problems: FieldProblem[], pointer: string, index: number, count: number): void {
   if (index >= count)
     problems.push({ pointer, message: `variation ${index} does not exist (the flag has ${count})` });
 }
 
 function checkRollout(problems: FieldProblem[], pointer: string, rollout: Rollout, count: number): void {
+  checkKind(problems, `${pointer}/contextKind`, rollout.contextKind);
+  if (rollout.bucketBy === '')
+    problems.push({ pointer: `${pointer}/bucketBy`, message: 'must name an attribute' });
   let total = 0;
   const seen = new Set<number>();
   rollout.variations.forEach((v, i) => {
@@ -72,6 +88,7 @@ function checkEnvironment(
   const targeted = new Map<string, number>();
   env.targets.forEach((target, t) => {
     checkIndex(problems, `${pointer}/targets/${t}/variation`, target.variation, count);
+    checkKind(problems, `${pointer}/targets/${t}/contextKind`, target.contextKind);
     target.values.forEach((value, v) => {
       const other = targeted.get(`${target.contextKind ?? 'user'}\u0000${value}`);
       if (other !== undefined && other !== t) {
@@ -91,6 +108,7 @@ function checkEnvironment(
     ruleIds.add(rule._id);
     checkServe(problems, `${pointer}/rules/${r}`, rule, count);
     rule.clauses.forEach((clause, c) => {
+      checkKind(problems, `${pointer}/rules/${r}/clauses/${c}/contextKind`, clause.contextKind);
       if (clause.values.length === 0) {
         problems.push({
           pointer: `${pointer}/rules/${r}/clauses/${c}/values`,

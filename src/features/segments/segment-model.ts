@@ -88,13 +88,14 @@ export const SegmentSchema = Type.Object({
 });
 export type Segment = Static<typeof SegmentSchema>;
 
-/** `rules` is described by the service (per rule), so it is not in this table. */
+/**
+ * `rules` (per rule) and `includedContexts`/`excludedContexts` (per context kind) are described
+ * in segment-rule-changes.ts, so they are not in this table.
+ */
 export const segmentFieldRules: Record<string, FieldRule> = {
   name: { action: 'updateName', label: 'the name' },
   description: { action: 'updateDescription', label: 'the description' },
   tags: { action: 'updateTags', label: 'the tags' },
   included: { action: 'updateIncluded', label: 'the included targets' },
   excluded: { action: 'updateExcluded', label: 'the excluded targets' },
-  includedContexts: { action: 'updateIncluded', label: 'the included targets of other context kinds' },
-  excludedContexts: { action: 'updateExcluded', label: 'the excluded targets of other context kinds' },
 };

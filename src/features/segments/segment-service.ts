@@ -10,6 +10,7 @@ import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources, type TaggedKey } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
+import { withClauseIds } from '../flags/flag-rule-ids.js';
 import type { ProjectDoc } from '../projects/project-model.js';
 import type { Stores } from '../stores.js';
 import {
@@ -19,7 +20,7 @@ import {
   type SegmentPost,
   segmentFieldRules,
 } from './segment-model.js';
-import { describeRuleChanges } from './segment-rule-changes.js';
+import { describeContextTargetChanges, describeRuleChanges } from './segment-rule-changes.js';
 
 export function segmentRepresentation(
   projectKey: string,
@@ -48,10 +49,11 @@ function withRuleIds<R extends { _id?: string | undefined }>(rules: readonly R[]
   return rules.map((rule, i) => {
     // After a patch the static type is a hope, not a fact: leave non-objects to checkSchema.
     if (typeof rule !== 'object' || rule === null) return rule as R & { _id: string };
-    if (rule._id === undefined) return { ...rule, _id: newId() };
+    const withClauses = { ...rule, clauses: withClauseIds((rule as { clauses?: unknown }).clauses, newId) };
+    if (rule._id === undefined) return { ...withClauses, _id: newId() };
     if (seen.has(rule._id)) throw ValidationError.at(`/rules/${i}/_id`, 'duplicate rule id');
     seen.add(rule._id);
-    return rule as R & { _id: string };
+    return withClauses as R & { _id: string };
   });
 }
 
@@ -91,6 +93,8 @@ export class SegmentService {
         tags: input.tags ?? [],
         included: input.included ?? [],
         excluded: input.excluded ?? [],
+        includedContexts: input.includedContexts ?? [],
+        excludedContexts: input.excludedContexts ?? [],
         rules: withRuleIds(input.rules ?? []),
         creationDate: now,
       };
@@ -134,8 +138,15 @@ export class SegmentService {
       };
       checkSchema(SegmentDocSchema, doc);
       const diff = diffFields(segment.doc, doc, segmentFieldRules);
+      const targetChanges = describeContextTargetChanges(segment.doc, doc);
       const ruleChanges = describeRuleChanges(segment.doc.rules, doc.rules);
-      const actions = ruleChanges.length > 0 ? [...diff.actions, 'updateRules'] : diff.actions;
+      const actions = [
+        ...new Set([
+          ...diff.actions,
+          ...targetChanges.actions,
+          ...(ruleChanges.length > 0 ? ['updateRules'] : []),
+        ]),
+      ];
       if (actions.length === 0) return before;
       const updated = await this.stores.segments.update(tx, segment, doc);
       const after = segmentRepresentation(projectKey, envKey, updated);
@@ -148,7 +159,7 @@ export class SegmentService {
         accesses: actions.map((a) => access(a, ...resource)),
         newTags: doc.tags,
         titleVerb: 'updated the segment',
-        changes: [...diff.changes, ...ruleChanges],
+        changes: [...diff.changes, ...targetChanges.changes, ...ruleChanges],
         previousVersion: before,
         currentVersion: after,
         delta: request.patch,
