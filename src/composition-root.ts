@@ -22,6 +22,7 @@ import { checkTarget } from './features/delivery/ssrf-guard.js';
 import { environmentRoutes } from './features/environments/environment-routes.js';
 import { EnvironmentService } from './features/environments/environment-service.js';
 import { SdkKeyStore } from './features/environments/sdk-key-store.js';
+import { flagEvaluationRoutes } from './features/flags/flag-evaluations-routes.js';
 import { flagRoutes } from './features/flags/flag-routes.js';
 import { FlagService } from './features/flags/flag-service.js';
 import { hipChatChannel } from './features/integrations/channels/hipchat/hipchat-channel.js';
@@ -41,6 +42,9 @@ import { ProjectService } from './features/projects/project-service.js';
 import { roleRoutes } from './features/roles/role-routes.js';
 import { RoleService } from './features/roles/role-service.js';
 import type { SdkKeyResolver } from './features/sdk/sdk-credentials.js';
+import { sdkEventRoutes } from './features/sdk/sdk-events-routes.js';
+import { SdkEventsService } from './features/sdk/sdk-events-service.js';
+import { FlagEvaluationStore } from './features/sdk/sdk-events-store.js';
 import { SdkKeys } from './features/sdk/sdk-keys.js';
 import { segmentRoutes } from './features/segments/segment-routes.js';
 import { SegmentService } from './features/segments/segment-service.js';
@@ -225,6 +229,13 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     await environments.sealPlainKeys();
     const sdkKeys = new SdkKeys(db, sdkKeyStore, clock);
     changes.onCommitted(() => sdkKeys.forget());
+    const sdkEvents = new SdkEventsService(db, stores, new FlagEvaluationStore(), {
+      clock,
+      onDropped: (evaluations) => metrics.sdkEvaluationsDropped.inc(evaluations),
+      onPayload: (outcome) => metrics.sdkEventPayloads.inc({ outcome }),
+      onWriteError: (error) =>
+        logger.warn({ err: error }, 'SDK evaluation counts not written; trying again at the next flush'),
+    });
 
     const invitations = new Invitations(db, stores, currentBaseUrl, clock);
     const members = new MemberService(stores, changes, invitations);
@@ -262,13 +273,16 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         integrationRoutes(integrations, deliveryLog, wake, readAccess),
         webhookRoutes(webhooks, deliveryLog, wake),
         auditRoutes(new AuditService(db, audit), readAccess),
+        flagEvaluationRoutes(sdkEvents),
       ],
+      rootRoutes: [sdkEventRoutes(sdkEvents, sdkKeys)],
     });
     const metricsApp =
       config.metricsPort === undefined
         ? undefined
         : await buildMetricsApp(metrics, config.metricsToken, logger);
     await worker?.start();
+    sdkEvents.start();
     return {
       app,
       metricsApp,
@@ -282,6 +296,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       close: async () => {
         await app.close();
         await metricsApp?.close();
+        // The evaluations counted since the last flush, before the database closes.
+        await sdkEvents.close();
         await worker?.stop();
         await http.close();
         await database.close();
