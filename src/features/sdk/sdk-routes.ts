@@ -1,0 +1,102 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { UnauthorizedError } from '../../errors/app-errors.js';
+import { ErrorBody, Key } from '../../http/common-schemas.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import type { SdkCollection } from './environment-payload.js';
+import type { SdkEnvironment, SdkKeyResolver } from './sdk-credentials.js';
+import type { SdkDataPlane } from './sdk-data-plane.js';
+
+/** The key and environment each request's `Authorization` opened, set before the handler. */
+const opened = new WeakMap<FastifyRequest, { readonly key: string; readonly env: SdkEnvironment }>();
+
+/** A server-side SDK key opens its environment; anything else gets the same 401, no hint. */
+async function authenticate(keys: SdkKeyResolver, request: FastifyRequest): Promise<void> {
+  // SDKs send the bare key; some older ones prefix it with `api_key `.
+  const key = /^(?:api_key +)?(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
+  const env = key === undefined ? undefined : await keys.resolve(key, 'server');
+  if (key === undefined || env === undefined) throw new UnauthorizedError('Invalid or missing SDK key');
+  opened.set(request, { key, env });
+}
+
+function credentialOf(request: FastifyRequest): { readonly key: string; readonly env: SdkEnvironment } {
+  const found = opened.get(request);
+  // onRequest refused the request otherwise: unreachable unless the hooks change.
+  if (found === undefined) throw new UnauthorizedError('Invalid or missing SDK key');
+  return found;
+}
+
+/** Whether `If-None-Match` names this entity tag (weak comparison, as RFC 9110 says for it). */
+export function matchesIfNoneMatch(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const opaque = etag.replace(/^W\//, '');
+  return (Array.isArray(header) ? header.join(',') : header)
+    .split(',')
+    .map((t) => t.trim())
+    .some((t) => t === '*' || t.replace(/^W\//, '') === opaque);
+}
+
+/** Answers 304 when the client has this version, the JSON text otherwise; both with the ETag. */
+function sendJson(request: FastifyRequest, reply: FastifyReply, json: string, etag: string) {
+  reply.header('etag', etag).header('cache-control', 'no-cache');
+  if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.status(304).send();
+  // A string is sent as it is: the bytes built once for every poller of the environment.
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+const errors = { 401: ErrorBody, 404: ErrorBody };
+const json = Type.Unknown({ description: "LaunchDarkly's SDK data model" });
+
+/**
+ * The server-side SDK endpoints, at the root as LaunchDarkly serves them (its stream and poll
+ * hosts), authorized by the environment's SDK key in `Authorization`: `GET /all` (Server-Sent
+ * Events) and `GET /sdk/latest-all`, `/sdk/latest-flags/{key}`, `/sdk/latest-segments/{key}`
+ * for polling, with a strong ETag and 304.
+ */
+export function sdkRoutes(plane: SdkDataPlane, keys: SdkKeyResolver) {
+  return (app: TypedApp): void => {
+    const onRequest = (request: FastifyRequest) => authenticate(keys, request);
+    // The SDK endpoints are LaunchDarkly's protocol, not part of the REST API's document.
+    const hide = true;
+
+    app.get('/all', { schema: { hide, response: errors }, onRequest }, async (request, reply) => {
+      const { key, env } = credentialOf(request);
+      reply.hijack();
+      try {
+        await plane.openStream(env, key, reply.raw);
+      } catch (error) {
+        // Nothing was sent yet: a 503 makes the SDK retry with backoff (a 4xx would stop it).
+        request.log.warn({ err: error }, 'SDK stream could not start');
+        if (!reply.raw.headersSent) reply.raw.writeHead(503, { 'content-type': 'application/json' });
+        reply.raw.end('{"code":"unavailable","message":"Try again later"}');
+      }
+    });
+
+    app.get(
+      '/sdk/latest-all',
+      { schema: { hide, response: { 200: json, 304: Type.Null(), ...errors } }, onRequest },
+      async (request, reply) => {
+        const { body, etag } = (await plane.payload(credentialOf(request).env)).snapshot();
+        return sendJson(request, reply, body, etag);
+      },
+    );
+
+    const one = (collection: SdkCollection, noun: string) => ({
+      schema: {
+        hide,
+        params: Type.Object({ key: Key }),
+        response: { 200: json, 304: Type.Null(), ...errors },
+      },
+      onRequest,
+      handler: async (request: FastifyRequest<{ Params: { key: string } }>, reply: FastifyReply) => {
+        const payload = await plane.payload(credentialOf(request).env);
+        const item = payload.item(collection, request.params.key);
+        if (item === undefined)
+          return reply.status(404).send({ code: 'not_found', message: `${noun} not found` });
+        return sendJson(request, reply, item.json, item.etag);
+      },
+    });
+    app.get('/sdk/latest-flags/:key', one('flags', 'Flag'));
+    app.get('/sdk/latest-segments/:key', one('segments', 'Segment'));
+  };
+}
