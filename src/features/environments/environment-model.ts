@@ -95,10 +95,10 @@ const Expiry = Type.Integer({
  * Resetting a key: LaunchDarkly's optional `expiry`, in the body (`{"expiry": …}`) or, as its
  * current API reference has it, in the query string.
  */
-export const KeyResetBodySchema = Type.Union([
-  Type.Object({ expiry: Type.Optional(Expiry) }, { additionalProperties: false }),
-  Type.Null(),
-]);
+export const KeyResetBodySchema = Type.Object(
+  { expiry: Type.Optional(Expiry) },
+  { additionalProperties: false },
+);
 export const KeyResetQuerySchema = Type.Object(
   { expiry: Type.Optional(Expiry) },
   { additionalProperties: false },

@@ -1,5 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
+import { checkSchema } from '../../http/check-schema.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
@@ -103,18 +104,23 @@ export function environmentRoutes(service: EnvironmentService) {
               'A new key; the old one works until `expiry` (epoch ms, in the body or the query string) and stops at once without it. The answer shows the new key only with viewSdkKey.',
             params: Params,
             querystring: KeyResetQuerySchema,
-            body: Type.Optional(KeyResetBodySchema),
+            // Checked in the handler: the body may be absent, and Ajv's errors for "absent or
+            // an object" name the union, not the field.
+            body: Type.Unknown({ description: 'Optional: {"expiry": <epoch ms>}' }),
             response: { 200: EnvironmentSchema, ...errorResponses },
           },
         },
-        async (request) =>
-          service.resetKey(
+        async (request) => {
+          const body = request.body ?? {};
+          checkSchema(KeyResetBodySchema, body);
+          return service.resetKey(
             principalOf(request).actor,
             request.params.projectKey,
             request.params.envKey,
             kind,
-            request.body?.expiry ?? request.query.expiry,
-          ),
+            (body as Static<typeof KeyResetBodySchema>).expiry ?? request.query.expiry,
+          );
+        },
       );
     }
 
