@@ -41,11 +41,14 @@ import { projectRoutes } from './features/projects/project-routes.js';
 import { ProjectService } from './features/projects/project-service.js';
 import { roleRoutes } from './features/roles/role-routes.js';
 import { RoleService } from './features/roles/role-service.js';
+import { SdkChangeFeed } from './features/sdk/sdk-change-feed.js';
 import type { SdkKeyResolver } from './features/sdk/sdk-credentials.js';
+import { SdkDataPlane, type SdkDataPlaneOptions } from './features/sdk/sdk-data-plane.js';
 import { sdkEventRoutes } from './features/sdk/sdk-events-routes.js';
 import { SdkEventsService } from './features/sdk/sdk-events-service.js';
 import { FlagEvaluationStore } from './features/sdk/sdk-events-store.js';
 import { SdkKeys } from './features/sdk/sdk-keys.js';
+import { sdkRoutes } from './features/sdk/sdk-routes.js';
 import { segmentRoutes } from './features/segments/segment-routes.js';
 import { SegmentService } from './features/segments/segment-service.js';
 import { publicRoutes, sessionRoutes, setSessionCookie } from './features/sessions/session-routes.js';
@@ -72,6 +75,10 @@ export interface Switchboard {
   readonly bootstrap: BootstrapResult | undefined;
   /** Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`). */
   readonly worker: DeliveryWorker | undefined;
+  /** Every mutating use case's unit of work (tests drive a change that rolls back through it). */
+  readonly changes: ChangeLog;
+  /** The server-side SDK data plane: the change feed and the streams it feeds. */
+  readonly sdk: { readonly feed: SdkChangeFeed; readonly plane: SdkDataPlane };
   /** Which environment an SDK or mobile key opens (the SDK endpoints' door). */
   readonly sdkKeys: SdkKeyResolver;
   /**
@@ -90,6 +97,8 @@ export interface BuildOptions {
   readonly deliveryTimeouts?: { connectMs: number; totalMs: number };
   /** Where the built web UI is; defaults to `web/dist` in the project. */
   readonly webRoot?: string;
+  /** Tests shorten the heartbeat and the unread bytes a stream may hold. */
+  readonly sdkStreams?: SdkDataPlaneOptions;
 }
 
 /** The LISTEN/NOTIFY channel that wakes delivery workers in other processes (PostgreSQL). */
@@ -228,6 +237,17 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     // SDK keys left the environment documents (migration 005): seal any still there.
     await environments.sealPlainKeys();
     const sdkKeys = new SdkKeys(db, sdkKeyStore, clock);
+    // After the delivery fan-out: an SDK hears a change only once it has committed.
+    const sdkFeed = new SdkChangeFeed(database.notifier, logger.child({ component: 'sdk' }));
+    changes.addFanOut(sdkFeed.fanOut);
+    const sdkPlane = new SdkDataPlane(
+      db,
+      stores,
+      sdkKeys,
+      logger.child({ component: 'sdk' }),
+      options.sdkStreams,
+    );
+    sdkFeed.subscribe(sdkPlane);
     changes.onCommitted(() => sdkKeys.forget());
     const sdkEvents = new SdkEventsService(db, stores, new FlagEvaluationStore(), {
       clock,
@@ -275,7 +295,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         auditRoutes(new AuditService(db, audit), readAccess),
         flagEvaluationRoutes(sdkEvents),
       ],
-      rootRoutes: [sdkEventRoutes(sdkEvents, sdkKeys)],
+      rootRoutes: [sdkEventRoutes(sdkEvents, sdkKeys), sdkRoutes(sdkPlane, sdkKeys)],
     });
     const metricsApp =
       config.metricsPort === undefined
@@ -283,17 +303,25 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         : await buildMetricsApp(metrics, config.metricsToken, logger);
     await worker?.start();
     sdkEvents.start();
+    // Listening before any stream opens (the caller listens after this returns), so no change
+    // falls between a `put` and the feed.
+    await sdkFeed.start();
     return {
       app,
       metricsApp,
       database,
       bootstrap,
       worker,
+      changes,
+      sdk: { feed: sdkFeed, plane: sdkPlane },
       sdkKeys,
       listening(port) {
         if (config.baseUrlFromPort) baseUrl = `http://localhost:${port}`;
       },
       close: async () => {
+        // Streams first: the server waits for open connections, and these never end alone.
+        sdkPlane.close();
+        await sdkFeed.close();
         await app.close();
         await metricsApp?.close();
         // The evaluations counted since the last flush, before the database closes.
