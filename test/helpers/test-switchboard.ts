@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
 import pg from 'pg';
-import { buildSwitchboard, type Switchboard } from '../../src/composition-root.js';
+import { type BuildOptions, buildSwitchboard, type Switchboard } from '../../src/composition-root.js';
 import { loadConfig } from '../../src/config/config.js';
 import { documentTables } from '../../src/db/schema.js';
 
@@ -63,7 +63,10 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop: () =
  * A Switchboard on a real database, called in-process: a SQLite file in a fresh temporary
  * directory, or a fresh PostgreSQL database when the suite runs on PostgreSQL.
  */
-export async function startTestSwitchboard(env: Record<string, string> = {}): Promise<TestSwitchboard> {
+export async function startTestSwitchboard(
+  env: Record<string, string> = {},
+  options: BuildOptions = {},
+): Promise<TestSwitchboard> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const dbFile = join(dir, 'switchboard.db');
   const postgres = testDialect === 'postgres' ? await freshPostgresDatabase() : undefined;
@@ -76,7 +79,7 @@ export async function startTestSwitchboard(env: Record<string, string> = {}): Pr
     SWITCHBOARD_BASE_URL: 'https://flags.example.com',
     ...env,
   });
-  const switchboard = await buildSwitchboard(config);
+  const switchboard = await buildSwitchboard(config, options);
   return {
     switchboard,
     dir,
