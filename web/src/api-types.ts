@@ -46,6 +46,10 @@ export interface Environment {
   readonly name: string;
   /** Hex without the `#`, e.g. `417505`. */
   readonly color: string;
+  /** The server-side SDK key; `********` for someone without viewSdkKey. */
+  readonly apiKey: string;
+  /** The mobile key; `********` for someone without viewSdkKey. */
+  readonly mobileKey: string;
 }
 
 export interface Project {

@@ -3,6 +3,7 @@ import type {
   AuditEntry,
   AuditEntryDetail,
   Delivery,
+  Environment,
   Flag,
   FlagPost,
   Integration,
@@ -166,6 +167,16 @@ export const api = {
 
   projects: {
     list: () => request<Page<Project>>('GET', '/projects'),
+  },
+
+  environments: {
+    /** A new SDK key (`apiKey`) or mobile key; the old one works until `expiry` (epoch ms), or stops now. */
+    resetKey: (projectKey: string, envKey: string, which: 'apiKey' | 'mobileKey', expiry?: number) =>
+      request<Environment>(
+        'POST',
+        `/projects/${seg(projectKey)}/environments/${seg(envKey)}/${which}`,
+        expiry === undefined ? {} : { expiry },
+      ),
   },
 
   flags: {

@@ -3,6 +3,7 @@ import { ApiError, api, onSignedOut } from './api';
 import type { Member } from './api-types';
 import { AppShell } from './app-shell';
 import { AuditPage } from './audit/audit-page';
+import { SdkKeysPage } from './environments/sdk-keys-page';
 import { FlagDetailPage } from './flags/flag-detail-page';
 import { FlagsPage } from './flags/flags-page';
 import { IntegrationsPage } from './integrations/integrations-page';
@@ -25,6 +26,7 @@ const titles: Readonly<Record<Route['page'], string>> = {
   flag: 'Flag',
   audit: 'Audit log',
   team: 'Team',
+  'sdk-keys': 'SDK keys',
   'accept-invitation': 'Join',
   'not-found': 'Not found',
 };
@@ -41,6 +43,8 @@ function RoutePage({ route, member }: { readonly route: Route; readonly member: 
       return <AuditPage {...route} />;
     case 'team':
       return <TeamPage me={member} />;
+    case 'sdk-keys':
+      return <SdkKeysPage {...route} />;
     case 'accept-invitation':
       return null;
     case 'not-found':

@@ -14,7 +14,13 @@ describe('parseRoute', () => {
       integrationId: '0123456789abcdef01234567',
     });
     expect(parseRoute('/settings/members/abc', '')).toEqual({ page: 'team' });
-    expect(parseRoute('/settings/projects/default', '')).toEqual({ page: 'flags', project: 'default' });
+    expect(parseRoute('/settings/projects/default', '')).toEqual({ page: 'sdk-keys', project: 'default' });
+    expect(parseRoute('/settings/projects/default/environments/test', '')).toEqual({
+      page: 'sdk-keys',
+      project: 'default',
+      env: 'test',
+    });
+    expect(parseRoute('/settings/projects', '')).toEqual({ page: 'sdk-keys' });
     expect(parseRoute('/accept-invitation', '')).toEqual({ page: 'accept-invitation' });
   });
 

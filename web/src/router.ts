@@ -23,6 +23,7 @@ export type Route =
   | { readonly page: 'flag'; readonly project: string; readonly env: string; readonly flag: string }
   | { readonly page: 'audit'; readonly entryId?: string; readonly q: string; readonly spec: string }
   | { readonly page: 'team' }
+  | { readonly page: 'sdk-keys'; readonly project?: string; readonly env?: string }
   | { readonly page: 'accept-invitation' }
   | { readonly page: 'not-found'; readonly path: string };
 
@@ -80,8 +81,15 @@ export function parseRoute(pathname: string, search: string): Route {
   // The server's invitation links: /accept-invitation#<token> (the token never reaches a log).
   if (first === 'accept-invitation' && parts.length === 1) return { page: 'accept-invitation' };
   if (first === 'settings' && second === 'members') return { page: 'team' };
-  if (first === 'settings' && second === 'projects' && third !== undefined)
-    return { page: 'flags', project: third };
+  // The server's links for project and environment changes: their SDK keys live there.
+  if (first === 'settings' && second === 'projects' && parts.length <= 5) {
+    const env = parts[3] === 'environments' ? parts[4] : undefined;
+    return {
+      page: 'sdk-keys',
+      ...(third === undefined ? {} : { project: third }),
+      ...(env === undefined ? {} : { env }),
+    };
+  }
   return { page: 'not-found', path: pathname };
 }
 
@@ -136,4 +144,6 @@ export const paths = {
   auditEntry: (id: string, params: { q?: string; spec?: string } = {}) =>
     withSearch(`/audit/${encodeURIComponent(id)}`, params),
   team: () => '/team',
+  sdkKeys: (project?: string) =>
+    project === undefined ? '/settings/projects' : `/settings/projects/${encodeURIComponent(project)}`,
 } as const;
