@@ -30,7 +30,8 @@ const schema = {
   hide: true,
   body: Type.Unknown(),
   response: {
-    202: Type.Null({ description: 'Accepted: no body' }),
+    // A string payload is sent as it is (not serialized): an empty body, as LaunchDarkly answers.
+    202: Type.String({ maxLength: 0, description: 'Accepted: no body' }),
     400: ErrorBody,
     401: ErrorBody,
     413: ErrorBody,
@@ -49,12 +50,12 @@ export function sdkEventRoutes(service: SdkEventsService, keys: SdkKeyResolver) 
     app.post('/bulk', { schema, onRequest }, async (request, reply) => {
       const id = request.headers['x-launchdarkly-payload-id'];
       service.acceptAnalytics(environmentOf(request), Array.isArray(id) ? id[0] : id, request.body);
-      return reply.status(202).send(null);
+      return reply.status(202).send('');
     });
 
     app.post('/diagnostic', { schema, onRequest }, async (request, reply) => {
       service.acceptDiagnostic(environmentOf(request), request.body);
-      return reply.status(202).send(null);
+      return reply.status(202).send('');
     });
   };
 }
