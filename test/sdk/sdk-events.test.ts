@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { init, integrations, type LDLogger } from '@launchdarkly/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hourMs, hourOf } from '../../src/features/sdk/sdk-events-queue.js';
+import { FlagEvaluationStore } from '../../src/features/sdk/sdk-events-store.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
 /**
@@ -307,5 +309,48 @@ describe('GET /api/v2/flags/{projectKey}/{flagKey}/evaluations', () => {
     });
     expect(res.body.to - res.body.from).toBeGreaterThan(23 * 3_600_000);
     expect(res.body.to - res.body.from).toBeLessThanOrEqual(24 * 3_600_000);
+  });
+});
+
+describe('FlagEvaluationStore', () => {
+  it('adds up what several nodes write at once, keeps the latest date and prunes old hours', async () => {
+    const store = new FlagEvaluationStore();
+    const { db } = t.switchboard.database;
+    const env = { projectKey: 'store', envKey: 'production' };
+    const hour = hourOf(Date.now());
+    const old = hour - 30 * hourMs;
+    // Eight "nodes" (separate transactions, on PostgreSQL separate connections) writing the same
+    // rows, each in its own order: sorted in the store, so they wait for each other, never deadlock.
+    const writes = Array.from({ length: 8 }, (_, i) => {
+      const counts = [
+        { ...env, flagKey: 'f', variation: 0, hour, count: i + 1 },
+        { ...env, flagKey: 'f', variation: -1, hour, count: 1 },
+        { ...env, flagKey: 'f', variation: 1, hour: old, count: 100 },
+        { ...env, flagKey: 'g', variation: 0, hour, count: 1 },
+      ];
+      if (i % 2 === 1) counts.reverse();
+      const last = [
+        { ...env, flagKey: 'f', at: hour + i * 1000 },
+        { ...env, flagKey: 'g', at: hour + 1 },
+      ];
+      return db.transaction().execute((tx) => store.add(tx, counts, last));
+    });
+    await Promise.all(writes);
+    expect(await store.countsSince(db, env, 'f', hour)).toEqual([
+      { variation: -1, count: 8 },
+      { variation: 0, count: 36 },
+    ]);
+    expect(await store.countsSince(db, env, 'f', old)).toEqual([
+      { variation: -1, count: 8 },
+      { variation: 0, count: 36 },
+      { variation: 1, count: 800 },
+    ]);
+    expect(await store.lastEvaluated(db, env, 'f')).toBe(hour + 7000);
+    // An earlier date arriving late does not move it back.
+    await store.add(db, [], [{ ...env, flagKey: 'f', at: hour }]);
+    expect(await store.lastEvaluated(db, env, 'f')).toBe(hour + 7000);
+    expect(await store.lastEvaluated(db, { ...env, envKey: 'test' }, 'f')).toBeUndefined();
+    expect(await store.prune(db, hour - 24 * hourMs)).toBeGreaterThanOrEqual(1);
+    expect(await store.countsSince(db, env, 'f', old)).toHaveLength(2);
   });
 });
