@@ -114,6 +114,16 @@ export interface Flag {
   readonly environments: Readonly<Record<string, FlagEnvironment>>;
 }
 
+/** `GET /flags/{projectKey}/{flagKey}/evaluations`: what SDKs reported evaluating, per variation. */
+export interface FlagEvaluations {
+  readonly environmentKey: string;
+  readonly hours: number;
+  readonly totalCount: number;
+  /** `variation: null` counts the application's default being served. */
+  readonly variations: readonly { readonly variation: number | null; readonly count: number }[];
+  readonly lastEvaluated: number | null;
+}
+
 export interface FlagPost {
   readonly key: string;
   readonly name: string;

@@ -5,6 +5,7 @@ import type {
   Delivery,
   Environment,
   Flag,
+  FlagEvaluations,
   FlagPost,
   Integration,
   IntegrationPost,
@@ -185,6 +186,12 @@ export const api = {
     get: (projectKey: string, flagKey: string) =>
       request<Flag>('GET', `/flags/${seg(projectKey)}/${seg(flagKey)}`),
     create: (projectKey: string, flag: FlagPost) => request<Flag>('POST', `/flags/${seg(projectKey)}`, flag),
+    /** How often SDKs evaluated the flag in one environment over the last `hours` hours. */
+    evaluations: (projectKey: string, flagKey: string, env: string, hours = 24) =>
+      request<FlagEvaluations>(
+        'GET',
+        `/flags/${seg(projectKey)}/${seg(flagKey)}/evaluations${query({ env, hours })}`,
+      ),
     setOn: (projectKey: string, flagKey: string, envKey: string, on: boolean, comment?: string) =>
       request<Flag>('PATCH', `/flags/${seg(projectKey)}/${seg(flagKey)}`, {
         patch: [{ op: 'replace', path: `/environments/${envKey}/on`, value: on }],

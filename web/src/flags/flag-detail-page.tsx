@@ -7,6 +7,7 @@ import { Field } from '../ui/field';
 import { Link } from '../ui/link';
 import { RelativeTime } from '../ui/relative-time';
 import { usePolled } from '../ui/use-polled';
+import { FlagEvaluationsLine } from './flag-evaluations';
 import { FlagSwitch } from './flag-switch';
 import { servingText, variationText } from './variation-text';
 
@@ -120,6 +121,7 @@ function FlagDetail({ flag, project, projectKey, envKey, onChanged }: FlagDetail
               <p className="muted small">
                 Version {settings.version} · changed <RelativeTime at={settings.lastModified} />
               </p>
+              <FlagEvaluationsLine projectKey={projectKey} envKey={envKey} flag={flag} />
             </div>
             <Field label="Comment for this change" className="grow">
               {(control) => (
