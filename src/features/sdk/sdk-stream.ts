@@ -6,11 +6,14 @@ export const heartbeatEvent = Buffer.from(':\n\n');
 /**
  * One server-side SDK's `/all` stream. Writes are the environment's shared bytes; nothing is
  * serialized per connection. A client that does not read is not buffered for without bound:
- * once the socket refuses more (write() returns false) and more than `maxBufferedBytes` wait in
- * it, the connection is dropped and the SDK, reconnecting, starts again from a `put`.
+ * when the socket has refused more (write() returned false and no 'drain' since) and more than
+ * `maxBufferedBytes` of earlier events still wait in it, the connection is dropped and the SDK,
+ * reconnecting, starts again from a `put`. Earlier events, not this one: a single event larger
+ * than the bound (a `put` of a big environment) must not cut off a client that reads.
  */
 export class SdkStream {
   private ended = false;
+  private backedUp = false;
 
   constructor(
     private readonly response: ServerResponse,
@@ -24,6 +27,9 @@ export class SdkStream {
       this.ended = true;
       onClose();
     });
+    response.on('drain', () => {
+      this.backedUp = false;
+    });
   }
 
   get open(): boolean {
@@ -33,12 +39,14 @@ export class SdkStream {
   /** Writes the bytes unless the stream is gone or dropped for lagging behind. */
   write(bytes: Buffer): void {
     if (this.ended) return;
-    if (!this.response.write(bytes) && this.response.writableLength > this.maxBufferedBytes) {
+    if (this.backedUp && this.response.writableLength > this.maxBufferedBytes) {
       this.ended = true;
       this.onDropped();
       // destroy, not end: end would wait for the very buffer the client does not read.
       this.response.destroy();
+      return;
     }
+    if (!this.response.write(bytes)) this.backedUp = true;
   }
 
   /** Ends the stream (shutdown, the environment deleted); a client not reading is cut off. */
