@@ -76,7 +76,8 @@ describe('SDK keys in the web UI', { timeout: 30_000 }, () => {
       .getByRole('button', { name: 'Copy the SDK key of Production' })
       .getByText('Copied')
       .waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(env.apiKey);
+    // A string: the test's own TypeScript has no DOM types.
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(env.apiKey);
     await expect
       .poll(() =>
         production()
