@@ -18,6 +18,14 @@ let base = '';
 let sdkKey = '';
 let mobileKey = '';
 let otherSdkKey = '';
+const metricsToken = 'sdk-events-metrics-token-0123';
+
+/** A sample of /metrics, e.g. `switchboard_sdk_event_payloads_total{outcome="duplicate"}`. */
+async function metric(sample: string): Promise<number> {
+  const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+  const line = (await res.text()).split('\n').find((l) => l.startsWith(`${sample} `));
+  return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+}
 
 async function environmentKeys(project: string, env: string) {
   const res = await t.api('GET', `/api/v2/projects/${project}/environments/${env}`);
@@ -26,7 +34,7 @@ async function environmentKeys(project: string, env: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestSwitchboard();
+  t = await startTestSwitchboard({ SWITCHBOARD_METRICS_TOKEN: metricsToken });
   await t.api('POST', '/api/v2/projects', { key: 'shop', name: 'Shop' });
   await t.api('POST', '/api/v2/projects', { key: 'blog', name: 'Blog' });
   for (const key of ['new-checkout', 'banner', 'dedupe', 'isolated', 'quiet']) {
@@ -199,6 +207,8 @@ describe('POST /bulk and /diagnostic, by raw HTTP', () => {
       expect(error.code).toBe('invalid_request');
       expect(error.errors?.map((e) => e.pointer)).toEqual(pointers);
     }
+    expect(await metric('switchboard_sdk_event_payloads_total{outcome="rejected"}')).toBe(cases.length);
+    expect(await metric('switchboard_sdk_evaluations_dropped_total')).toBe(0);
     const notJson = await post('/bulk', '[{"kind": "summary",');
     expect(notJson.status).toBe(400);
     const badDiagnostic = await post('/diagnostic', [1, 2]);
@@ -229,10 +239,12 @@ describe('POST /bulk and /diagnostic, by raw HTTP', () => {
 
   it('counts a retried payload (the same X-LaunchDarkly-Payload-ID) once', async () => {
     const payloadId = randomUUID();
+    const duplicates = await metric('switchboard_sdk_event_payloads_total{outcome="duplicate"}');
     const body = summaryOf('dedupe', [{ variation: 0, count: 5 }, { count: 2 }]);
     const first = await post('/bulk', body, { 'x-launchdarkly-payload-id': payloadId });
     const retry = await post('/bulk', body, { 'x-launchdarkly-payload-id': payloadId });
     expect([first.status, retry.status]).toEqual([202, 202]);
+    expect(await metric('switchboard_sdk_event_payloads_total{outcome="duplicate"}')).toBe(duplicates + 1);
     // The same id from another environment is another payload.
     const elsewhere = await post('/bulk', summaryOf('dedupe', [{ variation: 0, count: 1 }]), {
       authorization: otherSdkKey,
