@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { init, integrations, type LDLogger } from '@launchdarkly/node-server-sdk';
+import { init, type LDLogger } from '@launchdarkly/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hourMs, hourOf } from '../../src/features/sdk/sdk-events-queue.js';
 import { FlagEvaluationStore } from '../../src/features/sdk/sdk-events-store.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
 /**
- * SDK analytics events end to end: LaunchDarkly's own Node server SDK evaluates flags and posts
- * its events to a Switchboard listening on a real port; the counts show up through the read API.
+ * SDK analytics events end to end: LaunchDarkly's own Node server SDK polls a Switchboard
+ * listening on a real port for its flags, evaluates them and posts its events there; the counts
+ * show up through the read API.
  * Then the door, by raw HTTP: wrong keys, malformed and oversized payloads, retried payloads.
  * Runs on SQLite and (vitest.postgres.config.ts) PostgreSQL.
  */
@@ -105,10 +106,13 @@ const summaryOf = (flag: string, counters: { variation?: number; count: number }
 
 describe('the official Node server SDK', () => {
   it('posts analytics and diagnostic events that Switchboard counts per variation, keeping no context', async () => {
-    const td = new integrations.TestData();
-    // true is variation 0 of a boolean flag; alice is targeted to false (variation 1).
-    td.update(td.flag('new-checkout').booleanFlag().variationForAll(true).variationForUser('alice', false));
-    td.update(td.flag('banner').valueForAll('spring'));
+    // new-checkout on in production, alice targeted to false (variation 1), everyone else true (0);
+    // banner stays off and serves its off variation. The SDK polls them from this Switchboard.
+    const patched = await t.api('PATCH', '/api/v2/flags/shop/new-checkout', [
+      { op: 'replace', path: '/environments/production/on', value: true },
+      { op: 'add', path: '/environments/production/targets/-', value: { values: ['alice'], variation: 1 } },
+    ]);
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     const problems: string[] = [];
     const logger: LDLogger = {
       error: (...args: unknown[]) => problems.push(args.join(' ')),
@@ -117,7 +121,6 @@ describe('the official Node server SDK', () => {
       debug: () => undefined,
     };
     const client = init(sdkKey, {
-      updateProcessor: td.getFactory(),
       stream: false,
       sendEvents: true,
       baseUri: base,
@@ -137,7 +140,8 @@ describe('the official Node server SDK', () => {
     expect(await client.variation('new-checkout', { kind: 'user', key: 'alice' }, true)).toBe(false);
     // A flag the SDK does not have: the application's default, not counted for any flag here.
     expect(await client.variation('no-such-flag', { kind: 'user', key: 'u1' }, 'fallback')).toBe('fallback');
-    await client.variationDetail('banner', { kind: 'org', key: 'acme' }, 'none');
+    const banner = await client.variationDetail('banner', { kind: 'org', key: 'acme' }, 'none');
+    expect(banner.reason).toEqual({ kind: 'OFF' });
     client.track('checkout-completed', { kind: 'user', key: 'u1' }, { cart: 3 });
     await client.flush();
     client.close();
@@ -150,7 +154,9 @@ describe('the official Node server SDK', () => {
     ]);
     expect(counted.lastEvaluated).toBeGreaterThanOrEqual(before - 1000);
     expect(counted.lastEvaluated).toBeLessThanOrEqual(Date.now());
-    expect((await evaluationsWhen('banner', 1)).variations).toEqual([{ variation: 0, count: 1 }]);
+    expect((await evaluationsWhen('banner', 1)).variations).toEqual([
+      { variation: banner.variationIndex, count: 1 },
+    ]);
     // The SDK heard only 202s: no "error posting events", nothing disabled; only our own miss.
     expect(problems).toEqual(['Unknown feature flag "no-such-flag"; returning default value']);
     // Other environments count nothing.
