@@ -195,3 +195,100 @@ describe('flag versions an SDK can trust', () => {
     expect(await versions()).toEqual([5, 6]);
   });
 });
+
+describe('semantic patch: rules, clauses, prerequisites and targets by kind', () => {
+  const semantic = { 'content-type': 'application/json; domain-model=launchdarkly.semanticpatch' };
+  async function instructions(list: unknown[]) {
+    return t.api('PATCH', flagUrl, { environmentKey: 'production', instructions: list }, semantic);
+  }
+
+  it('edits a rule in place: serving, clauses, description, order', async () => {
+    const flag = (await t.api('GET', flagUrl)).body;
+    const [red, green, blue] = flag.variations.map((v: { _id: string }) => v._id);
+    let res = await instructions([
+      { kind: 'addRule', clauses: [{ attribute: 'country', op: 'in', values: ['NO'] }], variationId: red },
+      { kind: 'addRule', clauses: [{ attribute: 'country', op: 'in', values: ['SE'] }], variationId: green },
+    ]);
+    const [first, second] = res.body.environments.production.rules;
+    res = await instructions([
+      {
+        kind: 'updateRuleVariationOrRollout',
+        ruleId: first._id,
+        rolloutWeights: { [red]: 50_000, [blue]: 50_000 },
+        rolloutContextKind: 'org',
+      },
+      {
+        kind: 'addClauses',
+        ruleId: first._id,
+        clauses: [{ attribute: 'age', op: 'greaterThan', values: [17] }],
+      },
+      { kind: 'removeClauses', ruleId: first._id, clauseIds: [first.clauses[0]._id] },
+      { kind: 'updateRuleDescription', ruleId: first._id, description: 'Adults' },
+      { kind: 'reorderRules', ruleIds: [second._id, first._id] },
+    ]);
+    expect(res.status).toBe(200);
+    const rules = res.body.environments.production.rules;
+    expect(rules.map((r: { _id: string }) => r._id)).toEqual([second._id, first._id]);
+    expect(rules[1]).toEqual({
+      _id: first._id,
+      description: 'Adults',
+      clauses: [
+        { _id: expect.any(String), attribute: 'age', op: 'greaterThan', values: [17], negate: false },
+      ],
+      trackEvents: false,
+      rollout: {
+        contextKind: 'org',
+        variations: [
+          { variation: 0, weight: 50_000 },
+          { variation: 2, weight: 50_000 },
+        ],
+      },
+    });
+    const bad = await instructions([{ kind: 'reorderRules', ruleIds: [first._id] }]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toContain('/instructions/0/ruleIds');
+    const noClause = await instructions([{ kind: 'removeClauses', ruleId: first._id, clauseIds: ['nope'] }]);
+    expect(noClause.body.message).toContain('/instructions/0/clauseIds/0');
+  });
+
+  it('adds, updates and removes prerequisites by the other flag variation _id', async () => {
+    const other = await t.api('POST', '/api/v2/flags/default', { key: 'login', name: 'Login' });
+    const [on, off] = other.body.variations.map((v: { _id: string }) => v._id);
+    let res = await instructions([{ kind: 'addPrerequisite', key: 'login', variationId: on }]);
+    expect(res.status).toBe(200);
+    expect(res.body.environments.production.prerequisites).toEqual([{ key: 'login', variation: 0 }]);
+    res = await instructions([{ kind: 'updatePrerequisite', key: 'login', variationId: off }]);
+    expect(res.body.environments.production.prerequisites).toEqual([{ key: 'login', variation: 1 }]);
+    expect((await latestAudit()).accesses[0].action).toBe('updatePrerequisites');
+
+    const before = await snapshot(t);
+    const cases: [unknown, string][] = [
+      [{ kind: 'addPrerequisite', key: 'login', variationId: on }, '/instructions/0/key'],
+      [{ kind: 'addPrerequisite', key: 'ghost', variationId: on }, '/instructions/0/key'],
+      [{ kind: 'updatePrerequisite', key: 'login', variationId: 'nope' }, '/instructions/0/variationId'],
+      [{ kind: 'removePrerequisite', key: 'ghost' }, '/instructions/0/key'],
+    ];
+    for (const [instruction, pointer] of cases) {
+      const bad = await instructions([instruction]);
+      expect(bad.status, JSON.stringify(instruction)).toBe(400);
+      expect(bad.body.message).toContain(pointer);
+    }
+    expect(await snapshot(t)).toBe(before);
+    res = await instructions([{ kind: 'removePrerequisite', key: 'login' }]);
+    expect(res.body.environments.production.prerequisites).toEqual([]);
+  });
+
+  it('removes targets of the context kind named, user by default', async () => {
+    const red = (await t.api('GET', flagUrl)).body.variations[0]._id;
+    await instructions([
+      { kind: 'addTargets', variationId: red, values: ['k1'] },
+      { kind: 'addTargets', variationId: red, values: ['k1'], contextKind: 'org' },
+    ]);
+    let res = await instructions([
+      { kind: 'removeTargets', variationId: red, values: ['k1'], contextKind: 'org' },
+    ]);
+    expect(res.body.environments.production.targets).toEqual([{ values: ['k1'], variation: 0 }]);
+    res = await instructions([{ kind: 'removeTargets', variationId: red, values: ['k1'] }]);
+    expect(res.body.environments.production.targets).toEqual([]);
+  });
+});

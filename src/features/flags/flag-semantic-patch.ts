@@ -1,5 +1,12 @@
 import { ValidationError } from '../../errors/app-errors.js';
-import type { Clause, FlagDoc, FlagEnvironmentDoc, Rule, VariationOrRollout } from './flag-model.js';
+import type {
+  Clause,
+  FlagDoc,
+  FlagEnvironmentDoc,
+  Prerequisite,
+  Rule,
+  VariationOrRollout,
+} from './flag-model.js';
 
 /** `{"environmentKey", "comment", "instructions": [...]}` with the semantic-patch content type. */
 export interface SemanticPatch {
@@ -39,10 +46,14 @@ export function parseSemanticPatch(body: unknown): SemanticPatch {
   return { environmentKey, comment, instructions: instructions as Instruction[] };
 }
 
+/** The variation `_id`s of another flag of the project, by key (for prerequisites). */
+export type VariationIdsOf = (flagKey: string) => readonly (string | undefined)[] | undefined;
+
 interface Context {
   readonly at: string;
   readonly newId: () => string;
   readonly environmentKey: string | undefined;
+  readonly variationIdsOf: VariationIdsOf;
 }
 
 function fail(at: string, message: string): never {
@@ -128,6 +139,24 @@ function clauses(instruction: Instruction, at: string, ctx: Context): Clause[] {
 
 type Handler = (flag: FlagDoc, instruction: Instruction, ctx: Context) => void;
 
+function ruleOf(env: FlagEnvironmentDoc, instruction: Instruction, at: string): Rule {
+  const id = field(instruction, 'ruleId', at, isString, 'a rule _id');
+  const rule = env.rules.find((r) => r._id === id);
+  if (rule === undefined) fail(`${at}/ruleId`, `no rule with _id "${id}"`);
+  return rule;
+}
+
+/** `{key, variationId}`, where the variation is one of the prerequisite flag's own. */
+function prerequisiteOf(instruction: Instruction, ctx: Context): Prerequisite {
+  const key = field(instruction, 'key', ctx.at, isString, 'a flag key');
+  const id = field(instruction, 'variationId', ctx.at, isString, 'a variation _id of the prerequisite flag');
+  const ids = ctx.variationIdsOf(key);
+  if (ids === undefined) fail(`${ctx.at}/key`, `no flag "${key}" in this project`);
+  const variation = ids.indexOf(id);
+  if (variation < 0) fail(`${ctx.at}/variationId`, `flag "${key}" has no variation with _id "${id}"`);
+  return { key, variation };
+}
+
 function setTags(flag: FlagDoc, instruction: Instruction, at: string, add: boolean): void {
   const values = field(instruction, 'values', at, isStrings, 'an array of tags');
   flag.tags = add ? [...new Set([...flag.tags, ...values])] : flag.tags.filter((t) => !values.includes(t));
@@ -168,8 +197,10 @@ const handlers: Record<string, Handler> = {
     const env = environment(flag, ctx, 'removeTargets');
     const variation = variationIndex(flag, i, 'variationId', ctx.at);
     const values = field(i, 'values', ctx.at, isStrings, 'an array of context keys');
+    const kind = typeof i.contextKind === 'string' ? i.contextKind : 'user';
     for (const target of env.targets) {
-      if (target.variation === variation) target.values = target.values.filter((v) => !values.includes(v));
+      if (target.variation === variation && (target.contextKind ?? 'user') === kind)
+        target.values = target.values.filter((v) => !values.includes(v));
     }
     env.targets = env.targets.filter((t) => t.values.length > 0);
   },
@@ -198,6 +229,58 @@ const handlers: Record<string, Handler> = {
     if (index < 0) fail(`${ctx.at}/ruleId`, `no rule with _id "${id}"`);
     env.rules.splice(index, 1);
   },
+  updateRuleVariationOrRollout: (flag, i, ctx) => {
+    const env = environment(flag, ctx, 'updateRuleVariationOrRollout');
+    const rule = ruleOf(env, i, ctx.at);
+    const { variation: _variation, rollout: _rollout, ...rest } = rule;
+    env.rules[env.rules.indexOf(rule)] = { ...rest, ...serve(flag, i, ctx.at) };
+  },
+  updateRuleDescription: (flag, i, ctx) => {
+    const rule = ruleOf(environment(flag, ctx, 'updateRuleDescription'), i, ctx.at);
+    rule.description = field(i, 'description', ctx.at, isString, 'a string');
+  },
+  addClauses: (flag, i, ctx) => {
+    const rule = ruleOf(environment(flag, ctx, 'addClauses'), i, ctx.at);
+    rule.clauses.push(...clauses(i, ctx.at, ctx));
+  },
+  removeClauses: (flag, i, ctx) => {
+    const rule = ruleOf(environment(flag, ctx, 'removeClauses'), i, ctx.at);
+    const ids = field(i, 'clauseIds', ctx.at, isStrings, 'an array of clause _ids');
+    ids.forEach((id, n) => {
+      if (!rule.clauses.some((c) => c._id === id))
+        fail(`${ctx.at}/clauseIds/${n}`, `no clause with _id "${id}"`);
+    });
+    rule.clauses = rule.clauses.filter((c) => c._id === undefined || !ids.includes(c._id));
+  },
+  reorderRules: (flag, i, ctx) => {
+    const env = environment(flag, ctx, 'reorderRules');
+    const ids = field(i, 'ruleIds', ctx.at, isStrings, 'an array of every rule _id');
+    const current = env.rules.map((r) => r._id);
+    if (ids.length !== current.length || !current.every((id) => ids.includes(id)))
+      fail(`${ctx.at}/ruleIds`, 'must list every rule _id of the environment once');
+    env.rules = ids.map((id) => env.rules.find((r) => r._id === id) as Rule);
+  },
+  addPrerequisite: (flag, i, ctx) => {
+    const env = environment(flag, ctx, 'addPrerequisite');
+    const prerequisite = prerequisiteOf(i, ctx);
+    if (env.prerequisites.some((p) => p.key === prerequisite.key))
+      fail(`${ctx.at}/key`, `"${prerequisite.key}" is already a prerequisite`);
+    env.prerequisites.push(prerequisite);
+  },
+  updatePrerequisite: (flag, i, ctx) => {
+    const env = environment(flag, ctx, 'updatePrerequisite');
+    const prerequisite = prerequisiteOf(i, ctx);
+    const existing = env.prerequisites.find((p) => p.key === prerequisite.key);
+    if (existing === undefined) fail(`${ctx.at}/key`, `"${prerequisite.key}" is not a prerequisite`);
+    existing.variation = prerequisite.variation;
+  },
+  removePrerequisite: (flag, i, ctx) => {
+    const env = environment(flag, ctx, 'removePrerequisite');
+    const key = field(i, 'key', ctx.at, isString, 'a flag key');
+    if (!env.prerequisites.some((p) => p.key === key))
+      fail(`${ctx.at}/key`, `"${key}" is not a prerequisite`);
+    env.prerequisites = env.prerequisites.filter((p) => p.key !== key);
+  },
   updateName: (flag, i, ctx) => {
     flag.name = field(i, 'value', ctx.at, isString, 'a string');
   },
@@ -222,8 +305,20 @@ const handlers: Record<string, Handler> = {
 
 export const semanticInstructionKinds = Object.keys(handlers);
 
+/** The flags that instructions name as prerequisites, for the caller to look up beforehand. */
+export function prerequisiteKeys(patch: SemanticPatch): string[] {
+  return patch.instructions
+    .filter((i) => i.kind === 'addPrerequisite' || i.kind === 'updatePrerequisite')
+    .flatMap((i) => (typeof i.key === 'string' ? [i.key] : []));
+}
+
 /** Applies every instruction to a copy of the flag, all or nothing; validation happens after. */
-export function applySemanticPatch(flag: FlagDoc, patch: SemanticPatch, newId: () => string): FlagDoc {
+export function applySemanticPatch(
+  flag: FlagDoc,
+  patch: SemanticPatch,
+  newId: () => string,
+  variationIdsOf: VariationIdsOf = () => undefined,
+): FlagDoc {
   const copy = structuredClone(flag);
   patch.instructions.forEach((instruction, index) => {
     const at = `/instructions/${index}`;
@@ -234,7 +329,7 @@ export function applySemanticPatch(flag: FlagDoc, patch: SemanticPatch, newId: (
         `unknown instruction "${instruction.kind}"; supported: ${semanticInstructionKinds.join(', ')}`,
       );
     }
-    handler(copy, instruction, { at, newId, environmentKey: patch.environmentKey });
+    handler(copy, instruction, { at, newId, environmentKey: patch.environmentKey, variationIdsOf });
   });
   return copy;
 }

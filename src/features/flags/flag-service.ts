@@ -13,7 +13,6 @@ import { access, resources } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { EnvironmentHooks } from '../environments/environment-service.js';
 import type { ProjectDoc } from '../projects/project-model.js';
-import { toSdkFlag } from '../sdk/sdk-model.js';
 import type { Stores } from '../stores.js';
 import { summarizeFlagChange } from './flag-audit.js';
 import {
@@ -25,8 +24,9 @@ import {
   type FlagPost,
 } from './flag-model.js';
 import { withFlagRuleDefaults } from './flag-rule-ids.js';
-import { applySemanticPatch, type SemanticPatch } from './flag-semantic-patch.js';
+import { applySemanticPatch, prerequisiteKeys, type SemanticPatch } from './flag-semantic-patch.js';
 import { validateFlag } from './flag-validate.js';
+import { withRaisedVersions } from './flag-versions.js';
 
 type Env = StoredDocument<EnvironmentDoc>;
 type StoredFlag = StoredDocument<FlagDoc>;
@@ -231,7 +231,17 @@ export class FlagService implements EnvironmentHooks {
   ): Promise<Flag> {
     return this.changes.transact(async (tx, record) => {
       const { project, envs, stored } = await this.loadAll(tx, projectKey, flagKey);
-      const doc = applySemanticPatch(stored.doc, patch, randomUUID);
+      // Prerequisite instructions name the other flag's variation by its _id.
+      const variationIds = new Map<string, (string | undefined)[]>();
+      for (const key of prerequisiteKeys(patch)) {
+        const other = await this.stores.flags.get(tx, projectKey, key);
+        if (other !== undefined)
+          variationIds.set(
+            key,
+            other.doc.variations.map((v) => v._id),
+          );
+      }
+      const doc = applySemanticPatch(stored.doc, patch, randomUUID, (key) => variationIds.get(key));
       return this.commit(tx, record, actor, project, envs, stored, doc, patch.comment, patch.instructions);
     });
   }
@@ -303,22 +313,8 @@ export class FlagService implements EnvironmentHooks {
     const summary = summarizeFlagChange(stored.doc, doc, new Map(envs.map((e) => [e.key, e.doc.name])));
     if (summary.accesses.length === 0) return before;
 
-    const now = this.changes.now();
-    const changedEnvs = new Set(summary.accesses.map((a) => a.envKey));
-    for (const [envKey, config] of Object.entries(doc.environments)) {
-      const old = stored.doc.environments[envKey];
-      if (old === undefined) continue;
-      // SDKs keep a flag only if its version grows, so a flag-wide change they can see
-      // (variation values, archiving, client-side availability) raises every environment's too.
-      const sdkVisible = !jsonEqual(
-        toSdkFlag(stored.key, stored.doc, envKey),
-        toSdkFlag(stored.key, doc, envKey),
-      );
-      if (sdkVisible || (changedEnvs.has(envKey) && !jsonEqual(old, config))) {
-        doc.environments[envKey] = { ...config, version: old.version + 1, lastModified: now };
-      }
-    }
-    const updated = await this.stores.flags.update(tx, stored, doc);
+    const raised = withRaisedVersions(stored.key, stored.doc, doc, this.changes.now());
+    const updated = await this.stores.flags.update(tx, stored, raised);
     const after = flagRepresentation(project.key, updated, envs);
     const byKey = new Map(envs.map((e) => [e.key, e]));
     const env = summary.envKey === undefined ? undefined : byKey.get(summary.envKey);
