@@ -1,6 +1,7 @@
 import { runDeliveryBench } from './delivery/delivery-bench.js';
 import { runPostgresDeliveryBench } from './delivery/postgres-bench.js';
 import { runPolicyBench } from './policy/policy-bench.js';
+import { runSdkBench } from './sdk/sdk-bench.js';
 
 // Every benchmark suite, in one process run by `npm run bench`. Name suites to run only those
 // (`npm run bench -- delivery`); options starting with `--` go to the suites that take them
@@ -9,6 +10,7 @@ const suites: Readonly<Record<string, (options: readonly string[]) => Promise<vo
   policy: () => runPolicyBench(),
   delivery: (options) => runDeliveryBench(options),
   'delivery-postgres': (options) => runPostgresDeliveryBench(options),
+  sdk: () => runSdkBench(),
 };
 
 const args = process.argv.slice(2);
