@@ -121,6 +121,7 @@ export async function rawStream(base: string, authorization: string) {
   const res = await fetch(`${base}/all`, { headers: { authorization }, signal: controller.signal });
   const events: WireEvent[] = [];
   let buffer = '';
+  let ended = false;
   const reading = (async () => {
     if (res.body === null) return;
     const decoder = new TextDecoder();
@@ -139,12 +140,17 @@ export async function rawStream(base: string, authorization: string) {
         }
       }
     } catch {
-      // Aborted by the test.
+      // Aborted by the test, or cut off by the server.
     }
+    ended = true;
   })();
   return {
     res,
     events,
+    /** Whether the server ended the stream (or the test closed it). */
+    get ended() {
+      return ended;
+    },
     async until(predicate: (events: readonly WireEvent[]) => boolean, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(events)) {

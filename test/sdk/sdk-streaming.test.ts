@@ -234,6 +234,34 @@ describe('the /all stream on the wire', () => {
     wrong.close();
   });
 
+  it('ends the streams of a rotated key: at once without a grace period, when it passes with one', async () => {
+    const keyOf = async () =>
+      (await kit.t.api('GET', `/api/v2/projects/${project}/environments/test`)).body.apiKey as string;
+    const rotate = async (body?: unknown) => {
+      const res = await kit.t.api('POST', `/api/v2/projects/${project}/environments/test/apiKey`, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    };
+    const oldKey = await keyOf();
+    const stream = await rawStream(kit.base, oldKey);
+    await stream.until((events) => events.some((e) => e.event === 'put'));
+    await rotate({ expiry: Date.now() + 1_000 });
+    const newKey = await keyOf();
+    // Within the grace period both keys read flags, and the open stream stays.
+    await new Promise((r) => setTimeout(r, heartbeatMs * 3));
+    expect(stream.ended).toBe(false);
+    const fresh = await rawStream(kit.base, newKey);
+    await fresh.until((events) => events.some((e) => e.event === 'put'));
+    // Past it, the next heartbeat's check ends the old key's stream, not the new one's.
+    await eventually(() => stream.ended, 5_000);
+    expect(fresh.ended).toBe(false);
+    expect((await fetch(`${kit.base}/all`, { headers: { authorization: oldKey } })).status).toBe(401);
+
+    await rotate();
+    await eventually(() => fresh.ended, 5_000);
+    await stream.close();
+    await fresh.close();
+  });
+
   it('drops a client that does not read once it holds too much, and serves it a put when it comes back', async () => {
     const { plane } = kit.t.switchboard.sdk;
     // A flag whose every patch is large, so an unread stream fills up quickly.
