@@ -10,7 +10,7 @@ const suites: Readonly<Record<string, (options: readonly string[]) => Promise<vo
   policy: () => runPolicyBench(),
   delivery: (options) => runDeliveryBench(options),
   'delivery-postgres': (options) => runPostgresDeliveryBench(options),
-  sdk: () => runSdkBench(),
+  sdk: (options) => runSdkBench(options),
 };
 
 const args = process.argv.slice(2);

@@ -5,8 +5,11 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { basicLogger, init, type LDClient } from '@launchdarkly/node-server-sdk';
 import { Pool } from 'undici';
-import { SwitchboardProcess } from '../delivery/switchboard-process.js';
+import { compileServer, SwitchboardProcess } from '../delivery/switchboard-process.js';
 import { median } from '../measure.js';
+import { count, ms, percentile, perSecond, printTable, type Row } from './report.js';
+import { streamFanout } from './stream-fanout.js';
+import { UNLEASH_CLIENT_TOKEN, UNLEASH_VERSION, UnleashProcess } from './unleash.js';
 
 /**
  * The server-side SDK data plane, measured against a Switchboard process (SQLite, src/main.ts
@@ -24,12 +27,6 @@ const FLAGS = 1_000;
 const CHANGES = 400;
 const RATE_SECONDS = 5;
 const RATE_REPETITIONS = 3;
-
-interface Row {
-  readonly name: string;
-  readonly value: string;
-  readonly target: string;
-}
 
 async function call(pool: Pool, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) {
   const res = await pool.request({
@@ -92,67 +89,123 @@ async function changeToUpdate(pool: Pool, client: LDClient): Promise<number[]> {
   return samples;
 }
 
-/** Requests per second of `GET /sdk/latest-all` for RATE_SECONDS, and the statuses seen. */
-async function pollRate(base: string, sdkKey: string, etag: string | undefined) {
+/** Requests per second of `GET path` for RATE_SECONDS, the statuses seen and the body size. */
+async function pollRate(base: string, path: string, headers: Readonly<Record<string, string>>) {
   const pool = new Pool(base, { connections: 16 });
   let done = 0;
+  let bytes = 0;
   const statuses = new Set<number>();
   const until = performance.now() + RATE_SECONDS * 1_000;
-  const headers: Record<string, string> = { authorization: sdkKey };
-  if (etag !== undefined) headers['if-none-match'] = etag;
   await Promise.all(
     Array.from({ length: 64 }, async () => {
       while (performance.now() < until) {
-        const res = await pool.request({ method: 'GET', path: '/sdk/latest-all', headers });
-        await res.body.dump({ limit: Number.POSITIVE_INFINITY });
+        const res = await pool.request({ method: 'GET', path, headers });
+        bytes = (await res.body.arrayBuffer()).byteLength;
         statuses.add(res.statusCode);
         done++;
       }
     }),
   );
   await pool.close();
-  return { rate: done / RATE_SECONDS, statuses: [...statuses] };
+  return { rate: done / RATE_SECONDS, statuses: [...statuses].join(), bytes };
 }
 
-const percentile = (values: readonly number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-
-function printTable(rows: readonly Row[]): void {
-  const width = (f: (r: Row) => string, title: string) =>
-    Math.max(title.length, ...rows.map((r) => f(r).length));
-  const w = [
-    width((r) => r.name, 'benchmark'),
-    width((r) => r.value, 'result'),
-    width((r) => r.target, 'target'),
-  ];
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i] ?? 0)).join(' | ')} |`;
-  console.log(line(['benchmark', 'result', 'target']));
-  console.log(`| ${w.map((n) => '-'.repeat(n)).join(' | ')} |`);
-  for (const r of rows) console.log(line([r.name, r.value, r.target]));
+interface Poller {
+  readonly name: string;
+  readonly base: string;
+  readonly path: string;
+  readonly auth: string;
 }
 
-export async function runSdkBench(): Promise<void> {
+/**
+ * Full-body and 304 rates of each poller, interleaved (A 304, B 304, A full, B full, repeated)
+ * so that every figure sees the same machine load.
+ */
+async function pollRates(pollers: readonly Poller[]) {
+  const results = pollers.map(() => ({ notModified: [] as number[], full: [] as number[], bytes: 0 }));
+  const etags = await Promise.all(
+    pollers.map(async (p) => {
+      const res = await fetch(`${p.base}${p.path}`, { headers: { authorization: p.auth } });
+      await res.arrayBuffer();
+      const etag = res.headers.get('etag');
+      if (res.status !== 200 || etag === null) throw new Error(`${p.name}: ${res.status}, ETag ${etag}`);
+      return etag;
+    }),
+  );
+  for (let r = 0; r < RATE_REPETITIONS; r++) {
+    for (const [i, p] of pollers.entries()) {
+      const cached = await pollRate(p.base, p.path, {
+        authorization: p.auth,
+        'if-none-match': etags[i] ?? '',
+      });
+      if (cached.statuses !== '304') throw new Error(`${p.name}: expected only 304s, got ${cached.statuses}`);
+      results[i]?.notModified.push(cached.rate);
+    }
+    for (const [i, p] of pollers.entries()) {
+      const whole = await pollRate(p.base, p.path, { authorization: p.auth });
+      if (whole.statuses !== '200') throw new Error(`${p.name}: expected only 200s, got ${whole.statuses}`);
+      const result = results[i];
+      if (result !== undefined) {
+        result.full.push(whole.rate);
+        result.bytes = whole.bytes;
+      }
+    }
+  }
+  return results.map((r) => ({ notModified: median(r.notModified), full: median(r.full), bytes: r.bytes }));
+}
+
+function option(options: readonly string[], name: string): string | undefined {
+  return options.find((o) => o.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+/** Starts Unleash and seeds it, or says why it cannot and carries on without it. */
+async function startUnleash(): Promise<UnleashProcess | undefined> {
+  const started = performance.now();
+  try {
+    const unleash = await UnleashProcess.start();
+    await unleash.seed(FLAGS);
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    console.log(`  Unleash ${UNLEASH_VERSION} up with ${FLAGS} flags in ${seconds} s`);
+    return unleash;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.log(`  Unleash ${UNLEASH_VERSION} not measured: ${reason}`);
+    return undefined;
+  }
+}
+
+/**
+ * Options: `--streams=N` (default 10,000), `--rounds=N` changes for the fan-out (default 30),
+ * `--no-unleash`, `--no-streams`.
+ */
+export async function runSdkBench(options: readonly string[] = []): Promise<void> {
+  const streams = Number(option(options, 'streams') ?? 10_000);
+  const rounds = Number(option(options, 'rounds') ?? 30);
   const cpu = cpus();
-  console.log(`# SDK data plane bench — ${new Date().toISOString()} (src/main.ts via tsx, SQLite)`);
+  console.log(`# SDK data plane bench — ${new Date().toISOString()} (the built server, SQLite)`);
   console.log(
     `node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, load ${loadavg()
       .map((n) => n.toFixed(2))
       .join(' ')}`,
   );
+  compileServer();
+  const unleash = options.includes('--no-unleash') ? undefined : await startUnleash();
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-sdk-bench-'));
-  const server = await SwitchboardProcess.start({
-    env: {
-      SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'sb.db')}`,
-      SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-      SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=',
-      LOG_LEVEL: 'warn',
-    },
-  });
-  const api = new Pool(server.baseUrl, { connections: 8 });
+  let server: SwitchboardProcess | undefined;
+  let api: Pool | undefined;
   let client: LDClient | undefined;
+  const rows: Row[] = [];
   try {
+    server = await SwitchboardProcess.start({
+      entry: 'built',
+      env: {
+        SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'sb.db')}`,
+        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
+        SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    api = new Pool(server.baseUrl, { connections: 8 });
     await createFlags(api);
     const env = await call(api, 'GET', `/projects/${PROJECT}/environments/production`);
     const sdkKey = String(env.apiKey);
@@ -165,26 +218,11 @@ export async function runSdkBench(): Promise<void> {
       logger: basicLogger({ level: 'none' }),
     });
     await client.waitForInitialization({ timeout: 30 });
+    console.log('  change → SDK update, one client');
     const latency = await changeToUpdate(api, client);
-
-    const probe = await fetch(`${server.baseUrl}/sdk/latest-all`, { headers: { authorization: sdkKey } });
-    const etag = probe.headers.get('etag') ?? undefined;
-    const bodyBytes = (await probe.arrayBuffer()).byteLength;
-    const notModified: number[] = [];
-    const full: number[] = [];
-    for (let r = 0; r < RATE_REPETITIONS; r++) {
-      const cached = await pollRate(server.baseUrl, sdkKey, etag);
-      if (cached.statuses.join() !== '304')
-        throw new Error(`expected only 304s, got ${cached.statuses.join()}`);
-      notModified.push(cached.rate);
-      const whole = await pollRate(server.baseUrl, sdkKey, undefined);
-      if (whole.statuses.join() !== '200')
-        throw new Error(`expected only 200s, got ${whole.statuses.join()}`);
-      full.push(whole.rate);
-    }
-    const ms = (v: number) => `${v.toFixed(2)} ms`;
-    const perSecond = (v: number) => `${Math.round(v).toLocaleString('en-US')} req/s`;
-    printTable([
+    client.close();
+    client = undefined;
+    rows.push(
       {
         name: `change → SDK update, one streaming client: p50 (${latency.length} changes)`,
         value: ms(percentile(latency, 50)),
@@ -196,23 +234,74 @@ export async function runSdkBench(): Promise<void> {
         target: '≤ 20 ms',
       },
       { name: 'change → SDK update, one streaming client: max', value: ms(Math.max(...latency)), target: '' },
+    );
+
+    console.log(`  polling rates${unleash === undefined ? '' : `, beside Unleash ${UNLEASH_VERSION}`}`);
+    const pollers: Poller[] = [
+      { name: 'Switchboard', base: server.baseUrl, path: '/sdk/latest-all', auth: sdkKey },
+      ...(unleash === undefined
+        ? []
+        : [
+            {
+              name: 'Unleash',
+              base: unleash.baseUrl,
+              path: '/api/client/features',
+              auth: UNLEASH_CLIENT_TOKEN,
+            },
+          ]),
+    ];
+    const [ours, theirs] = await pollRates(pollers);
+    // Unleash and its PostgreSQL would otherwise share the cores with the stream fan-out.
+    await unleash?.stop();
+    if (ours === undefined) throw new Error('no polling result');
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+    rows.push(
       {
         name: `GET /sdk/latest-all, ${FLAGS} flags, If-None-Match → 304 (median of ${RATE_REPETITIONS})`,
-        value: perSecond(median(notModified)),
+        value: perSecond(ours.notModified),
         target: '≥ 5,000 req/s',
       },
       {
-        name: `GET /sdk/latest-all, ${FLAGS} flags, full body (${(bodyBytes / 1024).toFixed(0)} KiB)`,
-        value: perSecond(median(full)),
+        name: `GET /sdk/latest-all, ${FLAGS} flags, full body (${kib(ours.bytes)})`,
+        value: perSecond(ours.full),
         target: '',
       },
-    ]);
+    );
+    if (theirs !== undefined) {
+      const name = `Unleash ${UNLEASH_VERSION} GET /api/client/features, ${FLAGS} flags`;
+      const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+      rows.push(
+        { name: `${name}, If-None-Match → 304`, value: perSecond(theirs.notModified), target: '' },
+        { name: `${name}, full body (${kib(theirs.bytes)})`, value: perSecond(theirs.full), target: '' },
+        {
+          name: 'Switchboard / Unleash, 304',
+          value: ratio(ours.notModified, theirs.notModified),
+          target: '≥ 10×',
+        },
+        { name: 'Switchboard / Unleash, full body', value: ratio(ours.full, theirs.full), target: '≥ 10×' },
+      );
+    }
+
+    if (!options.includes('--no-streams')) {
+      console.log(`  ${count(streams)} /all streams`);
+      const fanout = await streamFanout({
+        server,
+        sdkKey,
+        apiToken: TOKEN,
+        flagPath: `/api/v2/flags/${PROJECT}/flag-1`,
+        streams,
+        rounds,
+      });
+      rows.push(...fanout);
+    }
+    printTable(rows);
   } finally {
     client?.close();
-    await api.close();
-    await server.stop();
+    await api?.close();
+    await server?.stop();
+    await unleash?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runSdkBench();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runSdkBench(process.argv.slice(2));
