@@ -1,29 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { UnauthorizedError } from '../../errors/app-errors.js';
 import { ErrorBody } from '../../http/common-schemas.js';
 import type { TypedApp } from '../../http/typed-app.js';
-import type { SdkEnvironment, SdkKeyResolver } from './sdk-credentials.js';
+import { sdkKeyAuth } from './sdk-auth.js';
+import type { SdkKeyResolver } from './sdk-credentials.js';
 import type { SdkEventsService } from './sdk-events-service.js';
-
-/** The environment each request's SDK key opened, set before the body is read. */
-const opened = new WeakMap<FastifyRequest, SdkEnvironment>();
-
-/** Which environment a server-side SDK key opens; the same 401 whatever was wrong with it. */
-async function authenticate(keys: SdkKeyResolver, request: FastifyRequest): Promise<void> {
-  // SDKs send the bare key; some older ones prefix it with `api_key `.
-  const raw = /^(?:api_key +)?(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
-  const env = raw === undefined ? undefined : await keys.resolve(raw, 'server');
-  if (env === undefined) throw new UnauthorizedError('Invalid or missing SDK key');
-  opened.set(request, env);
-}
-
-function environmentOf(request: FastifyRequest): SdkEnvironment {
-  const env = opened.get(request);
-  // onRequest ran and would have refused the request: unreachable unless the hooks change.
-  if (env === undefined) throw new UnauthorizedError('Invalid or missing SDK key');
-  return env;
-}
 
 const schema = {
   // The SDK endpoints are LaunchDarkly's protocol, not part of the REST API's document.
@@ -45,7 +26,8 @@ const schema = {
  */
 export function sdkEventRoutes(service: SdkEventsService, keys: SdkKeyResolver) {
   return (app: TypedApp): void => {
-    const onRequest = (request: FastifyRequest) => authenticate(keys, request);
+    const { onRequest, credentialOf } = sdkKeyAuth(keys, 'server');
+    const environmentOf = (request: FastifyRequest) => credentialOf(request).env;
 
     app.post('/bulk', { schema, onRequest }, async (request, reply) => {
       const id = request.headers['x-launchdarkly-payload-id'];

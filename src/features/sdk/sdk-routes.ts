@@ -1,30 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { UnauthorizedError } from '../../errors/app-errors.js';
 import { ErrorBody, Key } from '../../http/common-schemas.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { SdkCollection } from './environment-payload.js';
-import type { SdkEnvironment, SdkKeyResolver } from './sdk-credentials.js';
+import { sdkKeyAuth } from './sdk-auth.js';
+import type { SdkKeyResolver } from './sdk-credentials.js';
 import type { SdkDataPlane } from './sdk-data-plane.js';
-
-/** The key and environment each request's `Authorization` opened, set before the handler. */
-const opened = new WeakMap<FastifyRequest, { readonly key: string; readonly env: SdkEnvironment }>();
-
-/** A server-side SDK key opens its environment; anything else gets the same 401, no hint. */
-async function authenticate(keys: SdkKeyResolver, request: FastifyRequest): Promise<void> {
-  // SDKs send the bare key; some older ones prefix it with `api_key `.
-  const key = /^(?:api_key +)?(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
-  const env = key === undefined ? undefined : await keys.resolve(key, 'server');
-  if (key === undefined || env === undefined) throw new UnauthorizedError('Invalid or missing SDK key');
-  opened.set(request, { key, env });
-}
-
-function credentialOf(request: FastifyRequest): { readonly key: string; readonly env: SdkEnvironment } {
-  const found = opened.get(request);
-  // onRequest refused the request otherwise: unreachable unless the hooks change.
-  if (found === undefined) throw new UnauthorizedError('Invalid or missing SDK key');
-  return found;
-}
 
 /** Whether `If-None-Match` names this entity tag (weak comparison, as RFC 9110 says for it). */
 export function matchesIfNoneMatch(header: string | string[] | undefined, etag: string): boolean {
@@ -55,7 +36,7 @@ const json = Type.Unknown({ description: "LaunchDarkly's SDK data model" });
  */
 export function sdkRoutes(plane: SdkDataPlane, keys: SdkKeyResolver) {
   return (app: TypedApp): void => {
-    const onRequest = (request: FastifyRequest) => authenticate(keys, request);
+    const { onRequest, credentialOf } = sdkKeyAuth(keys, 'server');
     // The SDK endpoints are LaunchDarkly's protocol, not part of the REST API's document.
     const hide = true;
 
