@@ -248,6 +248,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       options.sdkStreams,
     );
     sdkFeed.subscribe(sdkPlane);
+    metrics.watchSdkStreams(sdkPlane);
     changes.onCommitted(() => sdkKeys.forget());
     const sdkEvents = new SdkEventsService(db, stores, new FlagEvaluationStore(), {
       clock,

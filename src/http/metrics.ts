@@ -38,6 +38,26 @@ export class Metrics {
     client.collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Open SDK streams and those dropped for not reading, read from the data plane when scraped. */
+  watchSdkStreams(plane: { streamCount(): number; readonly dropped: number }): void {
+    new client.Gauge({
+      name: 'switchboard_sdk_streams',
+      help: 'SDK streams (GET /all) open on this node',
+      registers: [this.registry],
+      collect() {
+        this.set(plane.streamCount());
+      },
+    });
+    new client.Gauge({
+      name: 'switchboard_sdk_streams_dropped',
+      help: 'SDK streams dropped since start because their client stopped reading',
+      registers: [this.registry],
+      collect() {
+        this.set(plane.dropped);
+      },
+    });
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }

@@ -17,8 +17,11 @@ export interface DataPlaneKit {
 
 export const project = 'shop';
 
+/** Bearer token for `/metrics` on the data-plane test servers. */
+export const metricsToken = 'metrics-token-for-the-sdk-tests';
+
 export async function startDataPlane(options: BuildOptions = {}): Promise<DataPlaneKit> {
-  const t = await startTestSwitchboard({}, options);
+  const t = await startTestSwitchboard({ SWITCHBOARD_METRICS_TOKEN: metricsToken }, options);
   const ok = (res: { status: number; body: unknown }, status = 200) =>
     expect(res.status, JSON.stringify(res.body)).toBe(status);
   ok(await t.api('POST', '/api/v2/projects', { key: project, name: 'Shop' }), 201);

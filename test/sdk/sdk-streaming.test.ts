@@ -10,6 +10,7 @@ import { adminToken } from '../helpers/test-switchboard.js';
 import {
   type DataPlaneKit,
   eventually,
+  metricsToken,
   nextUpdate,
   project,
   rawStream,
@@ -294,6 +295,11 @@ describe('the /all stream on the wire', () => {
     }
     expect(plane.dropped).toBe(droppedBefore + 1);
     await eventually(() => plane.streamCount() === before);
+    const scraped = await kit.t.api('GET', '/metrics', undefined, {
+      authorization: `Bearer ${metricsToken}`,
+    });
+    expect(scraped.body).toContain(`switchboard_sdk_streams_dropped ${droppedBefore + 1}`);
+    expect(scraped.body).toContain(`switchboard_sdk_streams ${before}`);
     // The reading client was not held back by the one that did not read.
     await eventually(() => patchesReceivedElsewhere.length >= toggles - 1);
     socket.destroy();
