@@ -32,7 +32,8 @@ interface EnvState {
   checkEnvironment: boolean;
   /** Changes may have been missed: read everything and send every stream a `put`. */
   reload: boolean;
-  draining: boolean;
+  /** The pass applying changes now, if one runs: polls wait for it (see `payload`). */
+  draining: Promise<void> | undefined;
   lastUsed: number;
 }
 
@@ -72,6 +73,9 @@ export class SdkDataPlane implements SdkChangeListener {
   async payload(env: SdkEnvironment): Promise<EnvironmentPayload> {
     const state = this.state(env);
     state.lastUsed = Date.now();
+    // A change committed on this node is being applied: answer after it, so a poll that follows
+    // a write on the same node sees that write (streams get it as a patch either way).
+    if (state.draining !== undefined) await state.draining;
     return this.loaded(state);
   }
 
@@ -162,7 +166,7 @@ export class SdkDataPlane implements SdkChangeListener {
         dirty: new Map(),
         checkEnvironment: false,
         reload: false,
-        draining: false,
+        draining: undefined,
         lastUsed: Date.now(),
       };
       this.states.set(id, state);
@@ -212,9 +216,8 @@ export class SdkDataPlane implements SdkChangeListener {
 
   /** Applies what changed, one pass at a time per environment, until nothing is left. */
   private drain(state: EnvState): void {
-    if (state.draining || this.closed) return;
-    state.draining = true;
-    this.drainOnce(state)
+    if (state.draining !== undefined || this.closed) return;
+    state.draining = this.drainOnce(state)
       .catch((error: unknown) => {
         // A read failed: what it would have told is unknown, so everything is read again soon.
         this.logger.warn({ err: error, env: state.env.envKey }, 'SDK data plane: could not apply a change');
@@ -222,7 +225,7 @@ export class SdkDataPlane implements SdkChangeListener {
         setTimeout(() => this.drain(state), 1_000).unref();
       })
       .finally(() => {
-        state.draining = false;
+        state.draining = undefined;
       });
   }
 
@@ -285,7 +288,7 @@ export class SdkDataPlane implements SdkChangeListener {
     const now = Date.now();
     for (const state of [...this.states.values()]) {
       if (state.streams.size === 0) {
-        if (!state.draining && now - state.lastUsed > this.idleMs) this.states.delete(state.id);
+        if (state.draining === undefined && now - state.lastUsed > this.idleMs) this.states.delete(state.id);
         continue;
       }
       this.broadcast(state, heartbeatEvent);
