@@ -31,6 +31,7 @@ export interface StreamClientOptions {
 
 export type StreamClientMessage =
   | { readonly type: 'progress'; readonly connected: number; readonly failed: number }
+  | { readonly type: 'measuring' }
   | {
       readonly type: 'connected';
       readonly connected: number;
@@ -50,6 +51,8 @@ export type StreamClientMessage =
       readonly missing: number;
       /** Streams closed by the server or failed during the rounds. */
       readonly lost: number;
+      /** CPU time this client used during the measured rounds, ms. */
+      readonly clientCpuMs: number;
     };
 
 const PUT_END = Buffer.from('\n\n');
@@ -126,8 +129,9 @@ class Stream {
   }
 }
 
-function send(message: StreamClientMessage): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
+/** Resolves once the line is written out (a pipe is asynchronous: exiting earlier cuts it). */
+function send(message: StreamClientMessage): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(`${JSON.stringify(message)}\n`, () => resolve()));
 }
 
 function patchFlag(options: StreamClientOptions, on: boolean): Promise<number> {
@@ -193,10 +197,10 @@ export async function runStreamClient(options: StreamClientOptions): Promise<voi
       }
     });
     const connected = streams.filter((s) => s.status === 'open').length;
-    if ((first / options.batch) % 8 === 7) send({ type: 'progress', connected, failed });
+    if ((first / options.batch) % 8 === 7) await send({ type: 'progress', connected, failed });
   }
   const open = () => streams.filter((s) => s.status === 'open');
-  send({
+  await send({
     type: 'connected',
     connected: open().length,
     failed,
@@ -210,6 +214,7 @@ export async function runStreamClient(options: StreamClientOptions): Promise<voi
   const answeredMs: number[] = [];
   const arrivalsMs: number[] = [];
   let missing = 0;
+  let cpuStart = process.cpuUsage();
   for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
     const waiting = open();
     let remaining = waiting.length;
@@ -229,7 +234,14 @@ export async function runStreamClient(options: StreamClientOptions): Promise<voi
     });
     const answeredAt = await patchFlag(options, round % 2 === 0);
     const lastAt = await all;
-    if (round < options.warmupRounds) continue;
+    if (round < options.warmupRounds) {
+      // The measured rounds start here: the server's CPU time is read when this arrives.
+      if (round === options.warmupRounds - 1) {
+        await send({ type: 'measuring' });
+        cpuStart = process.cpuUsage();
+      }
+      continue;
+    }
     missing += remaining;
     lastMs.push(Number.isNaN(lastAt) ? Number.POSITIVE_INFINITY : lastAt - sentAt);
     answeredMs.push(answeredAt - sentAt);
@@ -238,7 +250,17 @@ export async function runStreamClient(options: StreamClientOptions): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const lost = streams.filter((s) => s.status === 'closed').length;
-  send({ type: 'done', lastMs, answeredMs, arrivalsMs, missing, lost });
+  const cpu = process.cpuUsage(cpuStart);
+  const round2 = (values: number[]) => values.map((v) => Math.round(v * 100) / 100);
+  await send({
+    type: 'done',
+    lastMs: round2(lastMs),
+    answeredMs: round2(answeredMs),
+    arrivalsMs: round2(arrivalsMs),
+    missing,
+    lost,
+    clientCpuMs: (cpu.user + cpu.system) / 1000,
+  });
   for (const stream of streams) stream.socket.destroy();
 }
 

@@ -68,6 +68,8 @@ export async function streamFanout(options: FanoutOptions): Promise<Row[]> {
   let rssConnected = 0;
   let rssPeak = 0;
   let sampler: NodeJS.Timeout | undefined;
+  let serverCpuStart = 0;
+  let serverCpuMs = 0;
   for await (const line of createInterface({ input: child.stdout })) {
     const message = JSON.parse(line) as StreamClientMessage;
     if (message.type === 'progress') {
@@ -85,7 +87,10 @@ export async function streamFanout(options: FanoutOptions): Promise<Row[]> {
       sampler = setInterval(() => {
         rssPeak = Math.max(rssPeak, server.memory()?.rss ?? 0);
       }, 100);
+    } else if (message.type === 'measuring') {
+      serverCpuStart = server.cpuMs();
     } else {
+      serverCpuMs = server.cpuMs() - serverCpuStart;
       done = message;
       rssPeak = Math.max(rssPeak, server.memory()?.rss ?? 0);
     }
@@ -123,6 +128,11 @@ export async function streamFanout(options: FanoutOptions): Promise<Row[]> {
     {
       name: `${n} streams: the PATCH answered, p50`,
       value: ms(percentile(done.answeredMs, 50)),
+      target: '',
+    },
+    {
+      name: `${n} streams: CPU per change (measured rounds): server / load client`,
+      value: `${ms(serverCpuMs / last.length)} / ${ms(done.clientCpuMs / last.length)}`,
       target: '',
     },
     {

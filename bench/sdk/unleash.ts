@@ -55,6 +55,7 @@ async function freePort(): Promise<number> {
 
 export class UnleashProcess {
   private tail = '';
+  private stopped = false;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -152,7 +153,10 @@ export class UnleashProcess {
     }
   }
 
+  /** Ends Unleash and removes its database cluster; a second call does nothing. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.child.exitCode === null) {
       const exited = once(this.child, 'exit');
       this.child.kill('SIGTERM');
