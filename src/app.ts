@@ -140,7 +140,21 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
  * disabled one is a 404 in JSON, never the UI's index.html with a 200 a scraper or SDK would
  * take for an answer.
  */
-const machinePaths = ['/api', '/metrics', '/healthz', '/readyz', '/all', '/sdk', '/bulk', '/diagnostic'];
+const machinePaths = [
+  '/api',
+  '/metrics',
+  '/healthz',
+  '/readyz',
+  '/all',
+  '/sdk',
+  '/bulk',
+  '/diagnostic',
+  '/eval',
+  '/events',
+  '/msdk',
+  '/meval',
+  '/mobile',
+];
 
 function isMachinePath(url: string): boolean {
   const path = url.split('?')[0] ?? url;
