@@ -32,10 +32,15 @@ interface EnvState {
   checkEnvironment: boolean;
   /** Changes may have been missed: read everything and send every stream a `put`. */
   reload: boolean;
+  /** Others kept current with the payload (the client-side streams): told after each change. */
+  readonly watchers: Set<PayloadWatcher>;
   /** The pass applying changes now, if one runs: polls wait for it (see `payload`). */
   draining: Promise<void> | undefined;
   lastUsed: number;
 }
+
+/** What a watcher hears: the payload with a change applied, or undefined: the environment is gone. */
+export type PayloadWatcher = (payload: EnvironmentPayload | undefined) => void;
 
 const stateId = (projectKey: string, envKey: string) => `${projectKey}\0${envKey}`;
 
@@ -110,6 +115,19 @@ export class SdkDataPlane implements SdkChangeListener {
     stream.write(payload.snapshot().put);
   }
 
+  /**
+   * Keeps the environment's payload current and calls `listener` with it after each change is
+   * applied, and once with undefined when the environment is deleted. Returns the unsubscribe.
+   */
+  watch(env: SdkEnvironment, listener: PayloadWatcher): () => void {
+    const state = this.state(env);
+    state.watchers.add(listener);
+    return () => {
+      state.watchers.delete(listener);
+      state.lastUsed = Date.now();
+    };
+  }
+
   /** Open streams, of one environment or of all. */
   streamCount(env?: SdkEnvironment): number {
     if (env !== undefined) return this.states.get(stateId(env.projectKey, env.envKey))?.streams.size ?? 0;
@@ -163,6 +181,7 @@ export class SdkDataPlane implements SdkChangeListener {
         payload: undefined,
         loading: undefined,
         streams: new Map(),
+        watchers: new Set(),
         dirty: new Map(),
         checkEnvironment: false,
         reload: false,
@@ -241,6 +260,7 @@ export class SdkDataPlane implements SdkChangeListener {
         if (state.payload === undefined && state.loading !== undefined) await state.loading;
         state.payload = fresh;
         this.broadcast(state, fresh.snapshot().put);
+        this.notify(state, fresh);
         continue;
       }
       const payload = state.payload ?? (state.loading === undefined ? undefined : await state.loading);
@@ -249,12 +269,15 @@ export class SdkDataPlane implements SdkChangeListener {
       // Not read yet: whoever reads it first reads these changes too.
       if (payload === undefined) continue;
       let reset = false;
+      let changed = false;
       for (const { collection, key } of batch) {
         const outcome = payload.apply(collection, key, await this.readItem(state.env, collection, key));
         if (outcome.kind === 'event') this.broadcast(state, outcome.event);
         else if (outcome.kind === 'reset') reset = true;
+        changed ||= outcome.kind !== 'unchanged';
       }
       if (reset) this.broadcast(state, payload.snapshot().put);
+      if (changed) this.notify(state, payload);
     }
   }
 
@@ -267,6 +290,7 @@ export class SdkDataPlane implements SdkChangeListener {
     if (exists === undefined) {
       for (const stream of state.streams.keys()) stream.end();
       this.states.delete(state.id);
+      this.notify(state, undefined);
       return false;
     }
     const byKey = new Map<string, SdkStream[]>();
@@ -279,6 +303,17 @@ export class SdkDataPlane implements SdkChangeListener {
     return true;
   }
 
+  private notify(state: EnvState, payload: EnvironmentPayload | undefined): void {
+    for (const watcher of state.watchers) {
+      try {
+        watcher(payload);
+      } catch (error) {
+        // One watcher's bug must not stop the others nor the data plane's own streams.
+        this.logger.error({ err: error, env: state.env.envKey }, 'SDK data plane: a watcher failed');
+      }
+    }
+  }
+
   private broadcast(state: EnvState, bytes: Buffer): void {
     for (const stream of state.streams.keys()) stream.write(bytes);
   }
@@ -287,7 +322,7 @@ export class SdkDataPlane implements SdkChangeListener {
   private tick(): void {
     const now = Date.now();
     for (const state of [...this.states.values()]) {
-      if (state.streams.size === 0) {
+      if (state.streams.size === 0 && state.watchers.size === 0) {
         if (state.draining === undefined && now - state.lastUsed > this.idleMs) this.states.delete(state.id);
         continue;
       }
