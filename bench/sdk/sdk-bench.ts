@@ -12,13 +12,14 @@ import { streamFanout } from './stream-fanout.js';
 import { UNLEASH_CLIENT_TOKEN, UNLEASH_VERSION, UnleashProcess } from './unleash.js';
 
 /**
- * The server-side SDK data plane, measured against a Switchboard process (SQLite, src/main.ts
- * via tsx) with LaunchDarkly's official Node SDK as the client:
+ * The server-side SDK data plane, measured against one Switchboard process (the built server,
+ * as `npm start` runs it; SQLite):
  * - change → `update`: a PATCH that toggles a flag, sent one at a time, until the streaming SDK
- *   emits `update` for it (the API request, the commit, the feed, one re-read, the event);
- * - `GET /sdk/latest-all` with 1,000 flags: requests per second with `If-None-Match` (304) and
- *   for the full body, from 64 concurrent requests over 16 connections.
- * Client and server share the machine's cores, so the rates are a floor.
+ *   (LaunchDarkly's official Node SDK, in this process) emits `update` for it;
+ * - `GET /sdk/latest-all` with 1,000 flags, with `If-None-Match` (304) and for the full body,
+ *   beside Unleash 7.5.1's `/api/client/features` with 1,000 flags, interleaved in one run;
+ * - 10,000 `/all` streams held by a client process of their own (`stream-fanout.ts`).
+ * Clients and server share the machine's cores, so the rates are a floor.
  */
 
 const TOKEN = 'api-sdk-bench-0123456789abcdef0123';
