@@ -18,10 +18,10 @@ export function matchesIfNoneMatch(header: string | string[] | undefined, etag: 
 }
 
 /** Answers 304 when the client has this version, the JSON text otherwise; both with the ETag. */
-function sendJson(request: FastifyRequest, reply: FastifyReply, json: string, etag: string) {
+function sendJson(request: FastifyRequest, reply: FastifyReply, json: string | Buffer, etag: string) {
   reply.header('etag', etag).header('cache-control', 'no-cache');
   if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.status(304).send();
-  // A string is sent as it is: the bytes built once for every poller of the environment.
+  // Sent as it is: the text (or bytes) built once for every poller of the environment.
   return reply.type('application/json; charset=utf-8').send(json);
 }
 
