@@ -41,6 +41,9 @@ import { projectRoutes } from './features/projects/project-routes.js';
 import { ProjectService } from './features/projects/project-service.js';
 import { roleRoutes } from './features/roles/role-routes.js';
 import { RoleService } from './features/roles/role-service.js';
+import { clientRoutes } from './features/sdk/client-routes.js';
+import { ClientSideIds } from './features/sdk/client-side-ids.js';
+import { ClientDataCache, ClientStreams } from './features/sdk/client-streams.js';
 import { SdkChangeFeed } from './features/sdk/sdk-change-feed.js';
 import type { SdkKeyResolver } from './features/sdk/sdk-credentials.js';
 import { SdkDataPlane, type SdkDataPlaneOptions } from './features/sdk/sdk-data-plane.js';
@@ -250,6 +253,13 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     sdkFeed.subscribe(sdkPlane);
     metrics.watchSdkStreams(sdkPlane);
     changes.onCommitted(() => sdkKeys.forget());
+    const clientSideIds = new ClientSideIds(db, clock);
+    changes.onCommitted(() => clientSideIds.forget());
+    const clientCache = new ClientDataCache();
+    const clientStreams = new ClientStreams(sdkPlane, clientCache, logger.child({ component: 'sdk' }), {
+      heartbeatMs: options.sdkStreams?.heartbeatMs,
+      maxBufferedBytes: options.sdkStreams?.maxBufferedBytes,
+    });
     const sdkEvents = new SdkEventsService(db, stores, new FlagEvaluationStore(), {
       clock,
       onDropped: (evaluations) => metrics.sdkEvaluationsDropped.inc(evaluations),
@@ -296,7 +306,18 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         auditRoutes(new AuditService(db, audit), readAccess),
         flagEvaluationRoutes(sdkEvents),
       ],
-      rootRoutes: [sdkEventRoutes(sdkEvents, sdkKeys), sdkRoutes(sdkPlane, sdkKeys)],
+      rootRoutes: [
+        sdkEventRoutes(sdkEvents, sdkKeys),
+        sdkRoutes(sdkPlane, sdkKeys),
+        clientRoutes({
+          plane: sdkPlane,
+          cache: clientCache,
+          streams: clientStreams,
+          ids: clientSideIds,
+          keys: sdkKeys,
+          events: sdkEvents,
+        }),
+      ],
     });
     const metricsApp =
       config.metricsPort === undefined
@@ -321,6 +342,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       },
       close: async () => {
         // Streams first: the server waits for open connections, and these never end alone.
+        clientStreams.close();
         sdkPlane.close();
         await sdkFeed.close();
         await app.close();
