@@ -1,0 +1,132 @@
+import {
+  basicLogger,
+  init,
+  type LDClient,
+  type LDContext,
+  type LDEvaluationDetail,
+} from '@launchdarkly/node-server-sdk';
+import { TestData } from '@launchdarkly/node-server-sdk/integrations';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseContext } from '../../src/evaluation/context.js';
+import { evaluateFlag } from '../../src/evaluation/evaluate-flag.js';
+import type { SdkClause, SdkFlag, SdkSegment } from '../../src/features/sdk/sdk-model.js';
+import { contextArb, type Environment, environmentArb, flagKeys } from './evaluation-arbitraries.js';
+
+// Our evaluator against LaunchDarkly's official Node server SDK (offline, fed through TestData)
+// on random flags, segments and contexts: value, variation index and reason must agree.
+
+const fallback = '<sdk default>';
+let client: LDClient;
+let td: TestData;
+let run = 0;
+
+beforeAll(async () => {
+  td = new TestData();
+  client = init('evaluation-agreement-offline', {
+    updateProcessor: td.getFactory(),
+    sendEvents: false,
+    diagnosticOptOut: true,
+    logger: basicLogger({ level: 'none' }),
+  });
+  await client.waitForInitialization({ timeout: 5 });
+});
+
+afterAll(() => client.close());
+
+/** Each run gets its own keys so that nothing left by an earlier run can be reached. */
+function namespaced(env: Environment, prefix: string): Environment {
+  const clause = (c: SdkClause): SdkClause =>
+    c.op === 'segmentMatch' ? { ...c, values: c.values.map((v) => `${prefix}${String(v)}`) } : c;
+  const flags = env.flags.map(
+    (f): SdkFlag => ({
+      ...f,
+      key: `${prefix}${f.key}`,
+      prerequisites: f.prerequisites.map((p) => ({ ...p, key: `${prefix}${p.key}` })),
+      rules: f.rules.map((r) => ({ ...r, clauses: r.clauses.map(clause) })),
+    }),
+  );
+  const segments = env.segments.map(
+    (s): SdkSegment => ({
+      ...s,
+      key: `${prefix}${s.key}`,
+      rules: s.rules.map((r) => ({ ...r, clauses: r.clauses.map(clause) })),
+    }),
+  );
+  return { flags, segments };
+}
+
+function expectAgreement(ours: ReturnType<typeof evaluateFlag>, theirs: LDEvaluationDetail): void {
+  expect(ours.reason).toEqual(theirs.reason);
+  expect(ours.variationIndex ?? null).toBe(theirs.variationIndex ?? null);
+  // The SDK serves the application's default wherever there is no variation; we report null.
+  if (theirs.variationIndex === null || theirs.variationIndex === undefined) {
+    expect(ours.value).toBeNull();
+    expect(theirs.value).toBe(fallback);
+  } else {
+    expect(ours.value).toEqual(theirs.value);
+  }
+}
+
+describe('evaluateFlag agrees with the official Node server SDK', () => {
+  it('on random flags, segments and contexts', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        environmentArb,
+        fc.array(contextArb, { minLength: 1, maxLength: 3 }),
+        async (generated, contexts) => {
+          run += 1;
+          const env = namespaced(generated, `r${run}-`);
+          // biome-ignore-start lint/correctness/useHookAtTopLevel: TestData's `use…` methods are not React hooks
+          for (const segment of env.segments) await td.usePreconfiguredSegment(segment);
+          for (const flag of env.flags) await td.usePreconfiguredFlag(flag);
+          // biome-ignore-end lint/correctness/useHookAtTopLevel: see above
+          const flags = new Map(env.flags.map((f) => [f.key, f]));
+          const segments = new Map(env.segments.map((s) => [s.key, s]));
+          const data = { flag: (k: string) => flags.get(k), segment: (k: string) => segments.get(k) };
+          for (const json of contexts) {
+            const parsed = parseContext(json);
+            if (!parsed.ok) throw new Error(`generated context rejected: ${JSON.stringify(parsed.problems)}`);
+            for (const flag of env.flags) {
+              const theirs = await client.variationDetail(flag.key, json as LDContext, fallback);
+              expectAgreement(evaluateFlag(flag, parsed.context, data), theirs);
+            }
+          }
+        },
+      ),
+      { numRuns: Number(process.env.AGREEMENT_RUNS ?? 400) },
+    );
+  });
+
+  it('visits the generated space: every reason kind occurs', async () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(environmentArb, contextArb, (env, json) => {
+        const parsed = parseContext(json);
+        if (!parsed.ok) return;
+        const flags = new Map(env.flags.map((f) => [f.key, f]));
+        const segments = new Map(env.segments.map((s) => [s.key, s]));
+        const data = { flag: (k: string) => flags.get(k), segment: (k: string) => segments.get(k) };
+        for (const key of flagKeys) {
+          const flag = flags.get(key);
+          if (flag === undefined) continue;
+          const { reason } = evaluateFlag(flag, parsed.context, data);
+          seen.add('inExperiment' in reason ? `${reason.kind}+experiment` : reason.kind);
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect([...seen].sort()).toEqual(
+      expect.arrayContaining([
+        'ERROR',
+        'FALLTHROUGH',
+        'FALLTHROUGH+experiment',
+        'OFF',
+        'PREREQUISITE_FAILED',
+        'RULE_MATCH',
+        'RULE_MATCH+experiment',
+        'TARGET_MATCH',
+      ]),
+    );
+  });
+});
