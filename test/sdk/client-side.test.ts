@@ -308,3 +308,48 @@ describe('client-side events', () => {
     expect(total).toBe(5);
   });
 });
+
+describe('POST /api/v2/projects/{p}/environments/{e}/flags/evaluate', () => {
+  const path = `/api/v2/projects/${project}/environments/production/flags/evaluate`;
+  type Item = { key: string; name: string; _value: unknown; _variationIndex?: number; reason: unknown };
+
+  it('gives every flag, client-side or not, with the value and reason the official server SDK gives', async () => {
+    for (const context of [alice, dana, user('bob')]) {
+      const res = await kit.t.api('POST', path, context);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const items = res.body.items as Item[];
+      expect(items.map((i) => i.key).sort()).toEqual(['banner', 'checkout', 'loud', 'quiet']);
+      for (const item of items) {
+        const detail = await server.variationDetail(item.key, context, 'fallback');
+        expect(item).toMatchObject({ _value: detail.value, reason: detail.reason });
+        expect(item._variationIndex).toBe(detail.variationIndex);
+      }
+    }
+  });
+
+  it('needs viewProject, and answers 400 with a pointer, 404 and 413 as the SDK endpoints do', async () => {
+    await kit.t.api('POST', '/api/v2/roles', {
+      key: 'elsewhere',
+      name: 'Elsewhere',
+      policy: [{ effect: 'allow', resources: ['proj/other'], actions: ['viewProject'] }],
+    });
+    const token = await kit.t.api('POST', '/api/v2/tokens', {
+      name: 'elsewhere',
+      customRoleIds: ['elsewhere'],
+    });
+    expect(token.status, JSON.stringify(token.body)).toBe(201);
+    const denied = await kit.t.api('POST', path, alice, { authorization: token.body.token as string });
+    expect(denied.status).toBe(403);
+    const noKey = await kit.t.api('POST', path, { kind: 'user', name: 'x' });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.errors[0].pointer).toBe('/key');
+    const unknown = await kit.t.api(
+      'POST',
+      `/api/v2/projects/${project}/environments/nope/flags/evaluate`,
+      alice,
+    );
+    expect(unknown.status).toBe(404);
+    const big = await kit.t.api('POST', path, user('big', { blob: 'x'.repeat(100 * 1024) }));
+    expect(big.status).toBe(413);
+  });
+});
