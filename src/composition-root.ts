@@ -44,6 +44,7 @@ import { RoleService } from './features/roles/role-service.js';
 import { clientRoutes } from './features/sdk/client-routes.js';
 import { ClientSideIds } from './features/sdk/client-side-ids.js';
 import { ClientDataCache, ClientStreams } from './features/sdk/client-streams.js';
+import { flagEvaluateRoutes } from './features/sdk/flag-evaluate-routes.js';
 import { SdkChangeFeed } from './features/sdk/sdk-change-feed.js';
 import type { SdkKeyResolver } from './features/sdk/sdk-credentials.js';
 import { SdkDataPlane, type SdkDataPlaneOptions } from './features/sdk/sdk-data-plane.js';
@@ -305,6 +306,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         webhookRoutes(webhooks, deliveryLog, wake),
         auditRoutes(new AuditService(db, audit), readAccess),
         flagEvaluationRoutes(sdkEvents),
+        flagEvaluateRoutes(db, stores, readAccess),
       ],
       rootRoutes: [
         sdkEventRoutes(sdkEvents, sdkKeys),
