@@ -302,3 +302,22 @@ export interface PolicyPreview {
 export type JsonPatchOperation =
   | { readonly op: 'replace' | 'add' | 'test'; readonly path: string; readonly value: unknown }
   | { readonly op: 'remove'; readonly path: string };
+
+/** LaunchDarkly's evaluation reason: why a context gets the value it gets. */
+export interface EvaluationReason {
+  readonly kind: 'OFF' | 'FALLTHROUGH' | 'TARGET_MATCH' | 'RULE_MATCH' | 'PREREQUISITE_FAILED' | 'ERROR';
+  readonly ruleIndex?: number;
+  readonly ruleId?: string;
+  readonly prerequisiteKey?: string;
+  readonly inExperiment?: boolean;
+  readonly errorKind?: string;
+}
+
+/** One flag of `POST /projects/{p}/environments/{e}/flags/evaluate`. */
+export interface ContextEvaluation {
+  readonly key: string;
+  readonly name: string;
+  readonly _value: unknown;
+  readonly _variationIndex?: number;
+  readonly reason: EvaluationReason;
+}

@@ -2,6 +2,7 @@ import type {
   ApiIssue,
   AuditEntry,
   AuditEntryDetail,
+  ContextEvaluation,
   Delivery,
   Environment,
   Flag,
@@ -191,6 +192,13 @@ export const api = {
       request<FlagEvaluations>(
         'GET',
         `/flags/${seg(projectKey)}/${seg(flagKey)}/evaluations${query({ env, hours })}`,
+      ),
+    /** Every flag of the project in one environment, evaluated for `context` (nothing is recorded). */
+    evaluateFor: (projectKey: string, envKey: string, context: unknown) =>
+      request<Page<ContextEvaluation>>(
+        'POST',
+        `/projects/${seg(projectKey)}/environments/${seg(envKey)}/flags/evaluate`,
+        context,
       ),
     setOn: (projectKey: string, flagKey: string, envKey: string, on: boolean, comment?: string) =>
       request<Flag>('PATCH', `/flags/${seg(projectKey)}/${seg(flagKey)}`, {

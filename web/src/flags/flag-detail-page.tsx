@@ -9,6 +9,7 @@ import { RelativeTime } from '../ui/relative-time';
 import { usePolled } from '../ui/use-polled';
 import { FlagEvaluationsLine } from './flag-evaluations';
 import { FlagSwitch } from './flag-switch';
+import { TryContext } from './try-context';
 import { servingText, variationText } from './variation-text';
 
 interface FlagDetailPageProps {
@@ -148,6 +149,8 @@ function FlagDetail({ flag, project, projectKey, envKey, onChanged }: FlagDetail
           <EnvironmentSettings flag={flag} settings={settings} />
         </section>
       )}
+
+      <TryContext projectKey={projectKey} envKey={envKey} environments={envs} flag={flag} />
 
       <section className="card" aria-labelledby="variations-heading">
         <h2 id="variations-heading">Variations</h2>
