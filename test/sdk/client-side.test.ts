@@ -1,7 +1,9 @@
+import { connect, type Socket } from 'node:net';
 import type { LDClient } from '@launchdarkly/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DataPlaneKit,
+  eventually,
   project,
   sdkClient,
   startDataPlane,
@@ -352,4 +354,65 @@ describe('POST /api/v2/projects/{p}/environments/{e}/flags/evaluate', () => {
     const big = await kit.t.api('POST', path, user('big', { blob: 'x'.repeat(100 * 1024) }));
     expect(big.status).toBe(413);
   });
+});
+
+describe('client streams at scale', () => {
+  it('evaluates identical contexts once: streams are grouped by context', async () => {
+    const { clients } = kit.t.switchboard.sdk;
+    const before = { contexts: clients.contextCount(), streams: clients.streamCount() };
+    const streams = await Promise.all([
+      openStream(`/eval/${envId}/${b64(alice)}`),
+      openStream(`/eval/${envId}/${b64(alice)}`),
+      openStream(`/eval/${envId}`, {
+        method: 'REPORT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alice),
+      }),
+      openStream(`/eval/${envId}/${b64(dana)}`),
+    ]);
+    try {
+      for (const s of streams) await s.until((e) => e.length >= 1);
+      expect(clients.streamCount()).toBe(before.streams + 4);
+      expect(clients.contextCount()).toBe(before.contexts + 2);
+    } finally {
+      await Promise.all(streams.map((s) => s.close()));
+    }
+    await eventually(
+      () => clients.streamCount() === before.streams && clients.contextCount() === before.contexts,
+    );
+  });
+
+  it('drops a client that does not read once it holds too much; the readers keep getting changes', async () => {
+    const { clients } = kit.t.switchboard.sdk;
+    const big = 'x'.repeat(200_000);
+    const created = await kit.t.api('POST', `/api/v2/flags/${project}`, {
+      key: 'big',
+      name: 'big',
+      variations: [{ value: big }, { value: `${big}!` }],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await patchFlag('big', [availability(true, false)]);
+    const reader = await openStream(`/eval/${envId}/${b64(alice)}`);
+    await reader.until((e) => e.length >= 1);
+    const droppedBefore = clients.dropped;
+    const socket: Socket = connect(Number(new URL(kit.base).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`GET /eval/${envId}/${b64(alice)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    // Never read: the kernel's buffers fill, then the server's, up to the bound.
+    socket.pause();
+    let toggles = 0;
+    try {
+      while (clients.dropped === droppedBefore && toggles < 200) {
+        await patchFlag('big', [
+          { op: 'replace', path: '/environments/production/on', value: toggles % 2 === 0 },
+        ]);
+        toggles++;
+      }
+      expect(clients.dropped).toBe(droppedBefore + 1);
+      await reader.until((e) => e.filter((x) => x.data.startsWith('{"key":"big"')).length >= toggles);
+    } finally {
+      socket.destroy();
+      await reader.close();
+    }
+  }, 60_000);
 });

@@ -155,6 +155,13 @@ export class ClientStreams {
     stream.write(sse('put', resultsJson(current)));
   }
 
+  /** Distinct contexts streamed (each evaluated once per change, whatever its streams). */
+  contextCount(): number {
+    let n = 0;
+    for (const envStreams of this.envs.values()) n += envStreams.groups.size;
+    return n;
+  }
+
   streamCount(): number {
     let n = 0;
     for (const envStreams of this.envs.values())
