@@ -82,7 +82,11 @@ export interface Switchboard {
   /** Every mutating use case's unit of work (tests drive a change that rolls back through it). */
   readonly changes: ChangeLog;
   /** The server-side SDK data plane: the change feed and the streams it feeds. */
-  readonly sdk: { readonly feed: SdkChangeFeed; readonly plane: SdkDataPlane };
+  readonly sdk: {
+    readonly feed: SdkChangeFeed;
+    readonly plane: SdkDataPlane;
+    readonly clients: ClientStreams;
+  };
   /** Which environment an SDK or mobile key opens (the SDK endpoints' door). */
   readonly sdkKeys: SdkKeyResolver;
   /**
@@ -337,7 +341,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       bootstrap,
       worker,
       changes,
-      sdk: { feed: sdkFeed, plane: sdkPlane },
+      sdk: { feed: sdkFeed, plane: sdkPlane, clients: clientStreams },
       sdkKeys,
       listening(port) {
         if (config.baseUrlFromPort) baseUrl = `http://localhost:${port}`;
