@@ -246,6 +246,27 @@ describe('the /eval stream', () => {
   });
 });
 
+describe('the /eval stream and segments', () => {
+  it('patches a context whose segment membership changed the result', async () => {
+    const bob = await openStream(`/eval/${envId}/${b64(user('bob'))}`);
+    try {
+      await bob.until((e) => e.length >= 1);
+      expect((JSON.parse(bob.named()[0]?.data ?? '') as Results).checkout).toMatchObject({ value: true });
+      const res = await kit.t.api('PATCH', `/api/v2/segments/${project}/production/beta`, [
+        { op: 'replace', path: '/included', value: [] },
+      ]);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      await bob.until((e) => e.length >= 2);
+      expect(JSON.parse(bob.named()[1]?.data ?? '')).toMatchObject({ key: 'checkout', value: false });
+    } finally {
+      await bob.close();
+      await kit.t.api('PATCH', `/api/v2/segments/${project}/production/beta`, [
+        { op: 'replace', path: '/included', value: ['bob'] },
+      ]);
+    }
+  });
+});
+
 describe('mobile (mobile key)', () => {
   it('answers evalx and the stream with the mobile key, only mobile flags, and 401 to the SDK key', async () => {
     const get = await fetch(`${kit.base}/msdk/evalx/contexts/${b64(alice)}`, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseContext } from '../../evaluation/context.js';
-import { clientData, clientResults } from './client-evaluation.js';
+import { affectedFlags, clientData, clientResults } from './client-evaluation.js';
 import type { SdkFlag } from './sdk-model.js';
 
 function flag(key: string, overrides: Partial<SdkFlag> = {}): SdkFlag {
@@ -25,11 +25,8 @@ function flag(key: string, overrides: Partial<SdkFlag> = {}): SdkFlag {
   };
 }
 
-const data = (flags: SdkFlag[], version = 1000) =>
-  clientData(
-    JSON.stringify({ flags: Object.fromEntries(flags.map((f) => [f.key, f])), segments: {} }),
-    version,
-  );
+const data = (flags: SdkFlag[], version = 1000, segments: Record<string, unknown> = {}) =>
+  clientData(JSON.stringify({ flags: Object.fromEntries(flags.map((f) => [f.key, f])), segments }), version);
 
 const context = (() => {
   const parsed = parseContext({ kind: 'user', key: 'alice', email: 'alice@acme.com' });
@@ -96,5 +93,39 @@ describe('clientResults', () => {
       trackEvents: false,
       reason: { kind: 'ERROR', errorKind: 'MALFORMED_FLAG' },
     });
+  });
+});
+
+describe('affectedFlags', () => {
+  const segmentRule = {
+    id: 'r',
+    clauses: [{ attribute: 'segmentMatch', op: 'segmentMatch', values: ['beta'], negate: false }],
+    variation: 0,
+    trackEvents: false,
+  };
+  const flags = [
+    flag('a'),
+    flag('b', { prerequisites: [{ key: 'a', variation: 0 }] }),
+    flag('c', { prerequisites: [{ key: 'b', variation: 0 }] }),
+    flag('seg', { rules: [segmentRule] }),
+    flag('lone'),
+  ];
+
+  it('is the changed flag and, transitively, the flags that have it as a prerequisite', () => {
+    const after = flags.map((f) => (f.key === 'a' ? { ...f, on: false, version: 4 } : f));
+    expect([...affectedFlags(data(flags), data(after))].sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('is the flags matching segments when a segment changes, and nothing when nothing did', () => {
+    const segment = (included: string[]) => ({ beta: { key: 'beta', version: 1, included } });
+    expect([...affectedFlags(data(flags, 1, segment(['x'])), data(flags, 2, segment(['y'])))]).toEqual([
+      'seg',
+    ]);
+    expect(affectedFlags(data(flags, 1), data(flags, 2)).size).toBe(0);
+  });
+
+  it('counts a flag added or removed as changed', () => {
+    expect([...affectedFlags(data(flags), data([...flags, flag('new')]))]).toEqual(['new']);
+    expect([...affectedFlags(data(flags), data(flags.filter((f) => f.key !== 'lone')))]).toEqual(['lone']);
   });
 });

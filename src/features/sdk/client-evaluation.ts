@@ -32,17 +32,54 @@ export interface ClientData {
    * unchanged) still reaches the SDK as newer.
    */
   readonly version: number;
+  /** Each flag and segment serialized, to tell which changed from one data to the next. */
+  readonly texts: {
+    readonly flags: ReadonlyMap<string, string>;
+    readonly segments: ReadonlyMap<string, string>;
+  };
 }
 
 /** Parses `{"flags":{…},"segments":{…}}` (the payload's body) into `ClientData`. */
 export function clientData(body: string | Buffer, version: number): ClientData {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   const parsed = JSON.parse(text) as { flags: Record<string, SdkFlag>; segments: Record<string, SdkSegment> };
-  return {
-    flags: new Map(Object.entries(parsed.flags)),
-    segments: new Map(Object.entries(parsed.segments)),
-    version,
-  };
+  const flags = new Map(Object.entries(parsed.flags));
+  const segments = new Map(Object.entries(parsed.segments));
+  const textsOf = (items: ReadonlyMap<string, unknown>) =>
+    new Map([...items].map(([key, item]) => [key, JSON.stringify(item)]));
+  return { flags, segments, version, texts: { flags: textsOf(flags), segments: textsOf(segments) } };
+}
+
+function differing(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string[] {
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  return [...keys].filter((key) => before.get(key) !== after.get(key));
+}
+
+/**
+ * The flags whose result may differ for some context between two versions of an environment:
+ * those changed, those matching segments when a segment changed, and those that depend on any
+ * of these as prerequisites (transitively). The streams re-evaluate only these, so a change to
+ * one flag costs one evaluation per connected context, not one per flag.
+ */
+export function affectedFlags(before: ClientData, after: ClientData): Set<string> {
+  const affected = new Set(differing(before.texts.flags, after.texts.flags));
+  if (differing(before.texts.segments, after.texts.segments).length > 0) {
+    for (const flag of after.flags.values()) {
+      const usesSegments = flag.rules.some((rule) => rule.clauses.some((c) => c.op === 'segmentMatch'));
+      if (usesSegments) affected.add(flag.key);
+    }
+  }
+  for (let grew = affected.size > 0; grew; ) {
+    grew = false;
+    for (const flag of after.flags.values()) {
+      if (affected.has(flag.key)) continue;
+      if (flag.prerequisites.some((p) => affected.has(p.key))) {
+        affected.add(flag.key);
+        grew = true;
+      }
+    }
+  }
+  return affected;
 }
 
 export function availableTo(flag: SdkFlag, kind: ClientKind): boolean {
@@ -90,15 +127,20 @@ export function clientResult(
   };
 }
 
-/** Every flag the client may read, evaluated for the context: the `evalx` answer and the `put`. */
+/**
+ * Every flag the client may read (or only those of `only`), evaluated for the context: the
+ * `evalx` answer and the `put`.
+ */
 export function clientResults(
   data: ClientData,
   context: Context,
   kind: ClientKind,
   withReasons: boolean,
+  only?: ReadonlySet<string>,
 ): Map<string, ClientFlagResult> {
   const results = new Map<string, ClientFlagResult>();
-  for (const flag of data.flags.values()) {
+  const flags = only === undefined ? data.flags.values() : [...only].flatMap((k) => data.flags.get(k) ?? []);
+  for (const flag of flags) {
     if (flag.deleted || !availableTo(flag, kind)) continue;
     results.set(flag.key, clientResult(data, flag, context, withReasons));
   }

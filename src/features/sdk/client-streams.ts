@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Context } from '../../evaluation/context.js';
 import type { ClientContext } from './client-context.js';
 import {
+  affectedFlags,
   type ClientData,
   type ClientFlagResult,
   type ClientKind,
@@ -37,6 +38,8 @@ interface EnvStreams {
   readonly unwatch: () => void;
   /** The payload as last announced by the data plane (it may replace the object on a reload). */
   latest: EnvironmentPayload | undefined;
+  /** The data the groups' results were last evaluated on. */
+  data: ClientData | undefined;
   /** Streams being opened (waiting for the payload): the environment stays watched for them. */
   opening: number;
 }
@@ -123,7 +126,9 @@ export class ClientStreams {
     let group = envStreams.groups.get(groupKey);
     if (group === undefined) {
       group = { context: client.context, kind, withReasons, results: new Map(), streams: new Set() };
-      group.results = this.evaluate(this.cache.dataOf(envStreams.latest ?? payload), group);
+      const data = this.cache.dataOf(envStreams.latest ?? payload);
+      envStreams.data ??= data;
+      group.results = this.evaluate(data, group);
       envStreams.groups.set(groupKey, group);
     }
     const joined = group;
@@ -185,6 +190,7 @@ export class ClientStreams {
         env,
         groups: new Map(),
         latest: undefined,
+        data: undefined,
         opening: 0,
         unwatch: this.plane.watch(env, (payload) => this.changed(created, payload)),
       };
@@ -206,8 +212,8 @@ export class ClientStreams {
     this.envs.delete(envStreams.env.environmentId);
   }
 
-  private evaluate(data: ClientData, group: Group) {
-    const results = clientResults(data, group.context, group.kind, group.withReasons);
+  private evaluate(data: ClientData, group: Group, only?: ReadonlySet<string>) {
+    const results = clientResults(data, group.context, group.kind, group.withReasons, only);
     return new Map([...results].map(([key, result]) => [key, { result, text: comparable(result) }]));
   }
 
@@ -221,20 +227,27 @@ export class ClientStreams {
     }
     envStreams.latest = payload;
     const data = this.cache.dataOf(payload);
+    const before = envStreams.data;
+    envStreams.data = data;
+    // Groups opened on older data than `before` do not exist: each was evaluated on the latest.
+    const affected = before === undefined ? undefined : affectedFlags(before, data);
+    if (affected?.size === 0) return;
     for (const group of envStreams.groups.values()) {
-      const next = this.evaluate(data, group);
+      const fresh = this.evaluate(data, group, affected);
       const events: Buffer[] = [];
-      for (const [key, now] of next) {
-        if (group.results.get(key)?.text === now.text) continue;
-        events.push(sse('patch', JSON.stringify({ key, ...now.result })));
-      }
-      for (const key of group.results.keys()) {
-        if (!next.has(key)) events.push(sse('delete', JSON.stringify({ key, version: data.version })));
-      }
-      // Unchanged results keep the version they were sent with, so later comparisons hold.
-      for (const [key, now] of next) {
+      const next = new Map(group.results);
+      for (const key of affected ?? new Set([...group.results.keys(), ...fresh.keys()])) {
         const old = group.results.get(key);
-        if (old !== undefined && old.text === now.text) next.set(key, old);
+        const now = fresh.get(key);
+        if (now === undefined) {
+          if (old === undefined) continue;
+          next.delete(key);
+          events.push(sse('delete', JSON.stringify({ key, version: data.version })));
+        } else if (old?.text !== now.text) {
+          // Unchanged results keep the version they were sent with; changed ones take the new.
+          next.set(key, now);
+          events.push(sse('patch', JSON.stringify({ key, ...now.result })));
+        }
       }
       group.results = next;
       if (events.length === 0) continue;
