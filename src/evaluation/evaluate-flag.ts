@@ -54,14 +54,15 @@ function offValue(flag: SdkFlag, reason: EvaluationReason): Result {
   return variation(flag, flag.offVariation, reason);
 }
 
+function hit(context: Context, kind: string | undefined, values: readonly string[] | undefined): boolean {
+  const key = contextKey(context, kind || userKind);
+  return key !== undefined && (values ?? []).includes(key);
+}
+
 function targetResult(flag: SdkFlag, context: Context): Result | undefined {
-  const hit = (kind: string | undefined, values: readonly string[] | undefined): boolean => {
-    const key = contextKey(context, kind || userKind);
-    return key !== undefined && (values ?? []).includes(key);
-  };
   const contextTargets = flag.contextTargets ?? [];
   if (contextTargets.length === 0) {
-    const target = (flag.targets ?? []).find((t) => hit(userKind, t.values));
+    const target = (flag.targets ?? []).find((t) => hit(context, userKind, t.values));
     return target === undefined ? undefined : variation(flag, target.variation, targetMatch);
   }
   // contextTargets gives the order; a user entry there is a placeholder for `targets` of its variation.
@@ -71,7 +72,8 @@ function targetResult(flag: SdkFlag, context: Context): Result | undefined {
       kind === userKind
         ? (flag.targets ?? []).find((t) => t.variation === target.variation)?.values
         : target.values;
-    if (values !== undefined && hit(kind, values)) return variation(flag, target.variation, targetMatch);
+    if (values !== undefined && hit(context, kind, values))
+      return variation(flag, target.variation, targetMatch);
   }
   return undefined;
 }

@@ -2,7 +2,7 @@ import type { SdkClause, SdkFlag, SdkSegment, SdkSegmentRule } from '../features
 import { type AttributeReference, attributeReference } from './attribute-reference.js';
 import { bucketContext } from './bucketing.js';
 import { type Context, contextKey, contextValue, userKind } from './context.js';
-import { operator } from './operators.js';
+import { clauseTest } from './operators.js';
 
 /** Where an evaluation finds the other flags and segments it refers to. */
 export interface EvaluationData {
@@ -13,37 +13,38 @@ export interface EvaluationData {
 /** `malformed`: the data cannot be evaluated (a bad reference, a segment that includes itself). */
 export type Match = boolean | 'malformed';
 
-// Flag data is immutable once loaded, so each clause's reference is parsed once, not per evaluation.
-const clauseReferences = new WeakMap<SdkClause, AttributeReference>();
-
-function clauseReference(clause: SdkClause): AttributeReference {
-  let ref = clauseReferences.get(clause);
-  if (ref === undefined) {
-    // Clauses without a context kind predate references and name their attribute literally.
-    ref = attributeReference(
-      clause.attribute ?? '',
-      clause.contextKind === undefined || clause.contextKind === '',
-    );
-    clauseReferences.set(clause, ref);
-  }
-  return ref;
+interface CompiledClause {
+  readonly ref: AttributeReference;
+  readonly test: (value: unknown) => boolean;
 }
 
-function matchAnyValue(op: string, value: unknown, values: readonly unknown[]): boolean {
-  const test = operator(op);
-  return values.some((v) => test(value, v));
+// Flag data is immutable once loaded, so each clause's reference and values are parsed once, not
+// per evaluation (dates, versions and patterns in particular).
+const compiledClauses = new WeakMap<SdkClause, CompiledClause>();
+
+function compiledClause(clause: SdkClause): CompiledClause {
+  let compiled = compiledClauses.get(clause);
+  if (compiled === undefined) {
+    compiled = {
+      // Clauses without a context kind predate references and name their attribute literally.
+      ref: attributeReference(
+        clause.attribute ?? '',
+        clause.contextKind === undefined || clause.contextKind === '',
+      ),
+      test: clauseTest(clause.op, clause.values ?? []),
+    };
+    compiledClauses.set(clause, compiled);
+  }
+  return compiled;
 }
 
 function matchAttribute(clause: SdkClause, context: Context): Match {
-  const ref = clauseReference(clause);
+  const { ref, test } = compiledClause(clause);
   if (!ref.valid) return 'malformed';
   const value = contextValue(context, clause.contextKind || undefined, ref);
   // A missing attribute is a non-match even when negated.
   if (value === null || value === undefined) return false;
-  const values = clause.values ?? [];
-  const matched = Array.isArray(value)
-    ? value.some((item) => matchAnyValue(clause.op, item, values))
-    : matchAnyValue(clause.op, value, values);
+  const matched = Array.isArray(value) ? value.some(test) : test(value);
   return clause.negate ? !matched : matched;
 }
 

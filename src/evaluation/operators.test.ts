@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { operator } from './operators.js';
+import { clauseTest } from './operators.js';
 import { compareSemVer, parseSemVer } from './semver.js';
 
-const holds = (op: string, a: unknown, b: unknown) => operator(op)(a, b);
+const holds = (op: string, a: unknown, b: unknown) => clauseTest(op, [b])(a);
 
 describe('clause operators', () => {
   it('in compares by identity of type and value', () => {
@@ -61,6 +61,15 @@ describe('clause operators', () => {
     const a = parseSemVer('1.0.0-alpha');
     const b = parseSemVer('1.0.0-alpha.1');
     expect(a && b && compareSemVer(a, b)).toBe(-1);
+  });
+
+  it('a clause matches when any of its values does', () => {
+    expect(clauseTest('in', ['a', 2, true])(2)).toBe(true);
+    expect(clauseTest('in', ['a', 2, true])('2')).toBe(false);
+    expect(clauseTest('endsWith', [1, '.com'])('x.com')).toBe(true);
+    expect(clauseTest('before', ['junk', 10])(5)).toBe(true);
+    expect(clauseTest('semVerEqual', ['x', '1.0'])('1.0.0')).toBe(true);
+    expect(clauseTest('matches', ['[', 'b'])('abc')).toBe(true);
   });
 
   it('an unknown operator never matches', () => {

@@ -1,10 +1,9 @@
-import { compareSemVer, parseSemVer } from './semver.js';
+import { compareSemVer, parseSemVer, type SemVer } from './semver.js';
 
 /**
- * Clause operators, one value against one clause value. A value of the wrong type never matches
- * (and is not an error), as in every LaunchDarkly SDK.
+ * Clause operators. A value of the wrong type never matches (and is not an error), as in every
+ * LaunchDarkly SDK.
  */
-export type Operator = (value: unknown, clauseValue: unknown) => boolean;
 
 // RFC 3339 as the SDKs check it before handing a string to Date.parse.
 const rfc3339 = /^\d\d\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d\d*)?(Z|[-+]\d\d(:\d\d)?)/;
@@ -32,50 +31,75 @@ function compiled(pattern: string): RegExp | null {
   return regex;
 }
 
-function strings(test: (a: string, b: string) => boolean): Operator {
-  return (a, b) => typeof a === 'string' && typeof b === 'string' && test(a, b);
+type Test = (value: unknown) => boolean;
+
+const never: Test = () => false;
+
+// Each builder parses the clause's values once (flag data is immutable once loaded) and returns
+// a test of one context value against all of them: a clause matches when any value does.
+
+function strings(values: readonly unknown[], test: (a: string, b: string) => boolean): Test {
+  const wanted = values.filter((v): v is string => typeof v === 'string');
+  return (a) => typeof a === 'string' && wanted.some((b) => test(a, b));
 }
 
-function numbers(test: (a: number, b: number) => boolean): Operator {
-  return (a, b) => typeof a === 'number' && typeof b === 'number' && test(a, b);
+function patterns(values: readonly unknown[]): Test {
+  const regexes = values.flatMap((v) => {
+    const regex = typeof v === 'string' ? compiled(v) : null;
+    return regex === null ? [] : [regex];
+  });
+  return (a) => typeof a === 'string' && regexes.some((r) => r.test(a));
 }
 
-function dates(test: (a: number, b: number) => boolean): Operator {
-  return (a, b) => {
+function numbers(values: readonly unknown[], test: (a: number, b: number) => boolean): Test {
+  const wanted = values.filter((v): v is number => typeof v === 'number');
+  return (a) => typeof a === 'number' && wanted.some((b) => test(a, b));
+}
+
+function dates(values: readonly unknown[], test: (a: number, b: number) => boolean): Test {
+  const wanted = values.map(dateValue).filter((v): v is number => v !== undefined);
+  return (a) => {
     const x = dateValue(a);
-    const y = dateValue(b);
-    return x !== undefined && y !== undefined && test(x, y);
+    return x !== undefined && wanted.some((y) => test(x, y));
   };
 }
 
-function semVers(test: (order: number) => boolean): Operator {
-  return (a, b) => {
-    const x = parseSemVer(a);
-    const y = parseSemVer(b);
-    return x !== null && y !== null && test(compareSemVer(x, y));
+function semVers(values: readonly unknown[], test: (order: number) => boolean): Test {
+  const wanted = values.map(parseSemVer).filter((v): v is SemVer => v !== null);
+  return (a) => {
+    const x = wanted.length === 0 ? null : parseSemVer(a);
+    return x !== null && wanted.some((y) => test(compareSemVer(x, y)));
   };
 }
 
-const operators: ReadonlyMap<string, Operator> = new Map<string, Operator>([
-  ['in', (a, b) => a === b],
-  ['endsWith', strings((a, b) => a.endsWith(b))],
-  ['startsWith', strings((a, b) => a.startsWith(b))],
-  ['matches', strings((a, b) => compiled(b)?.test(a) === true)],
-  ['contains', strings((a, b) => a.includes(b))],
-  ['lessThan', numbers((a, b) => a < b)],
-  ['lessThanOrEqual', numbers((a, b) => a <= b)],
-  ['greaterThan', numbers((a, b) => a > b)],
-  ['greaterThanOrEqual', numbers((a, b) => a >= b)],
-  ['before', dates((a, b) => a < b)],
-  ['after', dates((a, b) => a > b)],
-  ['semVerEqual', semVers((c) => c === 0)],
-  ['semVerLessThan', semVers((c) => c < 0)],
-  ['semVerGreaterThan', semVers((c) => c > 0)],
+/** `in` is strict equality: a number never equals a string, objects and arrays never match. */
+function equals(values: readonly unknown[]): Test {
+  const wanted = new Set(values.filter((v) => v === null || typeof v !== 'object'));
+  // A Set also finds NaN, which `===` never equals.
+  return (a) => !Number.isNaN(a) && wanted.has(a);
+}
+
+const builders: ReadonlyMap<string, (values: readonly unknown[]) => Test> = new Map([
+  ['in', equals],
+  ['endsWith', (v) => strings(v, (a, b) => a.endsWith(b))],
+  ['startsWith', (v) => strings(v, (a, b) => a.startsWith(b))],
+  ['matches', patterns],
+  ['contains', (v) => strings(v, (a, b) => a.includes(b))],
+  ['lessThan', (v) => numbers(v, (a, b) => a < b)],
+  ['lessThanOrEqual', (v) => numbers(v, (a, b) => a <= b)],
+  ['greaterThan', (v) => numbers(v, (a, b) => a > b)],
+  ['greaterThanOrEqual', (v) => numbers(v, (a, b) => a >= b)],
+  ['before', (v) => dates(v, (a, b) => a < b)],
+  ['after', (v) => dates(v, (a, b) => a > b)],
+  ['semVerEqual', (v) => semVers(v, (c) => c === 0)],
+  ['semVerLessThan', (v) => semVers(v, (c) => c < 0)],
+  ['semVerGreaterThan', (v) => semVers(v, (c) => c > 0)],
 ]);
 
-const never: Operator = () => false;
-
-/** An unknown operator matches nothing (a newer LaunchDarkly operator this code does not know). */
-export function operator(name: string): Operator {
-  return operators.get(name) ?? never;
+/**
+ * The test a clause applies to one context value. An unknown operator matches nothing (a newer
+ * LaunchDarkly operator this code does not know).
+ */
+export function clauseTest(op: string, values: readonly unknown[]): Test {
+  return builders.get(op)?.(values) ?? never;
 }
