@@ -40,6 +40,11 @@ export function isKindReference(ref: AttributeReference): boolean {
 /** Walks the reference into plain objects; arrays are values, never indexed. */
 export function readReference(target: Readonly<Record<string, unknown>>, ref: AttributeReference): unknown {
   if (!ref.valid) return undefined;
+  // Nearly every rule names a top-level attribute: skip the walk.
+  if (ref.components.length === 1) {
+    const name = ref.components[0] as string;
+    return Object.hasOwn(target, name) ? target[name] : undefined;
+  }
   let current: unknown = target;
   for (const component of ref.components) {
     if (

@@ -47,6 +47,7 @@ function isObject(value: unknown): value is Json {
 }
 
 function escapePointer(token: string): string {
+  if (!token.includes('~') && !token.includes('/')) return token;
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 

@@ -14,32 +14,38 @@ export interface EvaluationData {
 export type Match = boolean | 'malformed';
 
 interface CompiledClause {
+  readonly clause: SdkClause;
   readonly ref: AttributeReference;
   readonly test: (value: unknown) => boolean;
 }
 
-// Flag data is immutable once loaded, so each clause's reference and values are parsed once, not
-// per evaluation (dates, versions and patterns in particular).
-const compiledClauses = new WeakMap<SdkClause, CompiledClause>();
+// Flag data is immutable once loaded, so each rule's clauses are compiled once, not per
+// evaluation: references parsed, dates, versions and patterns in the values parsed. Keyed by the
+// rule's clause list, so an evaluation does one lookup per rule.
+const compiledLists = new WeakMap<readonly SdkClause[], readonly CompiledClause[]>();
 
-function compiledClause(clause: SdkClause): CompiledClause {
-  let compiled = compiledClauses.get(clause);
+function compile(clause: SdkClause): CompiledClause {
+  return {
+    clause,
+    // Clauses without a context kind predate references and name their attribute literally.
+    ref: attributeReference(
+      clause.attribute ?? '',
+      clause.contextKind === undefined || clause.contextKind === '',
+    ),
+    test: clauseTest(clause.op, clause.values ?? []),
+  };
+}
+
+function compiledList(clauses: readonly SdkClause[]): readonly CompiledClause[] {
+  let compiled = compiledLists.get(clauses);
   if (compiled === undefined) {
-    compiled = {
-      // Clauses without a context kind predate references and name their attribute literally.
-      ref: attributeReference(
-        clause.attribute ?? '',
-        clause.contextKind === undefined || clause.contextKind === '',
-      ),
-      test: clauseTest(clause.op, clause.values ?? []),
-    };
-    compiledClauses.set(clause, compiled);
+    compiled = clauses.map(compile);
+    compiledLists.set(clauses, compiled);
   }
   return compiled;
 }
 
-function matchAttribute(clause: SdkClause, context: Context): Match {
-  const { ref, test } = compiledClause(clause);
+function matchAttribute({ clause, ref, test }: CompiledClause, context: Context): Match {
   if (!ref.valid) return 'malformed';
   const value = contextValue(context, clause.contextKind || undefined, ref);
   // A missing attribute is a non-match even when negated.
@@ -70,14 +76,15 @@ function matchSegmentClause(
   return clause.negate ? !matched : matched;
 }
 
-export function matchClause(
-  clause: SdkClause,
+function matchClause(
+  compiled: CompiledClause,
   context: Context,
   data: EvaluationData,
   visited: readonly string[],
 ): Match {
-  if (clause.op === 'segmentMatch') return matchSegmentClause(clause, context, data, visited);
-  return matchAttribute(clause, context);
+  if (compiled.clause.op === 'segmentMatch')
+    return matchSegmentClause(compiled.clause, context, data, visited);
+  return matchAttribute(compiled, context);
 }
 
 /**
@@ -93,8 +100,8 @@ export function matchAllClauses(
 ): Match {
   if (clauses === undefined) return false;
   let last: Match = true;
-  for (const clause of clauses) {
-    last = matchClause(clause, context, data, visited);
+  for (const compiled of compiledList(clauses)) {
+    last = matchClause(compiled, context, data, visited);
     if (last === false) return false;
   }
   return last;
