@@ -79,6 +79,7 @@ async function openStream(path: string, init: RequestInit = {}) {
   const controller = new AbortController();
   const res = await fetch(`${kit.base}${path}`, { ...init, signal: controller.signal });
   const events: WireEvent[] = [];
+  let ended = false;
   const reading = (async () => {
     if (res.body === null) return;
     const decoder = new TextDecoder();
@@ -100,11 +101,16 @@ async function openStream(path: string, init: RequestInit = {}) {
     } catch {
       // Closed by the test.
     }
+    ended = true;
   })();
   const named = () => events.filter((e) => e.event !== 'comment');
   return {
     res,
     named,
+    /** Whether the server ended the stream (or the test closed it). */
+    get ended() {
+      return ended;
+    },
     async until(predicate: (events: readonly WireEvent[]) => boolean, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(named())) {
@@ -263,6 +269,29 @@ describe('the /eval stream and segments', () => {
       await kit.t.api('PATCH', `/api/v2/segments/${project}/production/beta`, [
         { op: 'replace', path: '/included', value: ['bob'] },
       ]);
+    }
+  });
+});
+
+describe('a deleted environment', () => {
+  it('ends its client streams, and its client-side ID no longer opens anything', async () => {
+    const created = await kit.t.api('POST', `/api/v2/projects/${project}/environments`, {
+      key: 'doomed',
+      name: 'Doomed',
+      color: '336699',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body._id as string;
+    const stream = await openStream(`/eval/${id}/${b64(alice)}`);
+    try {
+      await stream.until((e) => e.length >= 1);
+      expect(stream.named()[0]?.event).toBe('put');
+      const deleted = await kit.t.api('DELETE', `/api/v2/projects/${project}/environments/doomed`);
+      expect(deleted.status).toBe(204);
+      await eventually(() => stream.ended);
+      expect((await fetch(`${kit.base}/sdk/evalx/${id}/contexts/${b64(alice)}`)).status).toBe(404);
+    } finally {
+      await stream.close();
     }
   });
 });
