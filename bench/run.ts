@@ -1,5 +1,6 @@
 import { runDeliveryBench } from './delivery/delivery-bench.js';
 import { runPostgresDeliveryBench } from './delivery/postgres-bench.js';
+import { runEvaluationBench } from './evaluation/evaluation-bench.js';
 import { runPolicyBench } from './policy/policy-bench.js';
 import { runSdkBench } from './sdk/sdk-bench.js';
 
@@ -11,6 +12,7 @@ const suites: Readonly<Record<string, (options: readonly string[]) => Promise<vo
   delivery: (options) => runDeliveryBench(options),
   'delivery-postgres': (options) => runPostgresDeliveryBench(options),
   sdk: (options) => runSdkBench(options),
+  evaluation: () => runEvaluationBench(),
 };
 
 const args = process.argv.slice(2);
