@@ -193,10 +193,7 @@ export function TryContext({ projectKey, envKey, environments, flag }: TryContex
                     />
                   )}
                 </Field>
-                <Field
-                  label={`Attribute ${index + 1} value`}
-                  hint="Text, or JSON such as 42, true or [&quot;a&quot;]"
-                >
+                <Field label={`Attribute ${index + 1} value`}>
                   {(control) => (
                     <input
                       {...control}
@@ -230,6 +227,9 @@ export function TryContext({ projectKey, envKey, environments, flag }: TryContex
             >
               Add attribute
             </button>
+            {attributes.length === 0 ? null : (
+              <p className="hint">Attribute values are text, or JSON such as 42, true or ["a"].</p>
+            )}
           </>
         ) : (
           <Field
@@ -249,14 +249,15 @@ export function TryContext({ projectKey, envKey, environments, flag }: TryContex
             )}
           </Field>
         )}
-        <div className="card-actions">
+        {/* Spaced inline: the page's stylesheet is shared, and this card needs no class of its own. */}
+        <div className="row" style={{ marginTop: 12 }}>
           <button type="submit" className="button button-primary" disabled={busy}>
             {busy ? 'Evaluating…' : 'Evaluate'}
           </button>
         </div>
       </form>
       <ErrorMessage error={error} title="Could not evaluate." />
-      <div className="try-context-result" role="status" aria-live="polite">
+      <div className="try-context-result" role="status" aria-live="polite" style={{ marginTop: 12 }}>
         {result === undefined ? null : (
           <>
             <p>
