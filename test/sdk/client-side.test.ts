@@ -311,16 +311,29 @@ describe('mobile (mobile key)', () => {
       headers: { authorization: kit.sdkKey },
     });
     expect(wrong.status).toBe(401);
-    const stream = await openStream(`/meval/${b64(alice)}`, { headers: { authorization: mobileKey } });
+    const streams = [
+      await openStream(`/meval/${b64(alice)}`, { headers: { authorization: mobileKey } }),
+      await openStream('/meval', {
+        method: 'REPORT',
+        headers: { authorization: mobileKey, 'content-type': 'application/json' },
+        body: JSON.stringify(alice),
+      }),
+    ];
     try {
-      await stream.until((e) => e.length >= 1);
-      expect(Object.keys(JSON.parse(stream.named()[0]?.data ?? '') as Results).sort()).toEqual([
-        'checkout',
-        'quiet',
-      ]);
+      for (const stream of streams) {
+        await stream.until((e) => e.length >= 1);
+        expect(Object.keys(JSON.parse(stream.named()[0]?.data ?? '') as Results).sort()).toEqual([
+          'checkout',
+          'quiet',
+        ]);
+      }
     } finally {
-      await stream.close();
+      await Promise.all(streams.map((s) => s.close()));
     }
+    const refused = await fetch(`${kit.base}/meval/${b64(alice)}`, {
+      headers: { authorization: kit.sdkKey },
+    });
+    expect(refused.status).toBe(401);
   });
 });
 
