@@ -13,7 +13,8 @@ import { evaluateFlag } from '../../src/evaluation/evaluate-flag.js';
 import { contextArb, environmentArb, flagKeys } from './evaluation-arbitraries.js';
 
 // Our evaluator against LaunchDarkly's official Node server SDK (offline, fed through TestData)
-// on random flags, segments and contexts: value, variation index and reason must agree.
+// on random flags, segments and contexts: value, variation index, reason and the prerequisites
+// evaluated must agree.
 
 const fallback = '<sdk default>';
 let client: LDClient;
@@ -63,9 +64,16 @@ describe('evaluateFlag agrees with the official Node server SDK', () => {
           for (const json of contexts) {
             const parsed = parseContext(json);
             if (!parsed.ok) throw new Error(`generated context rejected: ${JSON.stringify(parsed.problems)}`);
+            // The prerequisites evaluated for each flag (what evaluation events list) are only
+            // visible through the SDK's all-flags state.
+            const state = (await client.allFlagsState(json as LDContext)).toJSON() as {
+              $flagsState: Record<string, { prerequisites?: string[] }>;
+            };
             for (const flag of env.flags) {
               const theirs = await client.variationDetail(flag.key, json as LDContext, fallback);
-              expectAgreement(evaluateFlag(flag, parsed.context, data), theirs);
+              const ours = evaluateFlag(flag, parsed.context, data);
+              expectAgreement(ours, theirs);
+              expect(ours.prerequisites ?? []).toEqual(state.$flagsState[flag.key]?.prerequisites ?? []);
             }
           }
         },
