@@ -1,5 +1,5 @@
 import type { Context } from '../../evaluation/context.js';
-import { evaluateFlag } from '../../evaluation/evaluate-flag.js';
+import { type EvaluationData, evaluateFlag } from '../../evaluation/evaluate-flag.js';
 import type { SdkFlag, SdkSegment } from './sdk-model.js';
 
 /** Which client SDKs may read a flag: browsers (client-side ID) or mobile apps (mobile key). */
@@ -37,6 +37,8 @@ export interface ClientData {
     readonly flags: ReadonlyMap<string, string>;
     readonly segments: ReadonlyMap<string, string>;
   };
+  /** The evaluator's view of it, built once rather than per flag evaluated. */
+  readonly lookup: EvaluationData;
 }
 
 /** Parses `{"flags":{…},"segments":{…}}` (the payload's body) into `ClientData`. */
@@ -47,7 +49,8 @@ export function clientData(body: string | Buffer, version: number): ClientData {
   const segments = new Map(Object.entries(parsed.segments));
   const textsOf = (items: ReadonlyMap<string, unknown>) =>
     new Map([...items].map(([key, item]) => [key, JSON.stringify(item)]));
-  return { flags, segments, version, texts: { flags: textsOf(flags), segments: textsOf(segments) } };
+  const lookup: EvaluationData = { flag: (key) => flags.get(key), segment: (key) => segments.get(key) };
+  return { flags, segments, version, texts: { flags: textsOf(flags), segments: textsOf(segments) }, lookup };
 }
 
 function differing(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string[] {
@@ -108,10 +111,7 @@ export function clientResult(
   context: Context,
   withReasons: boolean,
 ): ClientFlagResult {
-  const detail = evaluateFlag(flag, context, {
-    flag: (key) => data.flags.get(key),
-    segment: (key) => data.segments.get(key),
-  });
+  const detail = evaluateFlag(flag, context, data.lookup);
   const experiment = isExperiment(flag, detail.reason);
   return {
     value: detail.value ?? null,
