@@ -1,3 +1,5 @@
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { LDClient } from '@launchdarkly/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken } from '../helpers/test-switchboard.js';
@@ -102,6 +104,36 @@ describe('the polling endpoints on the wire', () => {
     expect(changed.headers.get('etag')).not.toBe(etag);
     const after = (await changed.json()) as typeof body;
     expect(after.flags.quiet?.version).toBeGreaterThan(body.flags.quiet?.version ?? Number.POSITIVE_INFINITY);
+  });
+
+  it('compress /sdk/latest-all for a client that accepts gzip, with an ETag of its own', async () => {
+    const fetchRaw = (headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = httpGet(`${kit.base}/sdk/latest-all`, {
+          headers: { authorization: kit.sdkKey, ...headers },
+        });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        });
+      });
+    const plain = await fetchRaw({});
+    const zipped = await fetchRaw({ 'accept-encoding': 'br;q=1, gzip;q=0.8' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toContain('accept-encoding');
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    expect(zipped.body.length).toBeLessThan(plain.body.length);
+    expect(zipped.headers.etag).not.toBe(plain.headers.etag);
+    // Either representation's tag names this version.
+    for (const etag of [plain.headers.etag, zipped.headers.etag]) {
+      expect((await fetchRaw({ 'accept-encoding': 'gzip', 'if-none-match': String(etag) })).status).toBe(304);
+    }
+    expect((await fetchRaw({ 'accept-encoding': 'gzip;q=0' })).headers['content-encoding']).toBeUndefined();
   });
 
   it('answer one flag or segment with its own ETag, and 404 for one that is not there', async () => {
