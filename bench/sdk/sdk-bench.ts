@@ -123,7 +123,13 @@ interface Poller {
  * so that every figure sees the same machine load.
  */
 async function pollRates(pollers: readonly Poller[]) {
-  const results = pollers.map(() => ({ notModified: [] as number[], full: [] as number[], bytes: 0 }));
+  const results = pollers.map(() => ({
+    notModified: [] as number[],
+    full: [] as number[],
+    gzip: [] as number[],
+    bytes: 0,
+    gzipBytes: 0,
+  }));
   const etags = await Promise.all(
     pollers.map(async (p) => {
       const res = await fetch(`${p.base}${p.path}`, { headers: { authorization: p.auth } });
@@ -151,8 +157,24 @@ async function pollRates(pollers: readonly Poller[]) {
         result.bytes = whole.bytes;
       }
     }
+    // As the official Node SDK polls: every GET it sends asks for gzip.
+    for (const [i, p] of pollers.entries()) {
+      const zipped = await pollRate(p.base, p.path, { authorization: p.auth, 'accept-encoding': 'gzip' });
+      if (zipped.statuses !== '200') throw new Error(`${p.name}: expected only 200s, got ${zipped.statuses}`);
+      const result = results[i];
+      if (result !== undefined) {
+        result.gzip.push(zipped.rate);
+        result.gzipBytes = zipped.bytes;
+      }
+    }
   }
-  return results.map((r) => ({ notModified: median(r.notModified), full: median(r.full), bytes: r.bytes }));
+  return results.map((r) => ({
+    notModified: median(r.notModified),
+    full: median(r.full),
+    gzip: median(r.gzip),
+    bytes: r.bytes,
+    gzipBytes: r.gzipBytes,
+  }));
 }
 
 function option(options: readonly string[], name: string): string | undefined {
@@ -267,6 +289,11 @@ export async function runSdkBench(options: readonly string[] = []): Promise<void
         value: perSecond(ours.full),
         target: '',
       },
+      {
+        name: `GET /sdk/latest-all, ${FLAGS} flags, full body gzip, as the SDK asks (${kib(ours.gzipBytes)})`,
+        value: perSecond(ours.gzip),
+        target: '',
+      },
     );
     if (theirs !== undefined) {
       const name = `Unleash ${UNLEASH_VERSION} GET /api/client/features, ${FLAGS} flags`;
@@ -275,11 +302,21 @@ export async function runSdkBench(options: readonly string[] = []): Promise<void
         { name: `${name}, If-None-Match → 304`, value: perSecond(theirs.notModified), target: '' },
         { name: `${name}, full body (${kib(theirs.bytes)})`, value: perSecond(theirs.full), target: '' },
         {
+          name: `${name}, full body gzip (${kib(theirs.gzipBytes)})`,
+          value: perSecond(theirs.gzip),
+          target: '',
+        },
+        {
           name: 'Switchboard / Unleash, 304',
           value: ratio(ours.notModified, theirs.notModified),
           target: '≥ 10×',
         },
         { name: 'Switchboard / Unleash, full body', value: ratio(ours.full, theirs.full), target: '≥ 10×' },
+        {
+          name: 'Switchboard / Unleash, full body gzip (as SDKs poll)',
+          value: ratio(ours.gzip, theirs.gzip),
+          target: '≥ 10×',
+        },
       );
     }
 
