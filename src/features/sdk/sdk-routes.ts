@@ -103,10 +103,11 @@ export function sdkRoutes(plane: SdkDataPlane, keys: SdkKeyResolver) {
       async (request, reply) => {
         const { body, etag } = (await plane.payload(credentialOf(request).env)).snapshot();
         reply.header('vary', 'accept-encoding');
-        if (!acceptsGzip(request.headers['accept-encoding'])) return sendJson(request, reply, body, etag);
         // The gzip form is another representation with an entity tag of its own; a client that
         // holds either form of this version has it.
         const gzipTag = `${etag.slice(0, -1)}-gzip"`;
+        if (!acceptsGzip(request.headers['accept-encoding']))
+          return sendJson(request, reply, body, etag, gzipTag);
         const held = request.headers['if-none-match'];
         if (matchesIfNoneMatch(held, gzipTag) || matchesIfNoneMatch(held, etag)) {
           return sendJson(request, reply, body, gzipTag, etag);
