@@ -5,6 +5,7 @@ import * as m003 from './003-sessions.js';
 import * as m004 from './004-invitations.js';
 import * as m005 from './005-sdk-keys.js';
 import * as m006 from './006-flag-evaluations.js';
+import * as m007 from './007-audit-search-without-ids.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '004-invitations': m004,
   '005-sdk-keys': m005,
   '006-flag-evaluations': m006,
+  '007-audit-search-without-ids': m007,
 };

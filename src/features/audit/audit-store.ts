@@ -20,18 +20,39 @@ export interface AuditPage {
   readonly nextCursor: number | undefined;
 }
 
-function searchText(record: AuditRecord): string {
-  const e = record.entry;
+/** Resource types named by a key a person chose (`flag/new-checkout`); the others carry ids. */
+const keyedTypes = new Set(['proj', 'env', 'flag', 'segment', 'metric', 'role']);
+
+/** A Markdown title as it reads: link text without the address, escapes and code marks undone. */
+function visibleText(markdown: string): string {
+  return markdown
+    .replace(/\[((?:\\.|[^\]\\])*)\]\([^)]*\)/g, '$1')
+    .replace(/\\(.)/g, '$1')
+    .replace(/`/g, '');
+}
+
+/**
+ * What `q` searches: what a person sees of an entry (names, the title as it reads, keys, member
+ * emails and names, the token's name, the comment), never ids: `q=f1` must not match an entry
+ * because a member's or token's 24-hex id happens to contain "f1" (issue 16). Migration 007
+ * rebuilds the stored text of older entries with this rule.
+ */
+export function searchText(entry: AuditEntry, accesses: readonly TaggedAccess[]): string {
+  const keys = accesses.flatMap((a) =>
+    a.resource.flatMap((s) => [...(keyedTypes.has(s.type) ? [s.key] : []), ...(s.aliases ?? [])]),
+  );
   return [
-    e.name,
-    e.member?.email,
-    e.member?.firstName,
-    e.member?.lastName,
-    e.token?.name,
-    e.comment,
-    ...e.target.resources,
+    entry.name,
+    visibleText(entry.title),
+    entry.member?.email,
+    entry.member?.firstName,
+    entry.member?.lastName,
+    entry.token?.name,
+    entry.comment,
+    entry.parent?.name,
+    ...new Set(keys),
   ]
-    .filter((s) => s !== undefined)
+    .filter((s) => s !== undefined && s !== '')
     .join('\n')
     .toLowerCase();
 }
@@ -83,7 +104,7 @@ export class AuditStore {
       e._id,
       e.date,
       e.kind,
-      searchText(record),
+      searchText(e, record.taggedAccesses),
       JSON.stringify(record.taggedAccesses),
       JSON.stringify(e),
       record.previousVersion === undefined ? null : JSON.stringify(record.previousVersion),
