@@ -1,11 +1,12 @@
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { basicLogger, init, type LDClient, type LDContext } from '@launchdarkly/node-server-sdk';
+import type { LDClient, LDContext } from '@launchdarkly/node-server-sdk';
 import { TestData } from '@launchdarkly/node-server-sdk/integrations';
 import { type Context, parseContext } from '../../src/evaluation/context.js';
 import { type EvaluationData, evaluateFlag } from '../../src/evaluation/evaluate-flag.js';
 import type { SdkClause, SdkFlag, SdkSegment } from '../../src/features/sdk/sdk-model.js';
+import { offlineSdk } from '../../test/helpers/offline-sdk.js';
 import { formatRate, measureRate, median, seededRandom } from '../measure.js';
 
 /**
@@ -125,13 +126,7 @@ async function officialSdk(): Promise<LDClient> {
   await td.usePreconfiguredSegment(segment);
   await td.usePreconfiguredFlag(flag);
   // biome-ignore-end lint/correctness/useHookAtTopLevel: see above
-  const client = init('evaluation-bench-offline', {
-    updateProcessor: td.getFactory(),
-    sendEvents: false,
-    diagnosticOptOut: true,
-    logger: basicLogger({ level: 'none' }),
-  });
-  await client.waitForInitialization({ timeout: 5 });
+  const client = await offlineSdk(td, 'evaluation-bench');
   return client;
 }
 

@@ -1,15 +1,10 @@
-import {
-  basicLogger,
-  init,
-  type LDClient,
-  type LDContext,
-  type LDEvaluationDetail,
-} from '@launchdarkly/node-server-sdk';
+import type { LDClient, LDContext, LDEvaluationDetail } from '@launchdarkly/node-server-sdk';
 import { TestData } from '@launchdarkly/node-server-sdk/integrations';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContext } from '../../src/evaluation/context.js';
 import { evaluateFlag } from '../../src/evaluation/evaluate-flag.js';
+import { offlineSdk } from '../helpers/offline-sdk.js';
 import { contextArb, environmentArb, flagKeys } from './evaluation-arbitraries.js';
 
 // Our evaluator against LaunchDarkly's official Node server SDK (offline, fed through TestData)
@@ -22,13 +17,7 @@ let td: TestData;
 
 beforeAll(async () => {
   td = new TestData();
-  client = init('evaluation-agreement-offline', {
-    updateProcessor: td.getFactory(),
-    sendEvents: false,
-    diagnosticOptOut: true,
-    logger: basicLogger({ level: 'none' }),
-  });
-  await client.waitForInitialization({ timeout: 5 });
+  client = await offlineSdk(td, 'evaluation-agreement');
 });
 
 afterAll(() => client.close());

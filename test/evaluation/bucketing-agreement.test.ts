@@ -1,4 +1,4 @@
-import { basicLogger, init, type LDClient } from '@launchdarkly/node-server-sdk';
+import type { LDClient } from '@launchdarkly/node-server-sdk';
 import { TestData } from '@launchdarkly/node-server-sdk/integrations';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { bucketContext } from '../../src/evaluation/bucketing.js';
 import { parseContext } from '../../src/evaluation/context.js';
 import { evaluateFlag } from '../../src/evaluation/evaluate-flag.js';
 import type { SdkFlag } from '../../src/features/sdk/sdk-model.js';
+import { offlineSdk } from '../helpers/offline-sdk.js';
 import { rolloutBucket } from '../sdk/sdk-vectors-bucket.js';
 
 // 10,000 generated keys per salt and seed land in the same bucket as LaunchDarkly's documented
@@ -65,13 +66,7 @@ beforeAll(async () => {
   const td = new TestData();
   // biome-ignore lint/correctness/useHookAtTopLevel: TestData's `use…` methods are not React hooks
   for (const flag of flags) await td.usePreconfiguredFlag(flag);
-  client = init('bucketing-agreement-offline', {
-    updateProcessor: td.getFactory(),
-    sendEvents: false,
-    diagnosticOptOut: true,
-    logger: basicLogger({ level: 'none' }),
-  });
-  await client.waitForInitialization({ timeout: 5 });
+  client = await offlineSdk(td, 'bucketing-agreement');
 });
 
 afterAll(() => client.close());

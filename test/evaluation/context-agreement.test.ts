@@ -1,8 +1,9 @@
-import { basicLogger, init, type LDClient, type LDContext } from '@launchdarkly/node-server-sdk';
+import type { LDClient, LDContext } from '@launchdarkly/node-server-sdk';
 import { TestData } from '@launchdarkly/node-server-sdk/integrations';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContext } from '../../src/evaluation/context.js';
+import { offlineSdk } from '../helpers/offline-sdk.js';
 
 // parseContext accepts exactly the contexts the official Node server SDK accepts, among contexts
 // whose attributes have the documented types (we also refuse, say, `"anonymous": "yes"`, which
@@ -13,13 +14,7 @@ let client: LDClient;
 beforeAll(async () => {
   const td = new TestData();
   await td.update(td.flag('probe').booleanFlag().variationForAll(true));
-  client = init('context-agreement-offline', {
-    updateProcessor: td.getFactory(),
-    sendEvents: false,
-    diagnosticOptOut: true,
-    logger: basicLogger({ level: 'none' }),
-  });
-  await client.waitForInitialization({ timeout: 5 });
+  client = await offlineSdk(td, 'context-agreement');
 });
 
 afterAll(() => client.close());

@@ -1,8 +1,9 @@
-import { basicLogger, init, type LDClient } from '@launchdarkly/node-server-sdk';
+import type { LDClient } from '@launchdarkly/node-server-sdk';
 import { TestData } from '@launchdarkly/node-server-sdk/integrations';
 import type { FlagDoc } from '../../src/features/flags/flag-model.js';
 import { type SdkFlag, type SdkSegment, toSdkFlag, toSdkSegment } from '../../src/features/sdk/sdk-model.js';
 import type { SegmentDoc } from '../../src/features/segments/segment-model.js';
+import { offlineSdk } from '../helpers/offline-sdk.js';
 import type { TestSwitchboard } from '../helpers/test-switchboard.js';
 
 export interface SdkPayload {
@@ -49,12 +50,6 @@ export async function officialSdkWith(payload: SdkPayload): Promise<LDClient> {
   for (const flag of Object.values(wire.flags)) await td.usePreconfiguredFlag(flag);
   for (const segment of Object.values(wire.segments)) await td.usePreconfiguredSegment(segment);
   // biome-ignore-end lint/correctness/useHookAtTopLevel: see above
-  const client = init('sdk-vectors-offline', {
-    updateProcessor: td.getFactory(),
-    sendEvents: false,
-    diagnosticOptOut: true,
-    logger: basicLogger({ level: 'none' }),
-  });
-  await client.waitForInitialization({ timeout: 5 });
+  const client = await offlineSdk(td, 'sdk-vectors');
   return client;
 }
