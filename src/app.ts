@@ -3,12 +3,15 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { BadRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from './errors/app-errors.js';
 import { errorHandler } from './errors/http-error-mapper.js';
 import { type Authenticator, csrfHeader, type Principal, sessionCookie } from './http/auth.js';
 import { maxKeyLength } from './http/common-schemas.js';
 import { depthBoundedParser } from './http/json-depth.js';
 import { type Metrics, registerMetricsRoute } from './http/metrics.js';
+import type { RestRateLimiter } from './http/rate-limit.js';
 import type { TypedApp } from './http/typed-app.js';
 
 export interface AppDeps {
@@ -35,6 +38,8 @@ export interface AppDeps {
   readonly publicRoutes: ReadonlySet<string>;
   /** The built web UI (index.html and assets), served at `/` when present. */
   readonly webRoot: string | undefined;
+  /** The REST API's per-token request limit (`SWITCHBOARD_API_RATE_LIMIT`). */
+  readonly rateLimiter: RestRateLimiter;
 }
 
 /** Largest request body accepted; bigger ones get 413 before they are parsed. */
@@ -59,10 +64,32 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   if (webRoot !== undefined) {
     await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
   }
+  // Which methods each API path pattern has: a known path asked with another method is a 405.
+  const apiPaths = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v2')) return;
+    let path = apiPaths.get(route.url);
+    if (path === undefined) {
+      path = { pattern: pathPattern(route.url), methods: new Set() };
+      apiPaths.set(route.url, path);
+    }
+    for (const method of [route.method].flat()) path.methods.add(method);
+  });
   app.setNotFoundHandler((request, reply) => {
     // The UI is a single-page app: any other page address gets index.html and routes itself.
     if (webRoot !== undefined && request.method === 'GET' && !isMachinePath(request.url)) {
       return reply.type('text/html').sendFile('index.html');
+    }
+    const path = request.url.split('?')[0] ?? request.url;
+    const allow = [...apiPaths.values()].filter((p) => p.pattern.test(path)).flatMap((p) => [...p.methods]);
+    if (allow.length > 0) {
+      const methods = methodOrder.filter((m) => allow.includes(m));
+      return reply.send(
+        new MethodNotAllowedError(
+          `${request.method} is not allowed on ${path}; use ${methods.join(', ')}`,
+          methods,
+        ),
+      );
     }
     return reply
       .status(404)
@@ -107,7 +134,22 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   await app.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-      api.addHook('onRequest', async (request) => {
+      // Bodyless operations (resetting a token) take what HTTP clients send without a body: axios
+      // adds a form Content-Type, Node's http a chunked empty body. A body of any type other than
+      // JSON is a 415 (text/plain included, which Fastify would otherwise hand the schema as a string).
+      api.removeContentTypeParser('text/plain');
+      api.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+        if (body === '') done(null, undefined);
+        else done(new UnsupportedMediaTypeError(), undefined);
+      });
+      api.addHook('onRequest', async (request, reply) => {
+        const version = request.headers['ld-api-version'];
+        if (version !== undefined && !apiVersions.includes(String(version))) {
+          throw new BadRequestError(
+            'invalid_request',
+            `Unknown LD-API-Version "${String(version)}": this server speaks ${apiVersions.join(' and ')}`,
+          );
+        }
         const route = request.routeOptions.url;
         if (route === '/api/v2/openapi.json' || deps.publicRoutes.has(`${request.method} ${route}`)) return;
         const csrf = request.headers[csrfHeader];
@@ -117,8 +159,34 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
           sessionToken: request.cookies[sessionCookie],
           csrfHeader: Array.isArray(csrf) ? csrf[0] : csrf,
         });
+        if (deps.rateLimiter.enabled) {
+          const { principal } = request;
+          const state = deps.rateLimiter.take(
+            principal.tokenId ?? `session:${principal.memberId}`,
+            `${request.method} ${route}`,
+          );
+          void reply.headers({
+            'x-ratelimit-global-remaining': state.globalRemaining,
+            'x-ratelimit-route-remaining': state.routeRemaining,
+            'x-ratelimit-reset': state.reset,
+          });
+          if (state.retryAfterMs !== undefined) throw deps.rateLimiter.refusal(state);
+        }
         await deps.readAccess.check(request.principal, request.method, route ?? '', request.params);
       });
+      api.get(
+        '/',
+        {
+          schema: {
+            tags: ['Other'],
+            summary: 'The API root: links to the main collections',
+            response: {
+              200: Type.Object({ _links: Type.Record(Type.String(), Link) }),
+            },
+          },
+        },
+        async () => ({ _links: rootLinks }),
+      );
       // A write that changed nothing (a PATCH to the values already there, a search, a preview)
       // answers with what is there: it is a read, and needs what a GET of it needs.
       api.addHook('preSerialization', async (request, reply, payload) => {
@@ -133,6 +201,36 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     { prefix: '/api/v2' },
   );
   return app;
+}
+
+/** `LD-API-Version` values accepted: LaunchDarkly's current version and its beta resources. */
+const apiVersions = ['20240415', 'beta'];
+
+const Link = Type.Object({ href: Type.String(), type: Type.String() });
+
+const rootLinks = Object.fromEntries(
+  Object.entries({
+    self: '',
+    projects: '/projects',
+    members: '/members',
+    roles: '/roles',
+    tokens: '/tokens',
+    auditLog: '/auditlog',
+    webhooks: '/webhooks',
+    openapi: '/openapi.json',
+  }).map(([name, path]) => [name, { href: `/api/v2${path}`, type: 'application/json' }]),
+);
+
+const methodOrder = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/** A route's path (`/api/v2/flags/:projectKey`) as a regular expression over request paths. */
+function pathPattern(url: string): RegExp {
+  const parts = url
+    .split('/')
+    .map((part) =>
+      part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    );
+  return new RegExp(`^${parts.join('/')}$`);
 }
 
 /**

@@ -66,6 +66,7 @@ import { webhookRoutes } from './features/webhooks/webhook-routes.js';
 import { WebhookService } from './features/webhooks/webhook-service.js';
 import { Authenticator } from './http/auth.js';
 import { buildMetricsApp, Metrics } from './http/metrics.js';
+import { RestRateLimiter } from './http/rate-limit.js';
 import type { TypedApp } from './http/typed-app.js';
 import { type Clock, systemClock } from './shared/ids.js';
 import { projectRoot } from './shared/project-root.js';
@@ -285,6 +286,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       readAccess,
       changedSomething: (principal) => changes.hasRecorded(principal.actor),
       webRoot: options.webRoot ?? join(projectRoot(), 'web', 'dist'),
+      rateLimiter: new RestRateLimiter(config.apiRateLimit),
       metrics,
       // With a metrics port of its own, the API port does not serve them at all.
       metricsToken: config.metricsPort === undefined ? config.metricsToken : undefined,

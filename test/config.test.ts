@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       hipchatTokenRate: 500,
       metricsPort: undefined,
       metricsToken: undefined,
+      apiRateLimit: 100_000,
     });
     expect(config.secretKey).toHaveLength(32);
     // Generated once into the data directory, readable by the owner only, and reused.
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
       SWITCHBOARD_HIPCHAT_TOKEN_RATE: '100',
       SWITCHBOARD_METRICS_PORT: '9464',
       SWITCHBOARD_METRICS_TOKEN: 'metrics-0123456789abcdefghij',
+      SWITCHBOARD_API_RATE_LIMIT: '0',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -68,6 +70,7 @@ describe('loadConfig', () => {
       hipchatTokenRate: 100,
       metricsPort: 9464,
       metricsToken: 'metrics-0123456789abcdefghij',
+      apiRateLimit: 0,
     });
     expect(config.secretKey.toString('hex')).toBe('ab'.repeat(32));
   });
@@ -101,6 +104,11 @@ describe('loadConfig', () => {
     [
       { SWITCHBOARD_METRICS_TOKEN: 'has a space in it 0123456789' },
       'SWITCHBOARD_METRICS_TOKEN: must be printable ASCII without spaces',
+    ],
+    [{ SWITCHBOARD_API_RATE_LIMIT: 'lots' }, 'SWITCHBOARD_API_RATE_LIMIT: expected a whole number'],
+    [
+      { SWITCHBOARD_API_RATE_LIMIT: '100000001' },
+      'SWITCHBOARD_API_RATE_LIMIT: must be between 0 and 100000000',
     ],
   ])('rejects %j with one line naming the variable', (env, message) => {
     const run = () => loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:', ...env });

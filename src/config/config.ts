@@ -33,6 +33,11 @@ export interface Config {
   /** When set, /metrics wants `Authorization: Bearer <token>`. */
   readonly metricsToken: string | undefined;
   readonly logLevel: string;
+  /**
+   * REST API requests allowed per access token (or browser session) per ten-second window,
+   * over all routes and on any one route (LaunchDarkly's `X-Ratelimit-*` windows); 0 = no limit.
+   */
+  readonly apiRateLimit: number;
 }
 
 /** A configuration problem: the message names the variable and says what is wrong. */
@@ -215,5 +220,8 @@ export function loadConfig(env: Env = process.env): Config {
     slackChannelRate: integer(env, 'SWITCHBOARD_SLACK_CHANNEL_RATE', 1, 0, 1_000),
     ...metricsAccess(env, port),
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
+    // The delivery bench toggles about 3,300 times a second with one token on a laptop; the
+    // default leaves three times that, so it stops a runaway script, not a busy pipeline.
+    apiRateLimit: integer(env, 'SWITCHBOARD_API_RATE_LIMIT', 100_000, 0, 100_000_000),
   };
 }

@@ -27,6 +27,20 @@ export class ValidationError extends AppError {
   }
 }
 
+/**
+ * A refused request that LaunchDarkly answers 400 with a code of its own rather than
+ * `invalid_request` (e.g. `email_already_exists_in_account`), which scripts branch on.
+ */
+export class BadRequestError extends AppError {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
 export class NotFoundError extends AppError {
   readonly code = 'not_found';
   constructor(message: string) {
@@ -67,5 +81,25 @@ export class RateLimitedError extends AppError {
   ) {
     super(message);
     this.name = 'RateLimitedError';
+  }
+}
+
+/** The path exists, but not with this method; `allow` lists the methods it has. */
+export class MethodNotAllowedError extends AppError {
+  readonly code = 'method_not_allowed';
+  constructor(
+    message: string,
+    readonly allow: readonly string[],
+  ) {
+    super(message);
+    this.name = 'MethodNotAllowedError';
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  readonly code = 'unsupported_media_type';
+  constructor(message = 'Unsupported Content-Type; send application/json') {
+    super(message);
+    this.name = 'UnsupportedMediaTypeError';
   }
 }

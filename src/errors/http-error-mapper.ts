@@ -1,11 +1,14 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppError,
+  BadRequestError,
   ConflictError,
   ForbiddenError,
+  MethodNotAllowedError,
   NotFoundError,
   RateLimitedError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from './app-errors.js';
 
@@ -17,10 +20,13 @@ export interface ErrorBody {
 
 const statusByClass = new Map<unknown, number>([
   [ValidationError, 400],
+  [BadRequestError, 400],
   [UnauthorizedError, 401],
   [ForbiddenError, 403],
   [NotFoundError, 404],
+  [MethodNotAllowedError, 405],
   [ConflictError, 409],
+  [UnsupportedMediaTypeError, 415],
   [RateLimitedError, 429],
 ]);
 
@@ -94,5 +100,6 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   if (error instanceof RateLimitedError)
     void reply.header('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
+  if (error instanceof MethodNotAllowedError) void reply.header('allow', error.allow.join(', '));
   void reply.status(status).send(body);
 }

@@ -51,7 +51,8 @@ describe('members', () => {
       { email: 'new@acme.com' },
       { email: 'BO@acme.com' },
     ]);
-    expect(existing.status).toBe(409);
+    expect(existing.status).toBe(400);
+    expect(existing.body.code).toBe('email_already_exists_in_account');
     const twice = await t.api('POST', '/api/v2/members', [{ email: 'x@acme.com' }, { email: 'X@acme.com' }]);
     expect(twice.status).toBe(400);
     expect(twice.body.message).toContain('/1/email');

@@ -18,7 +18,8 @@ export class ReadAccess {
 
   async check(principal: Principal, method: string, route: string, params: unknown): Promise<void> {
     if (method !== 'GET' && method !== 'HEAD') return;
-    if (route === '/api/v2/session' || route.startsWith('/api/v2/tokens')) return;
+    if (route === '/api/v2/session' || route === '/api/v2/members/me' || route.startsWith('/api/v2/tokens'))
+      return;
     if (principal.permissions.hasNoAccess) {
       throw new ForbiddenError('Not allowed: this account has no access; ask an admin for a role');
     }

@@ -78,6 +78,18 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
     );
 
     app.get(
+      '/members/me',
+      {
+        schema: {
+          tags,
+          summary: 'Get the member making the request (its token’s member, or the signed-in one)',
+          response: { 200: MemberSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.get(principalOf(request).memberId),
+    );
+
+    app.get(
       '/members/:id',
       {
         schema: {

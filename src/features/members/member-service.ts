@@ -1,7 +1,13 @@
 import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
@@ -88,8 +94,12 @@ export class MemberService {
           throw ValidationError.at(`/${i}/role`, 'the owner role is never given by invitation');
         }
         const existing = await this.stores.members.getByLookup(tx, invite.email.toLowerCase());
+        // LaunchDarkly answers 400 with this code (not 409); scripts that invite idempotently check it.
         if (existing !== undefined)
-          throw new ConflictError(`A member with email "${invite.email}" already exists`);
+          throw new BadRequestError(
+            'email_already_exists_in_account',
+            `/${i}/email: a member with email "${invite.email}" already exists in this account`,
+          );
         const id = newId();
         const doc: MemberDoc = {
           email: invite.email,
