@@ -138,6 +138,19 @@ describe('evalx for browsers (client-side ID)', () => {
     });
   });
 
+  it('answers a context asked again the same, and follows a change at once', async () => {
+    const first = await evalx(alice, '?withReasons=true');
+    expect(await evalx(alice, '?withReasons=true')).toEqual(first);
+    expect(first.checkout?.reason).not.toEqual({ kind: 'OFF' });
+    await patchFlag('checkout', [{ op: 'replace', path: '/environments/production/on', value: false }]);
+    try {
+      expect((await evalx(alice, '?withReasons=true')).checkout?.reason).toEqual({ kind: 'OFF' });
+    } finally {
+      await patchFlag('checkout', [{ op: 'replace', path: '/environments/production/on', value: true }]);
+    }
+    expect((await evalx(alice, '?withReasons=true')).checkout?.reason).toEqual(first.checkout?.reason);
+  });
+
   it('gives with withReasons=true the reason the official server SDK gives, for GET and REPORT', async () => {
     for (const context of [alice, dana, user('bob'), user('carol', { email: 'carol@else.org' })]) {
       const detail = await server.variationDetail('checkout', context, 'fallback');

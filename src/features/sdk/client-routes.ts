@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../errors/app-errors.js';
 import { ErrorBody } from '../../http/common-schemas.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { cached } from '../../shared/bounded-cache.js';
 import {
   type ClientContext,
   ContextTooLargeError,
@@ -10,7 +11,7 @@ import {
   contextFromPath,
   maxContextBytes,
 } from './client-context.js';
-import { type ClientKind, clientResults, resultsJson } from './client-evaluation.js';
+import { type ClientData, type ClientKind, clientResults, resultsJson } from './client-evaluation.js';
 import type { ClientSideIds } from './client-side-ids.js';
 import type { ClientDataCache, ClientStreams } from './client-streams.js';
 import { sdkKeyAuth } from './sdk-auth.js';
@@ -69,6 +70,23 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 413: ErrorBody 
  * (`put`, then `patch`/`delete` when a result for that context changes); events go to the same
  * counts as server-side SDKs' `/bulk`.
  */
+/**
+ * evalx answers by environment data (a new object with every change, so nothing needs clearing)
+ * and by context: an app's pages ask again for the same context, and one answer evaluates every
+ * flag (200 flags of 10 rules: about 1 ms), so repeats cost a lookup. Bounded per data.
+ */
+const answers = new WeakMap<ClientData, Map<string, string>>();
+const answersKept = 500;
+
+function answerFor(data: ClientData, key: string, compute: () => string): string {
+  let byContext = answers.get(data);
+  if (byContext === undefined) {
+    byContext = new Map();
+    answers.set(data, byContext);
+  }
+  return cached(byContext, key, answersKept, compute);
+}
+
 export function clientRoutes(deps: ClientRoutesDeps) {
   return (app: TypedApp): void => {
     // LaunchDarkly's SDKs send the context as a REPORT body when told to (`useReport`).
@@ -103,7 +121,10 @@ export function clientRoutes(deps: ClientRoutesDeps) {
         const client = contextOf(request, reply);
         if (client === undefined) return reply;
         const data = deps.cache.dataOf(await deps.plane.payload(env));
-        const json = resultsJson(clientResults(data, client.context, kind, withReasons(request)));
+        const reasons = withReasons(request);
+        const json = answerFor(data, `${kind}\0${reasons}\0${client.canonical}`, () =>
+          resultsJson(clientResults(data, client.context, kind, reasons)),
+        );
         return reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(json);
       };
 
