@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** What the browser tests share: the web build, a free port, polling, and Chromium. */
 
@@ -120,4 +120,16 @@ export function apiClient(baseUrl: string, token: string) {
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return (text === '' ? undefined : JSON.parse(text)) as T;
   };
+}
+
+/** The owner every browser suite starts its server with. */
+export const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
+
+/** Signs the page in as the owner and waits for the first page after sign-in. */
+export async function signInAsOwner(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
 }

@@ -7,7 +7,15 @@ import { FakeTeams } from '../helpers/fake-msteams.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { apiClient, ensureWebBuild, freePort, launchChromium, until } from './e2e-setup.js';
+import {
+  apiClient,
+  ensureWebBuild,
+  freePort,
+  launchChromium,
+  owner,
+  signInAsOwner,
+  until,
+} from './e2e-setup.js';
 
 /**
  * Slack and a signed webhook added through the web UI, in Chromium against a real server, the fake
@@ -17,7 +25,6 @@ import { apiClient, ensureWebBuild, freePort, launchChromium, until } from './e2
  * tested and deleted; a dead webhook delivery re-sent from its log.
  */
 
-const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
 const adminToken = 'api-e2e-web-channels-0123456789abcdef';
 const OPS = { id: 'C0OPS', name: 'ops' };
 const DEPLOYS = { id: 'C0DEPLOY', name: 'deploys' };
@@ -67,11 +74,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
   page.setDefaultTimeout(10_000);
-  await page.goto(server.baseUrl);
-  await page.getByLabel('Email').fill(owner.email);
-  await page.getByLabel('Password').fill(owner.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+  await signInAsOwner(page, server.baseUrl);
 }, 90_000);
 
 afterAll(async () => {

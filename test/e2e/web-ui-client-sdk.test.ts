@@ -8,7 +8,15 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { apiClient, ensureWebBuild, freePort, launchChromium, root } from './e2e-setup.js';
+import {
+  apiClient,
+  ensureWebBuild,
+  freePort,
+  launchChromium,
+  owner,
+  root,
+  signInAsOwner,
+} from './e2e-setup.js';
 
 /**
  * The issue's end-to-end proof: LaunchDarkly's official browser SDK (`@launchdarkly/js-client-sdk`
@@ -19,7 +27,6 @@ import { apiClient, ensureWebBuild, freePort, launchChromium, root } from './e2e
  */
 
 const run = promisify(execFile);
-const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
 const adminToken = 'api-e2e-web-client-sdk-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-client-sdk-'));
 const pageDir = join(dir, 'page');
@@ -109,11 +116,7 @@ beforeAll(async () => {
   app = await (await browser.newContext()).newPage();
   ui = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   for (const page of [app, ui]) page.setDefaultTimeout(10_000);
-  await ui.goto(server.baseUrl);
-  await ui.getByLabel('Email').fill(owner.email);
-  await ui.getByLabel('Password').fill(owner.password);
-  await ui.getByRole('button', { name: 'Sign in' }).click();
-  await ui.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+  await signInAsOwner(ui, server.baseUrl);
 }, 120_000);
 
 afterAll(async () => {

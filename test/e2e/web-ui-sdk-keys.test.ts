@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { apiClient, ensureWebBuild, freePort, launchChromium } from './e2e-setup.js';
+import { apiClient, ensureWebBuild, freePort, launchChromium, owner, signInAsOwner } from './e2e-setup.js';
 
 /**
  * The SDK keys page in Chromium against a real server: keys shown masked and copied whole, a key
@@ -13,7 +13,6 @@ import { apiClient, ensureWebBuild, freePort, launchChromium } from './e2e-setup
  * no key at all.
  */
 
-const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
 const adminToken = 'api-e2e-web-sdk-keys-0123456789abcdef';
 
 interface Env {
@@ -50,11 +49,7 @@ beforeAll(async () => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
   page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  await page.goto(server.baseUrl);
-  await page.getByLabel('Email').fill(owner.email);
-  await page.getByLabel('Password').fill(owner.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+  await signInAsOwner(page, server.baseUrl);
 }, 90_000);
 
 afterAll(async () => {

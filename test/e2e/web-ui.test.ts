@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHipChat } from '../helpers/fake-hipchat.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { ensureWebBuild, freePort, launchChromium, root, until } from './e2e-setup.js';
+import { ensureWebBuild, freePort, launchChromium, owner, root, until } from './e2e-setup.js';
 
 /**
  * The web UI in real Chromium against a real server process and the fake HipChat, walked as a
@@ -21,7 +21,6 @@ const screenshots =
   process.env.SWITCHBOARD_SCREENSHOTS === '1'
     ? join(root, 'docs', 'screenshots')
     : mkdtempSync(join(tmpdir(), 'switchboard-screenshots-'));
-const owner = { email: 'owner@example.com', password: 'correct horse battery staple' };
 const adminToken = 'api-e2e-web-ui-0123456789abcdef';
 const goodToken = 'room-token-ops-0123456789';
 
