@@ -14,7 +14,7 @@ import {
 import type { EnvironmentPayload } from './environment-payload.js';
 import type { SdkEnvironment } from './sdk-credentials.js';
 import type { SdkDataPlane } from './sdk-data-plane.js';
-import { heartbeatEvent, SdkStream } from './sdk-stream.js';
+import { eventStreamHeaders, heartbeatEvent, SdkStream } from './sdk-stream.js';
 
 export interface ClientStreamsOptions {
   readonly heartbeatMs?: number;
@@ -132,13 +132,7 @@ export class ClientStreams {
       envStreams.groups.set(groupKey, group);
     }
     const joined = group;
-    response.writeHead(200, {
-      ...headers,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    response.writeHead(200, { ...headers, ...eventStreamHeaders });
     const stream = new SdkStream(
       response,
       this.maxBufferedBytes,

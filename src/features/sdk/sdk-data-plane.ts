@@ -8,7 +8,7 @@ import type { SdkChange } from './sdk-change.js';
 import type { SdkChangeListener } from './sdk-change-feed.js';
 import type { SdkEnvironment, SdkKeyResolver } from './sdk-credentials.js';
 import { toSdkFlag, toSdkSegment } from './sdk-model.js';
-import { heartbeatEvent, SdkStream } from './sdk-stream.js';
+import { eventStreamHeaders, heartbeatEvent, SdkStream } from './sdk-stream.js';
 
 export interface SdkDataPlaneOptions {
   /** How often every stream gets a comment line (LaunchDarkly: at most 3 minutes apart). */
@@ -92,13 +92,7 @@ export class SdkDataPlane implements SdkChangeListener {
       response.destroy();
       return;
     }
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-store',
-      connection: 'keep-alive',
-      // Proxies (nginx) must pass events on as they come, not buffer them.
-      'x-accel-buffering': 'no',
-    });
+    response.writeHead(200, eventStreamHeaders);
     const stream = new SdkStream(
       response,
       this.maxBufferedBytes,

@@ -3,6 +3,15 @@ import type { ServerResponse } from 'node:http';
 /** A heartbeat: an SSE comment, which the SDKs ignore and proxies see as traffic. */
 export const heartbeatEvent = Buffer.from(':\n\n');
 
+/** The response headers of every SDK stream (`/all`, `/eval`, `/meval`). */
+export const eventStreamHeaders = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-store',
+  connection: 'keep-alive',
+  // Proxies (nginx) must pass events on as they come, not buffer them.
+  'x-accel-buffering': 'no',
+} as const;
+
 /**
  * One server-side SDK's `/all` stream. Writes are the environment's shared bytes; nothing is
  * serialized per connection. A client that does not read is not buffered for without bound:
