@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { clauseOperators } from '../../src/features/flags/flag-model.js';
 import type {
   SdkClause,
   SdkContextTarget,
@@ -46,23 +47,8 @@ const references = [
   '/_meta',
   '',
 ];
-const operators = [
-  'in',
-  'endsWith',
-  'startsWith',
-  'matches',
-  'contains',
-  'lessThan',
-  'lessThanOrEqual',
-  'greaterThan',
-  'greaterThanOrEqual',
-  'before',
-  'after',
-  'semVerEqual',
-  'semVerLessThan',
-  'semVerGreaterThan',
-  'notAnOperator',
-];
+// Segment matches are generated with segments of their own; an unknown operator must not match.
+const operators = [...clauseOperators.filter((op) => op !== 'segmentMatch'), 'notAnOperator'];
 
 const scalar = fc.oneof(
   fc.constantFrom(

@@ -5,29 +5,30 @@ const VariationIndex = Type.Integer({ minimum: 0, maximum: 999 });
 const Json = Type.Unknown({ description: 'Any JSON value' });
 const Strict = { additionalProperties: false } as const;
 
+/** Every clause operator LaunchDarkly defines, as the API accepts them. */
+export const clauseOperators = [
+  'in',
+  'endsWith',
+  'startsWith',
+  'matches',
+  'contains',
+  'lessThan',
+  'lessThanOrEqual',
+  'greaterThan',
+  'greaterThanOrEqual',
+  'before',
+  'after',
+  'segmentMatch',
+  'semVerEqual',
+  'semVerLessThan',
+  'semVerGreaterThan',
+] as const;
+
 export const ClauseSchema = Type.Object(
   {
     _id: Type.Optional(Type.String()),
     attribute: Type.String({ minLength: 1, maxLength: 256 }),
-    op: Type.Union(
-      [
-        'in',
-        'endsWith',
-        'startsWith',
-        'matches',
-        'contains',
-        'lessThan',
-        'lessThanOrEqual',
-        'greaterThan',
-        'greaterThanOrEqual',
-        'before',
-        'after',
-        'segmentMatch',
-        'semVerEqual',
-        'semVerLessThan',
-        'semVerGreaterThan',
-      ].map((op) => Type.Literal(op)),
-    ),
+    op: Type.Union(clauseOperators.map((op) => Type.Literal(op))),
     values: Type.Array(Json, { maxItems: 10_000 }),
     negate: Type.Boolean(),
     contextKind: Type.Optional(Type.String()),
