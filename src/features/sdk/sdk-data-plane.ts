@@ -87,6 +87,8 @@ export class SdkDataPlane implements SdkChangeListener {
   /** Opens an `/all` stream on `response`: the `put` now, then every change. */
   async openStream(env: SdkEnvironment, key: string, response: ServerResponse): Promise<void> {
     const state = this.state(env);
+    // As for a poll: a change being applied now goes into this stream's `put`.
+    if (state.draining !== undefined) await state.draining;
     const payload = await this.loaded(state);
     if (this.closed || response.destroyed) {
       response.destroy();
