@@ -99,7 +99,8 @@ function check(type: string, value: unknown, pointer: string, problems: string[]
       problems.push(`${pointer}: expected an array, got ${describe(value)}`);
       return;
     }
-    value.forEach((item, i) => check(array[1] as string, item, `${pointer}/${i}`, problems, depth + 1));
+    for (const [i, item] of value.entries())
+      check(array[1] as string, item, `${pointer}/${i}`, problems, depth + 1);
     return;
   }
   const map = /^\{ \[key: string\]: (.*); \}$/.exec(t);
