@@ -32,7 +32,8 @@ export async function startLdClientKit(env: Record<string, string> = {}): Promis
     t,
     baseUrl,
     api(Api, token = adminToken) {
-      return new Api(new Configuration({ apiKey: token, basePath: baseUrl }), baseUrl, http);
+      // The client is typed against axios's CommonJS types; the instance is the same at runtime.
+      return new Api(new Configuration({ apiKey: token, basePath: baseUrl }), baseUrl, http as never);
     },
     close: () => t.close(),
   };
