@@ -14,10 +14,7 @@ import { modelProblems } from './ld-model.js';
 export interface LdClientKit {
   readonly t: TestSwitchboard;
   readonly baseUrl: string;
-  api<A>(
-    Api: new (configuration: Configuration, basePath?: string, axios?: typeof http) => A,
-    token?: string,
-  ): A;
+  api<A>(Api: new (configuration: Configuration, basePath?: string, axios?: never) => A, token?: string): A;
   close(): Promise<void>;
 }
 
