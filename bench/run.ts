@@ -2,6 +2,7 @@ import { runDeliveryBench } from './delivery/delivery-bench.js';
 import { runPostgresDeliveryBench } from './delivery/postgres-bench.js';
 import { runEvaluationBench } from './evaluation/evaluation-bench.js';
 import { runPolicyBench } from './policy/policy-bench.js';
+import { runClientSdkBench } from './sdk/client-sdk-bench.js';
 import { runSdkBench } from './sdk/sdk-bench.js';
 
 // Every benchmark suite, in one process run by `npm run bench`. Name suites to run only those
@@ -13,6 +14,7 @@ const suites: Readonly<Record<string, (options: readonly string[]) => Promise<vo
   'delivery-postgres': (options) => runPostgresDeliveryBench(options),
   sdk: (options) => runSdkBench(options),
   evaluation: () => runEvaluationBench(),
+  'client-sdk': (options) => runClientSdkBench(options),
 };
 
 const args = process.argv.slice(2);

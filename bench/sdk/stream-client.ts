@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 /**
  * The load client of the stream fan-out bench, run as its own process (so its CPU shows apart
  * from the server's and from the bench driver's): it holds `streams` raw HTTP connections to
- * `GET /all`, one socket each without keep-alive or an HTTP client library, parses just enough
+ * `GET /all` (or to client-side `GET /eval/…`, one context each), one socket each without keep-alive or an HTTP client library, parses just enough
  * of the Server-Sent Events to notice the end of the `put` and each `event: patch`, and
  * timestamps the arrival of each patch on each socket. It then toggles a flag `rounds` times
  * through the REST API, one change at a time, and waits until every stream has the patch.
@@ -21,6 +21,12 @@ export interface StreamClientOptions {
   readonly flagPath: string;
   readonly environment: string;
   readonly streams: number;
+  /**
+   * Client-side streams instead: each of the `streams` connections is a browser SDK's
+   * `GET /eval/{clientSideId}/{context}` for a context of its own (`user-0`, `user-1`, …), so every
+   * change is evaluated for each context and written to each stream.
+   */
+  readonly clientSideId?: string | undefined;
   /** Connections opened at a time; the next batch starts when these have their `put`. */
   readonly batch: number;
   readonly warmupRounds: number;
@@ -177,7 +183,14 @@ export async function runStreamClient(options: StreamClientOptions): Promise<voi
   };
 
   const started = performance.now();
-  const get = `GET /all HTTP/1.1\r\nHost: 127.0.0.1:${options.port}\r\nAuthorization: ${options.sdkKey}\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n`;
+  const tail = `Host: 127.0.0.1:${options.port}\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n`;
+  const serverGet = `GET /all HTTP/1.1\r\nAuthorization: ${options.sdkKey}\r\n${tail}`;
+  const get = (i: number) => {
+    if (options.clientSideId === undefined) return serverGet;
+    const context = { kind: 'user', key: `user-${i}`, email: `user-${i}@example.com` };
+    const encoded = Buffer.from(JSON.stringify(context)).toString('base64url');
+    return `GET /eval/${options.clientSideId}/${encoded} HTTP/1.1\r\n${tail}`;
+  };
   for (let first = 0; first < options.streams; first += options.batch) {
     const size = Math.min(options.batch, options.streams - first);
     await new Promise<void>((resolve) => {
@@ -192,7 +205,8 @@ export async function runStreamClient(options: StreamClientOptions): Promise<voi
       for (let i = 0; i < size; i++) {
         const socket = connect({ host: '127.0.0.1', port: options.port });
         socket.setNoDelay(true);
-        socket.once('connect', () => socket.write(get));
+        const request = get(first + i);
+        socket.once('connect', () => socket.write(request));
         streams.push(new Stream(socket, onReady, onPatch));
       }
     });
