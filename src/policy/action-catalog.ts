@@ -26,6 +26,7 @@ export const ACTION_CATALOG = {
     'updateTags',
     'updateRequireComments',
     'updateConfirmChanges',
+    'updateCritical',
     // Reading the SDK and mobile keys: without it the environment is shown with them masked.
     'viewSdkKey',
   ],

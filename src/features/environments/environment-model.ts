@@ -14,10 +14,18 @@ export const EnvironmentFields = {
   defaultTrackEvents: Type.Boolean(),
   requireComments: Type.Boolean(),
   confirmChanges: Type.Boolean(),
+  /** Marks an environment whose changes matter most (production); shown with a warning. */
+  critical: Type.Boolean(),
 };
 
-/** The stored document. The SDK keys live in their own table (see sdk-key-store.ts). */
-export const EnvironmentDocSchema = Type.Object(EnvironmentFields, { additionalProperties: false });
+/**
+ * The stored document. The SDK keys live in their own table (see sdk-key-store.ts). `critical`
+ * came later: a document without it is not critical (see environmentRepresentation).
+ */
+export const EnvironmentDocSchema = Type.Object(
+  { ...EnvironmentFields, critical: Type.Optional(EnvironmentFields.critical) },
+  { additionalProperties: false },
+);
 export type EnvironmentDoc = Static<typeof EnvironmentDocSchema>;
 
 /** A document from before the keys moved out (migration 005), until start-up seals them. */
@@ -34,6 +42,7 @@ export const EnvironmentPostSchema = Type.Object(
     defaultTrackEvents: Type.Optional(Type.Boolean()),
     requireComments: Type.Optional(Type.Boolean()),
     confirmChanges: Type.Optional(Type.Boolean()),
+    critical: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -65,6 +74,7 @@ export function newEnvironmentDoc(input: EnvironmentPost): EnvironmentDoc {
     defaultTrackEvents: input.defaultTrackEvents ?? false,
     requireComments: input.requireComments ?? false,
     confirmChanges: input.confirmChanges ?? false,
+    critical: input.critical ?? false,
   };
 }
 
@@ -82,6 +92,7 @@ export const environmentFieldRules: Record<string, FieldRule> = {
   defaultTrackEvents: { action: 'updateDefaultTrackEvents', label: 'default event tracking' },
   requireComments: { action: 'updateRequireComments', label: 'required comments' },
   confirmChanges: { action: 'updateConfirmChanges', label: 'change confirmation' },
+  critical: { action: 'updateCritical', label: 'whether it is critical' },
 };
 
 /** Later dates than JavaScript can represent are refused rather than wrapped. */

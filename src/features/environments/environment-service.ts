@@ -119,7 +119,8 @@ export class EnvironmentService {
       assertUnchanged(before, patched, readOnly);
       const { _id, _links, key, _version, apiKey, mobileKey, ...doc } = patched;
       checkSchema(EnvironmentDocSchema, doc);
-      const diff = diffFields(env.doc, doc, environmentFieldRules);
+      // A document from before `critical` is not critical: not a change when a patch says so.
+      const diff = diffFields({ critical: false, ...env.doc }, doc, environmentFieldRules);
       if (diff.actions.length === 0) return this.shown(actor, project, before);
       const updated = await this.stores.environments.update(tx, env, doc);
       const after = { ...before, ...doc, _version: updated.version };
