@@ -231,8 +231,8 @@ describe('SDK keys', () => {
     ]);
     const reader = await tokenWith([{ effect: 'allow', resources: ['proj/*'], actions: ['viewProject'] }]);
     expect(await production(reader)).toMatchObject({ apiKey: '********', mobileKey: '********' });
-    const project = (await h.api('GET', '/api/v2/projects/shop', undefined, reader)).body;
-    for (const env of project.environments) expect(env).toMatchObject({ apiKey: '********' });
+    const project = (await h.api('GET', '/api/v2/projects/shop?expand=environments', undefined, reader)).body;
+    for (const env of project.environments.items) expect(env).toMatchObject({ apiKey: '********' });
 
     const before = await production();
     const denied = await h.api('POST', `${envPath}/apiKey`, undefined, reader);

@@ -181,8 +181,10 @@ describe('secrets', () => {
       [
         (await t.api('GET', '/api/v2/projects/default/environments/staging', undefined, who)).body,
         ...(await t.api('GET', '/api/v2/projects/default/environments', undefined, who)).body.items,
-        ...(await t.api('GET', '/api/v2/projects/default', undefined, who)).body.environments,
-        ...(await t.api('GET', '/api/v2/projects', undefined, who)).body.items[0].environments,
+        ...(await t.api('GET', '/api/v2/projects/default?expand=environments', undefined, who)).body
+          .environments.items,
+        ...(await t.api('GET', '/api/v2/projects?expand=environments', undefined, who)).body.items[0]
+          .environments.items,
       ] as { key: string; apiKey: string; mobileKey: string }[];
     for (const env of await read(reader)) {
       expect(env).toMatchObject({ apiKey: '********', mobileKey: '********' });

@@ -78,9 +78,14 @@ describe('the server process over real HTTP', () => {
     const second = await startServerProcess(env);
     try {
       expect(second.stdout()).not.toContain('access token');
-      const project = await call(second.baseUrl, token!, 'GET', '/api/v2/projects/default');
+      const project = await call(
+        second.baseUrl,
+        token!,
+        'GET',
+        '/api/v2/projects/default?expand=environments',
+      );
       expect(project.status).toBe(200);
-      expect(project.body.environments).toHaveLength(2);
+      expect(project.body.environments.items).toHaveLength(2);
     } finally {
       expect(await second.stop()).toBe(0);
     }

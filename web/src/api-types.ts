@@ -60,6 +60,11 @@ export interface Project {
   readonly environments: readonly Environment[];
 }
 
+/** A project as `GET /projects?expand=environments` answers it: its environments as a page. */
+export interface ProjectRead extends Omit<Project, 'environments'> {
+  readonly environments?: Page<Environment>;
+}
+
 export interface Variation {
   readonly _id?: string;
   readonly value: unknown;

@@ -17,6 +17,7 @@ import type {
   PolicyPreview,
   PolicyStatement,
   Project,
+  ProjectRead,
   Role,
   Session,
   SlackConfig,
@@ -168,7 +169,11 @@ export const api = {
   },
 
   projects: {
-    list: () => request<Page<Project>>('GET', '/projects'),
+    /** Every project with its environments (an array here; the API pages them under `expand`). */
+    list: async (): Promise<Page<Project>> => {
+      const page = await request<Page<ProjectRead>>('GET', '/projects?expand=environments');
+      return { ...page, items: page.items.map((p) => ({ ...p, environments: p.environments?.items ?? [] })) };
+    },
   },
 
   environments: {

@@ -5,6 +5,12 @@ import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { ReadAccess } from '../access/read-access.js';
 import { projectShownTo } from '../environments/sdk-keys.js';
+import {
+  ProjectExpandQuery,
+  ProjectReadSchema,
+  parseProjectExpand,
+  projectAsRead,
+} from './project-expand.js';
 import { ProjectPostSchema, ProjectSchema } from './project-model.js';
 import type { ProjectService } from './project-service.js';
 
@@ -18,15 +24,17 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
       {
         schema: {
           tags,
-          summary: 'List projects',
-          response: { 200: collection(ProjectSchema), ...errorResponses },
+          summary: 'List projects (their environments with expand=environments)',
+          querystring: Type.Object({ expand: ProjectExpandQuery }),
+          response: { 200: collection(ProjectReadSchema), ...errorResponses },
         },
       },
       async (request) => {
         const principal = principalOf(request);
+        const expand = parseProjectExpand(request.query.expand);
         const items = (await service.list())
           .filter((p) => readAccess.canView(principal, p))
-          .map((p) => projectShownTo(principal.actor, p));
+          .map((p) => projectAsRead(projectShownTo(principal.actor, p), expand));
         return {
           items,
           totalCount: items.length,
@@ -56,13 +64,17 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
       {
         schema: {
           tags,
-          summary: 'Get a project',
+          summary: 'Get a project (its environments with expand=environments)',
           params: Params,
-          response: { 200: ProjectSchema, ...errorResponses },
+          querystring: Type.Object({ expand: ProjectExpandQuery }, { additionalProperties: false }),
+          response: { 200: ProjectReadSchema, ...errorResponses },
         },
       },
-      async (request) =>
-        projectShownTo(principalOf(request).actor, await service.get(request.params.projectKey)),
+      async (request) => {
+        const expand = parseProjectExpand(request.query.expand);
+        const project = await service.get(request.params.projectKey);
+        return projectAsRead(projectShownTo(principalOf(request).actor, project), expand);
+      },
     );
 
     app.patch(

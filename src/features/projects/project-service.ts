@@ -46,6 +46,7 @@ export function environmentRepresentation(
     key: env.key,
     _version: env.version,
     ...doc,
+    critical: doc.critical ?? false,
     apiKey: keys?.apiKey ?? '',
     mobileKey: keys?.mobileKey ?? '',
   };
