@@ -7,7 +7,7 @@ import type { LDClient, LDContext } from '@launchdarkly/node-server-sdk';
 import { TestData } from '@launchdarkly/node-server-sdk/integrations';
 import { Pool } from 'undici';
 import { parseContext } from '../../src/evaluation/context.js';
-import { clientData, clientResults, resultsJson } from '../../src/features/sdk/client-evaluation.js';
+import { clientData, clientResultsJson } from '../../src/features/sdk/client-evaluation.js';
 import type { SdkFlag, SdkSegment } from '../../src/features/sdk/sdk-model.js';
 import { offlineSdk } from '../../test/helpers/offline-sdk.js';
 import { compileServer, SwitchboardProcess } from '../delivery/switchboard-process.js';
@@ -21,7 +21,7 @@ import { streamFanout } from './stream-fanout.js';
  *   mixed operators and a percentage rollout each), for a new context on every request (each
  *   answer evaluates all 200 flags) and for 100 contexts asked again and again (a page view
  *   repeated: the answer kept for the environment's data version);
- * - the same 200 evaluations in-process, Switchboard's evaluator (`clientResults` + JSON) beside
+ * - the same 200 evaluations in-process, Switchboard's evaluator (`clientResultsJson`) beside
  *   the official Node server SDK's `allFlagsState({clientSideOnly})` on the same flags, after
  *   checking that both give every flag the same value and variation for every context;
  * - 5,000 client streams (`/eval`, one context each): a change → every stream has its patch.
@@ -258,9 +258,9 @@ export async function runClientSdkBench(options: readonly string[] = []): Promis
       again.push(await evalxRate(base, (n) => repeated[n % repeated.length] as string));
     }
 
-    console.log('  in-process: Switchboard clientResults vs the SDK allFlagsState');
+    console.log('  in-process: Switchboard clientResultsJson vs the SDK allFlagsState');
     const ours = await inProcessRate(
-      (i) => resultsJson(clientResults(data, parsed[i % CONTEXTS] as never, 'browser', false)).length,
+      (i) => clientResultsJson(data, parsed[i % CONTEXTS] as never, 'browser', false).length,
     );
     const client = sdk;
     const theirs = await inProcessRate(
@@ -284,7 +284,7 @@ export async function runClientSdkBench(options: readonly string[] = []): Promis
         target: '',
       },
       {
-        name: `in-process, ${FLAGS} flags for one context: Switchboard clientResults + JSON`,
+        name: `in-process, ${FLAGS} flags for one context: Switchboard clientResultsJson (what evalx runs)`,
         value: `${count(ours)} /s`,
         target: '',
       },

@@ -151,3 +151,64 @@ export function clientResults(
 export function resultsJson(results: ReadonlyMap<string, ClientFlagResult>): string {
   return JSON.stringify(Object.fromEntries(results));
 }
+
+/**
+ * Per data, per flag: the JSON of each variation's result when it carries no reason, which is
+ * most answers (no `withReasons`, no experiment). Such a result depends only on the flag, the
+ * variation and the data version, so an `evalx` answer is mostly the concatenation of fragments
+ * made once per change, not 200 objects built and serialized per request.
+ */
+const fragments = new WeakMap<ClientData, Map<string, (string | undefined)[]>>();
+
+function fragmentsOf(data: ClientData): Map<string, (string | undefined)[]> {
+  let byFlag = fragments.get(data);
+  if (byFlag === undefined) {
+    byFlag = new Map();
+    fragments.set(data, byFlag);
+  }
+  return byFlag;
+}
+
+/**
+ * `resultsJson(clientResults(data, context, kind, withReasons))`, the same text, built from the
+ * per-variation fragments where a result has no reason.
+ */
+export function clientResultsJson(
+  data: ClientData,
+  context: Context,
+  kind: ClientKind,
+  withReasons: boolean,
+): string {
+  const byFlag = fragmentsOf(data);
+  const parts: string[] = [];
+  for (const flag of data.flags.values()) {
+    if (flag.deleted || !availableTo(flag, kind)) continue;
+    const detail = evaluateFlag(flag, context, data.lookup);
+    const index = detail.variationIndex;
+    if (withReasons || index === undefined || index === null || isExperiment(flag, detail.reason)) {
+      parts.push(
+        `${JSON.stringify(flag.key)}:${JSON.stringify(clientResult(data, flag, context, withReasons))}`,
+      );
+      continue;
+    }
+    let known = byFlag.get(flag.key);
+    if (known === undefined) {
+      known = [];
+      byFlag.set(flag.key, known);
+    }
+    let fragment = known[index];
+    if (fragment === undefined) {
+      const result: ClientFlagResult = {
+        value: detail.value ?? null,
+        variation: index,
+        version: data.version,
+        flagVersion: flag.version,
+        trackEvents: flag.trackEvents,
+      };
+      fragment = `${JSON.stringify(flag.key)}:${JSON.stringify(result)}`;
+      known[index] = fragment;
+    }
+    parts.push(fragment);
+  }
+  return `{${parts.join(',')}}`;
+}

@@ -11,7 +11,7 @@ import {
   contextFromPath,
   maxContextBytes,
 } from './client-context.js';
-import { type ClientData, type ClientKind, clientResults, resultsJson } from './client-evaluation.js';
+import { type ClientData, type ClientKind, clientResultsJson } from './client-evaluation.js';
 import type { ClientSideIds } from './client-side-ids.js';
 import type { ClientDataCache, ClientStreams } from './client-streams.js';
 import { sdkKeyAuth } from './sdk-auth.js';
@@ -123,7 +123,7 @@ export function clientRoutes(deps: ClientRoutesDeps) {
         const data = deps.cache.dataOf(await deps.plane.payload(env));
         const reasons = withReasons(request);
         const json = answerFor(data, `${kind}\0${reasons}\0${client.canonical}`, () =>
-          resultsJson(clientResults(data, client.context, kind, reasons)),
+          clientResultsJson(data, client.context, kind, reasons),
         );
         return reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(json);
       };
