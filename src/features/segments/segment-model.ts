@@ -36,6 +36,7 @@ const ruleFields = {
   bucketBy: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   /** The context kind whose `bucketBy` attribute places a context within `weight` (default `user`). */
   rolloutContextKind: Type.Optional(ContextKindSchema),
+  description: Type.Optional(Type.String({ maxLength: 1024 })),
 };
 
 export const SegmentRuleSchema = Type.Object({ _id: Type.String(), ...ruleFields }, Strict);
