@@ -6,6 +6,7 @@ import * as m004 from './004-invitations.js';
 import * as m005 from './005-sdk-keys.js';
 import * as m006 from './006-flag-evaluations.js';
 import * as m007 from './007-audit-search-without-ids.js';
+import * as m008 from './008-list-columns.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '005-sdk-keys': m005,
   '006-flag-evaluations': m006,
   '007-audit-search-without-ids': m007,
+  '008-list-columns': m008,
 };

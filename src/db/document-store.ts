@@ -1,4 +1,14 @@
+import { type SqlBool, sql } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors/app-errors.js';
+import {
+  conditionSql,
+  isPostgres,
+  type ListCondition,
+  type ListSort,
+  sortSql,
+  tieBreak,
+} from './document-query.js';
+import { listColumns } from './list-columns.js';
 import { prepareQuery } from './prepared-query.js';
 import type { DocumentTable, Executor } from './schema.js';
 
@@ -43,6 +53,24 @@ function toStored<T>(row: Row): StoredDocument<T> {
 
 const columns = ['id', 'scope', 'key', 'doc', 'version', 'created_at'] as const;
 
+/** One page of a list, cut and counted in the database (see document-query.ts). */
+export interface DocumentPageQuery {
+  /** The parent (`''`, a project key, `project/env`); every scope when absent. */
+  readonly scope?: string;
+  readonly where?: readonly ListCondition[];
+  /** Creation order (then id) when empty. */
+  readonly sort?: readonly ListSort[];
+  /** Every matching document when absent. */
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface DocumentPage<T> {
+  readonly items: StoredDocument<T>[];
+  /** How many documents match, whatever the page. */
+  readonly totalCount: number;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -77,8 +105,23 @@ export class DocumentStore<T> {
     this.inScope = prepareQuery((db, scope: string) =>
       db.selectFrom(table).select(columns).where('scope', '=', scope).orderBy('created_at').orderBy('id'),
     );
-    this.replaceDoc = prepareQuery((db, doc: string, version: number, id: string, expected: number) =>
-      db.updateTable(table).set({ doc, version }).where('id', '=', id).where('version', '=', expected),
+    this.replaceDoc = prepareQuery(
+      (
+        db,
+        doc: string,
+        version: number,
+        name: string,
+        archived: number,
+        tags: string,
+        search: string,
+        id: string,
+        expected: number,
+      ) =>
+        db
+          .updateTable(table)
+          .set({ doc, version, name, archived, tags, search })
+          .where('id', '=', id)
+          .where('version', '=', expected),
     );
   }
 
@@ -118,6 +161,39 @@ export class DocumentStore<T> {
     return rows.map((r) => toStored<T>(r));
   }
 
+  /**
+   * A page of documents filtered and sorted in the database, with the count of all that match:
+   * only the page's documents are read and parsed, so page 50 costs about what page 1 does.
+   */
+  async page(db: Executor, query: DocumentPageQuery): Promise<DocumentPage<T>> {
+    const pg = isPostgres(db);
+    const conditions = [
+      ...(query.scope === undefined ? [] : [sql<SqlBool>`scope = ${query.scope}`]),
+      ...(query.where ?? []).map((c) => conditionSql(pg, c)),
+    ];
+    const where =
+      conditions.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`${sql.join(conditions, sql` and `)}`;
+    const counted = await db
+      .selectFrom(this.table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where(where)
+      .executeTakeFirst();
+    const totalCount = Number(counted?.n ?? 0);
+    const sorts =
+      query.sort !== undefined && query.sort.length > 0 ? query.sort : [{ by: 'created' } as const];
+    let select = db.selectFrom(this.table).select(columns).where(where);
+    for (const s of sorts) select = select.orderBy(sortSql(pg, s));
+    select = select.orderBy(tieBreak(sorts));
+    if (query.limit !== undefined) select = select.limit(query.limit);
+    if (query.offset !== undefined && query.offset > 0) {
+      // SQLite takes OFFSET only after LIMIT: -1 is its "no limit".
+      if (query.limit === undefined) select = select.limit(pg ? Number.MAX_SAFE_INTEGER : -1);
+      select = select.offset(query.offset);
+    }
+    const rows = totalCount === 0 ? [] : await select.execute();
+    return { items: rows.map((r) => toStored<T>(r)), totalCount };
+  }
+
   async listAll(db: Executor): Promise<StoredDocument<T>[]> {
     const rows = await db
       .selectFrom(this.table)
@@ -152,6 +228,7 @@ export class DocumentStore<T> {
           created_at: doc.createdAt,
           lookup: doc.lookup ?? null,
           secret: doc.secret ?? null,
+          ...listColumns(this.table, doc.key, doc.doc),
         })
         .execute();
     } catch (error) {
@@ -171,8 +248,19 @@ export class DocumentStore<T> {
     changes: { key?: string; lookup?: string | null; secret?: string | null } = {},
   ): Promise<StoredDocument<T>> {
     const plain = changes.key === undefined && changes.lookup === undefined && changes.secret === undefined;
+    const list = listColumns(this.table, changes.key ?? current.key, doc);
     const updated = plain
-      ? await this.replaceDoc.run(db, JSON.stringify(doc), current.version + 1, current.id, current.version)
+      ? await this.replaceDoc.run(
+          db,
+          JSON.stringify(doc),
+          current.version + 1,
+          list.name,
+          list.archived,
+          list.tags,
+          list.search,
+          current.id,
+          current.version,
+        )
       : await this.updateWith(db, current, doc, changes);
     if (updated !== 1) {
       throw new ConflictError(
@@ -193,6 +281,7 @@ export class DocumentStore<T> {
       .set({
         doc: JSON.stringify(doc),
         version: current.version + 1,
+        ...listColumns(this.table, changes.key ?? current.key, doc),
         ...(changes.key !== undefined ? { key: changes.key } : {}),
         ...(changes.lookup !== undefined ? { lookup: changes.lookup } : {}),
         ...(changes.secret !== undefined ? { secret: changes.secret } : {}),

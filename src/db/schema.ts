@@ -14,6 +14,11 @@ export interface DocumentRow {
   created_at: number;
   lookup: string | null;
   secret: string | null;
+  /** List columns, derived from `doc` on every write (see list-columns.ts, migration 008). */
+  name: Generated<string>;
+  archived: Generated<number>;
+  tags: Generated<string>;
+  search: Generated<string>;
 }
 
 export interface AuditEntryRow {
