@@ -2,12 +2,21 @@ import type { Operation } from 'fast-json-patch';
 import fjp from 'fast-json-patch';
 import { ConflictError, ValidationError } from '../errors/app-errors.js';
 import { jsonEqual } from '../shared/json-equal.js';
+import { applyMergePatch, checkMergeDocument, type MergeDocument } from './merge-patch.js';
 
 export type PatchOperation = Operation;
 
 export interface PatchRequest {
+  /** Empty for a merge patch. */
   readonly patch: readonly PatchOperation[];
   readonly comment: string | undefined;
+  /** A JSON merge patch (RFC 7386) instead of `patch`, where the route takes one. */
+  readonly merge?: MergeDocument;
+}
+
+export interface PatchBodyOptions {
+  /** Also take `{"merge": {…}, "comment": "…"}` (and application/merge-patch+json, parsed so). */
+  readonly merge?: boolean;
 }
 
 const ops = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
@@ -18,8 +27,14 @@ const ops = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 // variation) that holds such a key can still be replaced whole.
 const reservedTokens = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Accepts LaunchDarkly's two JSON Patch forms: a bare array, or `{patch, comment}`. */
-export function parsePatchBody(body: unknown): PatchRequest {
+/**
+ * Accepts LaunchDarkly's two JSON Patch forms: a bare array, or `{patch, comment}`; with
+ * `merge`, also its JSON merge patch form `{merge, comment}`.
+ */
+export function parsePatchBody(body: unknown, options: PatchBodyOptions = {}): PatchRequest {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'merge' in body) {
+    return parseMergeBody(body as Record<string, unknown>, options);
+  }
   let patch: unknown;
   let comment: unknown;
   let base = '';
@@ -64,6 +79,31 @@ export function parsePatchBody(body: unknown): PatchRequest {
     }
   });
   return { patch: list as PatchOperation[], comment: comment as string | undefined };
+}
+
+function parseMergeBody(body: Record<string, unknown>, options: PatchBodyOptions): PatchRequest {
+  if (options.merge !== true) {
+    throw ValidationError.at('/merge', 'JSON merge patch is not supported here; send a JSON Patch');
+  }
+  const { merge, comment, ...rest } = body;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw ValidationError.at(`/${unknown}`, 'unknown field');
+  if (comment !== undefined && typeof comment !== 'string') {
+    throw ValidationError.at('/comment', 'must be a string');
+  }
+  return { patch: [], comment, merge: checkMergeDocument(merge, '/merge') };
+}
+
+/** Applies the request's JSON Patch or merge patch to a copy of `document` (see applyJsonPatch). */
+export function applyPatchRequest<T>(document: T, request: PatchRequest): T {
+  return request.merge === undefined
+    ? applyJsonPatch(document, request.patch, '/patch')
+    : applyMergePatch(document, request.merge);
+}
+
+/** What the audit entry records as the change asked for: the operations, or the merge document. */
+export function patchDelta(request: PatchRequest): unknown {
+  return request.merge ?? request.patch;
 }
 
 /** The reference tokens of a JSON pointer (`/a~1b/c` → `a/b`, `c`). */
