@@ -22,6 +22,8 @@ import { checkTarget } from './features/delivery/ssrf-guard.js';
 import { environmentRoutes } from './features/environments/environment-routes.js';
 import { EnvironmentService } from './features/environments/environment-service.js';
 import { SdkKeyStore } from './features/environments/sdk-key-store.js';
+import { flagCopyRoutes } from './features/flags/flag-copy-routes.js';
+import { FlagCopies } from './features/flags/flag-copy-service.js';
 import { flagEvaluationRoutes } from './features/flags/flag-evaluations-routes.js';
 import { flagRoutes } from './features/flags/flag-routes.js';
 import { FlagService } from './features/flags/flag-service.js';
@@ -216,6 +218,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     });
 
     const flags = new FlagService(stores, changes);
+    const flagCopies = new FlagCopies(stores, changes);
     const deliveryActions = new DeliveryActions(
       db,
       outbox,
@@ -298,7 +301,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       routes: [
         projectRoutes(new ProjectService(stores, changes, sdkKeyStore), readAccess),
         environmentRoutes(environments),
-        flagRoutes(flags),
+        flagRoutes(flags, flagCopies),
+        flagCopyRoutes(flagCopies),
         segmentRoutes(new SegmentService(stores, changes)),
         metricRoutes(new MetricService(stores, changes)),
         roleRoutes(new RoleService(stores, changes)),

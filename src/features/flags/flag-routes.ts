@@ -3,6 +3,7 @@ import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import type { FlagCopies } from './flag-copy-service.js';
 import { FlagPostSchema, FlagSchema } from './flag-model.js';
 import {
   parseSemanticPatch,
@@ -22,7 +23,7 @@ function envList(env: readonly string[] | undefined): string[] | undefined {
   return env?.flatMap((e) => e.split(',')).filter((e) => e !== '');
 }
 
-export function flagRoutes(service: FlagService) {
+export function flagRoutes(service: FlagService, copies: FlagCopies) {
   return (app: TypedApp): void => {
     app.get(
       '/flags/:projectKey',
@@ -56,14 +57,30 @@ export function flagRoutes(service: FlagService) {
           tags,
           summary: 'Create a feature flag (boolean unless variations say otherwise)',
           params: ProjectParams,
+          querystring: Type.Object(
+            {
+              clone: Type.Optional({
+                ...Key,
+                description:
+                  "The key of a flag to clone: the new flag gets its variations and its targeting in every environment (on/off included); the body's other fields replace the original's",
+              }),
+            },
+            { additionalProperties: false },
+          ),
           body: FlagPostSchema,
           response: { 201: FlagSchema, ...errorResponses },
         },
       },
-      async (request, reply) =>
-        reply
-          .status(201)
-          .send(await service.create(principalOf(request).actor, request.params.projectKey, request.body)),
+      async (request, reply) => {
+        const { actor } = principalOf(request);
+        const { projectKey } = request.params;
+        const { clone } = request.query;
+        const flag =
+          clone === undefined
+            ? await service.create(actor, projectKey, request.body)
+            : await copies.clone(actor, projectKey, clone, request.body);
+        return reply.status(201).send(flag);
+      },
     );
 
     app.get(
