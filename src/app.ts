@@ -10,6 +10,7 @@ import { errorHandler } from './errors/http-error-mapper.js';
 import { type Authenticator, csrfHeader, type Principal, sessionCookie } from './http/auth.js';
 import { maxKeyLength } from './http/common-schemas.js';
 import { depthBoundedParser } from './http/json-depth.js';
+import { mergePatchContentType, mergePatchParser } from './http/merge-patch.js';
 import { type Metrics, registerMetricsRoute } from './http/metrics.js';
 import type { RestRateLimiter } from './http/rate-limit.js';
 import type { TypedApp } from './http/typed-app.js';
@@ -102,6 +103,12 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     ['application/json', 'application/json-patch+json'],
     { parseAs: 'string' },
     depthBoundedParser(app.getDefaultJsonParser('error', 'error')),
+  );
+  // A JSON merge patch arrives to the route as {"merge": <document>} (see merge-patch.ts).
+  app.addContentTypeParser(
+    mergePatchContentType,
+    { parseAs: 'string' },
+    mergePatchParser(depthBoundedParser(app.getDefaultJsonParser('error', 'error'))),
   );
 
   await app.register(swagger, {

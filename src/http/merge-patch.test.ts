@@ -35,7 +35,7 @@ describe('JSON merge patch (RFC 7386)', () => {
     const patch = { a: { b: null, e: [3] } };
     const copyT = structuredClone(target);
     const copyP = structuredClone(patch);
-    const merged = applyMergePatch(target, patch) as { a: { e: number[] } };
+    const merged = applyMergePatch<unknown>(target, patch) as { a: { e: number[] } };
     merged.a.e.push(4);
     expect(target).toEqual(copyT);
     expect(patch).toEqual(copyP);
