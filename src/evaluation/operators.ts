@@ -8,10 +8,33 @@ import { compareSemVer, parseSemVer, type SemVer } from './semver.js';
 // RFC 3339 as the SDKs check it before handing a string to Date.parse.
 const rfc3339 = /^\d\d\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d\d*)?(Z|[-+]\d\d(:\d\d)?)/;
 
+/**
+ * Parses strings through a small memo: one `evalx` evaluates every flag for the same context,
+ * so each flag with a date or version clause would parse the same attribute again (a tenth of
+ * the time of 200 flags, profiled). Bounded; cleared when full. Results are immutable.
+ */
+function remembered<T>(parse: (text: string) => T): (text: string) => T {
+  const memo = new Map<string, T>();
+  return (text) => {
+    const known = memo.get(text);
+    if (known !== undefined || memo.has(text)) return known as T;
+    const parsed = parse(text);
+    if (memo.size >= 1000) memo.clear();
+    memo.set(text, parsed);
+    return parsed;
+  };
+}
+
+const dateOfString = remembered((text) => (rfc3339.test(text) ? Date.parse(text) : undefined));
+const semVerOfString = remembered(parseSemVer);
+
 function dateValue(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
-  if (typeof value === 'string' && rfc3339.test(value)) return Date.parse(value);
-  return undefined;
+  return typeof value === 'string' ? dateOfString(value) : undefined;
+}
+
+function semVerValue(value: unknown): SemVer | null {
+  return typeof value === 'string' ? semVerOfString(value) : parseSemVer(value);
 }
 
 // A flag's patterns are few and evaluated often; compiling once matters for throughput.
@@ -67,7 +90,7 @@ function dates(values: readonly unknown[], test: (a: number, b: number) => boole
 function semVers(values: readonly unknown[], test: (order: number) => boolean): Test {
   const wanted = values.map(parseSemVer).filter((v): v is SemVer => v !== null);
   return (a) => {
-    const x = wanted.length === 0 ? null : parseSemVer(a);
+    const x = wanted.length === 0 ? null : semVerValue(a);
     return x !== null && wanted.some((y) => test(compareSemVer(x, y)));
   };
 }

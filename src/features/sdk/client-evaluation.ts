@@ -152,21 +152,36 @@ export function resultsJson(results: ReadonlyMap<string, ClientFlagResult>): str
   return JSON.stringify(Object.fromEntries(results));
 }
 
-/**
- * Per data, per flag: the JSON of each variation's result when it carries no reason, which is
- * most answers (no `withReasons`, no experiment). Such a result depends only on the flag, the
- * variation and the data version, so an `evalx` answer is mostly the concatenation of fragments
- * made once per change, not 200 objects built and serialized per request.
- */
-const fragments = new WeakMap<ClientData, Map<string, (string | undefined)[]>>();
+/** A flag a kind of client may read, with the JSON of its reasonless results per variation. */
+interface Visible {
+  readonly flag: SdkFlag;
+  readonly key: string;
+  readonly fragments: (string | undefined)[];
+}
 
-function fragmentsOf(data: ClientData): Map<string, (string | undefined)[]> {
-  let byFlag = fragments.get(data);
-  if (byFlag === undefined) {
-    byFlag = new Map();
-    fragments.set(data, byFlag);
+/**
+ * Per data and kind of client: the flags it may read, each with the JSON of each variation's
+ * result when it carries no reason, which is most answers (no `withReasons`, no experiment).
+ * Such a result depends only on the flag, the variation and the data version, so an `evalx`
+ * answer is mostly fragments made once per change, not 200 objects built and serialized per
+ * request.
+ */
+const visibleByData = new WeakMap<ClientData, Map<ClientKind, Visible[]>>();
+
+function visibleTo(data: ClientData, kind: ClientKind): Visible[] {
+  let byKind = visibleByData.get(data);
+  if (byKind === undefined) {
+    byKind = new Map();
+    visibleByData.set(data, byKind);
   }
-  return byFlag;
+  let visible = byKind.get(kind);
+  if (visible === undefined) {
+    visible = [...data.flags.values()]
+      .filter((flag) => !flag.deleted && availableTo(flag, kind))
+      .map((flag) => ({ flag, key: JSON.stringify(flag.key), fragments: [] }));
+    byKind.set(kind, visible);
+  }
+  return visible;
 }
 
 /**
@@ -179,36 +194,28 @@ export function clientResultsJson(
   kind: ClientKind,
   withReasons: boolean,
 ): string {
-  const byFlag = fragmentsOf(data);
-  const parts: string[] = [];
-  for (const flag of data.flags.values()) {
-    if (flag.deleted || !availableTo(flag, kind)) continue;
+  let json = '';
+  for (const { flag, key, fragments } of visibleTo(data, kind)) {
     const detail = evaluateFlag(flag, context, data.lookup);
     const index = detail.variationIndex;
+    let fragment: string | undefined;
     if (withReasons || index === undefined || index === null || isExperiment(flag, detail.reason)) {
-      parts.push(
-        `${JSON.stringify(flag.key)}:${JSON.stringify(clientResult(data, flag, context, withReasons))}`,
-      );
-      continue;
+      fragment = JSON.stringify(clientResult(data, flag, context, withReasons));
+    } else {
+      fragment = fragments[index];
+      if (fragment === undefined) {
+        const result: ClientFlagResult = {
+          value: detail.value ?? null,
+          variation: index,
+          version: data.version,
+          flagVersion: flag.version,
+          trackEvents: flag.trackEvents,
+        };
+        fragment = JSON.stringify(result);
+        fragments[index] = fragment;
+      }
     }
-    let known = byFlag.get(flag.key);
-    if (known === undefined) {
-      known = [];
-      byFlag.set(flag.key, known);
-    }
-    let fragment = known[index];
-    if (fragment === undefined) {
-      const result: ClientFlagResult = {
-        value: detail.value ?? null,
-        variation: index,
-        version: data.version,
-        flagVersion: flag.version,
-        trackEvents: flag.trackEvents,
-      };
-      fragment = `${JSON.stringify(flag.key)}:${JSON.stringify(result)}`;
-      known[index] = fragment;
-    }
-    parts.push(fragment);
+    json += json === '' ? `{${key}:${fragment}` : `,${key}:${fragment}`;
   }
-  return `{${parts.join(',')}}`;
+  return json === '' ? '{}' : `${json}}`;
 }
