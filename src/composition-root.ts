@@ -27,6 +27,8 @@ import { FlagCopies } from './features/flags/flag-copy-service.js';
 import { flagEvaluationRoutes } from './features/flags/flag-evaluations-routes.js';
 import { flagRoutes } from './features/flags/flag-routes.js';
 import { FlagService } from './features/flags/flag-service.js';
+import { flagStatusRoutes } from './features/flags/flag-status-routes.js';
+import { FlagStatuses } from './features/flags/flag-status-service.js';
 import { hipChatChannel } from './features/integrations/channels/hipchat/hipchat-channel.js';
 import { teamsChannel } from './features/integrations/channels/msteams/msteams-channel.js';
 import { slackChannel } from './features/integrations/channels/slack/slack-channel.js';
@@ -316,6 +318,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         webhookRoutes(webhooks, deliveryLog, wake),
         auditRoutes(new AuditService(db, audit), readAccess),
         flagEvaluationRoutes(sdkEvents),
+        flagStatusRoutes(new FlagStatuses(db, stores, new FlagEvaluationStore(), clock)),
         flagEvaluateRoutes(db, stores, readAccess),
       ],
       rootRoutes: [

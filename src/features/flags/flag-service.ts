@@ -24,7 +24,8 @@ import {
   type FlagPost,
 } from './flag-model.js';
 import { withFlagRuleDefaults } from './flag-rule-ids.js';
-import { applySemanticPatch, prerequisiteKeys, type SemanticPatch } from './flag-semantic-patch.js';
+import { gatherSemanticLookups } from './flag-semantic-lookups.js';
+import { applySemanticPatch, type SemanticPatch } from './flag-semantic-patch.js';
 import { validateFlag } from './flag-validate.js';
 import { withRaisedVersions } from './flag-versions.js';
 
@@ -231,17 +232,8 @@ export class FlagService implements EnvironmentHooks {
   ): Promise<Flag> {
     return this.changes.transact(async (tx, record) => {
       const { project, envs, stored } = await this.loadAll(tx, projectKey, flagKey);
-      // Prerequisite instructions name the other flag's variation by its _id.
-      const variationIds = new Map<string, (string | undefined)[]>();
-      for (const key of prerequisiteKeys(patch)) {
-        const other = await this.stores.flags.get(tx, projectKey, key);
-        if (other !== undefined)
-          variationIds.set(
-            key,
-            other.doc.variations.map((v) => v._id),
-          );
-      }
-      const doc = applySemanticPatch(stored.doc, patch, randomUUID, (key) => variationIds.get(key));
+      const lookups = await gatherSemanticLookups(this.stores, tx, projectKey, flagKey, patch);
+      const doc = applySemanticPatch(stored.doc, patch, { flagKey, newId: randomUUID, lookups });
       return this.commit(tx, record, actor, project, envs, stored, doc, patch.comment, patch.instructions);
     });
   }

@@ -119,6 +119,17 @@ export class FlagEvaluationStore {
     return row === undefined ? undefined : Number(row.at);
   }
 
+  /** When each flag of one environment was last evaluated (flags never evaluated are absent). */
+  async lastEvaluatedIn(db: Executor, env: EnvironmentRef): Promise<Map<string, number>> {
+    const rows = await tables(db)
+      .selectFrom('flag_last_evaluated')
+      .select(['flag_key', 'at'])
+      .where('project_key', '=', env.projectKey)
+      .where('env_key', '=', env.envKey)
+      .execute();
+    return new Map(rows.map((r) => [r.flag_key, Number(r.at)]));
+  }
+
   /** Deletes hourly counts older than `beforeHour`; returns how many rows went. */
   async prune(db: Executor, beforeHour: number): Promise<number> {
     const result = await tables(db)
