@@ -434,7 +434,8 @@ describe('flags: semantic patch', () => {
         '/instructions/0/variationId',
         400,
       ],
-      [[{ kind: 'removeRule', ruleId: 'nope' }], 'production', '/instructions/0/ruleId', 400],
+      // Removing a rule that does not exist does nothing, as LaunchDarkly documents; no ruleId is a 400.
+      [[{ kind: 'removeRule' }], 'production', '/instructions/0/ruleId', 400],
       [[{ kind: 'updateName' }], undefined, '/instructions/0/value', 400],
     ];
     for (const [list, env, pointer, status] of cases) {
