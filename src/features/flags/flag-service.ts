@@ -23,6 +23,7 @@ import {
   type FlagEnvironmentDoc,
   type FlagPost,
 } from './flag-model.js';
+import { assertMaintainer, withOptionalFieldsAdded } from './flag-patch-fields.js';
 import { withFlagRuleDefaults } from './flag-rule-ids.js';
 import { gatherSemanticLookups } from './flag-semantic-lookups.js';
 import { applySemanticPatch, type SemanticPatch } from './flag-semantic-patch.js';
@@ -179,6 +180,7 @@ export class FlagService implements EnvironmentHooks {
         environments: Object.fromEntries(envs.map((e) => [e.key, newEnvironmentConfig({ defaults }, now)])),
       };
       await this.check(tx, projectKey, input.key, envs, doc);
+      await assertMaintainer(this.stores, tx, undefined, doc);
       const stored = await this.stores.flags.insert(tx, {
         id: newId(),
         scope: projectKey,
@@ -207,7 +209,7 @@ export class FlagService implements EnvironmentHooks {
   async update(actor: Actor, projectKey: string, flagKey: string, request: PatchRequest): Promise<Flag> {
     return this.changes.transact(async (tx, record) => {
       const { project, envs, stored, before } = await this.loadAll(tx, projectKey, flagKey);
-      const patched = applyJsonPatch(before, request.patch, '/patch');
+      const patched = applyJsonPatch(before, withOptionalFieldsAdded(before, request.patch), '/patch');
       const doc = toDoc(before, patched);
       return this.commit(
         tx,
@@ -301,6 +303,7 @@ export class FlagService implements EnvironmentHooks {
       variations: proposed.variations.map((v) => (v._id === undefined ? { ...v, _id: randomUUID() } : v)),
     };
     await this.check(tx, project.key, stored.key, envs, doc);
+    await assertMaintainer(this.stores, tx, stored.doc, doc);
     const before = representation ?? flagRepresentation(project.key, stored, envs);
     const summary = summarizeFlagChange(stored.doc, doc, new Map(envs.map((e) => [e.key, e.doc.name])));
     if (summary.accesses.length === 0) return before;
