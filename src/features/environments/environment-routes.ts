@@ -75,7 +75,8 @@ export function environmentRoutes(service: EnvironmentService) {
       {
         schema: {
           tags,
-          summary: 'Update an environment (JSON Patch)',
+          summary:
+            'Update an environment: JSON Patch, or JSON merge patch ({"merge"} or application/merge-patch+json)',
           params: Params,
           body: PatchBody,
           response: { 200: EnvironmentSchema, ...errorResponses },
@@ -86,7 +87,7 @@ export function environmentRoutes(service: EnvironmentService) {
           principalOf(request).actor,
           request.params.projectKey,
           request.params.envKey,
-          parsePatchBody(request.body),
+          parsePatchBody(request.body, { merge: true }),
         ),
     );
 

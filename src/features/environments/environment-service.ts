@@ -3,7 +3,7 @@ import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
-import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { applyPatchRequest, assertUnchanged, type PatchRequest, patchDelta } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
 import { diffFields, mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
@@ -115,7 +115,7 @@ export class EnvironmentService {
       const project = await this.project(tx, projectKey);
       const env = await this.load(tx, projectKey, envKey);
       const before = await this.represent(tx, projectKey, env);
-      const patched = applyJsonPatch(before, request.patch, '/patch');
+      const patched = applyPatchRequest(before, request);
       assertUnchanged(before, patched, readOnly);
       const { _id, _links, key, _version, apiKey, mobileKey, ...doc } = patched;
       checkSchema(EnvironmentDocSchema, doc);
@@ -143,7 +143,7 @@ export class EnvironmentService {
             parent: { name: project.doc.name, resource: `proj/${projectKey}` },
             previousVersion: before,
             currentVersion: after,
-            delta: request.patch,
+            delta: patchDelta(request),
           },
           [before],
         ),

@@ -82,7 +82,8 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
       {
         schema: {
           tags,
-          summary: 'Update a project (JSON Patch)',
+          summary:
+            'Update a project: JSON Patch, or JSON merge patch ({"merge"} or application/merge-patch+json)',
           params: Params,
           body: PatchBody,
           response: { 200: ProjectSchema, ...errorResponses },
@@ -92,7 +93,11 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
         const { actor } = principalOf(request);
         return projectShownTo(
           actor,
-          await service.update(actor, request.params.projectKey, parsePatchBody(request.body)),
+          await service.update(
+            actor,
+            request.params.projectKey,
+            parsePatchBody(request.body, { merge: true }),
+          ),
         );
       },
     );

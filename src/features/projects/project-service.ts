@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
 import { checkSchema } from '../../http/check-schema.js';
-import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { applyPatchRequest, assertUnchanged, type PatchRequest, patchDelta } from '../../http/json-patch.js';
 import { newId } from '../../shared/ids.js';
 import { diffFields, mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
@@ -175,7 +175,7 @@ export class ProjectService {
       const envs = await this.stores.environments.list(tx, key);
       const keys = await this.keysOf(tx, envs);
       const before = projectRepresentation(project, envs, keys);
-      const patched = applyJsonPatch(before, request.patch, '/patch');
+      const patched = applyPatchRequest(before, request);
       assertUnchanged(before, patched, readOnly);
       const { _id, _links, key: _k, _version, environments, ...doc } = patched;
       checkSchema(ProjectDocSchema, doc);
@@ -198,7 +198,7 @@ export class ProjectService {
             changes: diff.changes,
             previousVersion: before,
             currentVersion: after,
-            delta: request.patch,
+            delta: patchDelta(request),
           },
           [...keys.values()],
         ),

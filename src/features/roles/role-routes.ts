@@ -7,7 +7,7 @@ import { RolePostSchema, RoleSchema } from './role-model.js';
 import type { RoleService } from './role-service.js';
 
 const tags = ['Custom roles'];
-const Params = Type.Object({ roleKey: Key });
+const Params = Type.Object({ roleKey: { ...Key, description: "The role's key or its _id" } });
 
 export function roleRoutes(service: RoleService) {
   return (app: TypedApp): void => {
@@ -62,14 +62,19 @@ export function roleRoutes(service: RoleService) {
       {
         schema: {
           tags,
-          summary: 'Update a custom role (JSON Patch)',
+          summary:
+            'Update a custom role: JSON Patch, or JSON merge patch ({"merge"} or application/merge-patch+json)',
           params: Params,
           body: PatchBody,
           response: { 200: RoleSchema, ...errorResponses },
         },
       },
       async (request) =>
-        service.update(principalOf(request).actor, request.params.roleKey, parsePatchBody(request.body)),
+        service.update(
+          principalOf(request).actor,
+          request.params.roleKey,
+          parsePatchBody(request.body, { merge: true }),
+        ),
     );
 
     app.delete(

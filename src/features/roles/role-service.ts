@@ -9,7 +9,7 @@ import {
   ValidationError,
 } from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
-import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { applyPatchRequest, assertUnchanged, type PatchRequest, patchDelta } from '../../http/json-patch.js';
 import type { Statement } from '../../policy/policy-statement.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { newId } from '../../shared/ids.js';
@@ -28,6 +28,7 @@ import {
   roleFieldRules,
   toPolicyStatement,
 } from './role-model.js';
+import { findRole } from './role-ref.js';
 
 export function roleRepresentation(role: StoredDocument<RoleDoc>): Role {
   return {
@@ -106,11 +107,12 @@ export class RoleService {
     });
   }
 
-  async update(actor: Actor, key: string, request: PatchRequest): Promise<Role> {
+  async update(actor: Actor, ref: string, request: PatchRequest): Promise<Role> {
     return this.changes.transact(async (tx, record) => {
-      const role = await this.load(tx, key);
+      const role = await this.load(tx, ref);
+      const key = role.key;
       const before = roleRepresentation(role);
-      const patched = applyJsonPatch(before, request.patch, '/patch');
+      const patched = applyPatchRequest(before, request);
       assertUnchanged(before, patched, readOnly);
       const { _id, key: _k, _version, _links, ...fields } = patched;
       const { policy, warnings } = checkPolicy(fields.policy);
@@ -130,15 +132,16 @@ export class RoleService {
         changes: diff.changes,
         previousVersion: before,
         currentVersion: after,
-        delta: request.patch,
+        delta: patchDelta(request),
       });
       return withWarnings(after, warnings);
     });
   }
 
-  async delete(actor: Actor, key: string, comment?: string): Promise<void> {
+  async delete(actor: Actor, ref: string, comment?: string): Promise<void> {
     await this.changes.transact(async (tx, record) => {
-      const role = await this.load(tx, key);
+      const role = await this.load(tx, ref);
+      const key = role.key;
       // A role still assigned would silently vanish from someone's rights; make it explicit.
       const members = (await this.stores.members.listAll(tx)).filter((m) => m.doc.customRoles.includes(key));
       const tokens = (await this.stores.tokens.listAll(tx)).filter((t) => t.doc.customRoleIds.includes(key));
@@ -167,9 +170,10 @@ export class RoleService {
     return { kind: 'role', name: doc.name, sitePath: `/settings/roles/${key}` };
   }
 
-  private async load(tx: Transaction<Database>, key: string): Promise<StoredDocument<RoleDoc>> {
-    const role = await this.stores.roles.get(tx, '', key);
-    if (role === undefined) throw new NotFoundError(`Role "${key}" not found`);
+  /** The role `ref` names, by key or by `_id`, as LaunchDarkly takes either. */
+  private async load(tx: Transaction<Database>, ref: string): Promise<StoredDocument<RoleDoc>> {
+    const role = await findRole(tx, this.stores, ref);
+    if (role === undefined) throw new NotFoundError(`Role "${ref}" not found`);
     return role;
   }
 }
