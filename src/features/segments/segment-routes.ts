@@ -2,8 +2,12 @@ import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
+import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { parseSemanticPatch, semanticPatchContentType } from '../flags/flag-semantic-patch.js';
+import { segmentPageRule } from './segment-list.js';
 import { SegmentPostSchema, SegmentSchema } from './segment-model.js';
+import { segmentInstructionKinds } from './segment-semantic-patch.js';
 import type { SegmentService } from './segment-service.js';
 
 const tags = ['Segments'];
@@ -17,19 +21,33 @@ export function segmentRoutes(service: SegmentService) {
       {
         schema: {
           tags,
-          summary: 'List segments',
+          summary: 'List segments, a page at a time',
+          description:
+            '`filter` (field operator value, comma for AND): query equals "text" or ["a","b"], tags ' +
+            'anyOf [...], includedKeys anyOf [...], excludedKeys anyOf [...], unbounded equals ' +
+            'true|false, external exists true|false. OR (|) and parentheses are refused. `sort`: ' +
+            'creationDate, name, lastModified (- for descending).',
           params: EnvParams,
+          querystring: Type.Object(
+            {
+              ...pagingSchema(segmentPageRule, 'segments'),
+              sort: Type.Optional(
+                Type.String({ description: 'creationDate, name or lastModified; - for descending' }),
+              ),
+              filter: Type.Optional(
+                Type.String({ description: 'Comma-separated "field operator value" filters' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: collection(SegmentSchema), ...errorResponses },
         },
       },
       async (request) => {
         const { projectKey, envKey } = request.params;
-        const items = await service.list(projectKey, envKey);
-        return {
-          items,
-          totalCount: items.length,
-          _links: { self: { href: `/api/v2/segments/${projectKey}/${envKey}`, type: 'application/json' } },
-        };
+        const page = paging(request.query, segmentPageRule);
+        const { items, totalCount } = await service.list(projectKey, envKey, { ...request.query, ...page });
+        return { items, totalCount, _links: pageLinks(request.url, { ...page, totalCount }) };
       },
     );
 
@@ -72,7 +90,11 @@ export function segmentRoutes(service: SegmentService) {
       {
         schema: {
           tags,
-          summary: 'Update a segment (JSON Patch)',
+          summary: 'Update a segment: JSON Patch, or semantic patch',
+          description:
+            'JSON Patch: a bare array or {"patch", "comment"}. Semantic patch: Content-Type ' +
+            '`application/json; domain-model=launchdarkly.semanticpatch` with {"environmentKey", "comment", ' +
+            `"instructions"}. Instructions: ${segmentInstructionKinds.join(', ')}.`,
           params: Params,
           body: PatchBody,
           response: { 200: SegmentSchema, ...errorResponses },
@@ -80,6 +102,10 @@ export function segmentRoutes(service: SegmentService) {
       },
       async (request) => {
         const { projectKey, envKey, segmentKey } = request.params;
+        if (semanticPatchContentType.test(request.headers['content-type'] ?? '')) {
+          const patch = parseSemanticPatch(request.body);
+          return service.applyInstructions(principalOf(request).actor, projectKey, envKey, segmentKey, patch);
+        }
         return service.update(
           principalOf(request).actor,
           projectKey,

@@ -7,12 +7,14 @@ import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/j
 import { newId } from '../../shared/ids.js';
 import { diffFields, mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
-import type { ChangeLog } from '../audit/change-log.js';
+import type { ChangeLog, RecordChange } from '../audit/change-log.js';
 import { access, resources, type TaggedKey } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import { withClauseIds } from '../flags/flag-rule-ids.js';
+import type { SemanticPatch } from '../flags/flag-semantic-patch.js';
 import type { ProjectDoc } from '../projects/project-model.js';
 import type { Stores } from '../stores.js';
+import { type SegmentListRequest, segmentPageQuery } from './segment-list.js';
 import {
   type Segment,
   type SegmentDoc,
@@ -21,6 +23,7 @@ import {
   segmentFieldRules,
 } from './segment-model.js';
 import { describeContextTargetChanges, describeRuleChanges } from './segment-rule-changes.js';
+import { applySegmentSemanticPatch } from './segment-semantic-patch.js';
 
 export function segmentRepresentation(
   projectKey: string,
@@ -68,11 +71,18 @@ export class SegmentService {
     private readonly changes: ChangeLog,
   ) {}
 
-  async list(projectKey: string, envKey: string): Promise<Segment[]> {
+  async list(
+    projectKey: string,
+    envKey: string,
+    request: SegmentListRequest,
+  ): Promise<{ items: Segment[]; totalCount: number }> {
     return this.changes.transact(async (tx) => {
       await this.parents(tx, projectKey, envKey);
-      const segments = await this.stores.segments.list(tx, `${projectKey}/${envKey}`);
-      return segments.map((s) => segmentRepresentation(projectKey, envKey, s));
+      const page = await this.stores.segments.page(tx, segmentPageQuery(`${projectKey}/${envKey}`, request));
+      return {
+        items: page.items.map((s) => segmentRepresentation(projectKey, envKey, s)),
+        totalCount: page.totalCount,
+      };
     });
   }
 
@@ -136,36 +146,71 @@ export class SegmentService {
         ...fields,
         rules: Array.isArray(fields.rules) ? withRuleIds(fields.rules) : fields.rules,
       };
-      checkSchema(SegmentDocSchema, doc);
-      const diff = diffFields(segment.doc, doc, segmentFieldRules);
-      const targetChanges = describeContextTargetChanges(segment.doc, doc);
-      const ruleChanges = describeRuleChanges(segment.doc.rules, doc.rules);
-      const actions = [
-        ...new Set([
-          ...diff.actions,
-          ...targetChanges.actions,
-          ...(ruleChanges.length > 0 ? ['updateRules'] : []),
-        ]),
-      ];
-      if (actions.length === 0) return before;
-      const updated = await this.stores.segments.update(tx, segment, doc);
-      const after = segmentRepresentation(projectKey, envKey, updated);
-      // Tags as they were before the change: a filter on the old tags still hears that they changed.
-      const resource = this.resource(parents, { key, tags: segment.doc.tags });
-      await record({
-        ...this.context(parents, key, doc),
-        actor,
-        comment: request.comment,
-        accesses: actions.map((a) => access(a, ...resource)),
-        newTags: doc.tags,
-        titleVerb: 'updated the segment',
-        changes: [...diff.changes, ...targetChanges.changes, ...ruleChanges],
-        previousVersion: before,
-        currentVersion: after,
-        delta: request.patch,
-      });
-      return after;
+      return this.commit(tx, record, actor, parents, segment, doc, request.comment, request.patch);
     });
+  }
+
+  /** LaunchDarkly's semantic patch: instructions applied in order, all or nothing. */
+  async applyInstructions(
+    actor: Actor,
+    projectKey: string,
+    envKey: string,
+    key: string,
+    patch: SemanticPatch,
+  ): Promise<Segment> {
+    return this.changes.transact(async (tx, record) => {
+      const parents = await this.parents(tx, projectKey, envKey);
+      const segment = await this.load(tx, projectKey, envKey, key);
+      const doc = applySegmentSemanticPatch(segment.doc, patch, envKey, newId);
+      return this.commit(tx, record, actor, parents, segment, doc, patch.comment, patch.instructions);
+    });
+  }
+
+  /** Validates, writes and audits a segment's new document; nothing when nothing changed. */
+  private async commit(
+    tx: Transaction<Database>,
+    record: RecordChange,
+    actor: Actor,
+    parents: Parents,
+    segment: StoredDocument<SegmentDoc>,
+    doc: SegmentDoc,
+    comment: string | undefined,
+    delta: unknown,
+  ): Promise<Segment> {
+    const { project, env } = parents;
+    const projectKey = project.key;
+    const envKey = env.key;
+    const key = segment.key;
+    const before = segmentRepresentation(projectKey, envKey, segment);
+    checkSchema(SegmentDocSchema, doc);
+    const diff = diffFields(segment.doc, doc, segmentFieldRules);
+    const targetChanges = describeContextTargetChanges(segment.doc, doc);
+    const ruleChanges = describeRuleChanges(segment.doc.rules, doc.rules);
+    const actions = [
+      ...new Set([
+        ...diff.actions,
+        ...targetChanges.actions,
+        ...(ruleChanges.length > 0 ? ['updateRules'] : []),
+      ]),
+    ];
+    if (actions.length === 0) return before;
+    const updated = await this.stores.segments.update(tx, segment, doc);
+    const after = segmentRepresentation(projectKey, envKey, updated);
+    // Tags as they were before the change: a filter on the old tags still hears that they changed.
+    const resource = this.resource(parents, { key, tags: segment.doc.tags });
+    await record({
+      ...this.context(parents, key, doc),
+      actor,
+      comment,
+      accesses: actions.map((a) => access(a, ...resource)),
+      newTags: doc.tags,
+      titleVerb: 'updated the segment',
+      changes: [...diff.changes, ...targetChanges.changes, ...ruleChanges],
+      previousVersion: before,
+      currentVersion: after,
+      delta,
+    });
+    return after;
   }
 
   async delete(
