@@ -9,6 +9,7 @@ import type { TaggedResource } from '../../policy/resource.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { remember } from '../../shared/bounded-cache.js';
 import type { MemberDoc } from '../members/member-model.js';
+import { findRole } from '../roles/role-ref.js';
 import type { Stores } from '../stores.js';
 import type { TokenDoc } from '../tokens/token-model.js';
 import { builtInPolicy, transferablePolicy } from './built-in-roles.js';
@@ -88,16 +89,20 @@ export async function tokenGrant(
 
 type RoleDoc = { policy?: unknown };
 
-/** The custom roles named, as stored now (a missing role grants nothing). */
+/**
+ * The custom roles named, as stored now (a missing role grants nothing). Members and tokens
+ * hold keys, but a role named by its `_id` is the same role here too, so that a grant check and
+ * the rights it grants can never see two different things (see role-ref.ts).
+ */
 async function readRoles(
   db: Kysely<Database>,
   stores: Stores,
-  keys: readonly string[],
+  refs: readonly string[],
 ): Promise<{ key: string; version: number; doc: RoleDoc | undefined }[]> {
   const roles = [];
-  for (const key of keys) {
-    const role = await stores.roles.get(db, '', key);
-    roles.push({ key, version: role?.version ?? 0, doc: role?.doc as RoleDoc | undefined });
+  for (const ref of refs) {
+    const role = await findRole(db, stores, ref);
+    roles.push({ key: role?.key ?? ref, version: role?.version ?? 0, doc: role?.doc as RoleDoc | undefined });
   }
   return roles;
 }

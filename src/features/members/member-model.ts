@@ -37,7 +37,16 @@ export const MemberPostSchema = Type.Object(
 export type MemberPost = Static<typeof MemberPostSchema>;
 
 export const MemberSchema = Type.Object(
-  { _id: Id, _links: Links, _version: Type.Integer(), ...MemberDocSchema.properties },
+  {
+    _id: Id,
+    _links: Links,
+    _version: Type.Integer(),
+    ...MemberDocSchema.properties,
+    /** The address is proven once the invitation is accepted (its link went to that address). */
+    _verified: Type.Boolean(),
+    /** Switchboard has no multi-factor sign-in: always `disabled`. */
+    mfa: Type.String(),
+  },
   {},
 );
 export type Member = Static<typeof MemberSchema>;

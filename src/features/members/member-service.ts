@@ -16,8 +16,10 @@ import { diffFields } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
+import { roleKeysOf } from '../roles/role-ref.js';
 import type { Stores } from '../stores.js';
 import type { Invitations } from './invitations.js';
+import { type MemberListRequest, memberPageQuery } from './member-list.js';
 import {
   type Member,
   type MemberDoc,
@@ -35,6 +37,8 @@ export function memberRepresentation(member: StoredDocument<MemberDoc>): Member 
     _links: { self: { href: `/api/v2/members/${member.id}`, type: 'application/json' } },
     _version: member.version,
     ...member.doc,
+    _verified: !member.doc._pendingInvite,
+    mfa: 'disabled',
   };
 }
 
@@ -53,6 +57,8 @@ const readOnly = [
   'creationDate',
   'firstName',
   'lastName',
+  '_verified',
+  'mfa',
 ];
 
 export class MemberService {
@@ -62,10 +68,11 @@ export class MemberService {
     private readonly invitations: Invitations,
   ) {}
 
-  async list(): Promise<Member[]> {
-    return this.changes.transact(async (tx) =>
-      (await this.stores.members.listAll(tx)).map(memberRepresentation),
-    );
+  async list(request: MemberListRequest): Promise<{ items: Member[]; totalCount: number }> {
+    return this.changes.transact(async (tx) => {
+      const page = await this.stores.members.page(tx, memberPageQuery(request));
+      return { items: page.items.map(memberRepresentation), totalCount: page.totalCount };
+    });
   }
 
   async get(id: string): Promise<Member> {
@@ -89,7 +96,8 @@ export class MemberService {
       const created: (Member & { _inviteUrl: string })[] = [];
       const now = this.changes.now();
       for (const [i, invite] of invites.entries()) {
-        await this.checkCustomRoles(tx, invite.customRoles ?? [], `/${i}/customRoles`);
+        // Named by key or by _id; stored as keys (see role-ref.ts).
+        const customRoles = await roleKeysOf(tx, this.stores, invite.customRoles ?? [], `/${i}/customRoles`);
         if (invite.role === 'owner') {
           throw ValidationError.at(`/${i}/role`, 'the owner role is never given by invitation');
         }
@@ -105,10 +113,8 @@ export class MemberService {
           email: invite.email,
           firstName: invite.firstName ?? '',
           lastName: invite.lastName ?? '',
-          role:
-            invite.role ??
-            (invite.customRoles !== undefined && invite.customRoles.length > 0 ? 'no_access' : 'reader'),
-          customRoles: invite.customRoles ?? [],
+          role: invite.role ?? (customRoles.length > 0 ? 'no_access' : 'reader'),
+          customRoles,
           _pendingInvite: true,
           _lastSeen: 0,
           creationDate: now,
@@ -147,9 +153,10 @@ export class MemberService {
       const before = memberRepresentation(member);
       const patched = applyJsonPatch(before, request.patch, '/patch');
       assertUnchanged(before, patched, readOnly);
-      const { _id, _links, _version, ...doc } = patched;
-      checkSchema(MemberDocSchema, doc);
-      await this.checkCustomRoles(tx, doc.customRoles, '/customRoles');
+      const { _id, _links, _version, _verified, mfa, ...fields } = patched;
+      checkSchema(MemberDocSchema, fields);
+      const customRoles = await roleKeysOf(tx, this.stores, fields.customRoles, '/customRoles');
+      const doc: MemberDoc = { ...fields, customRoles };
       if (member.doc.role === 'owner' && doc.role !== 'owner') {
         throw ValidationError.at('/role', "the owner's role cannot be changed");
       }
@@ -223,18 +230,6 @@ export class MemberService {
       throw new ForbiddenError(
         `Nobody may give more rights than their own: the role "${doc.role}"${roles} grants what you may not do`,
       );
-    }
-  }
-
-  private async checkCustomRoles(
-    tx: Transaction<Database>,
-    keys: readonly string[],
-    pointer: string,
-  ): Promise<void> {
-    for (const [i, key] of keys.entries()) {
-      if ((await this.stores.roles.get(tx, '', key)) === undefined) {
-        throw ValidationError.at(`${pointer}/${i}`, `no custom role "${key}"`);
-      }
     }
   }
 

@@ -20,6 +20,8 @@ export const TokenDocSchema = Type.Object(
     token: Type.String({ description: 'Masked: only the last four characters' }),
     creationDate: Type.Integer(),
     lastUsed: Type.Integer(),
+    /** When its name, rights or secret last changed; a token from before it has its creation date. */
+    lastModified: Type.Optional(Type.Integer()),
   },
   { additionalProperties: false },
 );
@@ -40,7 +42,13 @@ export const TokenPostSchema = Type.Object(
 export type TokenPost = Static<typeof TokenPostSchema>;
 
 export const TokenSchema = Type.Object(
-  { _id: Id, _links: Links, _version: Type.Integer(), ...TokenDocSchema.properties },
+  {
+    _id: Id,
+    _links: Links,
+    _version: Type.Integer(),
+    ...TokenDocSchema.properties,
+    lastModified: Type.Integer(),
+  },
   {},
 );
 export type Token = Static<typeof TokenSchema>;

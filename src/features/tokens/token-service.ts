@@ -6,6 +6,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../errors/app
 import { hashToken } from '../../http/auth.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import type { Paging } from '../../http/list-query.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { newId } from '../../shared/ids.js';
 import { roleRank } from '../access/built-in-roles.js';
@@ -14,6 +15,7 @@ import { diffFields } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
+import { roleKeysOf } from '../roles/role-ref.js';
 import type { Stores } from '../stores.js';
 import { type Token, type TokenDoc, TokenDocSchema, type TokenPost, tokenFieldRules } from './token-model.js';
 
@@ -23,6 +25,7 @@ export function tokenRepresentation(token: StoredDocument<TokenDoc>): Token {
     _links: { self: { href: `/api/v2/tokens/${token.id}`, type: 'application/json' } },
     _version: token.version,
     ...token.doc,
+    lastModified: token.doc.lastModified ?? token.doc.creationDate,
   };
 }
 
@@ -53,6 +56,7 @@ const readOnly = [
   'token',
   'creationDate',
   'lastUsed',
+  'lastModified',
 ];
 
 export class TokenService {
@@ -61,10 +65,16 @@ export class TokenService {
     private readonly changes: ChangeLog,
   ) {}
 
-  async list(): Promise<Token[]> {
-    return this.changes.transact(async (tx) =>
-      (await this.stores.tokens.listAll(tx)).map(tokenRepresentation),
-    );
+  /** One page of the tokens `actor` may view (mayView, asked in the database). */
+  async list(actor: Actor, page: Paging): Promise<{ items: Token[]; totalCount: number }> {
+    const everyone = actor.rights === undefined || actor.rights.isAdmin;
+    return this.changes.transact(async (tx) => {
+      const found = await this.stores.tokens.page(tx, {
+        where: everyone ? [] : [{ field: ['memberId'], equals: actor.member._id }],
+        ...page,
+      });
+      return { items: found.items.map(tokenRepresentation), totalCount: found.totalCount };
+    });
   }
 
   async get(id: string): Promise<Token> {
@@ -87,13 +97,15 @@ export class TokenService {
           : input.role === undefined
             ? {}
             : { role: input.role }),
-        customRoleIds: input.customRoleIds ?? [],
+        // Named by key or by _id; stored as keys (see role-ref.ts).
+        customRoleIds: await roleKeysOf(tx, this.stores, input.customRoleIds ?? [], '/customRoleIds'),
         inlineRole: input.inlineRole ?? [],
         serviceToken: input.serviceToken ?? false,
         defaultApiVersion: input.defaultApiVersion ?? 20240415,
         token: masked,
         creationDate: now,
         lastUsed: 0,
+        lastModified: now,
       };
       await this.checkRights(tx, doc);
       await this.checkNotAbove(tx, actor, doc);
@@ -126,13 +138,18 @@ export class TokenService {
       const before = tokenRepresentation(token);
       const patched = applyJsonPatch(before, request.patch, '/patch');
       assertUnchanged(before, patched, readOnly);
-      const { _id, _links, _version, ...doc } = patched;
-      checkSchema(TokenDocSchema, doc);
+      const { _id, _links, _version, lastModified, ...fields } = patched;
+      checkSchema(TokenDocSchema, fields);
+      const customRoleIds = await roleKeysOf(tx, this.stores, fields.customRoleIds, '/customRoleIds');
+      const doc: TokenDoc = { ...fields, customRoleIds, lastModified };
       await this.checkRights(tx, doc);
       await this.checkNotAbove(tx, actor, doc);
       const diff = diffFields(token.doc, doc, tokenFieldRules);
       if (diff.actions.length === 0) return before;
-      const updated = await this.stores.tokens.update(tx, token, doc);
+      const updated = await this.stores.tokens.update(tx, token, {
+        ...doc,
+        lastModified: this.changes.now(),
+      });
       const after = tokenRepresentation(updated);
       await record({
         kind: 'token',
@@ -156,7 +173,7 @@ export class TokenService {
     return this.changes.transact(async (tx, record) => {
       const token = await this.load(tx, id, actor);
       const { secret, masked } = newSecret();
-      const doc = { ...token.doc, token: masked };
+      const doc = { ...token.doc, token: masked, lastModified: this.changes.now() };
       const updated = await this.stores.tokens.update(tx, token, doc, { lookup: hashToken(secret) });
       await record({
         kind: 'token',
