@@ -1,5 +1,6 @@
 import type { Context } from '../../evaluation/context.js';
 import { type EvaluationData, evaluateFlag } from '../../evaluation/evaluate-flag.js';
+import { jsonEqual } from '../../shared/json-equal.js';
 import type { SdkFlag, SdkSegment } from './sdk-model.js';
 
 /** Which client SDKs may read a flag: browsers (client-side ID) or mobile apps (mobile key). */
@@ -104,6 +105,38 @@ function isExperiment(flag: SdkFlag, reason: Reason): boolean {
   return false;
 }
 
+/**
+ * Per data, per flag: the result of each variation when it carries no reason (most results), one
+ * object shared by every context that gets it. Client streams keep each context's last results,
+ * so 5,000 contexts × 200 flags are pointers to these, not a million objects of their own.
+ */
+const sharedResults = new WeakMap<ClientData, Map<string, (ClientFlagResult | undefined)[]>>();
+
+function sharedResult(data: ClientData, flag: SdkFlag, index: number, value: unknown): ClientFlagResult {
+  let byFlag = sharedResults.get(data);
+  if (byFlag === undefined) {
+    byFlag = new Map();
+    sharedResults.set(data, byFlag);
+  }
+  let results = byFlag.get(flag.key);
+  if (results === undefined) {
+    results = [];
+    byFlag.set(flag.key, results);
+  }
+  let result = results[index];
+  if (result === undefined) {
+    result = {
+      value: value ?? null,
+      variation: index,
+      version: data.version,
+      flagVersion: flag.version,
+      trackEvents: flag.trackEvents,
+    };
+    results[index] = result;
+  }
+  return result;
+}
+
 /** One flag's result for the context. */
 export function clientResult(
   data: ClientData,
@@ -113,6 +146,10 @@ export function clientResult(
 ): ClientFlagResult {
   const detail = evaluateFlag(flag, context, data.lookup);
   const experiment = isExperiment(flag, detail.reason);
+  const index = detail.variationIndex;
+  if (!withReasons && !experiment && index !== undefined && index !== null) {
+    return sharedResult(data, flag, index, detail.value);
+  }
   return {
     value: detail.value ?? null,
     ...(detail.variationIndex === undefined || detail.variationIndex === null
@@ -145,6 +182,23 @@ export function clientResults(
     results.set(flag.key, clientResult(data, flag, context, withReasons));
   }
   return results;
+}
+
+/**
+ * Whether a context's result is the same apart from its versions: what tells a client stream
+ * whether to send it. A flag edited without changing what this context gets (another target, a
+ * toggle that serves the same variation) sends it nothing; its events then carry the flag version
+ * it last got, as LaunchDarkly only uses that to label counts.
+ */
+export function sameResult(a: ClientFlagResult, b: ClientFlagResult): boolean {
+  return (
+    a === b ||
+    (a.variation === b.variation &&
+      a.trackEvents === b.trackEvents &&
+      a.trackReason === b.trackReason &&
+      jsonEqual(a.value, b.value) &&
+      jsonEqual(a.reason, b.reason))
+  );
 }
 
 /** The results as the JSON object the SDKs read, keyed by flag key. */

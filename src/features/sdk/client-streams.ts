@@ -10,6 +10,7 @@ import {
   clientData,
   clientResults,
   resultsJson,
+  sameResult,
 } from './client-evaluation.js';
 import type { EnvironmentPayload } from './environment-payload.js';
 import type { SdkEnvironment } from './sdk-credentials.js';
@@ -27,8 +28,8 @@ interface Group {
   readonly context: Context;
   readonly kind: ClientKind;
   readonly withReasons: boolean;
-  /** The last results sent, by flag key, with their comparison text (without `version`). */
-  results: Map<string, { readonly result: ClientFlagResult; readonly text: string }>;
+  /** The last results sent, by flag key (mostly objects shared with other contexts). */
+  results: Map<string, ClientFlagResult>;
   readonly streams: Set<SdkStream>;
 }
 
@@ -46,16 +47,6 @@ interface EnvStreams {
 
 function sse(name: string, data: string): Buffer {
   return Buffer.from(`event: ${name}\ndata: ${data}\n\n`);
-}
-
-/**
- * A result without its versions: what tells whether the result for the context changed. A flag
- * edited without changing what this context gets (another target, a toggle that serves the same
- * variation) sends it nothing; its events then carry the flag version it last got, as LaunchDarkly
- * only uses that to label counts.
- */
-function comparable(result: ClientFlagResult): string {
-  return JSON.stringify({ ...result, version: 0, flagVersion: 0 });
 }
 
 /**
@@ -150,8 +141,7 @@ export class ClientStreams {
       },
     );
     joined.streams.add(stream);
-    const current = new Map([...joined.results].map(([key, r]) => [key, r.result]));
-    stream.write(sse('put', resultsJson(current)));
+    stream.write(sse('put', resultsJson(joined.results)));
   }
 
   /** Distinct contexts streamed (each evaluated once per change, whatever its streams). */
@@ -207,8 +197,7 @@ export class ClientStreams {
   }
 
   private evaluate(data: ClientData, group: Group, only?: ReadonlySet<string>) {
-    const results = clientResults(data, group.context, group.kind, group.withReasons, only);
-    return new Map([...results].map(([key, result]) => [key, { result, text: comparable(result) }]));
+    return clientResults(data, group.context, group.kind, group.withReasons, only);
   }
 
   private changed(envStreams: EnvStreams, payload: EnvironmentPayload | undefined): void {
@@ -239,10 +228,10 @@ export class ClientStreams {
           if (old === undefined) continue;
           results.delete(key);
           events.push(sse('delete', JSON.stringify({ key, version: data.version })));
-        } else if (old?.text !== now.text) {
+        } else if (old === undefined || !sameResult(old, now)) {
           // Unchanged results keep the version they were sent with; changed ones take the new.
           results.set(key, now);
-          events.push(sse('patch', JSON.stringify({ key, ...now.result })));
+          events.push(sse('patch', JSON.stringify({ key, ...now })));
         }
       }
       if (events.length === 0) continue;
