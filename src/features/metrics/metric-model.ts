@@ -70,6 +70,8 @@ export const MetricSchema = Type.Object({
   _version: Type.Integer(),
   _links: Links,
   ...MetricDocSchema.properties,
+  _versionId: Type.String(),
+  _creationDate: Type.Integer(),
 });
 export type Metric = Static<typeof MetricSchema>;
 

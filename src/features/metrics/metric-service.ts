@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
@@ -28,12 +29,19 @@ export function metricRepresentation(projectKey: string, metric: StoredDocument<
     _version: metric.version,
     _links: { self: { href: `/api/v2/metrics/${projectKey}/${metric.key}`, type: 'application/json' } },
     ...metric.doc,
+    _versionId: versionId(metric),
+    _creationDate: metric.doc.creationDate,
   };
+}
+
+/** Names this version of the metric: the same for the same version, another after any change. */
+function versionId(metric: StoredDocument<MetricDoc>): string {
+  return createHash('sha256').update(`${metric.id}:${metric.version}`).digest('hex').slice(0, 24);
 }
 
 // `kind` is fixed at creation: it decides which other fields mean anything, and LaunchDarkly's
 // action catalog has no action for changing it, so a policy could not filter such a change.
-const readOnly = ['_id', 'key', '_version', '_links', 'kind', 'creationDate'];
+const readOnly = ['_id', 'key', '_version', '_links', 'kind', 'creationDate', '_versionId', '_creationDate'];
 
 function checkMetric(doc: MetricDoc): void {
   const problems = metricProblems(doc);
@@ -119,7 +127,7 @@ export class MetricService {
       const before = metricRepresentation(projectKey, metric);
       const patched = applyJsonPatch(before, request.patch, '/patch');
       assertUnchanged(before, patched, readOnly);
-      const { _id, key: _k, _version, _links, ...doc } = patched;
+      const { _id, key: _k, _version, _links, _versionId, _creationDate, ...doc } = patched;
       checkSchema(MetricDocSchema, doc);
       checkMetric(doc);
       const { actions, changes } = diffFields(metric.doc, doc, metricFieldRules);
