@@ -60,7 +60,11 @@ const segmentEditable = {
   rules: Type.Array(SegmentRuleSchema, { maxItems: 5000 }),
 };
 
-export const SegmentDocSchema = Type.Object({ ...segmentEditable, creationDate: Type.Integer() }, Strict);
+/** `lastModifiedDate` came later: a segment stored before it was last modified when created. */
+export const SegmentDocSchema = Type.Object(
+  { ...segmentEditable, creationDate: Type.Integer(), lastModifiedDate: Type.Optional(Type.Integer()) },
+  Strict,
+);
 export type SegmentDoc = Static<typeof SegmentDocSchema>;
 
 export const SegmentPostSchema = Type.Object(
@@ -86,6 +90,13 @@ export const SegmentSchema = Type.Object({
   _links: Links,
   ...SegmentDocSchema.properties,
   unbounded: Type.Literal(false),
+  /** The version SDKs see: the same as `_version`. */
+  version: Type.Integer(),
+  lastModifiedDate: Type.Integer(),
+  /** A deleted segment is gone, never answered. */
+  deleted: Type.Literal(false),
+  /** Big segments are re-created by generation; every segment here is in its first. */
+  generation: Type.Integer(),
 });
 export type Segment = Static<typeof SegmentSchema>;
 

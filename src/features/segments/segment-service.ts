@@ -38,10 +38,24 @@ export function segmentRepresentation(
     },
     ...segment.doc,
     unbounded: false,
+    version: segment.version,
+    lastModifiedDate: segment.doc.lastModifiedDate ?? segment.doc.creationDate,
+    deleted: false,
+    generation: 1,
   };
 }
 
-const readOnly = ['key', '_version', '_links', 'creationDate', 'unbounded'];
+const readOnly = [
+  'key',
+  '_version',
+  '_links',
+  'creationDate',
+  'unbounded',
+  'version',
+  'lastModifiedDate',
+  'deleted',
+  'generation',
+];
 
 /**
  * Rules added by a client (POST or patch) get a server id, as LaunchDarkly does; ids must be
@@ -107,6 +121,7 @@ export class SegmentService {
         excludedContexts: input.excludedContexts ?? [],
         rules: withRuleIds(input.rules ?? []),
         creationDate: now,
+        lastModifiedDate: now,
       };
       const segment = await this.stores.segments.insert(tx, {
         id: newId(),
@@ -141,7 +156,7 @@ export class SegmentService {
       const before = segmentRepresentation(projectKey, envKey, segment);
       const patched = applyJsonPatch(before, request.patch, '/patch');
       assertUnchanged(before, patched, readOnly);
-      const { key: _k, _version, _links, unbounded, ...fields } = patched;
+      const { key: _k, _version, _links, unbounded, version, deleted, generation, ...fields } = patched;
       const doc: SegmentDoc = {
         ...fields,
         rules: Array.isArray(fields.rules) ? withRuleIds(fields.rules) : fields.rules,
@@ -194,7 +209,10 @@ export class SegmentService {
       ]),
     ];
     if (actions.length === 0) return before;
-    const updated = await this.stores.segments.update(tx, segment, doc);
+    const updated = await this.stores.segments.update(tx, segment, {
+      ...doc,
+      lastModifiedDate: this.changes.now(),
+    });
     const after = segmentRepresentation(projectKey, envKey, updated);
     // Tags as they were before the change: a filter on the old tags still hears that they changed.
     const resource = this.resource(parents, { key, tags: segment.doc.tags });
