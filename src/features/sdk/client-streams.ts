@@ -215,6 +215,26 @@ export class ClientStreams {
     // Groups opened on older data than `before` do not exist: each was evaluated on the latest.
     const affected = before === undefined ? undefined : affectedFlags(before, data);
     if (affected?.size === 0) return;
+    // Most contexts get one of a few results (shared objects, see clientResult): each event's
+    // bytes are made once per change, not once per context.
+    const patches = new Map<ClientFlagResult, Buffer>();
+    const deletes = new Map<string, Buffer>();
+    const patchOf = (key: string, result: ClientFlagResult) => {
+      let bytes = patches.get(result);
+      if (bytes === undefined) {
+        bytes = sse('patch', JSON.stringify({ key, ...result }));
+        patches.set(result, bytes);
+      }
+      return bytes;
+    };
+    const deleteOf = (key: string) => {
+      let bytes = deletes.get(key);
+      if (bytes === undefined) {
+        bytes = sse('delete', JSON.stringify({ key, version: data.version }));
+        deletes.set(key, bytes);
+      }
+      return bytes;
+    };
     for (const group of envStreams.groups.values()) {
       const fresh = this.evaluate(data, group, affected);
       const events: Buffer[] = [];
@@ -227,15 +247,15 @@ export class ClientStreams {
         if (now === undefined) {
           if (old === undefined) continue;
           results.delete(key);
-          events.push(sse('delete', JSON.stringify({ key, version: data.version })));
+          events.push(deleteOf(key));
         } else if (old === undefined || !sameResult(old, now)) {
           // Unchanged results keep the version they were sent with; changed ones take the new.
           results.set(key, now);
-          events.push(sse('patch', JSON.stringify({ key, ...now })));
+          events.push(patchOf(key, now));
         }
       }
       if (events.length === 0) continue;
-      const bytes = Buffer.concat(events);
+      const bytes = events.length === 1 ? (events[0] as Buffer) : Buffer.concat(events);
       for (const stream of group.streams) stream.write(bytes);
     }
   }
