@@ -19,6 +19,7 @@ const Person = Type.Object({
 });
 const entryFields = {
   _id: Type.String(),
+  _accountId: Type.String(),
   _links: Links,
   date: Type.Integer(),
   kind: Type.String(),

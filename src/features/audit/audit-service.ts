@@ -4,7 +4,7 @@ import { ValidationError } from '../../errors/app-errors.js';
 import { compilePolicy } from '../../policy/compile-policy.js';
 import { compileSpecifier, matchesEntry } from '../../policy/evaluate-policy.js';
 import { validatePolicy, validateSpecifier } from '../../policy/validate-policy.js';
-import type { AuditEntryDetail, TaggedAccess } from './audit-model.js';
+import type { AuditEntry, AuditEntryDetail, TaggedAccess } from './audit-model.js';
 import type { AuditPage, AuditStore } from './audit-store.js';
 
 export interface AuditListQuery {
@@ -37,21 +37,49 @@ function statementsFilter(statements: unknown): Accept {
   return (accesses) => matchesEntry(policy, accesses);
 }
 
+/** An entry as the API answers it: with the account it belongs to, as LaunchDarkly's are. */
+export type AccountEntry<E extends AuditEntry> = E & { readonly _accountId: string };
+
 export class AuditService {
+  private accountId: string | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly store: AuditStore,
   ) {}
 
-  list(query: AuditListQuery): Promise<AuditPage> {
+  async list(
+    query: AuditListQuery,
+  ): Promise<Omit<AuditPage, 'items'> & { items: AccountEntry<AuditEntry>[] }> {
     const filters: Accept[] = [query.visible];
     if (query.spec !== undefined && query.spec !== '') filters.push(specFilter(query.spec));
     if (query.statements !== undefined) filters.push(statementsFilter(query.statements));
     const accept = (accesses: readonly TaggedAccess[]) => filters.every((f) => f(accesses));
-    return this.store.list(this.db, { ...query, accept });
+    const page = await this.store.list(this.db, { ...query, accept });
+    const _accountId = await this.account();
+    return { ...page, items: page.items.map((e) => ({ ...e, _accountId })) };
   }
 
-  get(id: string, visible: Accept): Promise<AuditEntryDetail | undefined> {
-    return this.store.get(this.db, id, visible);
+  async get(id: string, visible: Accept): Promise<AccountEntry<AuditEntryDetail> | undefined> {
+    const entry = await this.store.get(this.db, id, visible);
+    return entry === undefined ? undefined : { ...entry, _accountId: await this.account() };
+  }
+
+  /**
+   * One installation is one account, and its id is its owner's: the first member, created with
+   * the account at first start, who can be neither removed nor replaced (see bootstrap-owner.ts).
+   */
+  private async account(): Promise<string> {
+    if (this.accountId !== undefined) return this.accountId;
+    const first = await this.db
+      .selectFrom('members')
+      .select('id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (first === undefined) return '';
+    this.accountId = first.id;
+    return first.id;
   }
 }
