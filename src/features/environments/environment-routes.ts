@@ -3,7 +3,9 @@ import { principalOf } from '../../http/auth.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
+import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { environmentPageRule } from './environment-list.js';
 import {
   EnvironmentPostSchema,
   EnvironmentSchema,
@@ -23,19 +25,31 @@ export function environmentRoutes(service: EnvironmentService) {
       {
         schema: {
           tags,
-          summary: 'List environments',
+          summary: 'List environments, a page at a time',
+          description:
+            '`filter`: query (name or key), tags (a+b: all). `sort`: createdOn, critical, name (- for descending).',
           params: ProjectParams,
+          querystring: Type.Object(
+            {
+              ...pagingSchema(environmentPageRule, 'environments'),
+              filter: Type.Optional(Type.String({ description: 'Comma-separated field:value filters' })),
+              sort: Type.Optional(
+                Type.String({ description: 'createdOn, critical or name; - for descending' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: collection(EnvironmentSchema), ...errorResponses },
         },
       },
       async (request) => {
         const { projectKey } = request.params;
-        const items = await service.list(principalOf(request).actor, projectKey);
-        return {
-          items,
-          totalCount: items.length,
-          _links: { self: { href: `/api/v2/projects/${projectKey}/environments`, type: 'application/json' } },
-        };
+        const page = paging(request.query, environmentPageRule);
+        const { items, totalCount } = await service.list(principalOf(request).actor, projectKey, {
+          ...request.query,
+          ...page,
+        });
+        return { items, totalCount, _links: pageLinks(request.url, { ...page, totalCount }) };
       },
     );
 

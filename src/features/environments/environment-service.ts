@@ -13,6 +13,7 @@ import type { ProjectDoc } from '../projects/project-model.js';
 import { environmentRepresentation, sdkEnvironmentOf } from '../projects/project-service.js';
 import type { SdkKeyKind } from '../sdk/sdk-credentials.js';
 import type { Stores } from '../stores.js';
+import { type EnvironmentListRequest, environmentPageQuery } from './environment-list.js';
 import {
   type Environment,
   type EnvironmentDoc,
@@ -42,17 +43,22 @@ export class EnvironmentService {
   ) {}
 
   /** Each environment with its SDK keys masked unless the actor has `viewSdkKey` on it. */
-  async list(actor: Actor, projectKey: string): Promise<Environment[]> {
+  async list(
+    actor: Actor,
+    projectKey: string,
+    request: EnvironmentListRequest,
+  ): Promise<{ items: Environment[]; totalCount: number }> {
     return this.changes.transact(async (tx) => {
       const project = await this.project(tx, projectKey);
-      const envs = await this.stores.environments.list(tx, projectKey);
+      const page = await this.stores.environments.page(tx, environmentPageQuery(projectKey, request));
       const keys = await this.keys.current(
         tx,
-        envs.map((e) => e.id),
+        page.items.map((e) => e.id),
       );
-      return envs.map((e) =>
+      const items = page.items.map((e) =>
         this.shown(actor, project, environmentRepresentation(projectKey, e, keys.get(e.id))),
       );
+      return { items, totalCount: page.totalCount };
     });
   }
 

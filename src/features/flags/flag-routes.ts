@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox';
+import { ValidationError } from '../../errors/app-errors.js';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
+import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { FlagCopies } from './flag-copy-service.js';
+import { FlagListItemSchema, flagPageRule } from './flag-list.js';
 import { FlagPostSchema, FlagSchema } from './flag-model.js';
 import {
   parseSemanticPatch,
@@ -30,23 +33,60 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
       {
         schema: {
           tags,
-          summary: 'List feature flags (archived ones only with archived=true)',
+          summary: 'List feature flags, a page at a time (archived ones only when asked for)',
+          description:
+            '`filter` (field:value, comma-separated): query, tags (a+b: all of them), archived, ' +
+            'state (live, deprecated, archived), type (temporary, permanent), maintainerId, ' +
+            'creationDate ({"before": ms}), sdkAvailability (client, mobile, anyClient, server), ' +
+            'hasExperiment, filterEnv. LaunchDarkly filters on code references, evaluations, teams ' +
+            'and release pipelines are refused with a 400 naming them. `sort`: creationDate, key, ' +
+            'name, maintainerId, tags, type, targetingModifiedDate (with env); prefix - for ' +
+            'descending. Without `summary=0`, environments leave out prerequisites, targets and rules.',
           params: ProjectParams,
           querystring: Type.Object(
-            { env: EnvFilter, tag: Type.Optional(Type.String()), archived: Type.Optional(Type.Boolean()) },
+            {
+              env: EnvFilter,
+              tag: Type.Optional(Type.String({ description: 'Only flags with this tag' })),
+              archived: Type.Optional(
+                Type.Boolean({ description: 'Deprecated by LaunchDarkly: use filter=state:archived' }),
+              ),
+              ...pagingSchema(flagPageRule, 'flags'),
+              filter: Type.Optional(Type.String({ description: 'Comma-separated field:value filters' })),
+              sort: Type.Optional(Type.String({ description: 'Comma-separated fields, - for descending' })),
+              summary: Type.Optional(
+                Type.Union(
+                  [Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')],
+                  {
+                    description: '0 or false: every environment in full (prerequisites, targets, rules)',
+                  },
+                ),
+              ),
+              expand: Type.Optional(
+                Type.String({ description: 'migrationSettings (no migration flags here)' }),
+              ),
+              compare: Type.Optional(
+                Type.Boolean({ description: 'Unavailable in API version 20240415: true is refused' }),
+              ),
+            },
             { additionalProperties: false },
           ),
-          response: { 200: collection(FlagSchema), ...errorResponses },
+          response: { 200: collection(FlagListItemSchema), ...errorResponses },
         },
       },
       async (request) => {
         const { projectKey } = request.params;
-        const items = await service.list(projectKey, { ...request.query, env: envList(request.query.env) });
-        return {
-          items,
-          totalCount: items.length,
-          _links: { self: { href: `/api/v2/flags/${projectKey}`, type: 'application/json' } },
-        };
+        const { query } = request;
+        if (query.compare === true) {
+          throw ValidationError.at('query /compare', 'compare is unavailable in API version 20240415');
+        }
+        const page = paging(query, flagPageRule);
+        const { items, totalCount } = await service.list(projectKey, {
+          ...query,
+          ...page,
+          env: envList(query.env),
+          summary: query.summary !== 'false' && query.summary !== '0',
+        });
+        return { items, totalCount, _links: pageLinks(request.url, { ...page, totalCount }) };
       },
     );
 

@@ -15,6 +15,7 @@ import type { ProjectDoc } from '../projects/project-model.js';
 import type { Stores } from '../stores.js';
 import { summarizeFlagChange } from './flag-audit.js';
 import { checkFlagDoc, flagResource } from './flag-check.js';
+import { type FlagListRequest, flagPageQuery, summarized } from './flag-list.js';
 import type { Flag, FlagDoc, FlagEnvironment, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
 import { assertMaintainer, withOptionalFieldsAdded } from './flag-patch-fields.js';
 import { withFlagRuleDefaults } from './flag-rule-ids.js';
@@ -24,12 +25,6 @@ import { withRaisedVersions } from './flag-versions.js';
 
 type Env = StoredDocument<EnvironmentDoc>;
 type StoredFlag = StoredDocument<FlagDoc>;
-
-export interface FlagListQuery {
-  readonly env?: readonly string[] | undefined;
-  readonly tag?: string | undefined;
-  readonly archived?: boolean | undefined;
-}
 
 function newEnvironmentConfig(flag: Pick<FlagDoc, 'defaults'>, now: number): FlagEnvironmentDoc {
   return {
@@ -124,15 +119,19 @@ export class FlagService implements EnvironmentHooks {
     private readonly changes: ChangeLog,
   ) {}
 
-  async list(projectKey: string, query: FlagListQuery = {}): Promise<Flag[]> {
+  /** One page of the project's flags, filtered, sorted and counted in the database. */
+  async list(projectKey: string, request: FlagListRequest): Promise<{ items: Flag[]; totalCount: number }> {
     return this.changes.transact(async (tx) => {
       await this.project(tx, projectKey);
       const envs = await this.stores.environments.list(tx, projectKey);
-      const flags = await this.stores.flags.list(tx, projectKey);
-      return flags
-        .filter((f) => (query.archived === true ? f.doc.archived : !f.doc.archived))
-        .filter((f) => query.tag === undefined || f.doc.tags.includes(query.tag))
-        .map((f) => flagRepresentation(projectKey, f, envs, query.env));
+      const query = flagPageQuery(
+        projectKey,
+        request,
+        envs.map((e) => e.key),
+      );
+      const page = await this.stores.flags.page(tx, query);
+      const items = page.items.map((f) => flagRepresentation(projectKey, f, envs, request.env));
+      return { items: request.summary ? items.map(summarized) : items, totalCount: page.totalCount };
     });
   }
 

@@ -3,8 +3,10 @@ import type { FastifyReply } from 'fastify';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
+import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { Invitations } from './invitations.js';
+import { memberPageRule } from './member-list.js';
 import { MemberPostSchema, MemberSchema } from './member-model.js';
 import type { MemberService } from './member-service.js';
 
@@ -22,13 +24,30 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
       {
         schema: {
           tags,
-          summary: 'List members',
+          summary: 'List members, a page at a time',
+          description:
+            '`filter`: query (email or name), role (a|b: built-in or custom role; owner counts as ' +
+            'admin), id (a|b), email (a|b), lastSeen ({"never": true}, {"noData": true} or ' +
+            '{"before": ms}); team, noteam and accessCheck are refused. `sort`: displayName, ' +
+            'lastSeen (- for descending).',
+          querystring: Type.Object(
+            {
+              ...pagingSchema(memberPageRule, 'members'),
+              filter: Type.Optional(Type.String({ description: 'Comma-separated field:value filters' })),
+              sort: Type.Optional(Type.String({ description: 'displayName or lastSeen; - for descending' })),
+              expand: Type.Optional(
+                Type.String({ description: 'customRoles (always included); roleAttributes is refused' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: collection(MemberSchema), ...errorResponses },
         },
       },
-      async () => {
-        const items = await service.list();
-        return { items, totalCount: items.length, _links: { self } };
+      async (request) => {
+        const page = paging(request.query, memberPageRule);
+        const { items, totalCount } = await service.list({ ...request.query, ...page });
+        return { items, totalCount, _links: pageLinks(request.url, { ...page, totalCount }) };
       },
     );
 

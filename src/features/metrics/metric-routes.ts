@@ -2,7 +2,9 @@ import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
+import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { metricPageRule } from './metric-list.js';
 import { MetricPostSchema, MetricSchema } from './metric-model.js';
 import type { MetricService } from './metric-service.js';
 
@@ -17,19 +19,34 @@ export function metricRoutes(service: MetricService) {
       {
         schema: {
           tags,
-          summary: 'List metrics',
+          summary: 'List metrics, a page at a time',
+          description:
+            '`filter` (field operator value, comma for AND): query equals "text" or ["a","b"], tags ' +
+            'contains [...] (all of them), eventKind equals custom|pageview|click, isNumeric equals ' +
+            'true|false, maintainerIds anyOf [...]; hasConnections, maintainerTeamKey and ' +
+            'unitAggregationType are refused. `sort`: createdAt, name (- for descending).',
           params: ProjectParams,
+          querystring: Type.Object(
+            {
+              ...pagingSchema(metricPageRule, 'metrics'),
+              sort: Type.Optional(Type.String({ description: 'createdAt or name; - for descending' })),
+              filter: Type.Optional(
+                Type.String({ description: 'Comma-separated "field operator value" filters' }),
+              ),
+              expand: Type.Optional(
+                Type.String({ description: 'experimentCount is refused: no experiments here' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: collection(MetricSchema), ...errorResponses },
         },
       },
       async (request) => {
         const { projectKey } = request.params;
-        const items = await service.list(projectKey);
-        return {
-          items,
-          totalCount: items.length,
-          _links: { self: { href: `/api/v2/metrics/${projectKey}`, type: 'application/json' } },
-        };
+        const page = paging(request.query, metricPageRule);
+        const { items, totalCount } = await service.list(projectKey, { ...request.query, ...page });
+        return { items, totalCount, _links: pageLinks(request.url, { ...page, totalCount }) };
       },
     );
 

@@ -12,6 +12,7 @@ import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
 import type { ProjectDoc } from '../projects/project-model.js';
 import type { Stores } from '../stores.js';
+import { type MetricListRequest, metricPageQuery } from './metric-list.js';
 import {
   type Metric,
   type MetricDoc,
@@ -54,11 +55,17 @@ export class MetricService {
     private readonly changes: ChangeLog,
   ) {}
 
-  async list(projectKey: string): Promise<Metric[]> {
+  async list(
+    projectKey: string,
+    request: MetricListRequest,
+  ): Promise<{ items: Metric[]; totalCount: number }> {
     return this.changes.transact(async (tx) => {
       await this.project(tx, projectKey);
-      const metrics = await this.stores.metrics.list(tx, projectKey);
-      return metrics.map((m) => metricRepresentation(projectKey, m));
+      const page = await this.stores.metrics.page(tx, metricPageQuery(projectKey, request));
+      return {
+        items: page.items.map((m) => metricRepresentation(projectKey, m)),
+        totalCount: page.totalCount,
+      };
     });
   }
 

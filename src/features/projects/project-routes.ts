@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
+import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { ReadAccess } from '../access/read-access.js';
 import { projectShownTo } from '../environments/sdk-keys.js';
@@ -11,6 +12,7 @@ import {
   parseProjectExpand,
   projectAsRead,
 } from './project-expand.js';
+import { projectPageRule } from './project-list.js';
 import { ProjectPostSchema, ProjectSchema } from './project-model.js';
 import type { ProjectService } from './project-service.js';
 
@@ -25,20 +27,32 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
         schema: {
           tags,
           summary: 'List projects (their environments with expand=environments)',
-          querystring: Type.Object({ expand: ProjectExpandQuery }),
+          description:
+            '`filter`: query (name or key), tags (a+b: all), keys (a|b: any). `sort`: name, createdOn ' +
+            '(- for descending).',
+          querystring: Type.Object(
+            {
+              expand: ProjectExpandQuery,
+              ...pagingSchema(projectPageRule, 'projects'),
+              filter: Type.Optional(Type.String({ description: 'Comma-separated field:value filters' })),
+              sort: Type.Optional(Type.String({ description: 'name or createdOn, - for descending' })),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: collection(ProjectReadSchema), ...errorResponses },
         },
       },
       async (request) => {
         const principal = principalOf(request);
         const expand = parseProjectExpand(request.query.expand);
-        const items = (await service.list())
-          .filter((p) => readAccess.canView(principal, p))
-          .map((p) => projectAsRead(projectShownTo(principal.actor, p), expand));
+        const page = paging(request.query, projectPageRule);
+        const { items, totalCount } = await service.list({ ...request.query, ...page }, (p) =>
+          readAccess.canView(principal, { key: p.key, tags: p.doc.tags }),
+        );
         return {
-          items,
-          totalCount: items.length,
-          _links: { self: { href: '/api/v2/projects', type: 'application/json' } },
+          items: items.map((p) => projectAsRead(projectShownTo(principal.actor, p), expand)),
+          totalCount,
+          _links: pageLinks(request.url, { ...page, totalCount }),
         };
       },
     );

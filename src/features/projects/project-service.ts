@@ -3,6 +3,7 @@ import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyPatchRequest, assertUnchanged, type PatchRequest, patchDelta } from '../../http/json-patch.js';
+import type { Paging } from '../../http/list-query.js';
 import { newId } from '../../shared/ids.js';
 import { diffFields, mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
@@ -19,6 +20,7 @@ import type { SdkKeyPair, SdkKeyStore } from '../environments/sdk-key-store.js';
 import { withoutSdkKeysIn } from '../environments/sdk-keys.js';
 import type { SdkEnvironment } from '../sdk/sdk-credentials.js';
 import type { Stores } from '../stores.js';
+import { type ProjectListRequest, projectListQuery } from './project-list.js';
 import {
   type Project,
   type ProjectDoc,
@@ -84,18 +86,23 @@ export class ProjectService {
     private readonly keys: SdkKeyStore,
   ) {}
 
-  async list(): Promise<Project[]> {
+  /**
+   * One page of the projects `visible` lets through, filtered and sorted in the database; who
+   * may view a project is a policy over its tags, so the page is cut after that check.
+   */
+  async list(
+    request: ProjectListRequest & Paging,
+    visible: (project: StoredDocument<ProjectDoc>) => boolean,
+  ): Promise<{ items: Project[]; totalCount: number }> {
     return this.changes.transact(async (tx) => {
-      const projects = await this.stores.projects.listAll(tx);
-      const envs = await this.stores.environments.listAll(tx);
-      const keys = await this.keys.current(tx);
-      return projects.map((p) =>
-        projectRepresentation(
-          p,
-          envs.filter((e) => e.scope === p.key),
-          keys,
-        ),
-      );
+      const shown = (await this.stores.projects.page(tx, projectListQuery(request))).items.filter(visible);
+      const page = shown.slice(request.offset, request.offset + request.limit);
+      const items: Project[] = [];
+      for (const p of page) {
+        const envs = await this.stores.environments.list(tx, p.key);
+        items.push(projectRepresentation(p, envs, await this.keysOf(tx, envs)));
+      }
+      return { items, totalCount: shown.length };
     });
   }
 

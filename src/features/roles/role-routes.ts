@@ -2,11 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
+import { type PageRule, pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { RolePostSchema, RoleSchema } from './role-model.js';
 import type { RoleService } from './role-service.js';
 
 const tags = ['Custom roles'];
+const rolePageRule: PageRule = { defaultLimit: 20, maxLimit: 100 };
 const Params = Type.Object({ roleKey: { ...Key, description: "The role's key or its _id" } });
 
 export function roleRoutes(service: RoleService) {
@@ -16,17 +18,18 @@ export function roleRoutes(service: RoleService) {
       {
         schema: {
           tags,
-          summary: 'List custom roles',
+          summary: 'List custom roles, a page at a time',
+          querystring: Type.Object(
+            { ...pagingSchema(rolePageRule, 'custom roles') },
+            { additionalProperties: false },
+          ),
           response: { 200: collection(RoleSchema), ...errorResponses },
         },
       },
-      async () => {
-        const items = await service.list();
-        return {
-          items,
-          totalCount: items.length,
-          _links: { self: { href: '/api/v2/roles', type: 'application/json' } },
-        };
+      async (request) => {
+        const page = paging(request.query, rolePageRule);
+        const { items, totalCount } = await service.list(page);
+        return { items, totalCount, _links: pageLinks(request.url, { ...page, totalCount }) };
       },
     );
 

@@ -10,6 +10,7 @@ import {
 } from '../../errors/app-errors.js';
 import { checkSchema } from '../../http/check-schema.js';
 import { applyPatchRequest, assertUnchanged, type PatchRequest, patchDelta } from '../../http/json-patch.js';
+import type { Paging } from '../../http/list-query.js';
 import type { Statement } from '../../policy/policy-statement.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { newId } from '../../shared/ids.js';
@@ -66,10 +67,11 @@ export class RoleService {
     private readonly changes: ChangeLog,
   ) {}
 
-  async list(): Promise<Role[]> {
-    return this.changes.transact(async (tx) =>
-      (await this.stores.roles.list(tx, '')).map(roleRepresentation),
-    );
+  async list(page: Paging): Promise<{ items: Role[]; totalCount: number }> {
+    return this.changes.transact(async (tx) => {
+      const found = await this.stores.roles.page(tx, { scope: '', ...page });
+      return { items: found.items.map(roleRepresentation), totalCount: found.totalCount };
+    });
   }
 
   async get(key: string): Promise<Role> {

@@ -3,11 +3,14 @@ import { NotFoundError } from '../../errors/app-errors.js';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
+import { type PageRule, pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { TokenPostSchema, TokenSchema } from './token-model.js';
 import { mayView, type TokenService } from './token-service.js';
 
 const tags = ['Access tokens'];
+/** LaunchDarkly documents 25 by default for tokens. */
+const tokenPageRule: PageRule = { defaultLimit: 25, maxLimit: 100 };
 const Params = Type.Object({ id: Type.String() });
 
 export function tokenRoutes(service: TokenService) {
@@ -17,19 +20,26 @@ export function tokenRoutes(service: TokenService) {
       {
         schema: {
           tags,
-          summary: 'List access tokens (secrets masked)',
+          summary: 'List access tokens (secrets masked), a page at a time',
+          querystring: Type.Object(
+            {
+              showAll: Type.Optional(
+                Type.Boolean({
+                  description: 'Admins see every member’s tokens with or without it; others their own',
+                }),
+              ),
+              ...pagingSchema(tokenPageRule, 'access tokens'),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: collection(TokenSchema), ...errorResponses },
         },
       },
       async (request) => {
-        const principal = principalOf(request);
+        const page = paging(request.query, tokenPageRule);
         // Admins see every token; everyone else their own.
-        const items = (await service.list()).filter((t) => mayView(principal.actor, t));
-        return {
-          items,
-          totalCount: items.length,
-          _links: { self: { href: '/api/v2/tokens', type: 'application/json' } },
-        };
+        const { items, totalCount } = await service.list(principalOf(request).actor, page);
+        return { items, totalCount, _links: pageLinks(request.url, { ...page, totalCount }) };
       },
     );
 

@@ -1,0 +1,71 @@
+import type { ListCondition, ListSort } from '../../db/document-query.js';
+import type { DocumentPageQuery } from '../../db/document-store.js';
+import { ValidationError } from '../../errors/app-errors.js';
+import {
+  booleanValue,
+  type OperatorTerm,
+  type PageRule,
+  type Paging,
+  parseOperatorFilter,
+  parseSort,
+} from '../../http/list-query.js';
+
+export const segmentPageRule: PageRule = { defaultLimit: 20, maxLimit: 100 };
+
+export interface SegmentListRequest extends Paging {
+  readonly filter?: string | undefined;
+  readonly sort?: string | undefined;
+}
+
+const filterFields = {
+  supported: ['query', 'tags', 'includedKeys', 'excludedKeys', 'unbounded', 'external'],
+  operators: {
+    query: ['equals'],
+    tags: ['anyOf'],
+    includedKeys: ['anyOf'],
+    excludedKeys: ['anyOf'],
+    unbounded: ['equals'],
+    external: ['exists'],
+  },
+} as const;
+
+function strings(field: string, term: OperatorTerm): string[] {
+  const values = Array.isArray(term.value) ? term.value : [term.value];
+  if (!values.every((v): v is string => typeof v === 'string')) {
+    throw ValidationError.at('query /filter', `filter field "${field}" takes a string or a list of strings`);
+  }
+  return values;
+}
+
+/** The condition, or undefined where the term holds for every segment. */
+function condition(field: string, term: OperatorTerm): ListCondition | undefined {
+  switch (field) {
+    case 'query':
+      return { anyOf: strings(field, term).map((text) => ({ text })) };
+    case 'tags':
+      return { tagsAny: strings(field, term) };
+    case 'includedKeys':
+      return { column: 'key', in: strings(field, term) };
+    case 'excludedKeys':
+      return { column: 'key', notIn: strings(field, term) };
+    default:
+      // Every Switchboard segment is a standard one: none is big (unbounded) or synced (external).
+      return booleanValue(field, term.value) ? { nothing: true } : undefined;
+  }
+}
+
+/** LaunchDarkly's segment filters (`field operator value`, AND-ed) and sorts. */
+export function segmentPageQuery(scope: string, request: SegmentListRequest): DocumentPageQuery {
+  const where = [...parseOperatorFilter(request.filter, filterFields)].flatMap(([field, term]) => {
+    const found = condition(field, term);
+    return found === undefined ? [] : [found];
+  });
+  const sort = parseSort(request.sort, ['creationDate', 'name', 'lastModified']).map(
+    ({ field, desc }): ListSort => {
+      if (field === 'name') return { by: 'name', desc };
+      if (field === 'creationDate') return { by: 'created', desc };
+      return { field: ['lastModifiedDate'], type: 'number', desc };
+    },
+  );
+  return { scope, where, sort, limit: request.limit, offset: request.offset };
+}
