@@ -210,6 +210,20 @@ export const api = {
         patch: [{ op: 'replace', path: `/environments/${envKey}/on`, value: on }],
         ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
       }),
+    /** The flag's settings in `source` copied into `target`; refused (409) if `source` changed since `sourceVersion`. */
+    copy: (
+      projectKey: string,
+      flagKey: string,
+      source: string,
+      sourceVersion: number,
+      target: string,
+      comment?: string,
+    ) =>
+      request<Flag>('POST', `/flags/${seg(projectKey)}/${seg(flagKey)}/copy`, {
+        source: { key: source, currentVersion: sourceVersion },
+        target: { key: target },
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
   },
 
   auditLog: {

@@ -7,6 +7,7 @@ import { Field } from '../ui/field';
 import { Link } from '../ui/link';
 import { RelativeTime } from '../ui/relative-time';
 import { usePolled } from '../ui/use-polled';
+import { CopyFlagButton } from './copy-flag-dialog';
 import { FlagEvaluationsLine } from './flag-evaluations';
 import { FlagSwitch } from './flag-switch';
 import { TryContext } from './try-context';
@@ -61,6 +62,7 @@ interface FlagDetailProps {
 
 function FlagDetail({ flag, project, projectKey, envKey, onChanged }: FlagDetailProps) {
   const [comment, setComment] = useState('');
+  const [copiedTo, setCopiedTo] = useState<string | undefined>(undefined);
   const envs =
     project?.environments ??
     Object.keys(flag.environments).map((key) => ({
@@ -91,10 +93,27 @@ function FlagDetail({ flag, project, projectKey, envKey, onChanged }: FlagDetail
             </p>
           )}
         </div>
-        <Link className="button" to={paths.audit({ spec: `proj/${projectKey}:env/*:flag/${flag.key}` })}>
-          History
-        </Link>
+        <div className="actions">
+          <CopyFlagButton
+            projectKey={projectKey}
+            flag={flag}
+            envKey={envKey}
+            environments={envs}
+            onCopied={(copied, targetName) => {
+              onChanged(copied);
+              setCopiedTo(targetName);
+            }}
+          />
+          <Link className="button" to={paths.audit({ spec: `proj/${projectKey}:env/*:flag/${flag.key}` })}>
+            History
+          </Link>
+        </div>
       </header>
+      {copiedTo === undefined ? null : (
+        <p className="alert alert-success" role="status">
+          Copied the settings to {copiedTo}.
+        </p>
+      )}
 
       <nav className="tabs" aria-label="Environments">
         {envs.map((e) => (
