@@ -185,7 +185,7 @@ describe('copying a flag between environments', () => {
     expect(await snapshot(t)).toBe(before);
   });
 
-  it('reaches the SDK change feed for the target environment, after the commit', async () => {
+  it('reaches the SDK change feed for the target environment, with its new version', async () => {
     const heard: SdkChange[] = [];
     t.switchboard.sdk.feed.subscribe({ changed: (changes) => heard.push(...changes), resync: () => {} });
     const res = await copy({ source: { key: 'test' }, target: { key: 'production' } });
@@ -197,6 +197,18 @@ describe('copying a flag between environments', () => {
       key: 'new-checkout',
       version: 2,
     });
+    // And a poller reads the copied configuration (LaunchDarkly's SDK data model) in production.
+    const env = await t.api('GET', '/api/v2/projects/default/environments/production');
+    const polled = await t.switchboard.app.inject({
+      method: 'GET',
+      url: '/sdk/latest-all',
+      headers: { authorization: env.body.apiKey },
+    });
+    expect(polled.statusCode).toBe(200);
+    const sdkFlag = JSON.parse(polled.body).flags['new-checkout'];
+    expect(sdkFlag).toMatchObject({ on: true, version: 2, offVariation: 0 });
+    expect(sdkFlag.rules).toHaveLength(1);
+    expect(sdkFlag.prerequisites).toEqual([{ key: 'login', variation: 1 }]);
   });
 
   it('notifies the integrations whose filter matches the target', async () => {
