@@ -52,6 +52,17 @@ export function assertAllowed(actor: Actor, accesses: readonly TaggedAccess[]): 
   }
 }
 
+/**
+ * Authorization is the audit entry's own accesses: exactly the actions and resources the change
+ * performs (one per environment for flag-wide changes), so nothing is unchecked. Against the
+ * resource as it was, so a tag cannot be added to gain a right or removed to escape a deny in
+ * the same change; tag changes also as it will be. A dry run calls this alone.
+ */
+export function authorizeChange(change: ChangeInput): void {
+  assertAllowed(change.actor, change.accesses);
+  if (change.newTags !== undefined) assertAllowed(change.actor, withNewTags(change.accesses, change.newTags));
+}
+
 /** The `updateTags` accesses again, on the resource (the last segment) with its new tags. */
 export function withNewTags(accesses: readonly TaggedAccess[], tags: readonly string[]): TaggedAccess[] {
   return accesses
@@ -194,14 +205,8 @@ export class ChangeLog {
   /** Records changes in `tx`: the audit entry, then every fan-out, in the same transaction. */
   private recorder(tx: Transaction<Database>, recorded: Recorded): RecordChange {
     return async (change) => {
-      // Authorization is the audit entry's own accesses: exactly the actions and resources the
-      // change performs (one per environment for flag-wide changes), so nothing is unchecked
-      // and a refusal rolls the whole change back.
-      // Against the resource as it was, so a tag cannot be added to gain a right or removed to
-      // escape a deny in the same change; tag changes also as it will be.
-      assertAllowed(change.actor, change.accesses);
-      if (change.newTags !== undefined)
-        assertAllowed(change.actor, withNewTags(change.accesses, change.newTags));
+      // A refusal rolls the whole change back.
+      authorizeChange(change);
       const { newTags: _, ...description } = change;
       const audit = buildAuditRecord({ ...description, id: newId(), date: this.clock() }, this.baseUrl());
       const seq = await this.audit.append(tx, audit);

@@ -122,6 +122,10 @@ export const FlagEnvironmentSchema = Type.Object(
     ...envManaged,
     _environmentName: Type.String(),
     _site: Type.Object({ href: Type.String(), type: Type.String() }),
+    /** The flag's own `archived`, shown in each environment as LaunchDarkly does. */
+    archived: Type.Boolean(),
+    /** A digest of this configuration (see flag-model-fields.ts). */
+    sel: Type.String(),
   },
   Strict,
 );
@@ -180,6 +184,7 @@ export const FlagSchema = Type.Object({
   _links: Links,
   creationDate: Type.Integer(),
   ...flagShape(FlagEnvironmentSchema),
+  experiments: Type.Object({ baselineIdx: Type.Integer(), items: Type.Array(Type.Unknown()) }),
 });
 export type Flag = Static<typeof FlagSchema>;
 

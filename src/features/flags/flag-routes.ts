@@ -143,12 +143,23 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
       {
         schema: {
           tags,
-          summary: 'Update a feature flag: JSON Patch, or semantic patch',
+          summary: 'Update a feature flag: JSON Patch, JSON merge patch, or semantic patch',
           description:
-            'JSON Patch: a bare array or {"patch", "comment"}. Semantic patch: Content-Type ' +
+            'JSON Patch: a bare array or {"patch", "comment"}. JSON merge patch: {"merge", "comment"}, or ' +
+            'the merge document as application/merge-patch+json. Semantic patch: Content-Type ' +
             '`application/json; domain-model=launchdarkly.semanticpatch` with {"environmentKey", "comment", ' +
             `"instructions"}. Instructions: ${semanticInstructionKinds.join(', ')}.`,
           params: Params,
+          querystring: Type.Object(
+            {
+              dryRun: Type.Optional(
+                Type.Boolean({
+                  description: 'Validate and answer the flag as it would be, writing and notifying nothing',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
           body: PatchBody,
           response: { 200: FlagSchema, ...errorResponses },
         },
@@ -156,10 +167,18 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
       async (request) => {
         const { projectKey, flagKey } = request.params;
         const actor = principalOf(request).actor;
+        const options = { dryRun: request.query.dryRun };
         if (semanticPatchContentType.test(request.headers['content-type'] ?? '')) {
-          return service.applyInstructions(actor, projectKey, flagKey, parseSemanticPatch(request.body));
+          const patch = parseSemanticPatch(request.body);
+          return service.applyInstructions(actor, projectKey, flagKey, patch, options);
         }
-        return service.update(actor, projectKey, flagKey, parsePatchBody(request.body));
+        return service.update(
+          actor,
+          projectKey,
+          flagKey,
+          parsePatchBody(request.body, { merge: true }),
+          options,
+        );
       },
     );
 

@@ -3,7 +3,8 @@ import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
-import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { applyJsonPatch, assertUnchanged, type PatchRequest, patchDelta } from '../../http/json-patch.js';
+import { applyMergePatch } from '../../http/merge-patch.js';
 import { newId } from '../../shared/ids.js';
 import { jsonEqual } from '../../shared/json-equal.js';
 import type { Actor } from '../audit/audit-model.js';
@@ -15,8 +16,10 @@ import type { ProjectDoc } from '../projects/project-model.js';
 import type { Stores } from '../stores.js';
 import { summarizeFlagChange } from './flag-audit.js';
 import { checkFlagDoc, flagResource } from './flag-check.js';
+import { authorizeOnly, type FlagWriteOptions, wouldBeStored } from './flag-dry-run.js';
 import { type FlagListRequest, flagPageQuery, summarized } from './flag-list.js';
 import type { Flag, FlagDoc, FlagEnvironment, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
+import { configSelector, noExperiments } from './flag-model-fields.js';
 import { assertMaintainer, withOptionalFieldsAdded } from './flag-patch-fields.js';
 import { withFlagRuleDefaults } from './flag-rule-ids.js';
 import { gatherSemanticLookups } from './flag-semantic-lookups.js';
@@ -60,6 +63,8 @@ export function flagRepresentation(
     if (config === undefined || (only !== undefined && !only.includes(env.key))) continue;
     environments[env.key] = {
       ...config,
+      archived: stored.doc.archived,
+      sel: configSelector(config),
       _environmentName: env.doc.name,
       _site: { href: flagSitePath(projectKey, env.key, stored.key), type: 'text/html' },
     };
@@ -73,11 +78,12 @@ export function flagRepresentation(
     },
     ...stored.doc,
     environments,
+    experiments: noExperiments(),
   };
 }
 
-const readOnlyFlagFields = ['key', '_version', '_links', 'creationDate'];
-const readOnlyEnvFields = ['_environmentName', '_site', 'salt', 'version', 'lastModified'];
+const readOnlyFlagFields = ['key', '_version', '_links', 'creationDate', 'experiments'];
+const readOnlyEnvFields = ['_environmentName', '_site', 'salt', 'version', 'lastModified', 'archived', 'sel'];
 
 /** Turns a patched representation back into the stored document, refusing server-owned edits. */
 function toDoc(before: Flag, patched: Flag): FlagDoc {
@@ -104,12 +110,12 @@ function toDoc(before: Flag, patched: Flag): FlagDoc {
         throw ValidationError.at(`/environments/${envKey}/${f}`, 'is read-only');
       }
     }
-    const { _environmentName, _site, ...rest } = config;
+    const { _environmentName, _site, archived: _a, sel: _s, ...rest } = config;
     // A rule added by a patch may come without `_id` or `trackEvents`, as LaunchDarkly allows.
     const rules = withFlagRuleDefaults(rest.rules, randomUUID) as FlagEnvironmentDoc['rules'];
     environments[envKey] = { ...rest, rules };
   }
-  const { key, _version, _links, ...doc } = patched;
+  const { key, _version, _links, experiments: _e, ...doc } = patched;
   return { ...doc, environments };
 }
 
@@ -197,10 +203,19 @@ export class FlagService implements EnvironmentHooks {
     });
   }
 
-  async update(actor: Actor, projectKey: string, flagKey: string, request: PatchRequest): Promise<Flag> {
+  async update(
+    actor: Actor,
+    projectKey: string,
+    flagKey: string,
+    request: PatchRequest,
+    options: FlagWriteOptions = {},
+  ): Promise<Flag> {
     return this.changes.transact(async (tx, record) => {
       const { project, envs, stored, before } = await this.loadAll(tx, projectKey, flagKey);
-      const patched = applyJsonPatch(before, withOptionalFieldsAdded(before, request.patch), '/patch');
+      const patched =
+        request.merge === undefined
+          ? applyJsonPatch(before, withOptionalFieldsAdded(before, request.patch), '/patch')
+          : applyMergePatch(before, request.merge);
       const doc = toDoc(before, patched);
       return this.commit(
         tx,
@@ -211,8 +226,9 @@ export class FlagService implements EnvironmentHooks {
         stored,
         doc,
         request.comment,
-        request.patch,
+        patchDelta(request),
         before,
+        options,
       );
     });
   }
@@ -222,12 +238,26 @@ export class FlagService implements EnvironmentHooks {
     projectKey: string,
     flagKey: string,
     patch: SemanticPatch,
+    options: FlagWriteOptions = {},
   ): Promise<Flag> {
     return this.changes.transact(async (tx, record) => {
       const { project, envs, stored } = await this.loadAll(tx, projectKey, flagKey);
       const lookups = await gatherSemanticLookups(this.stores, tx, projectKey, flagKey, patch);
       const doc = applySemanticPatch(stored.doc, patch, { flagKey, newId: randomUUID, lookups });
-      return this.commit(tx, record, actor, project, envs, stored, doc, patch.comment, patch.instructions);
+      const { comment, instructions } = patch;
+      return this.commit(
+        tx,
+        record,
+        actor,
+        project,
+        envs,
+        stored,
+        doc,
+        comment,
+        instructions,
+        undefined,
+        options,
+      );
     });
   }
 
@@ -288,6 +318,7 @@ export class FlagService implements EnvironmentHooks {
     delta: unknown,
     /** The stored flag's representation, when the caller has it already. */
     representation?: Flag,
+    options: FlagWriteOptions = {},
   ): Promise<Flag> {
     const doc = {
       ...proposed,
@@ -300,11 +331,14 @@ export class FlagService implements EnvironmentHooks {
     if (summary.accesses.length === 0) return before;
 
     const raised = withRaisedVersions(stored.key, stored.doc, doc, this.changes.now());
-    const updated = await this.stores.flags.update(tx, stored, raised);
+    // A dry run goes through everything but the write and the audit entry (see flag-dry-run.ts).
+    const updated = options.dryRun
+      ? wouldBeStored(stored, raised)
+      : await this.stores.flags.update(tx, stored, raised);
     const after = flagRepresentation(project.key, updated, envs);
     const byKey = new Map(envs.map((e) => [e.key, e]));
     const env = summary.envKey === undefined ? undefined : byKey.get(summary.envKey);
-    await record({
+    await (options.dryRun ? authorizeOnly : record)({
       kind: 'flag',
       name: doc.name,
       actor,

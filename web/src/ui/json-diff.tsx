@@ -1,7 +1,7 @@
 /**
  * Before → after of two JSON documents as the list of leaf values that changed, e.g.
  * `/environments/production/on: false → true`. Bookkeeping fields that change on every write
- * (`_links`, `lastModified`, `version`) are left out so the real change stands out.
+ * (`_links`, `lastModified`, `version`, `sel`) are left out so the real change stands out.
  */
 
 export interface DiffRow {
@@ -10,7 +10,16 @@ export interface DiffRow {
   readonly after?: string;
 }
 
-const noise = new Set(['_links', 'lastModified', '_version', 'version', 'salt']);
+const noise = new Set([
+  '_links',
+  'lastModified',
+  'lastModifiedDate',
+  '_version',
+  '_versionId',
+  'version',
+  'salt',
+  'sel',
+]);
 
 function flatten(value: unknown, path: string, into: Map<string, string>): void {
   if (Array.isArray(value)) {
