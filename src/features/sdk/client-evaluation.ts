@@ -164,20 +164,15 @@ export function clientResult(
   };
 }
 
-/**
- * Every flag the client may read (or only those of `only`), evaluated for the context: the
- * `evalx` answer and the `put`.
- */
+/** Every flag the client may read, evaluated for the context: a stream's `put`. */
 export function clientResults(
   data: ClientData,
   context: Context,
   kind: ClientKind,
   withReasons: boolean,
-  only?: ReadonlySet<string>,
 ): Map<string, ClientFlagResult> {
   const results = new Map<string, ClientFlagResult>();
-  const flags = only === undefined ? data.flags.values() : [...only].flatMap((k) => data.flags.get(k) ?? []);
-  for (const flag of flags) {
+  for (const flag of data.flags.values()) {
     if (flag.deleted || !availableTo(flag, kind)) continue;
     results.set(flag.key, clientResult(data, flag, context, withReasons));
   }
