@@ -112,7 +112,9 @@ describe('flag semantic patch through the API', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const pink = res.body.variations[3]._id;
     expect(res.body.variations[3]).toMatchObject({ value: 'pink', name: 'Pink' });
-    expect(actions(await latestAudit())).toEqual(['updateFlagVariations']);
+    const entry = await latestAudit();
+    expect(actions(entry)).toEqual(['updateFlagVariations']);
+    expect(entry.description).toBe('- Added the variation *pink* (*Pink*)');
     res = await flagPatch([
       { kind: 'updateVariation', variationId: pink, value: 'rose', description: 'soft' },
     ]);

@@ -1,6 +1,7 @@
 import { jsonEqual } from '../../shared/json-equal.js';
 import { mdText, mdValue } from '../audit/audit-builder.js';
 import type { FlagDoc, FlagEnvironmentDoc, VariationOrRollout } from './flag-model.js';
+import { describeVariationChanges } from './flag-variation-changes.js';
 
 /** An action on the flag in one environment (flag-wide actions are listed once per environment). */
 export interface FlagAccess {
@@ -89,9 +90,7 @@ const flagWide: Record<string, FieldRule> = {
   },
   variations: {
     action: 'updateFlagVariations',
-    describe: (b, a) => [
-      `Changed the variations from ${mdValue(b.variations.map((v) => v.value))} to ${mdValue(a.variations.map((v) => v.value))}`,
-    ],
+    describe: (b, a) => describeVariationChanges(b.variations, a.variations),
   },
   defaults: {
     action: 'updateFlagDefaultVariations',
