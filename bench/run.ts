@@ -1,3 +1,4 @@
+import { runListBench } from './api/list-bench.js';
 import { runDeliveryBench } from './delivery/delivery-bench.js';
 import { runPostgresDeliveryBench } from './delivery/postgres-bench.js';
 import { runEvaluationBench } from './evaluation/evaluation-bench.js';
@@ -15,6 +16,7 @@ const suites: Readonly<Record<string, (options: readonly string[]) => Promise<vo
   sdk: (options) => runSdkBench(options),
   evaluation: () => runEvaluationBench(),
   'client-sdk': (options) => runClientSdkBench(options),
+  'api-lists': () => runListBench(),
 };
 
 const args = process.argv.slice(2);
