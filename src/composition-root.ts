@@ -271,6 +271,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       heartbeatMs: options.sdkStreams?.heartbeatMs,
       maxBufferedBytes: options.sdkStreams?.maxBufferedBytes,
     });
+    metrics.watchClientStreams(clientStreams);
     const sdkEvents = new SdkEventsService(db, stores, new FlagEvaluationStore(), {
       clock,
       onDropped: (evaluations) => metrics.sdkEvaluationsDropped.inc(evaluations),

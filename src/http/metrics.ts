@@ -58,6 +58,44 @@ export class Metrics {
     });
   }
 
+  /**
+   * Client-side SDK streams (`/eval`, `/meval`): open streams, the distinct contexts they are
+   * evaluated for (the work a change costs), and those dropped for not reading.
+   */
+  watchClientStreams(clients: {
+    streamCount(): number;
+    contextCount(): number;
+    readonly dropped: number;
+  }): void {
+    const gauges: [string, string, () => number][] = [
+      [
+        'switchboard_sdk_client_streams',
+        'Client-side SDK streams (/eval, /meval) open on this node',
+        () => clients.streamCount(),
+      ],
+      [
+        'switchboard_sdk_client_stream_contexts',
+        'Distinct contexts the open client-side streams are evaluated for on every change',
+        () => clients.contextCount(),
+      ],
+      [
+        'switchboard_sdk_client_streams_dropped',
+        'Client-side SDK streams dropped since start because their client stopped reading',
+        () => clients.dropped,
+      ],
+    ];
+    for (const [name, help, read] of gauges) {
+      new client.Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    }
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DataPlaneKit,
   eventually,
+  metricsToken,
   project,
   sdkClient,
   startDataPlane,
@@ -433,7 +434,7 @@ describe('POST /api/v2/projects/{p}/environments/{e}/flags/evaluate', () => {
 });
 
 describe('client streams at scale', () => {
-  it('evaluates identical contexts once: streams are grouped by context', async () => {
+  it('evaluates identical contexts once: streams are grouped by context, and /metrics counts both', async () => {
     const { clients } = kit.t.switchboard.sdk;
     const before = { contexts: clients.contextCount(), streams: clients.streamCount() };
     const streams = await Promise.all([
@@ -450,6 +451,12 @@ describe('client streams at scale', () => {
       for (const s of streams) await s.until((e) => e.length >= 1);
       expect(clients.streamCount()).toBe(before.streams + 4);
       expect(clients.contextCount()).toBe(before.contexts + 2);
+      const scraped = await kit.t.api('GET', '/metrics', undefined, {
+        authorization: `Bearer ${metricsToken}`,
+      });
+      expect(scraped.body).toContain(`switchboard_sdk_client_streams ${before.streams + 4}\n`);
+      expect(scraped.body).toContain(`switchboard_sdk_client_stream_contexts ${before.contexts + 2}\n`);
+      expect(scraped.body).toMatch(/^switchboard_sdk_client_streams_dropped \d+$/m);
     } finally {
       await Promise.all(streams.map((s) => s.close()));
     }
