@@ -126,6 +126,21 @@ function query(params: Readonly<Record<string, string | number | undefined>>): s
 
 const seg = encodeURIComponent;
 
+/**
+ * Every item of a paged list: the API answers a page at a time (20 by default, as LaunchDarkly
+ * does), so the UI asks for 100 at a time and follows `_links.next` until it is gone.
+ */
+async function everyPage<T>(path: string): Promise<Page<T>> {
+  const items: T[] = [];
+  let next: string | undefined = `${path}${path.includes('?') ? '&' : '?'}limit=100`;
+  while (next !== undefined) {
+    const page: Page<T> = await request<Page<T>>('GET', next);
+    items.push(...page.items);
+    next = page._links?.next?.href.replace(/^\/api\/v2/, '');
+  }
+  return { items, totalCount: items.length };
+}
+
 /** What the UI does with any delivery target once it exists: switch, test, delete, read its log. */
 export interface ChannelOps<T> {
   readonly setOn: (id: string, on: boolean) => Promise<T>;
@@ -171,7 +186,7 @@ export const api = {
   projects: {
     /** Every project with its environments (an array here; the API pages them under `expand`). */
     list: async (): Promise<Page<Project>> => {
-      const page = await request<Page<ProjectRead>>('GET', '/projects?expand=environments');
+      const page = await everyPage<ProjectRead>('/projects?expand=environments');
       return { ...page, items: page.items.map((p) => ({ ...p, environments: p.environments?.items ?? [] })) };
     },
   },
@@ -187,8 +202,7 @@ export const api = {
   },
 
   flags: {
-    list: (projectKey: string, env?: string) =>
-      request<Page<Flag>>('GET', `/flags/${seg(projectKey)}${query({ env })}`),
+    list: (projectKey: string, env?: string) => everyPage<Flag>(`/flags/${seg(projectKey)}${query({ env })}`),
     get: (projectKey: string, flagKey: string) =>
       request<Flag>('GET', `/flags/${seg(projectKey)}/${seg(flagKey)}`),
     create: (projectKey: string, flag: FlagPost) => request<Flag>('POST', `/flags/${seg(projectKey)}`, flag),
@@ -235,7 +249,7 @@ export const api = {
   },
 
   members: {
-    list: () => request<Page<Member>>('GET', '/members'),
+    list: () => everyPage<Member>('/members'),
     invite: (invites: readonly { email: string; role: Role }[]) =>
       request<Page<InvitedMember>>('POST', '/members', invites),
   },
