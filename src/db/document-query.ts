@@ -29,6 +29,8 @@ export type ListSort =
   | {
       readonly field: readonly string[];
       readonly type: 'number' | 'text' | 'boolean';
+      /** Where `field` is missing, this one (`lastModifiedDate`, else `creationDate`). */
+      readonly orElse?: readonly string[];
       readonly desc?: boolean;
     };
 
@@ -132,7 +134,8 @@ export function sortSql(pg: boolean, s: ListSort): RawBuilder<unknown> {
     return s.desc === true ? sql`${column} desc` : sql`${column} asc`;
   }
   const direction = s.desc === true ? sql`desc nulls last` : sql`asc nulls first`;
-  const field = jsonField(pg, s.field);
+  const first = jsonField(pg, s.field);
+  const field = s.orElse === undefined ? first : sql`coalesce(${first}, ${jsonField(pg, s.orElse)})`;
   const typed = !pg ? field : s.type === 'number' ? sql`(${field})::numeric` : field;
   return sql`${typed} ${direction}`;
 }

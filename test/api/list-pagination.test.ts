@@ -367,6 +367,12 @@ describe('the other lists', () => {
       'beta',
       'alpha',
     ]);
+    const renamed = await t.api('PATCH', `${segments}/alpha`, [
+      { op: 'replace', path: '/name', value: 'Segment alpha 2' },
+    ]);
+    expect(renamed.status).toBe(200);
+    expect((await page(`${segments}?sort=-lastModified`)).items[0]?.key).toBe('alpha');
+    expect((await page(`${segments}?sort=lastModified`)).items[2]?.key).toBe('alpha');
     expect((await refused(`${segments}?filter=${encodeURIComponent('tags equals "vip"')}`)).message).toBe(
       'filter field "tags" takes anyOf, not equals',
     );

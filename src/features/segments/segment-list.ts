@@ -64,7 +64,8 @@ export function segmentPageQuery(scope: string, request: SegmentListRequest): Do
     ({ field, desc }): ListSort => {
       if (field === 'name') return { by: 'name', desc };
       if (field === 'creationDate') return { by: 'created', desc };
-      return { field: ['lastModifiedDate'], type: 'number', desc };
+      // Segments stored before lastModifiedDate existed were last modified when created.
+      return { field: ['lastModifiedDate'], orElse: ['creationDate'], type: 'number', desc };
     },
   );
   return { scope, where, sort, limit: request.limit, offset: request.offset };
