@@ -21,6 +21,8 @@ export type ListCondition =
   | { readonly field: readonly string[]; readonly lessThan: number }
   /** A JSON array field that holds this string. */
   | { readonly field: readonly string[]; readonly has: string }
+  /** Flags only: an SDK evaluated the flag in `env` after this time (flag_last_evaluated). */
+  | { readonly evaluatedAfter: number; readonly env: string }
   | { readonly anyOf: readonly ListCondition[] }
   | { readonly nothing: true };
 
@@ -90,6 +92,9 @@ export function conditionSql(pg: boolean, c: ListCondition): RawBuilder<SqlBool>
     )})`;
   }
   if ('archived' in c) return sql<SqlBool>`archived = ${c.archived ? 1 : 0}`;
+  if ('evaluatedAfter' in c) {
+    return sql<SqlBool>`exists (select 1 from flag_last_evaluated e where e.project_key = flags.scope and e.env_key = ${c.env} and e.flag_key = flags.key and e.at > ${c.evaluatedAfter})`;
+  }
   if ('column' in c) {
     const column = sql.ref(c.column);
     if ('notIn' in c) {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
@@ -149,6 +150,22 @@ describe('flag pages', () => {
     expect((await page(`${flags}?filter=tags:beta+test`)).items.map((i) => i.key)).toHaveLength(4);
   });
 
+  it('filters by when an SDK last evaluated a flag in an environment', async () => {
+    const now = Date.now();
+    // As the SDK events pipeline records them (sdk-events-store.ts).
+    for (const [env, key, at] of [
+      ['production', 'flag-05', now],
+      ['test', 'flag-06', now],
+      ['production', 'flag-07', now - 60_000],
+    ] as const) {
+      await sql`insert into flag_last_evaluated (project_key, env_key, flag_key, at) values ('default', ${env}, ${key}, ${at})`.execute(
+        t.switchboard.database.db,
+      );
+    }
+    const filter = encodeURIComponent(`evaluated:{"after":${now - 1_000}},filterEnv:production`);
+    expect((await page(`${flags}?filter=${filter}`)).items.map((i) => i.key)).toEqual(['flag-05']);
+  });
+
   it('keeps the tag and archived parameters working beside filter', async () => {
     expect((await page(`${flags}?tag=test&limit=100`)).totalCount).toBe(4);
     expect((await page(`${flags}?archived=true`)).items.map((i) => i.key)).toEqual(['flag-20', 'flag-21']);
@@ -159,8 +176,14 @@ describe('flag pages', () => {
       pointer: 'query /filter',
       message: expect.stringContaining('unknown filter field "colour"'),
     });
-    expect((await refused(`${flags}?filter=evaluated:{"after":1},filterEnv:production`)).message).toBe(
-      'filter field "evaluated" is not supported by Switchboard',
+    expect((await refused(`${flags}?filter=codeReferences.max:0`)).message).toBe(
+      'filter field "codeReferences.max" is not supported by Switchboard',
+    );
+    expect((await refused(`${flags}?filter=evaluated:{"after":1}`)).message).toBe(
+      'evaluated needs filterEnv (an environment key)',
+    );
+    expect((await refused(`${flags}?filter=evaluated:{"after":1},filterEnv:nowhere`)).message).toContain(
+      'nowhere',
     );
     expect((await refused(`${flags}?filter=type:sometimes`)).message).toContain('temporary, permanent');
     expect((await refused(`${flags}?sort=colour`)).pointer).toBe('query /sort');

@@ -34,6 +34,7 @@ const filterFields = {
     'creationDate',
     'sdkAvailability',
     'hasExperiment',
+    'evaluated',
     'filterEnv',
   ],
   unsupported: [
@@ -41,7 +42,6 @@ const filterFields = {
     'contextKindsEvaluated',
     'codeReferences.max',
     'codeReferences.min',
-    'evaluated',
     'maintainerTeamKey',
     'releasePipeline',
     'guardedRollout',
@@ -72,6 +72,7 @@ function filterConditions(request: FlagListRequest, envKeys: readonly string[]):
   const filter = parseColonFilter(request.filter, filterFields);
   const where: ListCondition[] = [];
   let archived: boolean | undefined = request.archived;
+  let evaluated: unknown;
   for (const [field, value] of filter) {
     switch (field) {
       case 'query':
@@ -118,12 +119,24 @@ function filterConditions(request: FlagListRequest, envKeys: readonly string[]):
         // No Switchboard flag is used in an experiment.
         if (booleanValue(field, value)) where.push({ nothing: true });
         break;
+      case 'evaluated':
+        evaluated = objectValue(field, value, ['after']).after;
+        if (typeof evaluated !== 'number') {
+          throw ValidationError.at('query /filter', 'evaluated takes {"after": <epoch milliseconds>}');
+        }
+        break;
       case 'filterEnv':
         if (!envKeys.includes(value)) {
           throw ValidationError.at('query /filter', `filterEnv: no environment "${value}" in this project`);
         }
         break;
     }
+  }
+  if (evaluated !== undefined) {
+    const env = filter.get('filterEnv');
+    if (env === undefined)
+      throw ValidationError.at('query /filter', 'evaluated needs filterEnv (an environment key)');
+    where.push({ evaluatedAfter: evaluated as number, env });
   }
   // Without a word about it, archived flags stay out, as LaunchDarkly lists them.
   if (archived === undefined) where.push({ archived: false });

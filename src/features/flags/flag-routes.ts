@@ -38,8 +38,9 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
             '`filter` (field:value, comma-separated): query, tags (a+b: all of them), archived, ' +
             'state (live, deprecated, archived), type (temporary, permanent), maintainerId, ' +
             'creationDate ({"before": ms}), sdkAvailability (client, mobile, anyClient, server), ' +
-            'hasExperiment, filterEnv. LaunchDarkly filters on code references, evaluations, teams ' +
-            'and release pipelines are refused with a 400 naming them. `sort`: creationDate, key, ' +
+            'hasExperiment, evaluated ({"after": ms}, with filterEnv). LaunchDarkly filters on code ' +
+            'references, applications, context kinds, teams and release pipelines are refused with a ' +
+            '400 naming them. `sort`: creationDate, key, ' +
             'name, maintainerId, tags, type, targetingModifiedDate (with env); prefix - for ' +
             'descending. Without `summary=0`, environments leave out prerequisites, targets and rules.',
           params: ProjectParams,
