@@ -15,24 +15,33 @@ export interface SdkPayload {
  * One environment as a `put` event carries it, built from what the REST API says is stored:
  * every flag (archived ones too, as tombstones) and every segment, through the SDK model.
  */
+async function everyItem(t: TestSwitchboard, url: string): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let next: string | undefined = `${url}&limit=100`;
+  while (next !== undefined) {
+    const res = await t.api('GET', next);
+    if (res.status !== 200) throw new Error(`could not read ${next}: ${res.status}`);
+    items.push(...res.body.items);
+    next = res.body._links.next?.href;
+  }
+  return items;
+}
+
 export async function sdkPayload(
   t: TestSwitchboard,
   projectKey: string,
   envKey: string,
 ): Promise<SdkPayload> {
-  const live = await t.api('GET', `/api/v2/flags/${projectKey}`);
-  const archived = await t.api('GET', `/api/v2/flags/${projectKey}?archived=true`);
-  const segments = await t.api('GET', `/api/v2/segments/${projectKey}/${envKey}`);
-  if (live.status !== 200 || archived.status !== 200 || segments.status !== 200)
-    throw new Error(
-      `could not read project ${projectKey}: ${live.status} ${archived.status} ${segments.status}`,
-    );
+  // Lists answer a page at a time and, for flags, a summary unless summary=0: every page in full.
+  const live = await everyItem(t, `/api/v2/flags/${projectKey}?summary=0`);
+  const archived = await everyItem(t, `/api/v2/flags/${projectKey}?archived=true&summary=0`);
+  const segments = await everyItem(t, `/api/v2/segments/${projectKey}/${envKey}?sort=creationDate`);
   const flags: Record<string, SdkFlag> = {};
-  for (const flag of [...live.body.items, ...archived.body.items] as (FlagDoc & { key: string })[]) {
+  for (const flag of [...live, ...archived] as (FlagDoc & { key: string })[]) {
     flags[flag.key] = toSdkFlag(flag.key, flag, envKey);
   }
   const bySegment: Record<string, SdkSegment> = {};
-  for (const s of segments.body.items as (SegmentDoc & { key: string; _version: number })[]) {
+  for (const s of segments as (SegmentDoc & { key: string; _version: number })[]) {
     bySegment[s.key] = toSdkSegment(s.key, s, s._version);
   }
   return { flags, segments: bySegment };
