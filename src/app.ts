@@ -188,11 +188,15 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
             tags: ['Other'],
             summary: 'The API root: links to the main collections',
             response: {
-              200: Type.Object({ _links: Type.Record(Type.String(), Link) }),
+              // `links` is LaunchDarkly's RootResponse; `_links` as every other resource has it.
+              200: Type.Object({
+                links: Type.Record(Type.String(), Link),
+                _links: Type.Record(Type.String(), Link),
+              }),
             },
           },
         },
-        async () => ({ _links: rootLinks }),
+        async () => ({ links: rootLinks, _links: rootLinks }),
       );
       // A write that changed nothing (a PATCH to the values already there, a search, a preview)
       // answers with what is there: it is a read, and needs what a GET of it needs.

@@ -4,6 +4,9 @@ import { ValidationError } from '../errors/app-errors.js';
 /** RFC 7386's media type; its body is the merge document itself. */
 export const mergePatchContentType = 'application/merge-patch+json';
 
+/** What a PATCH that also takes a merge patch accepts, as its OpenAPI `consumes` lists it. */
+export const patchContentTypes = ['application/json', 'application/json-patch+json', mergePatchContentType];
+
 export type MergeDocument = Readonly<Record<string, unknown>>;
 
 // As in json-patch.ts: these names reach an object's prototype, not its data.

@@ -91,6 +91,26 @@ describe('JSON merge patch (RFC 7386)', () => {
     expect(await snapshot(t)).toBe(before);
   });
 
+  it('is listed as a request content type of the PATCH operations that take it', async () => {
+    const doc = (await t.api('GET', '/api/v2/openapi.json')).body;
+    for (const path of [
+      '/api/v2/projects/{projectKey}',
+      '/api/v2/projects/{projectKey}/environments/{envKey}',
+      '/api/v2/flags/{projectKey}/{flagKey}',
+      '/api/v2/roles/{roleKey}',
+    ]) {
+      const operation = doc.paths[path]?.patch;
+      expect(operation, path).toBeDefined();
+      expect(Object.keys(operation.requestBody.content), path).toEqual(
+        expect.arrayContaining([
+          'application/json',
+          'application/json-patch+json',
+          'application/merge-patch+json',
+        ]),
+      );
+    }
+  });
+
   it('is refused by name where a resource takes only JSON Patch', async () => {
     const tokens = await t.api('GET', '/api/v2/tokens');
     const id = tokens.body.items[0]._id;

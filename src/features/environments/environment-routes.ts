@@ -4,6 +4,7 @@ import { checkSchema } from '../../http/check-schema.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
+import { patchContentTypes } from '../../http/merge-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { environmentPageRule } from './environment-list.js';
 import {
@@ -88,6 +89,7 @@ export function environmentRoutes(service: EnvironmentService) {
       '/projects/:projectKey/environments/:envKey',
       {
         schema: {
+          consumes: patchContentTypes,
           tags,
           summary:
             'Update an environment: JSON Patch, or JSON merge patch ({"merge"} or application/merge-patch+json)',

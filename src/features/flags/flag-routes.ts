@@ -4,6 +4,7 @@ import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
+import { patchContentTypes } from '../../http/merge-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { FlagCopies } from './flag-copy-service.js';
 import { FlagListItemSchema, flagPageRule } from './flag-list.js';
@@ -143,6 +144,7 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
       '/flags/:projectKey/:flagKey',
       {
         schema: {
+          consumes: patchContentTypes,
           tags,
           summary: 'Update a feature flag: JSON Patch, JSON merge patch, or semantic patch',
           description:

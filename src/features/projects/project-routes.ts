@@ -3,6 +3,7 @@ import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
+import { patchContentTypes } from '../../http/merge-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import type { ReadAccess } from '../access/read-access.js';
 import { projectShownTo } from '../environments/sdk-keys.js';
@@ -95,6 +96,7 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
       '/projects/:projectKey',
       {
         schema: {
+          consumes: patchContentTypes,
           tags,
           summary:
             'Update a project: JSON Patch, or JSON merge patch ({"merge"} or application/merge-patch+json)',

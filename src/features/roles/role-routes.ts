@@ -3,6 +3,7 @@ import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { parsePatchBody } from '../../http/json-patch.js';
 import { type PageRule, pageLinks, paging, pagingSchema } from '../../http/list-query.js';
+import { patchContentTypes } from '../../http/merge-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { RolePostSchema, RoleSchema } from './role-model.js';
 import type { RoleService } from './role-service.js';
@@ -64,6 +65,7 @@ export function roleRoutes(service: RoleService) {
       '/roles/:roleKey',
       {
         schema: {
+          consumes: patchContentTypes,
           tags,
           summary:
             'Update a custom role: JSON Patch, or JSON merge patch ({"merge"} or application/merge-patch+json)',
