@@ -319,6 +319,14 @@ describe('cloning a flag', () => {
       name: 'x',
     });
     expect(taken.status).toBe(409);
+    // A clone's maintainer must be a member, as a new flag's is.
+    const stranger = await t.api('POST', '/api/v2/flags/default?clone=login', {
+      key: 'login-4',
+      name: 'x',
+      maintainerId: 'not-a-member',
+    });
+    expect(stranger.status).toBe(400);
+    expect(stranger.body.message).toContain('/maintainerId');
     expect(await snapshot(t)).toBe(before);
   });
 });

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { NotFoundError, ValidationError } from '../../errors/app-errors.js';
-import { newId } from '../../shared/ids.js';
 import { mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
@@ -12,6 +11,7 @@ import { summarizeFlagChange } from './flag-audit.js';
 import { checkFlagDoc, flagResource } from './flag-check.js';
 import { cloneFlagDoc } from './flag-clone.js';
 import { type CopyRequest, copiedFields, copyFlagConfig } from './flag-copy.js';
+import { insertFlag } from './flag-insert.js';
 import type { Flag, FlagPost } from './flag-model.js';
 import { flagRepresentation, flagSitePath } from './flag-service.js';
 import { withRaisedVersions } from './flag-versions.js';
@@ -103,39 +103,19 @@ export class FlagCopies {
       const now = this.changes.now();
       const salt = () => randomUUID().replace(/-/g, '');
       const doc = cloneFlagDoc(original.doc, input, now, salt, randomUUID);
-      await checkFlagDoc(
-        this.stores,
-        tx,
-        projectKey,
-        input.key,
-        envs.map((e) => e.key),
-        doc,
-      );
-      const stored = await this.stores.flags.insert(tx, {
-        id: newId(),
-        scope: projectKey,
+      return insertFlag(this.stores, tx, record, {
+        actor,
+        project,
+        envs,
         key: input.key,
         doc,
-        createdAt: now,
-      });
-      const current = flagRepresentation(projectKey, stored, envs);
-      await record({
-        kind: 'flag',
-        name: doc.name,
-        actor,
-        accesses: [
+        now,
+        accesses: (stored) => [
           ...envs.map((e) => access('createFlag', ...flagResource(project, e, stored))),
           ...envs.map((e) => access('cloneFlag', ...flagResource(project, e, original))),
         ],
-        titleVerb: 'created the flag',
-        sitePath: flagSitePath(projectKey, envs[0]?.key, stored.key),
-        changes: [
-          `Cloned the flag ${mdValue(original.doc.name)} (${mdValue(original.key)}) with its targeting in every environment`,
-        ],
-        parent: { name: project.doc.name, resource: `proj/${projectKey}` },
-        currentVersion: current,
+        change: `Cloned the flag ${mdValue(original.doc.name)} (${mdValue(original.key)}) with its targeting in every environment`,
       });
-      return current;
     });
   }
 

@@ -5,7 +5,6 @@ import type { Database } from '../../db/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest, patchDelta } from '../../http/json-patch.js';
 import { applyMergePatch } from '../../http/merge-patch.js';
-import { newId } from '../../shared/ids.js';
 import { jsonEqual } from '../../shared/json-equal.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog, RecordChange } from '../audit/change-log.js';
@@ -17,6 +16,7 @@ import type { Stores } from '../stores.js';
 import { summarizeFlagChange } from './flag-audit.js';
 import { checkFlagDoc, flagResource } from './flag-check.js';
 import { authorizeOnly, type FlagWriteOptions, wouldBeStored } from './flag-dry-run.js';
+import { insertFlag } from './flag-insert.js';
 import { type FlagListRequest, flagPageQuery, summarized } from './flag-list.js';
 import type { Flag, FlagDoc, FlagEnvironment, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
 import { configSelector, noExperiments } from './flag-model-fields.js';
@@ -176,30 +176,16 @@ export class FlagService implements EnvironmentHooks {
         creationDate: now,
         environments: Object.fromEntries(envs.map((e) => [e.key, newEnvironmentConfig({ defaults }, now)])),
       };
-      await this.check(tx, projectKey, input.key, envs, doc);
-      await assertMaintainer(this.stores, tx, undefined, doc);
-      const stored = await this.stores.flags.insert(tx, {
-        id: newId(),
-        scope: projectKey,
+      return insertFlag(this.stores, tx, record, {
+        actor,
+        project,
+        envs,
         key: input.key,
         doc,
-        createdAt: now,
+        now,
+        accesses: (stored) => envs.map((e) => access('createFlag', ...this.resource(project, e, stored))),
+        change: `Created the ${doc.kind} flag with variations ${doc.variations.map((v) => `\`${JSON.stringify(v.value)}\``).join(', ')}`,
       });
-      const current = flagRepresentation(projectKey, stored, envs);
-      await record({
-        kind: 'flag',
-        name: doc.name,
-        actor,
-        accesses: envs.map((e) => access('createFlag', ...this.resource(project, e, stored))),
-        titleVerb: 'created the flag',
-        sitePath: flagSitePath(projectKey, envs[0]?.key, stored.key),
-        changes: [
-          `Created the ${doc.kind} flag with variations ${doc.variations.map((v) => `\`${JSON.stringify(v.value)}\``).join(', ')}`,
-        ],
-        parent: { name: project.doc.name, resource: `proj/${projectKey}` },
-        currentVersion: current,
-      });
-      return current;
     });
   }
 
