@@ -226,6 +226,13 @@ export function booleanValue(field: string, value: unknown): boolean {
   return refuse(filterPointer, `filter field "${field}" takes true or false`);
 }
 
+/** A filter value that is a string or a list of strings, as a list. */
+export function stringValues(field: string, value: unknown): string[] {
+  const values = Array.isArray(value) ? value : [value];
+  if (values.every((v): v is string => typeof v === 'string')) return values;
+  return refuse(filterPointer, `filter field "${field}" takes a string or a list of strings`);
+}
+
 export function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   return refuse(filterPointer, `filter field "${field}" takes ${allowed.join(', ')}`);

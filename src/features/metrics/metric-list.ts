@@ -1,6 +1,5 @@
 import type { ListCondition, ListSort } from '../../db/document-query.js';
 import type { DocumentPageQuery } from '../../db/document-store.js';
-import { ValidationError } from '../../errors/app-errors.js';
 import {
   booleanValue,
   type OperatorTerm,
@@ -10,6 +9,7 @@ import {
   parseExpand,
   parseOperatorFilter,
   parseSort,
+  stringValues,
 } from '../../http/list-query.js';
 import { metricKinds } from './metric-model.js';
 
@@ -35,27 +35,19 @@ const filterFields = {
   },
 } as const;
 
-function strings(field: string, term: OperatorTerm): string[] {
-  const values = Array.isArray(term.value) ? term.value : [term.value];
-  if (!values.every((v): v is string => typeof v === 'string')) {
-    throw ValidationError.at('query /filter', `filter field "${field}" takes a string or a list of strings`);
-  }
-  return values;
-}
-
 function condition(field: string, term: OperatorTerm): ListCondition {
   switch (field) {
     case 'query':
-      return { anyOf: strings(field, term).map((text) => ({ text })) };
+      return { anyOf: stringValues(field, term.value).map((text) => ({ text })) };
     case 'tags':
       // `contains`: every listed tag.
-      return { tagsAll: strings(field, term) };
+      return { tagsAll: stringValues(field, term.value) };
     case 'eventKind':
       return { field: ['kind'], equals: oneOf(field, term.value, metricKinds) };
     case 'isNumeric':
       return { field: ['isNumeric'], equals: booleanValue(field, term.value) };
     default:
-      return { field: ['maintainerId'], in: strings(field, term) };
+      return { field: ['maintainerId'], in: stringValues(field, term.value) };
   }
 }
 

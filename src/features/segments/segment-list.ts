@@ -1,6 +1,5 @@
 import type { ListCondition, ListSort } from '../../db/document-query.js';
 import type { DocumentPageQuery } from '../../db/document-store.js';
-import { ValidationError } from '../../errors/app-errors.js';
 import {
   booleanValue,
   type OperatorTerm,
@@ -8,6 +7,7 @@ import {
   type Paging,
   parseOperatorFilter,
   parseSort,
+  stringValues,
 } from '../../http/list-query.js';
 
 export const segmentPageRule: PageRule = { defaultLimit: 20, maxLimit: 100 };
@@ -29,25 +29,17 @@ const filterFields = {
   },
 } as const;
 
-function strings(field: string, term: OperatorTerm): string[] {
-  const values = Array.isArray(term.value) ? term.value : [term.value];
-  if (!values.every((v): v is string => typeof v === 'string')) {
-    throw ValidationError.at('query /filter', `filter field "${field}" takes a string or a list of strings`);
-  }
-  return values;
-}
-
 /** The condition, or undefined where the term holds for every segment. */
 function condition(field: string, term: OperatorTerm): ListCondition | undefined {
   switch (field) {
     case 'query':
-      return { anyOf: strings(field, term).map((text) => ({ text })) };
+      return { anyOf: stringValues(field, term.value).map((text) => ({ text })) };
     case 'tags':
-      return { tagsAny: strings(field, term) };
+      return { tagsAny: stringValues(field, term.value) };
     case 'includedKeys':
-      return { column: 'key', in: strings(field, term) };
+      return { column: 'key', in: stringValues(field, term.value) };
     case 'excludedKeys':
-      return { column: 'key', notIn: strings(field, term) };
+      return { column: 'key', notIn: stringValues(field, term.value) };
     default:
       // Every Switchboard segment is a standard one: none is big (unbounded) or synced (external).
       return booleanValue(field, term.value) ? { nothing: true } : undefined;
