@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -10,8 +10,9 @@ import { parseContext } from '../../src/evaluation/context.js';
 import { clientData, clientResultsJson } from '../../src/features/sdk/client-evaluation.js';
 import type { SdkFlag, SdkSegment } from '../../src/features/sdk/sdk-model.js';
 import { offlineSdk } from '../../test/helpers/offline-sdk.js';
-import { compileServer, SwitchboardProcess } from '../delivery/switchboard-process.js';
+import type { SwitchboardProcess } from '../delivery/switchboard-process.js';
 import { median } from '../measure.js';
+import { option, printBenchHeading, restCall, startBenchServer } from './bench-server.js';
 import { count, perSecond, printTable, type Row } from './report.js';
 import { streamFanout } from './stream-fanout.js';
 
@@ -35,17 +36,8 @@ const RATE_SECONDS = 5;
 const REPETITIONS = 3;
 const CONTEXTS = 1_000;
 
-async function call(pool: Pool, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) {
-  const res = await pool.request({
-    method,
-    path: `/api/v2${path}`,
-    headers: { authorization: TOKEN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
+const call = (pool: Pool, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) =>
+  restCall(pool, TOKEN, method, path, body);
 
 const clause = (attribute: string, op: string, values: unknown[]) => ({
   attribute,
@@ -173,37 +165,18 @@ async function officialSdk(flags: readonly SdkFlag[], segments: readonly SdkSegm
   return offlineSdk(td, 'client-bench');
 }
 
-function option(options: readonly string[], name: string): string | undefined {
-  return options.find((o) => o.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
-
 /** Options: `--streams=N` client streams (default 5,000), `--rounds=N` (default 30), `--no-streams`. */
 export async function runClientSdkBench(options: readonly string[] = []): Promise<void> {
   const streams = Number(option(options, 'streams') ?? 5_000);
   const rounds = Number(option(options, 'rounds') ?? 30);
-  const cpu = cpus();
-  console.log(`# client-side SDK bench — ${new Date().toISOString()} (the built server, SQLite)`);
-  console.log(
-    `node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, load ${loadavg()
-      .map((n) => n.toFixed(2))
-      .join(' ')}`,
-  );
-  compileServer();
+  printBenchHeading('client-side SDK bench');
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-client-bench-'));
   let server: SwitchboardProcess | undefined;
   let api: Pool | undefined;
   let sdk: LDClient | undefined;
   const rows: Row[] = [];
   try {
-    server = await SwitchboardProcess.start({
-      entry: 'built',
-      env: {
-        SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'sb.db')}`,
-        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-        SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=',
-        LOG_LEVEL: 'warn',
-      },
-    });
+    server = await startBenchServer(dir, TOKEN);
     api = new Pool(server.baseUrl, { connections: 8 });
     await createFlags(api);
     const env = await call(api, 'GET', `/projects/${PROJECT}/environments/production`);

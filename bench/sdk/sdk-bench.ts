@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { basicLogger, init, type LDClient } from '@launchdarkly/node-server-sdk';
 import { Pool } from 'undici';
-import { compileServer, SwitchboardProcess } from '../delivery/switchboard-process.js';
+import type { SwitchboardProcess } from '../delivery/switchboard-process.js';
 import { median } from '../measure.js';
+import { option, printBenchHeading, restCall, startBenchServer } from './bench-server.js';
 import { count, ms, percentile, perSecond, printTable, type Row } from './report.js';
 import { streamFanout } from './stream-fanout.js';
 import { UNLEASH_CLIENT_TOKEN, UNLEASH_VERSION, UnleashProcess } from './unleash.js';
@@ -29,17 +30,8 @@ const CHANGES = 400;
 const RATE_SECONDS = 5;
 const RATE_REPETITIONS = 3;
 
-async function call(pool: Pool, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) {
-  const res = await pool.request({
-    method,
-    path: `/api/v2${path}`,
-    headers: { authorization: TOKEN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
+const call = (pool: Pool, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) =>
+  restCall(pool, TOKEN, method, path, body);
 
 async function createFlags(pool: Pool): Promise<void> {
   await call(pool, 'POST', '/projects', { key: PROJECT, name: 'Bench' });
@@ -177,10 +169,6 @@ async function pollRates(pollers: readonly Poller[]) {
   }));
 }
 
-function option(options: readonly string[], name: string): string | undefined {
-  return options.find((o) => o.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
-
 /** Starts Unleash and seeds it, or says why it cannot and carries on without it. */
 async function startUnleash(): Promise<UnleashProcess | undefined> {
   const started = performance.now();
@@ -204,14 +192,7 @@ async function startUnleash(): Promise<UnleashProcess | undefined> {
 export async function runSdkBench(options: readonly string[] = []): Promise<void> {
   const streams = Number(option(options, 'streams') ?? 10_000);
   const rounds = Number(option(options, 'rounds') ?? 30);
-  const cpu = cpus();
-  console.log(`# SDK data plane bench — ${new Date().toISOString()} (the built server, SQLite)`);
-  console.log(
-    `node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, load ${loadavg()
-      .map((n) => n.toFixed(2))
-      .join(' ')}`,
-  );
-  compileServer();
+  printBenchHeading('SDK data plane bench');
   const unleash = options.includes('--no-unleash') ? undefined : await startUnleash();
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-sdk-bench-'));
   let server: SwitchboardProcess | undefined;
@@ -219,15 +200,7 @@ export async function runSdkBench(options: readonly string[] = []): Promise<void
   let client: LDClient | undefined;
   const rows: Row[] = [];
   try {
-    server = await SwitchboardProcess.start({
-      entry: 'built',
-      env: {
-        SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'sb.db')}`,
-        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-        SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=',
-        LOG_LEVEL: 'warn',
-      },
-    });
+    server = await startBenchServer(dir, TOKEN);
     api = new Pool(server.baseUrl, { connections: 8 });
     await createFlags(api);
     const env = await call(api, 'GET', `/projects/${PROJECT}/environments/production`);
