@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 
 /** What the browser tests share: the web build, a free port, polling, and Chromium. */
 
@@ -132,4 +133,25 @@ export async function signInAsOwner(page: Page, baseUrl: string): Promise<void> 
   await page.getByLabel('Password').fill(owner.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
+}
+
+/**
+ * The built web UI and a real server on a free port with a SQLite file in `dir`, the shared
+ * `owner` as its first member and `adminToken` as its admin token (`env` adds to it).
+ */
+export async function startOwnerServer(
+  dir: string,
+  adminToken: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const [, port] = await Promise.all([ensureWebBuild(), freePort()]);
+  return startServerProcess({
+    PORT: String(port),
+    SWITCHBOARD_BASE_URL: `http://127.0.0.1:${port}`,
+    SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'switchboard.db')}`,
+    SWITCHBOARD_ADMIN_EMAIL: owner.email,
+    SWITCHBOARD_ADMIN_PASSWORD: owner.password,
+    SWITCHBOARD_ADMIN_TOKEN: adminToken,
+    ...env,
+  });
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { apiClient, ensureWebBuild, freePort, launchChromium, owner, signInAsOwner } from './e2e-setup.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { apiClient, launchChromium, signInAsOwner, startOwnerServer } from './e2e-setup.js';
 
 /**
  * "Copy to environment…" on a flag's page in Chromium against a real server: the settings shown
@@ -30,15 +30,7 @@ let api: ReturnType<typeof apiClient>;
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-flag-copy-'));
 
 beforeAll(async () => {
-  const [, port] = await Promise.all([ensureWebBuild(), freePort()]);
-  server = await startServerProcess({
-    PORT: String(port),
-    SWITCHBOARD_BASE_URL: `http://127.0.0.1:${port}`,
-    SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'switchboard.db')}`,
-    SWITCHBOARD_ADMIN_EMAIL: owner.email,
-    SWITCHBOARD_ADMIN_PASSWORD: owner.password,
-    SWITCHBOARD_ADMIN_TOKEN: adminToken,
-  });
+  server = await startOwnerServer(dir, adminToken);
   api = apiClient(server.baseUrl, adminToken);
   await api('POST', '/projects', { key: 'default', name: 'Default project' });
   await api('POST', '/flags/default', { key: 'new-checkout', name: 'New checkout' });
