@@ -2,27 +2,14 @@ import { ValidationError } from '../../src/errors/app-errors.js';
 import type { FlagDoc, FlagEnvironmentDoc } from '../../src/features/flags/flag-model.js';
 import type { SemanticLookups } from '../../src/features/flags/flag-semantic-context.js';
 import { applySemanticPatch } from '../../src/features/flags/flag-semantic-patch.js';
+import { flagEnvironment } from './flag-environment.js';
 
 /**
  * A multivariate flag (red, green, blue) in production and test, and the flag semantic patch
  * applied to it in production, for the unit tests beside the instructions.
  */
 
-function env(): FlagEnvironmentDoc {
-  return {
-    on: false,
-    offVariation: 2,
-    fallthrough: { variation: 0 },
-    targets: [],
-    rules: [],
-    prerequisites: [],
-    trackEvents: false,
-    trackEventsFallthrough: false,
-    salt: 's',
-    version: 1,
-    lastModified: 1,
-  };
-}
+const env = (): FlagEnvironmentDoc => flagEnvironment({ offVariation: 2 });
 
 export const flag: FlagDoc = {
   name: 'Checkout',

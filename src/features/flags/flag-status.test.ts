@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { flagEnvironment } from '../../../test/helpers/flag-environment.js';
 import type { FlagEnvironmentDoc } from './flag-model.js';
 import { flagStatus, servableVariations, statusWindowMs } from './flag-status.js';
 
 const day = 24 * 60 * 60 * 1000;
 const now = 100 * day;
 
-function config(edit: Partial<FlagEnvironmentDoc> = {}): FlagEnvironmentDoc {
-  return {
-    on: true,
-    offVariation: 1,
-    fallthrough: { variation: 0 },
-    targets: [],
-    rules: [],
-    prerequisites: [],
-    trackEvents: false,
-    trackEventsFallthrough: false,
-    salt: 's',
-    version: 3,
-    lastModified: now - 30 * day,
-    ...edit,
-  };
-}
+const config = (edit: Partial<FlagEnvironmentDoc> = {}): FlagEnvironmentDoc =>
+  flagEnvironment({ on: true, version: 3, lastModified: now - 30 * day, ...edit });
 
 const status = (c: FlagEnvironmentDoc, lastRequested: number | undefined, creationDate = now - 60 * day) =>
   flagStatus({ creationDate, config: c, lastRequested, now });

@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { flagEnvironment } from '../../../test/helpers/flag-environment.js';
 import type { FlagDoc, FlagEnvironmentDoc } from './flag-model.js';
 import { withRaisedVersions } from './flag-versions.js';
 
-function env(version: number): FlagEnvironmentDoc {
-  return {
-    on: false,
-    offVariation: 1,
-    fallthrough: { variation: 0 },
-    targets: [],
-    rules: [],
-    prerequisites: [],
-    trackEvents: false,
-    trackEventsFallthrough: false,
-    salt: 's',
-    version,
-    lastModified: 1,
-  };
-}
+const env = (version: number): FlagEnvironmentDoc => flagEnvironment({ version });
 
 const flag: FlagDoc = {
   name: 'Checkout',
