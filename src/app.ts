@@ -10,10 +10,11 @@ import { errorHandler } from './errors/http-error-mapper.js';
 import { type Authenticator, csrfHeader, type Principal, sessionCookie } from './http/auth.js';
 import { maxKeyLength } from './http/common-schemas.js';
 import { depthBoundedParser } from './http/json-depth.js';
-import { mergePatchContentType, mergePatchParser } from './http/merge-patch.js';
+import { mergePatchParser } from './http/merge-patch-parser.js';
 import { type Metrics, registerMetricsRoute } from './http/metrics.js';
 import type { RestRateLimiter } from './http/rate-limit.js';
 import type { TypedApp } from './http/typed-app.js';
+import { mergePatchContentType } from './shared/merge-patch.js';
 
 export interface AppDeps {
   readonly authenticator: Authenticator;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -6,11 +5,7 @@ import { ForbiddenError, UnauthorizedError } from '../errors/app-errors.js';
 import { type Permissions, permissionsFor } from '../features/access/permissions.js';
 import type { Actor } from '../features/audit/audit-model.js';
 import type { Stores } from '../features/stores.js';
-
-/** Tokens are stored as their SHA-256: they are long random strings, so a slow KDF adds nothing. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+import { hashToken } from '../shared/token-hash.js';
 
 export interface Principal {
   readonly actor: Actor;

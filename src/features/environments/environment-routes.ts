@@ -1,11 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
-import { checkSchema } from '../../http/check-schema.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
-import { parsePatchBody } from '../../http/json-patch.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
-import { patchContentTypes } from '../../http/merge-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { checkSchema } from '../../shared/check-schema.js';
+import { parsePatchBody } from '../../shared/json-patch.js';
+import { patchContentTypes } from '../../shared/merge-patch.js';
 import { environmentPageRule } from './environment-list.js';
 import {
   EnvironmentPostSchema,

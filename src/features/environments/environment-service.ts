@@ -2,9 +2,14 @@ import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../errors/app-errors.js';
-import { checkSchema } from '../../http/check-schema.js';
-import { applyPatchRequest, assertUnchanged, type PatchRequest, patchDelta } from '../../http/json-patch.js';
+import { checkSchema } from '../../shared/check-schema.js';
 import { newId } from '../../shared/ids.js';
+import {
+  applyPatchRequest,
+  assertUnchanged,
+  type PatchRequest,
+  patchDelta,
+} from '../../shared/json-patch.js';
 import { diffFields, mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
 import { ValidationError } from '../../errors/app-errors.js';
-import { checkSchema } from '../../http/check-schema.js';
+import { checkSchema } from '../../shared/check-schema.js';
 import { resources } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { ProjectDoc } from '../projects/project-model.js';

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ValidationError } from '../../errors/app-errors.js';
-import type { PatchOperation } from '../../http/json-patch.js';
+import type { PatchOperation } from '../../shared/json-patch.js';
 import type { Stores } from '../stores.js';
 import type { Flag, FlagDoc } from './flag-model.js';
 

@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { ValidationError } from '../../errors/app-errors.js';
-import { checkSchema } from '../../http/check-schema.js';
+import { checkSchema } from '../../shared/check-schema.js';
 import { mdValue } from '../audit/audit-builder.js';
 import { type TemplateFlavor, validateTemplate } from '../templates/message-template.js';
 import { hipChatTemplateFlavor } from './channels/hipchat/hipchat-channel.js';

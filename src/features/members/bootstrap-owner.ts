@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../../errors/app-errors.js';
-import { hashToken } from '../../http/auth.js';
 import { newId } from '../../shared/ids.js';
 import { hashPassword, randomSecret } from '../../shared/passwords.js';
+import { hashToken } from '../../shared/token-hash.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
 import type { Stores } from '../stores.js';

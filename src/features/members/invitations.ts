@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../errors/app-errors.js';
-import { hashToken } from '../../http/auth.js';
 import { hashPassword } from '../../shared/passwords.js';
+import { hashToken } from '../../shared/token-hash.js';
 import type { Stores } from '../stores.js';
 
 /** An invitation link works once, for a week. */

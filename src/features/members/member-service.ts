@@ -8,9 +8,9 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../errors/app-errors.js';
-import { checkSchema } from '../../http/check-schema.js';
-import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../http/json-patch.js';
+import { checkSchema } from '../../shared/check-schema.js';
 import { newId } from '../../shared/ids.js';
+import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../shared/json-patch.js';
 import { memberGrant } from '../access/permissions.js';
 import { diffFields } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';

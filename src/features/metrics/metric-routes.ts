@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
-import { parsePatchBody } from '../../http/json-patch.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { parsePatchBody } from '../../shared/json-patch.js';
 import { metricPageRule } from './metric-list.js';
 import { MetricPostSchema, MetricSchema } from './metric-model.js';
 import type { MetricService } from './metric-service.js';

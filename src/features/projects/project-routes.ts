@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
-import { parsePatchBody } from '../../http/json-patch.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
-import { patchContentTypes } from '../../http/merge-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { parsePatchBody } from '../../shared/json-patch.js';
+import { patchContentTypes } from '../../shared/merge-patch.js';
 import type { ReadAccess } from '../access/read-access.js';
 import { projectShownTo } from '../environments/sdk-keys.js';
 import {

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
-import { parsePatchBody } from '../../http/json-patch.js';
 import { type PageRule, pageLinks, paging, pagingSchema } from '../../http/list-query.js';
-import { patchContentTypes } from '../../http/merge-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { parsePatchBody } from '../../shared/json-patch.js';
+import { patchContentTypes } from '../../shared/merge-patch.js';
 import { RolePostSchema, RoleSchema } from './role-model.js';
 import type { RoleService } from './role-service.js';
 

@@ -8,13 +8,18 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../errors/app-errors.js';
-import { checkSchema } from '../../http/check-schema.js';
-import { applyPatchRequest, assertUnchanged, type PatchRequest, patchDelta } from '../../http/json-patch.js';
 import type { Paging } from '../../http/list-query.js';
 import type { Statement } from '../../policy/policy-statement.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
+import { checkSchema } from '../../shared/check-schema.js';
 import { newId } from '../../shared/ids.js';
 import { jsonEqual } from '../../shared/json-equal.js';
+import {
+  applyPatchRequest,
+  assertUnchanged,
+  type PatchRequest,
+  patchDelta,
+} from '../../shared/json-patch.js';
 import { diffFields } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
-import { parsePatchBody } from '../../http/json-patch.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { parsePatchBody } from '../../shared/json-patch.js';
 import { parseSemanticPatch, semanticPatchContentType } from '../flags/flag-semantic-patch.js';
 import { segmentPageRule } from './segment-list.js';
 import { SegmentPostSchema, SegmentSchema } from './segment-model.js';

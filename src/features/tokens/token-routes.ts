@@ -2,9 +2,9 @@ import { Type } from '@sinclair/typebox';
 import { NotFoundError } from '../../errors/app-errors.js';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
-import { parsePatchBody } from '../../http/json-patch.js';
 import { type PageRule, pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { parsePatchBody } from '../../shared/json-patch.js';
 import { TokenPostSchema, TokenSchema } from './token-model.js';
 import { mayView, type TokenService } from './token-service.js';
 

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Id, noContentResponses, PatchBody } from '../../http/common-schemas.js';
-import { parsePatchBody } from '../../http/json-patch.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { parsePatchBody } from '../../shared/json-patch.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
 import * as deliveryRoutes from '../delivery/delivery-routes.js';
 import { WebhookPostSchema, WebhookSchema } from './webhook-model.js';

@@ -1,4 +1,3 @@
-import type { FastifyBodyParser } from 'fastify';
 import { ValidationError } from '../errors/app-errors.js';
 
 /** RFC 7386's media type; its body is the merge document itself. */
@@ -48,18 +47,4 @@ function mergeValue(target: unknown, patch: unknown): unknown {
     else result[key] = mergeValue(Object.hasOwn(result, key) ? result[key] : undefined, value);
   }
   return result;
-}
-
-/**
- * The body parser of `application/merge-patch+json`: parsed as JSON, then handed to the route
- * as `{"merge": <document>}`, the form LaunchDarkly also takes as application/json, so one parser
- * reads both. A route without merge support refuses it by name (see parsePatchBody).
- */
-export function mergePatchParser(json: FastifyBodyParser<string>): FastifyBodyParser<string> {
-  return (request, body, done) => {
-    void json(request, body, (error, value) => {
-      if (error) done(error, undefined);
-      else done(null, { merge: value });
-    });
-  };
 }
