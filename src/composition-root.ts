@@ -29,12 +29,12 @@ import { flagRoutes } from './features/flags/flag-routes.js';
 import { FlagService } from './features/flags/flag-service.js';
 import { flagStatusRoutes } from './features/flags/flag-status-routes.js';
 import { FlagStatuses } from './features/flags/flag-status-service.js';
-import { hipChatChannel } from './features/integrations/channels/hipchat/hipchat-channel.js';
-import { teamsChannel } from './features/integrations/channels/msteams/msteams-channel.js';
-import { slackChannel } from './features/integrations/channels/slack/slack-channel.js';
 import { IntegrationDirectory } from './features/integrations/integration-directory.js';
 import { integrationRoutes } from './features/integrations/integration-routes.js';
 import { IntegrationService } from './features/integrations/integration-service.js';
+import { IntegrationStore } from './features/integrations/integration-store.js';
+import { integrationKinds } from './features/integrations/kinds/index.js';
+import { webhookRoutes } from './features/integrations/kinds/webhook/webhook-routes.js';
 import { type BootstrapResult, bootstrapOwner } from './features/members/bootstrap-owner.js';
 import { Invitations } from './features/members/invitations.js';
 import { memberRoutes } from './features/members/member-routes.js';
@@ -65,9 +65,6 @@ import { SignInLimiter } from './features/sessions/sign-in-limiter.js';
 import { createStores } from './features/stores.js';
 import { tokenRoutes } from './features/tokens/token-routes.js';
 import { TokenService } from './features/tokens/token-service.js';
-import { webhookChannel } from './features/webhooks/webhook-channel.js';
-import { webhookRoutes } from './features/webhooks/webhook-routes.js';
-import { WebhookService } from './features/webhooks/webhook-service.js';
 import { Authenticator } from './http/auth.js';
 import { buildMetricsApp, Metrics } from './http/metrics.js';
 import { RestRateLimiter } from './http/rate-limit.js';
@@ -178,19 +175,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
 
     // One channel per integration kind: how to build, send, classify and pace its messages.
     const channels = new Map<string, DeliveryChannel>(
-      [
-        hipChatChannel({
-          defaultServer: config.hipchatUrl,
-          roomRate: config.hipchatRoomRate,
-          tokenRate: config.hipchatTokenRate,
-        }),
-        slackChannel({
-          apiUrl: config.slackApiUrl,
-          channelRate: config.slackChannelRate,
-        }),
-        teamsChannel({ baseUrl: currentBaseUrl }),
-        webhookChannel,
-      ].map((c) => [c.kind, c]),
+      integrationKinds.map((kind) => [kind.kind, kind.channel({ config, baseUrl: currentBaseUrl })]),
     );
     const worker =
       config.role === 'api'
@@ -232,19 +217,18 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       // A name that does not resolve now may resolve later (and is checked again at send time).
       return !check.ok && check.errorClass === 'ssrf_refused' ? check.message : undefined;
     };
-    const integrations = new IntegrationService(
+    const integrations = new IntegrationService({
       db,
-      stores,
+      store: new IntegrationStore(stores.integrations),
       changes,
-      outbox,
+      queue: outbox,
       audit,
       secrets,
-      deliveryActions,
-      targetGuard,
-    );
-    const webhooks = new WebhookService(db, stores, changes, outbox, secrets, deliveryActions, targetGuard);
+      actions: deliveryActions,
+      guard: targetGuard,
+    });
     // Webhook URLs are secrets: seal any still in clear from before they were (issue #13).
-    await webhooks.sealPlainUrls();
+    await integrations.upgradeStoredRows(integrationKinds);
     const deliveryLog = new DeliveryLog(db);
     const sdkKeyStore = new SdkKeyStore(secrets);
     const environments = new EnvironmentService(stores, changes, [flags], sdkKeyStore);
@@ -316,7 +300,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         sessionRoutes(sessions, members, secureCookies),
         tokenRoutes(new TokenService(stores, changes)),
         integrationRoutes(integrations, deliveryLog, wake, readAccess),
-        webhookRoutes(webhooks, deliveryLog, wake),
+        webhookRoutes(integrations, deliveryLog, wake),
         auditRoutes(new AuditService(db, audit), readAccess),
         flagEvaluationRoutes(sdkEvents),
         flagStatusRoutes(new FlagStatuses(db, stores, new FlagEvaluationStore(), clock)),

@@ -6,11 +6,11 @@ import {
   buildHipChatRequest,
   classifyHipChatResult,
   type HipChatTarget,
-} from '../../src/features/integrations/channels/hipchat/hipchat-client.js';
+} from '../../src/features/integrations/kinds/hipchat/hipchat-client.js';
 import {
   renderHipChatMessage,
   renderHipChatTestMessage,
-} from '../../src/features/integrations/channels/hipchat/hipchat-message.js';
+} from '../../src/features/integrations/kinds/hipchat/hipchat-message.js';
 import { hipChatVisibleText } from '../fake-hipchat/hipchat-html.js';
 import { FakeHipChat } from '../helpers/fake-hipchat.js';
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuditEntry } from '../audit/audit-model.js';
 import type { HttpErrorClass, HttpResult } from './outbound-http.js';
 
@@ -61,9 +62,14 @@ export interface DeliveryChannel {
 
 export type ChannelRegistry = ReadonlyMap<string, DeliveryChannel>;
 
+/** A short hash of a secret, to key a throttle by token or URL without keeping the secret itself. */
+export function fingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+}
+
 // ---------------------------------------------------------------------------------------------
-// A status table shared by the JSON-over-HTTP channels (Slack, Teams, webhooks). HipChat keeps
-// its own (reference/hipchat.md) in channels/hipchat.
+// The status table machinery every kind classifies through (integrations/kinds/<kind>/): rows of
+// statuses and decisions, network errors alike for all, and the usual table for web hooks.
 
 type HttpResponse = Extract<HttpResult, { kind: 'response' }>;
 export type Decide = (response: HttpResponse, now: number) => DeliveryOutcome;
@@ -87,6 +93,11 @@ export function retryAfterAt(headers: Readonly<Record<string, string>>, now: num
     at = Date.parse(raw);
     if (!Number.isFinite(at)) return undefined;
   }
+  return clampRetryAt(at, now);
+}
+
+/** A target's "come back at" within 1 s … 1 h: a wrong clock or a hostile server must neither make us hammer it nor park a delivery for a day. */
+export function clampRetryAt(at: number, now: number): number {
   return Math.min(Math.max(at, now + minRetryDelayMs), now + maxRetryDelayMs);
 }
 
@@ -101,33 +112,48 @@ export function reasonFor(label: string, status: number, said: string | undefine
   return `${label} (${status}${said === undefined ? '' : ` ${said}`})`;
 }
 
-export const decide = {
-  delivered: ((): DeliveryOutcome => ({ outcome: 'delivered' })) as Decide,
-  retry:
-    (label: string): Decide =>
-    (r) => ({ outcome: 'retry', reason: reasonFor(label, r.status, bodySays(r.bodyExcerpt)) }),
-  permanent:
-    (label: string, markIntegrationError: boolean): Decide =>
-    (r) => ({
+/** How a kind reads an answer: what the body says, and when a rate-limited target takes more. */
+export interface AnswerReading {
+  readonly says?: ((bodyExcerpt: string) => string | undefined) | undefined;
+  readonly retryAt?:
+    | ((headers: Readonly<Record<string, string>>, now: number) => number | undefined)
+    | undefined;
+}
+
+/** The usual decisions, reading bodies and reset headers the kind's way (default: any body, Retry-After). */
+export function decisions(reading: AnswerReading = {}) {
+  const says = reading.says ?? bodySays;
+  const retryAt = reading.retryAt ?? retryAfterAt;
+  return {
+    delivered: ((): DeliveryOutcome => ({ outcome: 'delivered' })) as Decide,
+    retry:
+      (label: string): Decide =>
+      (r) => ({ outcome: 'retry', reason: reasonFor(label, r.status, says(r.bodyExcerpt)) }),
+    permanent:
+      (label: string, markIntegrationError: boolean): Decide =>
+      (r) => ({
+        outcome: 'permanent',
+        markIntegrationError,
+        reason: reasonFor(label, r.status, says(r.bodyExcerpt)),
+      }),
+    rateLimited: ((r, now) => {
+      const notBefore = retryAt(r.headers, now);
+      const reason = reasonFor('rate limited', r.status, says(r.bodyExcerpt));
+      return notBefore === undefined ? { outcome: 'retry', reason } : { outcome: 'retry', notBefore, reason };
+    }) as Decide,
+    redirected: ((r) => ({
       outcome: 'permanent',
-      markIntegrationError,
-      reason: reasonFor(label, r.status, bodySays(r.bodyExcerpt)),
-    }),
-  rateLimited: ((r, now) => {
-    const notBefore = retryAfterAt(r.headers, now);
-    const reason = reasonFor('rate limited', r.status, bodySays(r.bodyExcerpt));
-    return notBefore === undefined ? { outcome: 'retry', reason } : { outcome: 'retry', notBefore, reason };
-  }) as Decide,
-  redirected: ((r) => ({
-    outcome: 'permanent',
-    markIntegrationError: false,
-    reason: reasonFor(
-      'redirects are not followed',
-      r.status,
-      r.headers.location && `to ${r.headers.location}`,
-    ),
-  })) as Decide,
-};
+      markIntegrationError: false,
+      reason: reasonFor(
+        'redirects are not followed',
+        r.status,
+        r.headers.location && `to ${r.headers.location}`,
+      ),
+    })) as Decide,
+  };
+}
+
+export const decide = decisions();
 
 export const row = (from: number, to: number, d: Decide): StatusRow => ({ from, to, decide: d });
 
@@ -142,7 +168,12 @@ export const networkErrorTable: Readonly<Record<HttpErrorClass, 'retry' | 'perma
 };
 
 /** First matching row wins, so specific statuses come before the ranges that hold them. */
-export function classifyWith(table: readonly StatusRow[], result: HttpResult, now: number): DeliveryOutcome {
+export function classifyWith(
+  table: readonly StatusRow[],
+  result: HttpResult,
+  now: number,
+  says: (bodyExcerpt: string) => string | undefined = bodySays,
+): DeliveryOutcome {
   if (result.kind === 'error') {
     const reason = `${result.errorClass.replace(/_/g, ' ')}: ${result.message}`;
     return networkErrorTable[result.errorClass] === 'retry'
@@ -154,7 +185,7 @@ export function classifyWith(table: readonly StatusRow[], result: HttpResult, no
   return {
     outcome: 'permanent',
     markIntegrationError: false,
-    reason: reasonFor('unexpected status', result.status, bodySays(result.bodyExcerpt)),
+    reason: reasonFor('unexpected status', result.status, says(result.bodyExcerpt)),
   };
 }
 

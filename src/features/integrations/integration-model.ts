@@ -10,100 +10,14 @@ export const Statements = Type.Array(Statement, {
   description: 'Policy filter in the custom-roles syntax; absent or empty means every change',
 });
 
-const Template = Type.Optional(
+/** The optional message template every chat kind's config has. */
+export const TemplateField = Type.Optional(
   Type.String({
     maxLength: 20_000,
     description:
       'Ours: a Handlebars message template (LaunchDarkly integration-framework context); absent = the built-in message',
   }),
 );
-
-const HipChatConfigFields = {
-  room: Type.String({ minLength: 1, maxLength: 100, description: 'Room ID or name' }),
-  server: Type.Optional(
-    Type.String({
-      maxLength: 2048,
-      description: 'HipChat Server / Data Center base URL; default from SWITCHBOARD_HIPCHAT_URL',
-    }),
-  ),
-  notify: Type.Boolean({ description: 'Whether the message makes the room notify its members' }),
-  template: Template,
-};
-
-export const HipChatConfigPostSchema = Type.Object(
-  {
-    ...HipChatConfigFields,
-    token: Type.String({
-      minLength: 1,
-      maxLength: 256,
-      description: 'Room notification token (Send Notification scope); write-only',
-    }),
-    notify: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-/** Stored: the token lives sealed in the row's `secret` column, never in the document. */
-export const HipChatConfigStoredSchema = Type.Object(HipChatConfigFields, { additionalProperties: false });
-export type HipChatConfig = Static<typeof HipChatConfigStoredSchema>;
-
-export const SlackConfigPostSchema = Type.Object(
-  {
-    webhookUrl: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 2048,
-        description:
-          'Incoming-webhook URL (Slack, Mattermost, Rocket.Chat); write-only. Either this or token + channel',
-      }),
-    ),
-    token: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 256,
-        description: 'Bot token (xoxb-…) for chat.postMessage; write-only',
-      }),
-    ),
-    channel: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, description: 'Channel ID or #name (with token)' }),
-    ),
-    template: Template,
-  },
-  { additionalProperties: false },
-);
-export const SlackConfigStoredSchema = Type.Object(
-  {
-    mode: Type.Union([Type.Literal('webhook'), Type.Literal('bot')]),
-    channel: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    template: Template,
-  },
-  { additionalProperties: false },
-);
-export type SlackConfig = Static<typeof SlackConfigStoredSchema>;
-
-export const TeamsConfigPostSchema = Type.Object(
-  {
-    url: Type.String({
-      minLength: 1,
-      maxLength: 2048,
-      description: 'Teams Workflows ("Post to a channel when a webhook request is received") URL; write-only',
-    }),
-    template: Template,
-  },
-  { additionalProperties: false },
-);
-export const TeamsConfigStoredSchema = Type.Object({ template: Template }, { additionalProperties: false });
-export type TeamsConfig = Static<typeof TeamsConfigStoredSchema>;
-
-/**
- * Webhooks (`/api/v2/webhooks`) live in the same table; their URL and signing secret are sealed
- * together in the row's secret (see webhook-secrets.ts). `url` is only in rows written before
- * URLs were sealed, until the start-up reseals them.
- */
-export const WebhookConfigStoredSchema = Type.Object(
-  { sign: Type.Boolean(), url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })) },
-  { additionalProperties: false },
-);
-export type WebhookConfig = Static<typeof WebhookConfigStoredSchema>;
 
 const ConfigRecord = Type.Record(Type.String(), Type.Unknown(), {
   description: "The kind's configuration; secrets are write-only and shown as ********",
@@ -170,6 +84,3 @@ export const IntegrationSchema = Type.Object({
   _status: IntegrationStatusSchema,
 });
 export type Integration = Static<typeof IntegrationSchema>;
-
-export const supportedIntegrationKinds = ['hipchat', 'slack', 'msteams'] as const;
-export type IntegrationKind = (typeof supportedIntegrationKinds)[number];

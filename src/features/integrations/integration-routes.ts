@@ -7,15 +7,19 @@ import { parsePatchBody } from '../../shared/json-patch.js';
 import type { ReadAccess } from '../access/read-access.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
 import * as deliveryRoutes from '../delivery/delivery-routes.js';
-import { IntegrationPostSchema, IntegrationSchema, supportedIntegrationKinds } from './integration-model.js';
+import { type Integration, IntegrationPostSchema, IntegrationSchema } from './integration-model.js';
 import type { IntegrationService } from './integration-service.js';
+import { integrationKinds } from './kinds/index.js';
 
 const tags = ['Integrations'];
 const KindParams = Type.Object({ integrationKey: Type.String() });
 const Params = Type.Object({ integrationKey: Type.String(), id: Id });
 
+/** The kinds served here; webhooks have `/webhooks` (kinds/webhook/webhook-routes.ts). */
+const supportedIntegrationKinds = integrationKinds.filter((k) => k.noun === 'integration').map((k) => k.kind);
+
 function checkKind(kind: string): void {
-  if (!(supportedIntegrationKinds as readonly string[]).includes(kind)) {
+  if (!supportedIntegrationKinds.includes(kind)) {
     throw new NotFoundError(
       `Integration "${kind}" is not available; supported: ${supportedIntegrationKinds.join(', ')}`,
     );
@@ -42,7 +46,7 @@ export function integrationRoutes(
       async (request) => {
         const kind = request.params.integrationKey;
         checkKind(kind);
-        const items = await service.list(kind);
+        const items = (await service.list(kind)) as Integration[];
         return {
           items,
           totalCount: items.length,
@@ -67,7 +71,11 @@ export function integrationRoutes(
         return reply
           .status(201)
           .send(
-            await service.create(principalOf(request).actor, request.params.integrationKey, request.body),
+            (await service.create(
+              principalOf(request).actor,
+              request.params.integrationKey,
+              request.body,
+            )) as Integration,
           );
       },
     );
@@ -113,7 +121,10 @@ export function integrationRoutes(
           response: { 200: IntegrationSchema, ...errorResponses },
         },
       },
-      async (request) => service.get(request.params.integrationKey, request.params.id),
+      async (request) => {
+        checkKind(request.params.integrationKey);
+        return (await service.get(request.params.integrationKey, request.params.id)) as Integration;
+      },
     );
 
     app.patch(
@@ -128,13 +139,15 @@ export function integrationRoutes(
           response: { 200: IntegrationSchema, ...errorResponses },
         },
       },
-      async (request) =>
-        service.update(
+      async (request) => {
+        checkKind(request.params.integrationKey);
+        return (await service.update(
           principalOf(request).actor,
           request.params.integrationKey,
           request.params.id,
           parsePatchBody(request.body),
-        ),
+        )) as Integration;
+      },
     );
 
     app.delete(
@@ -148,6 +161,7 @@ export function integrationRoutes(
         },
       },
       async (request, reply) => {
+        checkKind(request.params.integrationKey);
         await service.delete(principalOf(request).actor, request.params.integrationKey, request.params.id);
         return reply.status(204).send(null);
       },
@@ -163,10 +177,12 @@ export function integrationRoutes(
           response: deliveryRoutes.testResponses,
         },
       },
-      async (request) =>
-        deliveryRoutes.testAnswer(
+      async (request) => {
+        checkKind(request.params.integrationKey);
+        return deliveryRoutes.testAnswer(
           await service.test(principalOf(request).actor, request.params.integrationKey, request.params.id),
-        ),
+        );
+      },
     );
 
     app.get(
@@ -182,6 +198,7 @@ export function integrationRoutes(
       },
       async (request) => {
         const { integrationKey, id } = request.params;
+        checkKind(integrationKey);
         await service.get(integrationKey, id);
         return deliveryRoutes.deliveriesPage(
           log,
@@ -204,6 +221,7 @@ export function integrationRoutes(
       },
       async (request, reply) => {
         const { integrationKey, id, deliveryId } = request.params;
+        checkKind(integrationKey);
         await service.retryDelivery(principalOf(request).actor, integrationKey, id, deliveryId);
         wake();
         return reply.status(202).send({ queued: true });

@@ -1,7 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { StoredDocument } from '../../db/document-store.js';
+import type { Kysely } from 'kysely';
 import type { Database, Executor } from '../../db/schema.js';
-import { NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-errors.js';
 import { compilePolicy } from '../../policy/compile-policy.js';
 import { matchesEntry } from '../../policy/evaluate-policy.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
@@ -10,30 +9,33 @@ import { newId } from '../../shared/ids.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../shared/json-patch.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import { assertMayHear } from '../access/filter-visibility.js';
-import { mdValue } from '../audit/audit-builder.js';
 import type { Actor, AuditEntry, TaggedAccess } from '../audit/audit-model.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
-import { access, resources } from '../audit/resource-path.js';
+import { access } from '../audit/resource-path.js';
 import { withoutSecrets } from '../audit/secret-redaction.js';
 import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
-import type { OutboxStore } from '../delivery/outbox-store.js';
-import type { Stores } from '../stores.js';
-import { IntegrationDirectory } from './integration-directory.js';
-import { integrationKinds, type ParsedConfig } from './integration-kinds.js';
-import {
-  type Integration,
-  type IntegrationDoc,
-  IntegrationDocSchema,
-  type IntegrationKind,
-  type IntegrationPost,
-  type IntegrationStatus,
-} from './integration-model.js';
-
-type StoredIntegration = StoredDocument<IntegrationDoc>;
+import { addedEntry, deletedEntry, resourceOf, updateChanges, updatedEntry } from './integration-audit.js';
+import { type Integration, type IntegrationDoc, IntegrationDocSchema } from './integration-model.js';
+import { type IntegrationQueue, integrationStatus } from './integration-status.js';
+import type { IntegrationStore, StoredIntegration } from './integration-store.js';
+import { kindNamed } from './kinds/index.js';
+import type { IntegrationKindModule, ParsedConfig, PreviousConfig } from './kinds/kind.js';
 
 /** Says why a target URL is refused (private address without the allow flag), or undefined. */
 export type TargetGuard = (url: string) => Promise<string | undefined>;
+
+/** An integration as its kind's REST API shows it (`/integrations/{kind}` or `/webhooks`). */
+export type IntegrationApiDocument = Record<string, unknown>;
+
+/** What creating one takes; `config` is the kind's own (for webhooks: url, secret, sign). */
+export interface IntegrationInput {
+  readonly name?: string | undefined;
+  readonly on?: boolean | undefined;
+  readonly config: Record<string, unknown>;
+  readonly statements?: unknown;
+  readonly tags?: string[] | undefined;
+}
 
 /** How many recent audit entries a policy preview looks at. */
 export const previewWindow = 100;
@@ -48,207 +50,167 @@ export function checkStatements(statements: unknown): IntegrationDoc['statements
   return result.statements as unknown as IntegrationDoc['statements'];
 }
 
-const readOnly = ['_id', '_links', '_version', 'kind', '_status', 'creationDate'];
+const integrationReadOnly = ['_id', '_links', '_version', 'kind', '_status', 'creationDate'];
 
+export interface IntegrationServiceOptions {
+  readonly db: Kysely<Database>;
+  readonly store: IntegrationStore;
+  readonly changes: ChangeLog;
+  readonly queue: IntegrationQueue;
+  readonly audit: Pick<AuditStore, 'recent'>;
+  readonly secrets: SecretBox;
+  readonly actions: Pick<DeliveryActions, 'test' | 'resend'>;
+  readonly guard: TargetGuard;
+}
+
+/**
+ * Every integration kind's settings, webhooks included: one table, one set of use cases; what
+ * differs between kinds is asked of the kind's module (kinds/<kind>/).
+ */
 export class IntegrationService {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly stores: Stores,
-    private readonly changes: ChangeLog,
-    private readonly outbox: OutboxStore,
-    private readonly audit: AuditStore,
-    private readonly secrets: SecretBox,
-    private readonly actions: DeliveryActions,
-    private readonly guard: TargetGuard,
-  ) {}
+  constructor(private readonly o: IntegrationServiceOptions) {}
 
-  /** Refuses a target on a private address at save time, with the guard's reason. */
-  private async checkTargets(targets: ParsedConfig['targets']): Promise<void> {
-    for (const target of targets) {
-      const refusal = await this.guard(target.url);
-      if (refusal !== undefined) throw ValidationError.at(target.pointer, refusal);
-    }
+  async list(kind: string): Promise<IntegrationApiDocument[]> {
+    const spec = this.spec(kind);
+    const rows = await this.o.store.list(this.o.db, kind);
+    return Promise.all(rows.map((row) => this.represent(this.o.db, spec, row)));
   }
 
-  async list(kind: string): Promise<Integration[]> {
-    const rows = await this.stores.integrations.list(this.db, kind);
-    return Promise.all(rows.map((row) => this.represent(this.db, row)));
+  async get(kind: string, id: string): Promise<IntegrationApiDocument> {
+    const spec = this.spec(kind);
+    return this.represent(this.o.db, spec, await this.load(this.o.db, spec, id));
   }
 
-  async get(kind: string, id: string): Promise<Integration> {
-    return this.represent(this.db, await this.load(this.db, kind, id));
-  }
-
-  async create(actor: Actor, kind: string, input: IntegrationPost): Promise<Integration> {
-    const spec = integrationKinds[kind as IntegrationKind];
+  async create(actor: Actor, kind: string, input: IntegrationInput): Promise<IntegrationApiDocument> {
+    const spec = this.spec(kind);
     const parsed = spec.parse(input.config, undefined);
     const statements = checkStatements(input.statements ?? []);
     assertMayHear(actor, statements);
     await this.checkTargets(parsed.targets);
     const secret = parsed.secret;
     if (typeof secret !== 'string') throw ValidationError.at('/config', 'a secret is required');
-    return this.changes.transact(async (tx, record) => {
+    const name = input.name ?? parsed.defaultName;
+    if (name === undefined) throw ValidationError.at('/name', 'is required');
+    return this.o.changes.transact(async (tx, record) => {
       const id = newId();
-      const now = this.changes.now();
+      const now = this.o.changes.now();
       const doc: IntegrationDoc = {
-        name: input.name,
+        name,
         on: input.on ?? true,
         config: parsed.config,
         statements,
         tags: input.tags ?? [],
         creationDate: now,
       };
-      const stored = await this.stores.integrations.insert(tx, {
+      const stored = await this.o.store.insert(tx, {
         id,
         scope: kind,
         key: id,
         doc,
         createdAt: now,
-        secret: this.secrets.seal(secret, id),
+        secret: this.o.secrets.seal(secret, id),
       });
-      await IntegrationDirectory.touch(tx);
-      const current = await this.represent(tx, stored);
+      const integration = await this.integrationOf(tx, spec, stored);
+      const current = apiOf(spec, integration);
       await record(
         withoutSecrets(
-          {
-            kind: 'integration',
-            name: doc.name,
-            actor,
-            accesses: [access('createIntegration', ...resources.integration(id))],
-            titleVerb: `added the ${spec.label} integration`,
-            sitePath: `/integrations/${kind}/${id}`,
-            changes: [
-              `Added ${spec.describe(doc.config)} ${doc.on ? '(on)' : '(off)'}, ${statements.length === 0 ? 'for every change' : `filtered by ${statements.length} statement(s)`}`,
-            ],
-            currentVersion: current,
-          },
-          { values: [secret], pointers: spec.secretPointers },
+          { ...addedEntry(spec, id, doc), name: doc.name, actor, currentVersion: current },
+          { values: spec.secretValues(secret, doc.config), pointers: spec.secretPointers },
         ),
       );
-      return current;
+      return apiOf(spec, integration, parsed.reveal);
     });
   }
 
-  async update(actor: Actor, kind: string, id: string, request: PatchRequest): Promise<Integration> {
-    return this.changes.transact(async (tx, record) => {
-      const stored = await this.load(tx, kind, id);
-      const before = await this.represent(tx, stored);
-      const patched = applyJsonPatch(before, request.patch, '/patch');
-      assertUnchanged(before, patched, readOnly);
-      const { _id, _links, _version, kind: _kind, _status, ...rest } = patched;
-      if (typeof rest.config !== 'object' || rest.config === null)
-        throw ValidationError.at('/config', 'must be an object');
-      const spec = integrationKinds[kind as IntegrationKind];
-      const parsed = spec.parse(rest.config as Record<string, unknown>, stored.doc.config);
-      const doc = { ...rest, config: parsed.config, statements: rest.statements } as IntegrationDoc;
-      checkSchema(IntegrationDocSchema, doc);
-      doc.statements = checkStatements(doc.statements);
+  async update(
+    actor: Actor,
+    kind: string,
+    id: string,
+    request: PatchRequest,
+  ): Promise<IntegrationApiDocument> {
+    const spec = this.spec(kind);
+    return this.o.changes.transact(async (tx, record) => {
+      const stored = await this.load(tx, spec, id);
+      const before = await this.represent(tx, spec, stored);
+      const previous: PreviousConfig = { config: stored.doc.config, secret: await this.openSecret(tx, id) };
+      const { doc, parsed } = this.edited(spec, stored, previous, before, request);
       await this.checkTargets(parsed.targets);
-      const newSecret = typeof parsed.secret === 'string' ? parsed.secret : undefined;
-      const tokenChanged = newSecret !== undefined;
-      const actions: string[] = [];
-      const lines: string[] = [];
-      if (doc.name !== stored.doc.name) {
-        actions.push('updateName');
-        lines.push(`Changed the name from ${mdValue(stored.doc.name)} to ${mdValue(doc.name)}`);
-      }
-      if (doc.on !== stored.doc.on) {
-        actions.push('updateOn');
-        lines.push(doc.on ? 'Turned the integration on' : 'Turned the integration off');
-      }
-      const configLines: string[] = [];
-      const keys = new Set([...Object.keys(stored.doc.config), ...Object.keys(doc.config)]);
-      for (const key of keys) {
-        const was = stored.doc.config[key];
-        const now = doc.config[key];
-        if (JSON.stringify(was) === JSON.stringify(now)) continue;
-        const label = spec.fieldLabels[key] ?? key;
-        if (key === 'template') {
-          configLines.push(
-            now === undefined ? 'Removed the message template' : 'Changed the message template',
-          );
-        } else {
-          configLines.push(
-            `Changed ${label} from ${mdValue(was ?? 'default')} to ${mdValue(now ?? 'default')}`,
-          );
-        }
-      }
-      if (tokenChanged) configLines.push(`Replaced the ${spec.secretLabel}`);
-      if (JSON.stringify(doc.statements) !== JSON.stringify(stored.doc.statements)) {
-        configLines.push(
-          doc.statements.length === 0
-            ? 'Removed the policy filter: every change is sent'
-            : `Changed the policy filter to ${mdValue(doc.statements)}`,
-        );
-      }
-      if (JSON.stringify(doc.tags) !== JSON.stringify(stored.doc.tags)) {
-        configLines.push(`Changed the tags from ${mdValue(stored.doc.tags)} to ${mdValue(doc.tags)}`);
-      }
-      if (configLines.length > 0) actions.push('updateConfiguration');
-      lines.push(...configLines);
-      if (actions.length === 0) return before;
+      const changes = updateChanges(spec, stored.doc, doc, parsed.changes);
+      if (changes.length === 0) return before;
       // What it sends and where: whoever changes that (or turns it on) must be able to read it.
-      if (doc.on && (actions.includes('updateConfiguration') || actions.includes('updateOn'))) {
-        assertMayHear(actor, doc.statements);
-      }
-
-      const updated = await this.stores.integrations.update(
-        tx,
-        stored,
-        doc,
-        newSecret !== undefined ? { secret: this.secrets.seal(newSecret, id) } : {},
-      );
-      await IntegrationDirectory.touch(tx);
-      const after = await this.represent(tx, updated);
-      const onlyOn = actions.length === 1 && actions[0] === 'updateOn';
+      if (doc.on && changes.some((c) => c.action !== 'updateName')) assertMayHear(actor, doc.statements);
+      const newSecret = typeof parsed.secret === 'string' ? parsed.secret : undefined;
+      const sealed = newSecret === undefined ? undefined : this.o.secrets.seal(newSecret, id);
+      const updated = await this.o.store.update(tx, stored, doc, sealed);
+      const integration = await this.integrationOf(tx, spec, updated);
+      const after = apiOf(spec, integration);
       await record(
         withoutSecrets(
           {
-            kind: 'integration',
+            ...updatedEntry(spec, id, doc.on, changes),
             name: doc.name,
             actor,
             comment: request.comment,
-            accesses: actions.map((a) => access(a, ...resources.integration(id))),
-            titleVerb: onlyOn
-              ? doc.on
-                ? 'turned on the integration'
-                : 'turned off the integration'
-              : 'updated the integration',
-            sitePath: `/integrations/${kind}/${id}`,
-            changes: lines,
             previousVersion: before,
             currentVersion: after,
             delta: request.patch,
           },
-          // The old token and the new one, wherever the patch (or a careless name) put them.
-          { values: [await this.openSecret(tx, id), newSecret], pointers: spec.secretPointers },
+          // The old secret and the new one, wherever the patch (or a careless name) put them.
+          {
+            values: [
+              ...spec.secretValues(previous.secret, previous.config),
+              ...(newSecret === undefined ? [] : spec.secretValues(newSecret, doc.config)),
+            ],
+            pointers: spec.secretPointers,
+          },
         ),
       );
-      return after;
+      return apiOf(spec, integration, parsed.reveal);
     });
   }
 
+  /** The patched document, checked: the kind parses its config against what is stored. */
+  private edited(
+    spec: IntegrationKindModule,
+    stored: StoredIntegration,
+    previous: PreviousConfig,
+    before: IntegrationApiDocument,
+    request: PatchRequest,
+  ): { doc: IntegrationDoc; parsed: ParsedConfig } {
+    const view = spec.view;
+    const editable = view === undefined ? before : view.editable(before, previous);
+    const patched = applyJsonPatch(editable, request.patch, '/patch');
+    assertUnchanged(before, patched, view?.readOnly ?? integrationReadOnly);
+    const {
+      _id,
+      _links,
+      _version,
+      kind: _kind,
+      _status,
+      ...rest
+    } = view === undefined ? patched : { ...view.fromApi(patched), creationDate: stored.doc.creationDate };
+    if (typeof rest.config !== 'object' || rest.config === null)
+      throw ValidationError.at('/config', 'must be an object');
+    const parsed = spec.parse(rest.config as Record<string, unknown>, previous);
+    const doc = { ...rest, config: parsed.config } as IntegrationDoc;
+    checkSchema(IntegrationDocSchema, doc);
+    checkSchema(spec.storedSchema, doc.config);
+    doc.statements = checkStatements(doc.statements);
+    return { doc, parsed };
+  }
+
   async delete(actor: Actor, kind: string, id: string): Promise<void> {
-    await this.changes.transact(async (tx, record) => {
-      const stored = await this.load(tx, kind, id);
-      const before = await this.represent(tx, stored);
-      const spec = integrationKinds[kind as IntegrationKind];
+    const spec = this.spec(kind);
+    await this.o.changes.transact(async (tx, record) => {
+      const stored = await this.load(tx, spec, id);
+      const before = await this.represent(tx, spec, stored);
       const secret = await this.openSecret(tx, id);
-      await this.outbox.forget(tx, id);
-      await this.stores.integrations.delete(tx, stored);
-      await IntegrationDirectory.touch(tx);
+      await this.o.queue.forget(tx, id);
+      await this.o.store.delete(tx, stored);
       await record(
         withoutSecrets(
-          {
-            kind: 'integration',
-            name: stored.doc.name,
-            actor,
-            accesses: [access('deleteIntegration', ...resources.integration(id))],
-            titleVerb: 'deleted the integration',
-            changes: [`Deleted the integration for ${spec.describe(stored.doc.config)} and its delivery log`],
-            previousVersion: before,
-          },
-          { values: [secret], pointers: spec.secretPointers },
+          { ...deletedEntry(spec, id, stored.doc), name: stored.doc.name, actor, previousVersion: before },
+          { values: spec.secretValues(secret, stored.doc.config), pointers: spec.secretPointers },
         ),
       );
     });
@@ -256,10 +218,12 @@ export class IntegrationService {
 
   /** Sends a test message now; whoever may switch the integration on and off may test it. */
   async test(actor: Actor, kind: string, id: string): Promise<TestOutcome> {
-    const stored = await this.load(this.db, kind, id);
-    assertAllowed(actor, [access('updateOn', ...resources.integration(id))]);
-    return this.actions.test(
-      { id, kind, name: stored.doc.name, config: stored.doc.config, secret: await this.token(stored) },
+    const spec = this.spec(kind);
+    const stored = await this.load(this.o.db, spec, id);
+    assertAllowed(actor, [access('updateOn', ...resourceOf(spec, id))]);
+    const { name, config } = stored.doc;
+    return this.o.actions.test(
+      { id, kind, name, config, secret: await this.openSecret(this.o.db, id) },
       actor,
     );
   }
@@ -269,9 +233,10 @@ export class IntegrationService {
    * Like the test, it is for whoever may switch the integration on and off.
    */
   async retryDelivery(actor: Actor, kind: string, id: string, deliveryId: number): Promise<void> {
-    await this.load(this.db, kind, id);
-    assertAllowed(actor, [access('updateOn', ...resources.integration(id))]);
-    await this.actions.resend(id, deliveryId, `integration "${id}"`);
+    const spec = this.spec(kind);
+    await this.load(this.o.db, spec, id);
+    assertAllowed(actor, [access('updateOn', ...resourceOf(spec, id))]);
+    await this.o.actions.resend(id, deliveryId, `${spec.noun} "${id}"`);
   }
 
   /** Which of the recent audit entries a filter would have let through. */
@@ -282,7 +247,7 @@ export class IntegrationService {
   ): Promise<{ items: AuditEntry[]; scanned: number }> {
     const valid = checkStatements(statements ?? []);
     const policy = valid.length === 0 ? null : compilePolicy(valid as never);
-    const recent = await this.audit.recent(this.db, previewWindow);
+    const recent = await this.o.audit.recent(this.o.db, previewWindow);
     return {
       items: recent
         .filter((r) => visible(r.accesses) && matchesEntry(policy, r.accesses))
@@ -291,78 +256,95 @@ export class IntegrationService {
     };
   }
 
-  async token(stored: { id: string }): Promise<string> {
-    const secret = await this.openSecret(this.db, stored.id);
-    if (secret === undefined) throw new NotFoundError(`Integration "${stored.id}" not found`);
-    return secret;
+  /**
+   * Rewrites rows stored in a kind's older layout (webhook URLs from before they were sealed).
+   * Run at start-up; a row another node rewrites at the same moment is left to it.
+   */
+  async upgradeStoredRows(kinds: readonly IntegrationKindModule[]): Promise<number> {
+    let upgraded = 0;
+    for (const spec of kinds) {
+      if (spec.upgrade === undefined) continue;
+      for (const row of await this.o.store.list(this.o.db, spec.kind)) {
+        try {
+          const done = await this.o.changes.transact(async (tx) => {
+            const stored = await this.load(tx, spec, row.id);
+            const next = spec.upgrade?.(stored.doc.config, await this.openSecret(tx, row.id));
+            if (next === undefined) return false;
+            const doc = { ...stored.doc, config: next.config };
+            await this.o.store.update(tx, stored, doc, this.o.secrets.seal(next.secret, row.id));
+            return true;
+          });
+          if (done) upgraded++;
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+        }
+      }
+    }
+    return upgraded;
+  }
+
+  /** Refuses a target on a private address at save time, with the guard's reason. */
+  private async checkTargets(targets: ParsedConfig['targets']): Promise<void> {
+    for (const target of targets) {
+      const refusal = await this.o.guard(target.url);
+      if (refusal !== undefined) throw ValidationError.at(target.pointer, refusal);
+    }
+  }
+
+  private spec(kind: string): IntegrationKindModule {
+    const spec = kindNamed(kind);
+    if (spec === undefined) throw new NotFoundError(`Integration "${kind}" is not available`);
+    return spec;
   }
 
   private async openSecret(db: Executor, id: string): Promise<string | undefined> {
-    const sealed = await this.stores.integrations.getSecret(db, id);
-    return sealed == null ? undefined : this.secrets.open(sealed, id);
+    const sealed = await this.o.store.getSecret(db, id);
+    return sealed == null ? undefined : this.o.secrets.open(sealed, id);
   }
 
-  async load(
-    db: Kysely<Database> | Transaction<Database>,
-    kind: string,
-    id: string,
-  ): Promise<StoredIntegration> {
-    const stored = await this.stores.integrations.getById(db, id);
-    if (stored === undefined || stored.scope !== kind)
-      throw new NotFoundError(`Integration "${id}" not found`);
+  private async load(db: Executor, spec: IntegrationKindModule, id: string): Promise<StoredIntegration> {
+    const stored = await this.o.store.getById(db, id);
+    if (stored === undefined || stored.scope !== spec.kind) {
+      const noun = spec.noun === 'webhook' ? 'Webhook' : 'Integration';
+      throw new NotFoundError(`${noun} "${id}" not found`);
+    }
     return stored;
   }
 
   private async represent(
-    db: Kysely<Database> | Transaction<Database>,
+    db: Executor,
+    spec: IntegrationKindModule,
+    stored: StoredIntegration,
+  ): Promise<IntegrationApiDocument> {
+    return apiOf(spec, await this.integrationOf(db, spec, stored));
+  }
+
+  private async integrationOf(
+    db: Executor,
+    spec: IntegrationKindModule,
     stored: StoredIntegration,
   ): Promise<Integration> {
+    const self = `/api/v2/integrations/${stored.scope}/${stored.id}`;
     return {
       _id: stored.id,
       _links: {
-        self: { href: `/api/v2/integrations/${stored.scope}/${stored.id}`, type: 'application/json' },
-        deliveries: {
-          href: `/api/v2/integrations/${stored.scope}/${stored.id}/deliveries`,
-          type: 'application/json',
-        },
+        self: { href: self, type: 'application/json' },
+        deliveries: { href: `${self}/deliveries`, type: 'application/json' },
       },
       _version: stored.version,
       kind: stored.scope,
       ...stored.doc,
-      config: integrationKinds[stored.scope as IntegrationKind].represent(stored.doc.config),
-      _status: await this.status(db, stored.id),
+      config: spec.represent(stored.doc.config),
+      _status: await integrationStatus(db, this.o.queue, stored.id),
     };
-  }
-
-  private async status(db: Kysely<Database> | Transaction<Database>, id: string): Promise<IntegrationStatus> {
-    return integrationStatus(db, this.outbox, id);
   }
 }
 
-/** An integration's (or webhook's) health as the API shows it in `_status`. */
-export async function integrationStatus(
-  db: Kysely<Database> | Transaction<Database>,
-  outbox: OutboxStore,
-  id: string,
-): Promise<IntegrationStatus> {
-  const row = await db
-    .selectFrom('integration_status')
-    .selectAll()
-    .where('integration_id', '=', id)
-    .executeTakeFirst();
-  const pending = await outbox.pendingCount(db, id);
-  if (row === undefined) return { successCount: 0, errorCount: 0, errors: [], pending };
-  return {
-    successCount: Number(row.success_count),
-    errorCount: Number(row.error_count),
-    ...(row.last_success === null ? {} : { lastSuccess: Number(row.last_success) }),
-    ...(row.last_error === null ? {} : { lastError: Number(row.last_error) }),
-    errors: JSON.parse(row.recent_errors) as IntegrationStatus['errors'],
-    ...(row.errored_reason === null
-      ? {}
-      : {
-          errored: { reason: row.errored_reason, since: Number(row.failing_since ?? row.last_error ?? 0) },
-        }),
-    pending,
-  };
+/** The kind's API document; `reveal` is a secret shown in this answer only. */
+function apiOf(
+  spec: IntegrationKindModule,
+  integration: Integration,
+  reveal?: string,
+): IntegrationApiDocument {
+  return spec.view === undefined ? integration : spec.view.toApi(integration, reveal);
 }

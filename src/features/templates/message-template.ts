@@ -1,10 +1,8 @@
 import Handlebars from 'handlebars';
 import { ValidationError } from '../../errors/app-errors.js';
 import type { AuditEntry } from '../audit/audit-model.js';
-import {
-  inlineMarkdownToHtml,
-  inlineMarkdownToText,
-} from '../integrations/channels/hipchat/hipchat-message.js';
+import { inlineMarkdownToHtml } from '../integrations/rendering/audit-html.js';
+import { inlineMarkdownToText } from '../integrations/rendering/audit-markdown.js';
 import { meterHelpers, RenderBudget, withinBudget } from './render-budget.js';
 import { TemplateError } from './template-error.js';
 import { checkAndMeter, checkSourceSize, meterHelper } from './template-rules.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../errors/app-errors.js';
 import type { AuditEntry } from '../audit/audit-model.js';
-import { hipChatTemplateFlavor } from '../integrations/channels/hipchat/hipchat-channel.js';
-import { teamsTemplateFlavor } from '../integrations/channels/msteams/msteams-channel.js';
-import { slackTemplateFlavor } from '../integrations/channels/slack/slack-channel.js';
+import { hipChatTemplateFlavor } from '../integrations/kinds/hipchat/hipchat-channel.js';
+import { teamsTemplateFlavor } from '../integrations/kinds/msteams/msteams-card.js';
+import { slackTemplateFlavor } from '../integrations/kinds/slack/slack-message.js';
 import {
   compileTemplate,
   renderTemplate,

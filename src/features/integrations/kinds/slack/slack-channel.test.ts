@@ -2,14 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../audit/audit-model.js';
 import type { HttpResult } from '../../../delivery/outbound-http.js';
 import { sampleEntries } from '../../../templates/message-template.js';
-import {
-  classifySlackResult,
-  escapeSlack,
-  markdownToSlack,
-  renderSlackMessage,
-  slackChannel,
-  slackTemplateFlavor,
-} from './slack-channel.js';
+import { classifySlackResult, slackChannel } from './slack-channel.js';
+import { escapeSlack, markdownToSlack, renderSlackMessage, slackTemplateFlavor } from './slack-message.js';
 
 const now = Date.UTC(2024, 0, 1, 12, 0, 0);
 const [toggle, invite, hostile] = sampleEntries as [AuditEntry, AuditEntry, AuditEntry];

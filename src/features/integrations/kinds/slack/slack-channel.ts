@@ -1,4 +1,3 @@
-import type { AuditEntry } from '../../../audit/audit-model.js';
 import {
   bodySays,
   type ChannelTarget,
@@ -6,6 +5,7 @@ import {
   type DeliveryChannel,
   type DeliveryOutcome,
   decide,
+  fingerprint,
   type OutboundRequest,
   reasonFor,
   retryAfterAt,
@@ -13,104 +13,9 @@ import {
   type StatusRow,
 } from '../../../delivery/delivery-channel.js';
 import type { HttpResult } from '../../../delivery/outbound-http.js';
-import { TemplateCache, type TemplateFlavor } from '../../../templates/message-template.js';
-import type { SlackConfig } from '../../integration-model.js';
-import { fingerprint } from '../hipchat/hipchat-channel.js';
-import { type Inline, inlineMarkdownToText, parseInline, safeHref } from '../hipchat/hipchat-message.js';
-
-/** Slack's mrkdwn control characters; everything a user typed goes through this. */
-export function escapeSlack(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function mrkdwn(nodes: readonly Inline[], inLink = false): string {
-  return nodes
-    .map((n) => {
-      switch (n.t) {
-        case 'text':
-          return escapeSlack(n.text);
-        case 'code':
-          return `\`${escapeSlack(n.text.replace(/`/g, "'"))}\``;
-        case 'em':
-          return `_${mrkdwn(n.children, inLink)}_`;
-        case 'strong':
-          return `*${mrkdwn(n.children, inLink)}*`;
-        case 'link': {
-          const words = mrkdwn(n.children, true);
-          const href = safeHref(n.url);
-          if (inLink || href === undefined) return words;
-          if (href.startsWith('mailto:')) return `*${words}*`;
-          // `|` ends a link's URL in Slack's syntax; `>` ends the link.
-          return `<${href.replace(/\|/g, '%7C').replace(/>/g, '%3E')}|${words.replace(/\|/g, '¦')}>`;
-        }
-      }
-      return '';
-    })
-    .join('');
-}
-
-/** The audit builder's inline Markdown as Slack mrkdwn, user text escaped. */
-export function markdownToSlack(markdown: string): string {
-  return mrkdwn(parseInline(markdown));
-}
-
-/** Slack refuses a message whose `text` is longer (msg_too_long). */
-const slackTextLimit = 40_000;
-
-export const slackTemplateFlavor: TemplateFlavor = {
-  target: 'json',
-  escapeText: escapeSlack,
-  markdownTitle: markdownToSlack,
-  checkDocument: (document) => {
-    if (typeof document !== 'object' || document === null || Array.isArray(document))
-      return 'must render a JSON object (a Slack message: {"text": …, "blocks": […]})';
-    const { text, blocks } = document as { text?: unknown; blocks?: unknown };
-    if (text !== undefined && typeof text !== 'string') return '"text" must be a string';
-    if (typeof text === 'string' && text.length > slackTextLimit)
-      return `"text" renders ${text.length.toLocaleString('en-US')} characters; Slack takes at most ${slackTextLimit.toLocaleString('en-US')} (msg_too_long)`;
-    if (blocks !== undefined && (!Array.isArray(blocks) || blocks.length > 50))
-      return '"blocks" must be an array of at most 50 blocks';
-    if ((typeof text !== 'string' || text.trim() === '') && (!Array.isArray(blocks) || blocks.length === 0))
-      return 'must render "text" or "blocks" (Slack refuses a message without either: no_text)';
-    return undefined;
-  },
-};
-
-const sectionLimit = 3000;
-const clip = (text: string, limit: number) => (text.length <= limit ? text : `${text.slice(0, limit - 1)}…`);
-
-export interface SlackMessage {
-  readonly text: string;
-  readonly blocks: readonly Record<string, unknown>[];
-}
-
-/** Block Kit: the title (mrkdwn), the comment (plain text), and for edits what changed. */
-export function renderSlackMessage(entry: AuditEntry): SlackMessage {
-  const title = markdownToSlack(entry.title) || escapeSlack(entry.name || `A ${entry.kind} changed`);
-  const blocks: Record<string, unknown>[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: clip(title, sectionLimit) } },
-  ];
-  const comment = entry.comment?.trim() ?? '';
-  if (comment !== '') {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'plain_text', text: clip(comment, sectionLimit), emoji: false }],
-    });
-  }
-  const lines = entry.description
-    .split('\n')
-    .map((l) => l.replace(/^\s*[-*]\s+/, '').trim())
-    .filter((l) => l !== '');
-  if (lines.length > 0 && !/^turned (on|off)\b/.test(entry.titleVerb)) {
-    const shown = lines.slice(0, 10).map((l) => `• ${markdownToSlack(l)}`);
-    if (lines.length > 10) shown.push(`• and ${lines.length - 10} more changes`);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(shown.join('\n'), sectionLimit) } });
-  }
-  // The top-level `text` is the notification fallback, and Slack parses it as mrkdwn too:
-  // unescaped, a flag named `<!channel>` would page the whole channel.
-  const plain = inlineMarkdownToText(entry.title) || entry.name || `A ${entry.kind} changed`;
-  return { text: escapeSlack(clip(comment === '' ? plain : `${plain}: ${comment}`, 3000)), blocks };
-}
+import { TemplateCache } from '../../../templates/message-template.js';
+import type { SlackConfig } from './slack-config.js';
+import { escapeSlack, renderSlackMessage, slackTemplateFlavor } from './slack-message.js';
 
 export interface SlackChannelOptions {
   /** `https://slack.com` (SWITCHBOARD_SLACK_API_URL); chat.postMessage lives under `/api/`. */

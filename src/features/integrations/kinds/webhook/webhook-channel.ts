@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { AuditEntry } from '../audit/audit-model.js';
+import type { AuditEntry } from '../../../audit/audit-model.js';
 import {
   type ChannelTarget,
   classifyWith,
@@ -7,8 +7,8 @@ import {
   type OutboundRequest,
   type SendContext,
   webhookStatusTable,
-} from '../delivery/delivery-channel.js';
-import type { WebhookConfig } from '../integrations/integration-model.js';
+} from '../../../delivery/delivery-channel.js';
+import type { WebhookConfig } from './webhook-config.js';
 import { webhookSecretsOf } from './webhook-secrets.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { WebhookConfig } from '../integrations/integration-model.js';
+import type { WebhookConfig } from './webhook-config.js';
 
 /**
  * What a webhook keeps sealed in its row's `secret` column: the URL it posts to (a secret, like a
@@ -21,7 +21,7 @@ export function webhookSecretsText(secrets: WebhookSecrets): string {
 /**
  * The opened secret of a webhook. A row written before URLs were sealed has the URL in its
  * document and the bare signing secret (or nothing) sealed; the start-up reseals such rows
- * (`WebhookService.sealPlainUrls`), and until then they are read as they are.
+ * (`webhookKind.upgrade`), and until then they are read as they are.
  */
 export function webhookSecretsOf(
   config: Readonly<WebhookConfig>,

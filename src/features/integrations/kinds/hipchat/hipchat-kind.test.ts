@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../errors/app-errors.js';
-import { integrationKinds } from './integration-kinds.js';
+import { ValidationError } from '../../../../errors/app-errors.js';
+import type { PreviousConfig } from '../kind.js';
+import { hipChatKind } from './hipchat-kind.js';
+
+/** The parse of an update: the stored config (its token opened). */
+const parse = (input: Record<string, unknown>, stored: Record<string, unknown> | undefined) =>
+  hipChatKind.parse(
+    input,
+    stored === undefined ? undefined : ({ config: stored, secret: 'room-token' } satisfies PreviousConfig),
+  );
 
 describe('HipChat config targets (what the SSRF guard checks at save time)', () => {
-  const parse = integrationKinds.hipchat.parse;
   const stored = { room: 'Ops', server: 'https://hipchat.example.com', notify: false };
 
   it('names the server when it is set or changed', () => {
@@ -22,7 +29,6 @@ describe('HipChat config targets (what the SSRF guard checks at save time)', () 
 });
 
 describe('HipChat token across a change of server', () => {
-  const parse = integrationKinds.hipchat.parse;
   const stored = { room: 'Ops', server: 'https://hipchat.example.com', notify: false };
   const problems = (run: () => unknown) => {
     try {

@@ -2,13 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../audit/audit-model.js';
 import type { HttpResult } from '../../../delivery/outbound-http.js';
 import { sampleEntries } from '../../../templates/message-template.js';
-import {
-  escapeTeams,
-  markdownToTeams,
-  renderTeamsCard,
-  teamsChannel,
-  teamsTemplateFlavor,
-} from './msteams-channel.js';
+import { escapeTeams, markdownToTeams, renderTeamsCard, teamsTemplateFlavor } from './msteams-card.js';
+import { teamsChannel } from './msteams-channel.js';
 
 const now = Date.UTC(2024, 0, 1, 12, 0, 0);
 const [toggle, invite, hostile] = sampleEntries as [AuditEntry, AuditEntry, AuditEntry];

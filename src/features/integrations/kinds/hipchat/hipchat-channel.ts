@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { cached } from '../../../../shared/bounded-cache.js';
 import type { AuditEntry } from '../../../audit/audit-model.js';
-import type { DeliveryChannel } from '../../../delivery/delivery-channel.js';
+import { type DeliveryChannel, fingerprint } from '../../../delivery/delivery-channel.js';
 import { TemplateCache, type TemplateFlavor } from '../../../templates/message-template.js';
 import { TemplateError } from '../../../templates/template-error.js';
-import type { HipChatConfig } from '../../integration-model.js';
 import { buildHipChatRequest, classifyHipChatResult } from './hipchat-client.js';
+import type { HipChatConfig } from './hipchat-config.js';
 import {
   type HipChatMessage,
   hipChatMessageLimit,
@@ -20,10 +19,6 @@ export const hipChatTemplateFlavor: TemplateFlavor = {
   target: 'html',
   messageLimit: { characters: hipChatMessageLimit, channel: 'HipChat' },
 };
-
-export function fingerprint(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
-}
 
 export interface HipChatChannelOptions {
   readonly defaultServer: string;

@@ -1,18 +1,35 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf } from '../../http/auth.js';
-import { collection, errorResponses, Id, noContentResponses, PatchBody } from '../../http/common-schemas.js';
-import type { TypedApp } from '../../http/typed-app.js';
-import { parsePatchBody } from '../../shared/json-patch.js';
-import type { DeliveryLog } from '../delivery/delivery-log.js';
-import * as deliveryRoutes from '../delivery/delivery-routes.js';
-import { WebhookPostSchema, WebhookSchema } from './webhook-model.js';
-import type { WebhookService } from './webhook-service.js';
+import { principalOf } from '../../../../http/auth.js';
+import {
+  collection,
+  errorResponses,
+  Id,
+  noContentResponses,
+  PatchBody,
+} from '../../../../http/common-schemas.js';
+import type { TypedApp } from '../../../../http/typed-app.js';
+import { parsePatchBody } from '../../../../shared/json-patch.js';
+import type { DeliveryLog } from '../../../delivery/delivery-log.js';
+import * as deliveryRoutes from '../../../delivery/delivery-routes.js';
+import type { IntegrationService } from '../../integration-service.js';
+import { type Webhook, type WebhookPost, WebhookPostSchema, WebhookSchema } from './webhook-model.js';
 
 const tags = ['Webhooks'];
 const Params = Type.Object({ id: Id });
 
-/** `/webhooks` in LaunchDarkly's shape, plus (ours) the delivery log, test and re-send. */
-export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: deliveryRoutes.Wake) {
+/** Webhooks are the `webhook` kind of integration, in the one service. */
+const kind = 'webhook';
+
+/** LaunchDarkly's webhook body: the kind's config (url, secret, sign) sits at the top level. */
+function asInput({ url, secret, sign, ...rest }: WebhookPost) {
+  return { ...rest, config: { url, secret, sign } };
+}
+
+/**
+ * `/webhooks` in LaunchDarkly's shape, plus (ours) the delivery log, test and re-send: a thin
+ * adapter onto IntegrationService, whose webhook kind shows its documents in this shape.
+ */
+export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wake: deliveryRoutes.Wake) {
   return (app: TypedApp): void => {
     app.get(
       '/webhooks',
@@ -24,7 +41,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
         },
       },
       async () => {
-        const items = await service.list();
+        const items = (await service.list(kind)) as Webhook[];
         return {
           items,
           totalCount: items.length,
@@ -43,7 +60,9 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
         },
       },
       async (request, reply) =>
-        reply.status(201).send(await service.create(principalOf(request).actor, request.body)),
+        reply
+          .status(201)
+          .send((await service.create(principalOf(request).actor, kind, asInput(request.body))) as Webhook),
     );
     app.get(
       '/webhooks/:id',
@@ -55,7 +74,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
           response: { 200: WebhookSchema, ...errorResponses },
         },
       },
-      async (request) => service.get(request.params.id),
+      async (request) => (await service.get(kind, request.params.id)) as Webhook,
     );
     app.patch(
       '/webhooks/:id',
@@ -69,7 +88,12 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
         },
       },
       async (request) =>
-        service.update(principalOf(request).actor, request.params.id, parsePatchBody(request.body)),
+        (await service.update(
+          principalOf(request).actor,
+          kind,
+          request.params.id,
+          parsePatchBody(request.body),
+        )) as Webhook,
     );
     app.delete(
       '/webhooks/:id',
@@ -82,7 +106,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
         },
       },
       async (request, reply) => {
-        await service.delete(principalOf(request).actor, request.params.id);
+        await service.delete(principalOf(request).actor, kind, request.params.id);
         return reply.status(204).send(null);
       },
     );
@@ -97,7 +121,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
         },
       },
       async (request) =>
-        deliveryRoutes.testAnswer(await service.test(principalOf(request).actor, request.params.id)),
+        deliveryRoutes.testAnswer(await service.test(principalOf(request).actor, kind, request.params.id)),
     );
     app.get(
       '/webhooks/:id/deliveries',
@@ -112,7 +136,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
       },
       async (request) => {
         const { id } = request.params;
-        await service.get(id);
+        await service.get(kind, id);
         return deliveryRoutes.deliveriesPage(log, id, `/api/v2/webhooks/${id}/deliveries`, request.query);
       },
     );
@@ -127,7 +151,12 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
         },
       },
       async (request, reply) => {
-        await service.retryDelivery(principalOf(request).actor, request.params.id, request.params.deliveryId);
+        await service.retryDelivery(
+          principalOf(request).actor,
+          kind,
+          request.params.id,
+          request.params.deliveryId,
+        );
         wake();
         return reply.status(202).send({ queued: true });
       },

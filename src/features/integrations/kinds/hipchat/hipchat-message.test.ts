@@ -6,13 +6,13 @@ import {
 } from '../../../../../test/fake-hipchat/hipchat-html.js';
 import { buildAuditRecord, type ChangeDescription, mdValue } from '../../../audit/audit-builder.js';
 import type { AuditEntry } from '../../../audit/audit-model.js';
+import { escapeHtml } from '../../rendering/audit-html.js';
+import { safeHref } from '../../rendering/audit-markdown.js';
 import {
-  escapeHtml,
   hipChatColorFor,
   hipChatMessageLimit,
   renderHipChatMessage,
   renderHipChatTestMessage,
-  safeHref,
 } from './hipchat-message.js';
 
 const baseUrl = 'https://flags.example.com';
