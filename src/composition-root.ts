@@ -34,7 +34,7 @@ import { integrationRoutes } from './features/integrations/integration-routes.js
 import { IntegrationService } from './features/integrations/integration-service.js';
 import { IntegrationStore } from './features/integrations/integration-store.js';
 import { integrationKinds } from './features/integrations/kinds/index.js';
-import { webhookRoutes } from './features/integrations/kinds/webhook/webhook-routes.js';
+import { webhookRoutes } from './features/integrations/webhook-routes.js';
 import { type BootstrapResult, bootstrapOwner } from './features/members/bootstrap-owner.js';
 import { Invitations } from './features/members/invitations.js';
 import { memberRoutes } from './features/members/member-routes.js';

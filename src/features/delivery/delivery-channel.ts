@@ -83,17 +83,19 @@ export interface StatusRow {
 const minRetryDelayMs = 1_000;
 const maxRetryDelayMs = 60 * 60 * 1_000;
 
-/** `Retry-After` (seconds or an HTTP date), clamped to 1 s … 1 h; undefined when absent. */
-export function retryAfterAt(headers: Readonly<Record<string, string>>, now: number): number | undefined {
+/** `Retry-After` (seconds or an HTTP date) as epoch ms, unclamped; undefined when absent or unreadable. */
+export function retryAfterHeader(headers: Readonly<Record<string, string>>, now: number): number | undefined {
   const raw = headers['retry-after']?.trim();
   if (raw === undefined || raw === '') return undefined;
-  let at: number;
-  if (/^\d+(\.\d+)?$/.test(raw)) at = now + Number(raw) * 1000;
-  else {
-    at = Date.parse(raw);
-    if (!Number.isFinite(at)) return undefined;
-  }
-  return clampRetryAt(at, now);
+  if (/^\d+(\.\d+)?$/.test(raw)) return now + Number(raw) * 1000;
+  const at = Date.parse(raw);
+  return Number.isFinite(at) ? at : undefined;
+}
+
+/** `Retry-After` (seconds or an HTTP date), clamped to 1 s … 1 h; undefined when absent. */
+export function retryAfterAt(headers: Readonly<Record<string, string>>, now: number): number | undefined {
+  const at = retryAfterHeader(headers, now);
+  return at === undefined ? undefined : clampRetryAt(at, now);
 }
 
 /** A target's "come back at" within 1 s … 1 h: a wrong clock or a hostile server must neither make us hammer it nor park a delivery for a day. */

@@ -19,6 +19,14 @@ export const TemplateField = Type.Optional(
   }),
 );
 
+/** `self` and its delivery log, as every integration and webhook document links them. */
+export function selfLinks(self: string): Static<typeof Links> {
+  return {
+    self: { href: self, type: 'application/json' },
+    deliveries: { href: `${self}/deliveries`, type: 'application/json' },
+  };
+}
+
 const ConfigRecord = Type.Record(Type.String(), Type.Unknown(), {
   description: "The kind's configuration; secrets are write-only and shown as ********",
 });

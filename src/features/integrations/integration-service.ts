@@ -16,7 +16,12 @@ import { access } from '../audit/resource-path.js';
 import { withoutSecrets } from '../audit/secret-redaction.js';
 import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
 import { addedEntry, deletedEntry, resourceOf, updateChanges, updatedEntry } from './integration-audit.js';
-import { type Integration, type IntegrationDoc, IntegrationDocSchema } from './integration-model.js';
+import {
+  type Integration,
+  type IntegrationDoc,
+  IntegrationDocSchema,
+  selfLinks,
+} from './integration-model.js';
 import { type IntegrationQueue, integrationStatus } from './integration-status.js';
 import type { IntegrationStore, StoredIntegration } from './integration-store.js';
 import { kindNamed } from './kinds/index.js';
@@ -324,13 +329,9 @@ export class IntegrationService {
     spec: IntegrationKindModule,
     stored: StoredIntegration,
   ): Promise<Integration> {
-    const self = `/api/v2/integrations/${stored.scope}/${stored.id}`;
     return {
       _id: stored.id,
-      _links: {
-        self: { href: self, type: 'application/json' },
-        deliveries: { href: `${self}/deliveries`, type: 'application/json' },
-      },
+      _links: selfLinks(`/api/v2/integrations/${stored.scope}/${stored.id}`),
       _version: stored.version,
       kind: stored.scope,
       ...stored.doc,

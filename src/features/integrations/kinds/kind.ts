@@ -163,15 +163,34 @@ export function configChanges(
   return lines.map((line) => ({ action: 'updateConfiguration', line }));
 }
 
-/** How a chat kind's additions and deletions read, from how it names its target ("room Ops"). */
-export function chatKindAudit(
-  describe: (config: Config) => string,
-): Pick<IntegrationKindModule, 'describeAdded' | 'describeDeleted'> {
-  return {
-    describeAdded: (config, on) => `${describe(config)} ${on ? '(on)' : '(off)'}`,
-    describeDeleted: (config) => `Deleted the integration for ${describe(config)} and its delivery log`,
-  };
+/** What a chat kind (one secret, a config of its own under `/config`) defines itself. */
+export interface ChatKindDefinition
+  extends Pick<
+    IntegrationKindModule,
+    'kind' | 'label' | 'storedSchema' | 'templateFlavor' | 'secretPointers' | 'represent' | 'channel'
+  > {
+  /** How a change of each config field, and of the secret, reads in the audit log. */
+  readonly labels: { readonly fields: Readonly<Record<string, string>>; readonly secret: string };
+  /** "room Ops", "channel #ops", … for "Added …" and "Deleted …". */
+  describe(config: Config): string;
+  parse(input: Config, previous: PreviousConfig | undefined): Omit<ParsedConfig, 'changes'>;
 }
 
-/** A chat kind's secret is one value. */
-export const oneSecret = (secret: string | undefined): readonly (string | undefined)[] => [secret];
+/** A chat kind's module: its definition, with the audit wording every chat kind shares. */
+export function chatKind(definition: ChatKindDefinition): IntegrationKindModule {
+  const { labels, describe, parse, ...rest } = definition;
+  return {
+    ...rest,
+    noun: 'integration',
+    parse(input, previous) {
+      const parsed = parse(input, previous);
+      const replaced = typeof parsed.secret === 'string';
+      const changes =
+        previous === undefined ? [] : configChanges(labels, previous.config, parsed.config, replaced);
+      return { ...parsed, changes };
+    },
+    describeAdded: (config, on) => `${describe(config)} ${on ? '(on)' : '(off)'}`,
+    describeDeleted: (config) => `Deleted the integration for ${describe(config)} and its delivery log`,
+    secretValues: (secret) => [secret],
+  };
+}

@@ -7,6 +7,7 @@ import {
   decisions,
   type OutboundRequest,
   reasonFor,
+  retryAfterHeader,
   row,
   type StatusRow,
 } from '../../../delivery/delivery-channel.js';
@@ -65,14 +66,8 @@ export function rateLimitResetAt(headers: Readonly<Record<string, string>>, now:
   const candidates: number[] = [];
   const reset = headers['x-ratelimit-reset'];
   if (reset !== undefined && /^\d+$/.test(reset.trim())) candidates.push(Number(reset.trim()) * 1000);
-  const retryAfter = headers['retry-after']?.trim();
-  if (retryAfter !== undefined && retryAfter !== '') {
-    if (/^\d+$/.test(retryAfter)) candidates.push(now + Number(retryAfter) * 1000);
-    else {
-      const date = Date.parse(retryAfter);
-      if (Number.isFinite(date)) candidates.push(date);
-    }
-  }
+  const retryAfter = retryAfterHeader(headers, now);
+  if (retryAfter !== undefined) candidates.push(retryAfter);
   if (candidates.length === 0) return undefined;
   // Both limits must have passed, so the later one counts.
   return clampRetryAt(Math.max(...candidates), now);

@@ -1,16 +1,7 @@
 import { ValidationError } from '../../../../errors/app-errors.js';
 import { mdValue } from '../../../audit/audit-builder.js';
 import { secretMask } from '../../integration-model.js';
-import {
-  chatKindAudit,
-  checkConfigSchema,
-  checkTemplate,
-  checkUrl,
-  configChanges,
-  type IntegrationKindModule,
-  oneSecret,
-  secretOf,
-} from '../kind.js';
+import { chatKind, checkConfigSchema, checkTemplate, checkUrl, secretOf } from '../kind.js';
 import { hipChatChannel, hipChatTemplateFlavor } from './hipchat-channel.js';
 import { HipChatConfigPostSchema, HipChatConfigStoredSchema } from './hipchat-config.js';
 
@@ -21,10 +12,9 @@ const labels = {
 };
 
 /** HipChat room notifications (HipChat API v2, cloud or Server / Data Center). */
-export const hipChatKind: IntegrationKindModule = {
+export const hipChatKind = chatKind({
   kind: 'hipchat',
   label: 'HipChat',
-  noun: 'integration',
   storedSchema: HipChatConfigStoredSchema,
   templateFlavor: hipChatTemplateFlavor,
   secretPointers: ['/config/token'],
@@ -59,19 +49,15 @@ export const hipChatKind: IntegrationKindModule = {
         server === undefined || server === previous?.config.server
           ? []
           : [{ pointer: '/config/server', url: server }],
-      changes:
-        previous === undefined
-          ? []
-          : configChanges(labels, previous.config, config, typeof secret === 'string'),
     };
   },
   represent: (config) => ({ ...config, token: secretMask }),
-  ...chatKindAudit((config) => `room ${mdValue(config.room)}`),
-  secretValues: oneSecret,
+  labels,
+  describe: (config) => `room ${mdValue(config.room)}`,
   channel: ({ config }) =>
     hipChatChannel({
       defaultServer: config.hipchatUrl,
       roomRate: config.hipchatRoomRate,
       tokenRate: config.hipchatTokenRate,
     }),
-};
+});

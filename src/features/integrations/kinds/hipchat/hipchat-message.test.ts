@@ -266,104 +266,26 @@ describe('renderHipChatMessage', () => {
 });
 
 describe('hipChatColorFor', () => {
-  const cases: [string, Pick<AuditEntry, 'kind' | 'accesses' | 'titleVerb'>, string][] = [
-    [
-      'turning on',
-      { kind: 'flag', accesses: [{ action: 'updateOn', resource: 'x' }], titleVerb: 'turned on the flag' },
-      'green',
-    ],
-    [
-      'turning off',
-      { kind: 'flag', accesses: [{ action: 'updateOn', resource: 'x' }], titleVerb: 'turned off the flag' },
-      'red',
-    ],
-    [
-      'creating',
-      { kind: 'flag', accesses: [{ action: 'createFlag', resource: 'x' }], titleVerb: 'created the flag' },
-      'green',
-    ],
-    [
-      'creating a metric',
-      {
-        kind: 'metric',
-        accesses: [{ action: 'createMetric', resource: 'x' }],
-        titleVerb: 'created the metric',
-      },
-      'green',
-    ],
-    [
-      'deleting',
-      {
-        kind: 'environment',
-        accesses: [{ action: 'deleteEnvironment', resource: 'x' }],
-        titleVerb: 'deleted the environment',
-      },
-      'red',
-    ],
-    [
-      'another update',
-      { kind: 'flag', accesses: [{ action: 'updateRules', resource: 'x' }], titleVerb: 'updated the flag' },
-      'yellow',
-    ],
-    [
-      'toggles in several environments',
-      { kind: 'flag', accesses: [{ action: 'updateOn', resource: 'x' }], titleVerb: 'updated the flag' },
-      'yellow',
-    ],
-    [
-      'archiving',
-      {
-        kind: 'flag',
-        accesses: [{ action: 'updateGlobalArchived', resource: 'x' }],
-        titleVerb: 'archived the flag',
-      },
-      'yellow',
-    ],
-    [
-      'a member invited',
-      {
-        kind: 'member',
-        accesses: [{ action: 'createMember', resource: 'x' }],
-        titleVerb: 'invited the member',
-      },
-      'purple',
-    ],
-    [
-      'a role deleted',
-      { kind: 'role', accesses: [{ action: 'deleteRole', resource: 'x' }], titleVerb: 'deleted the role' },
-      'purple',
-    ],
-    [
-      'a token reset',
-      {
-        kind: 'token',
-        accesses: [{ action: 'resetAccessToken', resource: 'x' }],
-        titleVerb: 'reset the access token',
-      },
-      'purple',
-    ],
-    [
-      'an integration switched on',
-      {
-        kind: 'integration',
-        accesses: [{ action: 'updateOn', resource: 'x' }],
-        titleVerb: 'turned on the integration',
-      },
-      'gray',
-    ],
-    [
-      'a webhook created',
-      {
-        kind: 'webhook',
-        accesses: [{ action: 'createWebhook', resource: 'x' }],
-        titleVerb: 'created the webhook',
-      },
-      'gray',
-    ],
-    ['no accesses', { kind: 'project', accesses: [], titleVerb: 'updated the project' }, 'yellow'],
+  // name, entry kind, its one access's action (none: undefined), title verb, colour
+  const cases: [string, string, string | undefined, string, string][] = [
+    ['turning on', 'flag', 'updateOn', 'turned on the flag', 'green'],
+    ['turning off', 'flag', 'updateOn', 'turned off the flag', 'red'],
+    ['creating', 'flag', 'createFlag', 'created the flag', 'green'],
+    ['creating a metric', 'metric', 'createMetric', 'created the metric', 'green'],
+    ['deleting', 'environment', 'deleteEnvironment', 'deleted the environment', 'red'],
+    ['another update', 'flag', 'updateRules', 'updated the flag', 'yellow'],
+    ['toggles in several environments', 'flag', 'updateOn', 'updated the flag', 'yellow'],
+    ['archiving', 'flag', 'updateGlobalArchived', 'archived the flag', 'yellow'],
+    ['a member invited', 'member', 'createMember', 'invited the member', 'purple'],
+    ['a role deleted', 'role', 'deleteRole', 'deleted the role', 'purple'],
+    ['a token reset', 'token', 'resetAccessToken', 'reset the access token', 'purple'],
+    ['an integration switched on', 'integration', 'updateOn', 'turned on the integration', 'gray'],
+    ['a webhook created', 'webhook', 'createWebhook', 'created the webhook', 'gray'],
+    ['no accesses', 'project', undefined, 'updated the project', 'yellow'],
   ];
-  it.each(cases)('%s', (_name, input, color) => {
-    expect(hipChatColorFor(input)).toBe(color);
+  it.each(cases)('%s', (_name, kind, action, titleVerb, color) => {
+    const accesses = action === undefined ? [] : [{ action, resource: 'x' }];
+    expect(hipChatColorFor({ kind, accesses, titleVerb })).toBe(color);
   });
 });
 

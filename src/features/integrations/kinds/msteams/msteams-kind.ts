@@ -1,15 +1,6 @@
 import { ValidationError } from '../../../../errors/app-errors.js';
 import { secretMask } from '../../integration-model.js';
-import {
-  chatKindAudit,
-  checkConfigSchema,
-  checkTemplate,
-  checkUrl,
-  configChanges,
-  type IntegrationKindModule,
-  oneSecret,
-  secretOf,
-} from '../kind.js';
+import { chatKind, checkConfigSchema, checkTemplate, checkUrl, secretOf } from '../kind.js';
 import { teamsTemplateFlavor } from './msteams-card.js';
 import { teamsChannel } from './msteams-channel.js';
 import { TeamsConfigPostSchema, TeamsConfigStoredSchema } from './msteams-config.js';
@@ -18,10 +9,9 @@ import { TeamsConfigPostSchema, TeamsConfigStoredSchema } from './msteams-config
 const labels = { fields: { template: 'the message template' }, secret: 'Workflows URL' };
 
 /** Microsoft Teams through a Workflows webhook URL. */
-export const teamsKind: IntegrationKindModule = {
+export const teamsKind = chatKind({
   kind: 'msteams',
   label: 'Microsoft Teams',
-  noun: 'integration',
   storedSchema: TeamsConfigStoredSchema,
   templateFlavor: teamsTemplateFlavor,
   // The URL is both the secret and the target: a new target is a new secret.
@@ -37,14 +27,10 @@ export const teamsKind: IntegrationKindModule = {
       config,
       secret,
       targets: typeof secret === 'string' ? [{ pointer: '/config/url', url: secret }] : [],
-      changes:
-        previous === undefined
-          ? []
-          : configChanges(labels, previous.config, config, typeof secret === 'string'),
     };
   },
   represent: (config) => ({ ...config, url: secretMask }),
-  ...chatKindAudit(() => 'a Microsoft Teams workflow'),
-  secretValues: oneSecret,
+  labels,
+  describe: () => 'a Microsoft Teams workflow',
   channel: ({ baseUrl }) => teamsChannel({ baseUrl }),
-};
+});

@@ -1,16 +1,7 @@
 import { ValidationError } from '../../../../errors/app-errors.js';
 import { mdValue } from '../../../audit/audit-builder.js';
 import { secretMask } from '../../integration-model.js';
-import {
-  chatKindAudit,
-  checkConfigSchema,
-  checkTemplate,
-  checkUrl,
-  configChanges,
-  type IntegrationKindModule,
-  oneSecret,
-  secretOf,
-} from '../kind.js';
+import { chatKind, checkConfigSchema, checkTemplate, checkUrl, secretOf } from '../kind.js';
 import { slackChannel } from './slack-channel.js';
 import { SlackConfigPostSchema, SlackConfigStoredSchema } from './slack-config.js';
 import { slackTemplateFlavor } from './slack-message.js';
@@ -22,20 +13,15 @@ const labels = {
 };
 
 /** Slack (and Mattermost / Rocket.Chat incoming webhooks): an incoming-webhook URL or a bot token + channel. */
-export const slackKind: IntegrationKindModule = {
+export const slackKind = chatKind({
   kind: 'slack',
   label: 'Slack',
-  noun: 'integration',
   storedSchema: SlackConfigStoredSchema,
   templateFlavor: slackTemplateFlavor,
   // An incoming-webhook URL is its own target; a bot token always goes to SWITCHBOARD_SLACK_API_URL
   // whatever the channel, and switching mode needs the other secret anyway.
   secretPointers: ['/config/webhookUrl', '/config/token'],
   parse(input, previous) {
-    const changed = (config: Record<string, unknown>, secret: string | { keep: true }) =>
-      previous === undefined
-        ? []
-        : configChanges(labels, previous.config, config, typeof secret === 'string');
     checkConfigSchema(SlackConfigPostSchema, input);
     const template = checkTemplate(input, slackTemplateFlavor);
     const extra = template === undefined ? {} : { template };
@@ -55,7 +41,6 @@ export const slackKind: IntegrationKindModule = {
         config,
         secret,
         targets: typeof secret === 'string' ? [{ pointer: '/config/webhookUrl', url: secret }] : [],
-        changes: changed(config, secret),
       };
     }
     if (input.token === undefined)
@@ -63,15 +48,14 @@ export const slackKind: IntegrationKindModule = {
     if (input.channel === undefined) throw ValidationError.at('/config/channel', 'is required with a token');
     const config = { mode: 'bot', channel: input.channel, ...extra };
     const secret = secretOf('/config/token', input.token, previous?.config.mode === 'bot');
-    return { config, secret, targets: [], changes: changed(config, secret) };
+    return { config, secret, targets: [] };
   },
   represent: ({ mode, ...rest }) => ({
     ...rest,
     ...(mode === 'webhook' ? { webhookUrl: secretMask } : { token: secretMask }),
   }),
-  ...chatKindAudit((config) =>
+  labels,
+  describe: (config) =>
     config.mode === 'webhook' ? 'a Slack incoming webhook' : `Slack channel ${mdValue(config.channel)}`,
-  ),
-  secretValues: oneSecret,
   channel: ({ config }) => slackChannel({ apiUrl: config.slackApiUrl, channelRate: config.slackChannelRate }),
-};
+});

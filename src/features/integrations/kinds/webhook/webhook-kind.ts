@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../../../../errors/app-errors.js';
-import { secretMask } from '../../integration-model.js';
+import { secretMask, selfLinks } from '../../integration-model.js';
 import { type ConfigChange, checkUrl, type IntegrationKindModule, type PreviousConfig } from '../kind.js';
 import { webhookChannel } from './webhook-channel.js';
 import { type WebhookConfig, WebhookConfigStoredSchema } from './webhook-config.js';
@@ -89,14 +89,10 @@ export const webhookKind: IntegrationKindModule = {
   view: {
     readOnly: ['_id', '_links', '_version', '_status', 'creationDate'],
     toApi: (integration, reveal) => {
-      const self = `/api/v2/webhooks/${integration._id}`;
       // The URL is write-only, like a Slack or Teams URL: shown masked, the mask keeps it.
       return {
         _id: integration._id,
-        _links: {
-          self: { href: self, type: 'application/json' },
-          deliveries: { href: `${self}/deliveries`, type: 'application/json' },
-        },
+        _links: selfLinks(`/api/v2/webhooks/${integration._id}`),
         _version: integration._version,
         url: secretMask,
         sign: integration.config.sign,

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Id, Links, Tags } from '../../../../http/common-schemas.js';
-import { IntegrationStatusSchema, Statements } from '../../integration-model.js';
+import { Id, Links, Tags } from '../../http/common-schemas.js';
+import { IntegrationStatusSchema, Statements } from './integration-model.js';
 
 export const WebhookPostSchema = Type.Object(
   {

@@ -1,17 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf } from '../../../../http/auth.js';
-import {
-  collection,
-  errorResponses,
-  Id,
-  noContentResponses,
-  PatchBody,
-} from '../../../../http/common-schemas.js';
-import type { TypedApp } from '../../../../http/typed-app.js';
-import { parsePatchBody } from '../../../../shared/json-patch.js';
-import type { DeliveryLog } from '../../../delivery/delivery-log.js';
-import * as deliveryRoutes from '../../../delivery/delivery-routes.js';
-import type { IntegrationService } from '../../integration-service.js';
+import { principalOf } from '../../http/auth.js';
+import { collection, errorResponses, Id, noContentResponses, PatchBody } from '../../http/common-schemas.js';
+import type { TypedApp } from '../../http/typed-app.js';
+import { parsePatchBody } from '../../shared/json-patch.js';
+import type { DeliveryLog } from '../delivery/delivery-log.js';
+import * as deliveryRoutes from '../delivery/delivery-routes.js';
+import type { IntegrationService } from './integration-service.js';
 import { type Webhook, type WebhookPost, WebhookPostSchema, WebhookSchema } from './webhook-model.js';
 
 const tags = ['Webhooks'];
