@@ -268,18 +268,18 @@ export class IntegrationService {
   async upgradeStoredRows(kinds: readonly IntegrationKindModule[]): Promise<number> {
     let upgraded = 0;
     for (const spec of kinds) {
-      if (spec.upgrade === undefined) continue;
+      const upgrade = spec.upgrade;
+      if (upgrade === undefined) continue;
       for (const row of await this.o.store.list(this.o.db, spec.kind)) {
+        if (!upgrade.needed(row.doc.config)) continue;
         try {
-          const done = await this.o.changes.transact(async (tx) => {
+          await this.o.changes.transact(async (tx) => {
             const stored = await this.load(tx, spec, row.id);
-            const next = spec.upgrade?.(stored.doc.config, await this.openSecret(tx, row.id));
-            if (next === undefined) return false;
+            const next = upgrade.rewrite(stored.doc.config, await this.openSecret(tx, row.id));
             const doc = { ...stored.doc, config: next.config };
             await this.o.store.update(tx, stored, doc, this.o.secrets.seal(next.secret, row.id));
-            return true;
           });
-          if (done) upgraded++;
+          upgraded++;
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
         }

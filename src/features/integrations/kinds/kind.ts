@@ -56,6 +56,12 @@ export interface KindView {
   readonly readOnly: readonly string[];
 }
 
+/** How a kind moves a row from an older stored layout to the current one. */
+export interface StoredUpgrade {
+  needed(config: Config): boolean;
+  rewrite(config: Config, secret: string | undefined): { config: Config; secret: string };
+}
+
 /**
  * An integration kind: everything Switchboard knows about one kind of target, in one module
  * under kinds/<kind>/ and named in kinds/index.ts. The service, the routes and the worker only
@@ -80,8 +86,8 @@ export interface IntegrationKindModule {
   /** Where the secret field(s) sit in the API document, so audit entries can mask them. */
   readonly secretPointers: readonly string[];
   readonly view?: KindView | undefined;
-  /** A stored row from an older layout, rewritten at start-up; undefined when it is current. */
-  upgrade?(config: Config, secret: string | undefined): { config: Config; secret: string } | undefined;
+  /** Rows stored in an older layout, found from their config and rewritten at start-up. */
+  readonly upgrade?: StoredUpgrade | undefined;
   channel(settings: KindSettings): DeliveryChannel;
 }
 

@@ -120,10 +120,13 @@ export const webhookKind: IntegrationKindModule = {
       tags,
     }),
   },
-  upgrade(config, secret) {
-    if (config.url === undefined) return undefined;
-    const { url: _plain, ...rest } = config;
-    return { config: rest, secret: webhookSecretsText(webhookSecretsOf(config as WebhookConfig, secret)) };
+  // Webhooks written before URLs were secrets (issue #13) have the URL in clear in the document.
+  upgrade: {
+    needed: (config) => config.url !== undefined,
+    rewrite(config, secret) {
+      const { url: _plain, ...rest } = config;
+      return { config: rest, secret: webhookSecretsText(webhookSecretsOf(config as WebhookConfig, secret)) };
+    },
   },
   channel: () => webhookChannel,
 };
