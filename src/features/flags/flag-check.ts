@@ -6,7 +6,7 @@ import { checkSchema } from '../../shared/check-schema.js';
 import { resources } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { ProjectDoc } from '../projects/project-model.js';
-import type { Stores } from '../stores.js';
+import type { FlagStore } from '../stores.js';
 import { type FlagDoc, FlagDocSchema } from './flag-model.js';
 import { validateFlag } from './flag-validate.js';
 
@@ -17,7 +17,7 @@ import { validateFlag } from './flag-validate.js';
  * project on every toggle cost 15 % of the server's CPU in bench/delivery with just 16 flags.
  */
 export async function checkFlagDoc(
-  stores: Stores,
+  stores: { readonly flags: FlagStore },
   tx: Transaction<Database>,
   projectKey: string,
   flagKey: string,

@@ -6,7 +6,7 @@ import type { Actor, TaggedAccess } from '../audit/audit-model.js';
 import type { RecordChange } from '../audit/change-log.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { ProjectDoc } from '../projects/project-model.js';
-import type { Stores } from '../stores.js';
+import type { FlagStore, MemberStore } from '../stores.js';
 import { checkFlagDoc } from './flag-check.js';
 import type { Flag, FlagDoc } from './flag-model.js';
 import { assertMaintainer } from './flag-patch-fields.js';
@@ -31,7 +31,7 @@ export interface NewFlag {
  * same transaction. Answers the flag as the API shows it.
  */
 export async function insertFlag(
-  stores: Stores,
+  stores: { readonly flags: FlagStore; readonly members: MemberStore },
   tx: Transaction<Database>,
   record: RecordChange,
   flag: NewFlag,

@@ -12,7 +12,7 @@ import { access } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { EnvironmentHooks } from '../environments/environment-service.js';
 import type { ProjectDoc } from '../projects/project-model.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, FlagStore, MemberStore, ProjectStore } from '../stores.js';
 import { summarizeFlagChange } from './flag-audit.js';
 import { checkFlagDoc, flagResource } from './flag-check.js';
 import { authorizeOnly, type FlagWriteOptions, wouldBeStored } from './flag-dry-run.js';
@@ -121,7 +121,12 @@ function toDoc(before: Flag, patched: Flag): FlagDoc {
 
 export class FlagService implements EnvironmentHooks {
   constructor(
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly environments: EnvironmentStore;
+      readonly flags: FlagStore;
+      readonly members: MemberStore;
+      readonly projects: ProjectStore;
+    },
     private readonly changes: ChangeLog,
   ) {}
 

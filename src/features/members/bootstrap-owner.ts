@@ -5,7 +5,7 @@ import { hashPassword, randomSecret } from '../../shared/passwords.js';
 import { hashToken } from '../../shared/token-hash.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
-import type { Stores } from '../stores.js';
+import type { MemberStore, TokenStore } from '../stores.js';
 import type { TokenDoc } from '../tokens/token-model.js';
 import type { MemberDoc } from './member-model.js';
 
@@ -27,7 +27,7 @@ export interface BootstrapResult {
  * when there are members already: a restart never creates or prints anything.
  */
 export async function bootstrapOwner(
-  stores: Stores,
+  stores: { readonly members: MemberStore; readonly tokens: TokenStore },
   changes: ChangeLog,
   input: BootstrapInput,
 ): Promise<BootstrapResult | undefined> {
@@ -45,7 +45,7 @@ export async function bootstrapOwner(
 }
 
 async function bootstrap(
-  stores: Stores,
+  stores: { readonly members: MemberStore; readonly tokens: TokenStore },
   changes: ChangeLog,
   input: BootstrapInput,
   password: string,

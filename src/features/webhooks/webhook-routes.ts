@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Id, noContentResponses, PatchBody } from '../../http/common-schemas.js';
+import type { RouteAccess } from '../../http/route-access.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
+import { principalOf } from '../access/principal.js';
+import { resources } from '../audit/resource-path.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
 import * as deliveryRoutes from '../delivery/delivery-routes.js';
 import { WebhookPostSchema, WebhookSchema } from './webhook-model.js';
@@ -12,11 +14,18 @@ const tags = ['Webhooks'];
 const Params = Type.Object({ id: Id });
 
 /** `/webhooks` in LaunchDarkly's shape, plus (ours) the delivery log, test and re-send. */
+/** Testing and re-sending are for whoever may switch the webhook on and off. */
+const switchesOnOff: RouteAccess = {
+  reads: 'account',
+  writes: { action: 'updateOn', resource: (params) => resources.webhook(params.id ?? '') },
+};
+
 export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: deliveryRoutes.Wake) {
   return (app: TypedApp): void => {
     app.get(
       '/webhooks',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'List webhooks',
@@ -35,6 +44,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
     app.post(
       '/webhooks',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Add a webhook; the secret (generated when absent) is in this answer only',
@@ -48,6 +58,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
     app.get(
       '/webhooks/:id',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Get a webhook',
@@ -60,6 +71,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
     app.patch(
       '/webhooks/:id',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Update a webhook (JSON Patch)',
@@ -74,6 +86,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
     app.delete(
       '/webhooks/:id',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Delete a webhook and its delivery log',
@@ -89,6 +102,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
     app.post(
       '/webhooks/:id/test',
       {
+        config: { access: switchesOnOff },
         schema: {
           tags,
           summary: 'Ours: send a signed test payload now and report the answer',
@@ -102,6 +116,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
     app.get(
       '/webhooks/:id/deliveries',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Ours: the delivery log, newest first',
@@ -119,6 +134,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
     app.post(
       '/webhooks/:id/deliveries/:deliveryId/retry',
       {
+        config: { access: switchesOnOff },
         schema: {
           tags,
           summary: 'Ours: re-send a dead or dropped delivery',
@@ -127,7 +143,7 @@ export function webhookRoutes(service: WebhookService, log: DeliveryLog, wake: d
         },
       },
       async (request, reply) => {
-        await service.retryDelivery(principalOf(request).actor, request.params.id, request.params.deliveryId);
+        await service.retryDelivery(request.params.id, request.params.deliveryId);
         wake();
         return reply.status(202).send({ queued: true });
       },
