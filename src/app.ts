@@ -69,8 +69,13 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
       apiPaths.set(route.url, path);
     }
     for (const method of [route.method].flat()) path.methods.add(method);
-    if (route.config?.access === undefined) {
+    // Every route says what it reads or writes (see RouteAccess); one that does not never starts.
+    const access = route.config?.access;
+    if (access === undefined) {
       throw new Error(`${String(route.method)} ${route.url} declares no access: give it config.access`);
+    }
+    if (access.reads === 'project' && !route.url.includes('/:projectKey')) {
+      throw new Error(`${String(route.method)} ${route.url} reads a project but has no :projectKey`);
     }
   });
   app.setNotFoundHandler((request, reply) => {

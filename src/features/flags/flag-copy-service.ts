@@ -61,14 +61,12 @@ export class FlagCopies {
       // is refused to an actor without the rights too.
       authorizeChange({ actor, accesses });
       const proposed = copyFlagConfig(stored.doc, request);
-      await checkFlagDoc(
-        this.stores,
-        tx,
+      await checkFlagDoc(this.stores.flags, tx, {
         projectKey,
         flagKey,
-        envs.map((e) => e.key),
-        proposed,
-      );
+        environmentKeys: envs.map((e) => e.key),
+        doc: proposed,
+      });
       const before = flagRepresentation(projectKey, stored, envs);
       const summary = summarizeFlagChange(
         stored.doc,

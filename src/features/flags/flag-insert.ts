@@ -37,14 +37,12 @@ export async function insertFlag(
   flag: NewFlag,
 ): Promise<Flag> {
   const { project, envs, key, doc } = flag;
-  await checkFlagDoc(
-    stores,
-    tx,
-    project.key,
-    key,
-    envs.map((e) => e.key),
+  await checkFlagDoc(stores.flags, tx, {
+    projectKey: project.key,
+    flagKey: key,
+    environmentKeys: envs.map((e) => e.key),
     doc,
-  );
+  });
   await assertMaintainer(stores, tx, undefined, doc);
   const stored = await stores.flags.insert(tx, {
     id: newId(),

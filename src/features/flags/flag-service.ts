@@ -358,14 +358,12 @@ export class FlagService implements EnvironmentHooks {
     envs: readonly Env[],
     doc: FlagDoc,
   ): Promise<void> {
-    await checkFlagDoc(
-      this.stores,
-      tx,
+    await checkFlagDoc(this.stores.flags, tx, {
       projectKey,
       flagKey,
-      envs.map((e) => e.key),
+      environmentKeys: envs.map((e) => e.key),
       doc,
-    );
+    });
   }
 
   /** The flag's resource with the tags of the project, environment and flag at this moment. */
