@@ -14,7 +14,7 @@ import { cloneFlagDoc } from './flag-clone.js';
 import { type CopyRequest, copiedFields, copyFlagConfig } from './flag-copy.js';
 import { insertFlag } from './flag-insert.js';
 import type { Flag, FlagPost } from './flag-model.js';
-import { flagRepresentation, flagSitePath } from './flag-service.js';
+import { flagRepresentation, flagSitePath } from './flag-representation.js';
 import { withRaisedVersions } from './flag-versions.js';
 
 /** An environment's name as a title shows it, in backquotes. */

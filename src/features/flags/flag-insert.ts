@@ -10,7 +10,7 @@ import type { FlagStore, MemberStore } from '../stores.js';
 import { checkFlagDoc } from './flag-check.js';
 import type { Flag, FlagDoc } from './flag-model.js';
 import { assertMaintainer } from './flag-patch-fields.js';
-import { flagRepresentation, flagSitePath } from './flag-service.js';
+import { flagRepresentation, flagSitePath } from './flag-representation.js';
 
 export interface NewFlag {
   readonly actor: Actor;

@@ -18,9 +18,9 @@ import { checkFlagDoc, flagResource } from './flag-check.js';
 import { authorizeOnly, type FlagWriteOptions, wouldBeStored } from './flag-dry-run.js';
 import { insertFlag } from './flag-insert.js';
 import { type FlagListRequest, flagPageQuery, summarized } from './flag-list.js';
-import type { Flag, FlagDoc, FlagEnvironment, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
-import { configSelector, noExperiments } from './flag-model-fields.js';
+import type { Flag, FlagDoc, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
 import { assertMaintainer, withOptionalFieldsAdded } from './flag-patch-fields.js';
+import { flagRepresentation, flagSitePath } from './flag-representation.js';
 import { withFlagRuleDefaults } from './flag-rule-ids.js';
 import { gatherSemanticLookups } from './flag-semantic-lookups.js';
 import { applySemanticPatch, type SemanticPatch } from './flag-semantic-patch.js';
@@ -42,43 +42,6 @@ function newEnvironmentConfig(flag: Pick<FlagDoc, 'defaults'>, now: number): Fla
     salt: randomUUID().replace(/-/g, ''),
     version: 1,
     lastModified: now,
-  };
-}
-
-export function flagSitePath(projectKey: string, envKey: string | undefined, flagKey: string): string {
-  return envKey === undefined
-    ? `/${projectKey}/features/${flagKey}`
-    : `/${projectKey}/${envKey}/features/${flagKey}`;
-}
-
-export function flagRepresentation(
-  projectKey: string,
-  stored: StoredFlag,
-  envs: readonly Env[],
-  only?: readonly string[],
-): Flag {
-  const environments: Record<string, FlagEnvironment> = {};
-  for (const env of envs) {
-    const config = stored.doc.environments[env.key];
-    if (config === undefined || (only !== undefined && !only.includes(env.key))) continue;
-    environments[env.key] = {
-      ...config,
-      archived: stored.doc.archived,
-      sel: configSelector(config),
-      _environmentName: env.doc.name,
-      _site: { href: flagSitePath(projectKey, env.key, stored.key), type: 'text/html' },
-    };
-  }
-  return {
-    key: stored.key,
-    _version: stored.version,
-    _links: {
-      self: { href: `/api/v2/flags/${projectKey}/${stored.key}`, type: 'application/json' },
-      parent: { href: `/api/v2/flags/${projectKey}`, type: 'application/json' },
-    },
-    ...stored.doc,
-    environments,
-    experiments: noExperiments(),
   };
 }
 
