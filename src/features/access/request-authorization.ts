@@ -57,8 +57,8 @@ export class RequestAuthorization implements RequestGuard {
   }
 
   async afterWrite(request: FastifyRequest, route: RouteAccess): Promise<void> {
-    const principal = principalOf(request);
-    if (route.writes === undefined || this.changed.has(principal.actor)) return;
+    const principal = request.principal;
+    if (principal === undefined || route.writes === undefined || this.changed.has(principal.actor)) return;
     await this.read(principal, route.reads, request.params);
   }
 
