@@ -7,17 +7,18 @@ import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { BadRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from './errors/app-errors.js';
 import { errorHandler } from './errors/http-error-mapper.js';
-import { type Authenticator, csrfHeader, type Principal, sessionCookie } from './http/auth.js';
 import { maxKeyLength } from './http/common-schemas.js';
 import { depthBoundedParser } from './http/json-depth.js';
 import { mergePatchParser } from './http/merge-patch-parser.js';
 import { type Metrics, registerMetricsRoute } from './http/metrics.js';
 import type { RestRateLimiter } from './http/rate-limit.js';
+import type { RequestGuard, RouteAccess } from './http/route-access.js';
 import type { TypedApp } from './http/typed-app.js';
 import { mergePatchContentType } from './shared/merge-patch.js';
 
 export interface AppDeps {
-  readonly authenticator: Authenticator;
+  /** Who is asking, and whether the route they ask lets them (see RouteAccess). */
+  readonly guard: RequestGuard;
   readonly metrics: Metrics;
   /** The API port serves /metrics only to this bearer token (see `Config.metricsToken`). */
   readonly metricsToken: string | undefined;
@@ -30,14 +31,6 @@ export interface AppDeps {
    */
   readonly rootRoutes?: readonly ((app: TypedApp) => void)[];
   readonly logger: FastifyBaseLogger;
-  /** Refuses reads the principal may not make (writes are checked per audit access). */
-  readonly readAccess: {
-    check(principal: Principal, method: string, route: string, params: unknown): Promise<void>;
-  };
-  /** Whether the request of this principal recorded a change (an audit entry). */
-  readonly changedSomething: (principal: Principal) => boolean;
-  /** Routes (`METHOD /path`) that need no credentials, e.g. signing in. */
-  readonly publicRoutes: ReadonlySet<string>;
   /** The built web UI (index.html and assets), served at `/` when present. */
   readonly webRoot: string | undefined;
   /** The REST API's per-token request limit (`SWITCHBOARD_API_RATE_LIMIT`). */
@@ -59,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     routerOptions: { maxParamLength: maxKeyLength },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Who the request acts for: the guard sets it (see RequestGuard.authenticate).
   app.decorateRequest('principal', undefined);
   app.setErrorHandler(errorHandler);
   await app.register(cookie);
@@ -76,6 +70,14 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
       apiPaths.set(route.url, path);
     }
     for (const method of [route.method].flat()) path.methods.add(method);
+    // Every route says what it reads or writes (see RouteAccess); one that does not never starts.
+    const access = route.config?.access;
+    if (access === undefined) {
+      throw new Error(`${String(route.method)} ${route.url} declares no access: give it config.access`);
+    }
+    if (access.reads === 'project' && !route.url.includes('/:projectKey')) {
+      throw new Error(`${String(route.method)} ${route.url} reads a project but has no :projectKey`);
+    }
   });
   app.setNotFoundHandler((request, reply) => {
     // The UI is a single-page app: any other page address gets index.html and routes itself.
@@ -141,7 +143,11 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
 
   await app.register(
     async (api) => {
-      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      api.get(
+        '/openapi.json',
+        { schema: { hide: true }, config: { access: { reads: 'public' } } },
+        async () => app.swagger(),
+      );
       // Bodyless operations (resetting a token) take what HTTP clients send without a body: axios
       // adds a form Content-Type, Node's http a chunked empty body. A body of any type other than
       // JSON is a 415 (text/plain included, which Fastify would otherwise hand the schema as a string).
@@ -158,21 +164,12 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
             `Unknown LD-API-Version "${String(version)}": this server speaks ${apiVersions.join(' and ')}`,
           );
         }
-        const route = request.routeOptions.url;
-        if (route === '/api/v2/openapi.json' || deps.publicRoutes.has(`${request.method} ${route}`)) return;
-        const csrf = request.headers[csrfHeader];
-        request.principal = await deps.authenticator.authenticateRequest({
-          method: request.method,
-          authorization: request.headers.authorization,
-          sessionToken: request.cookies[sessionCookie],
-          csrfHeader: Array.isArray(csrf) ? csrf[0] : csrf,
-        });
+        // A path with no route here (a 404, a 405) is answered as any account's read.
+        const access = request.routeOptions.config.access ?? unrouted;
+        if (access.reads === 'public') return;
+        const rateKey = await deps.guard.authenticate(request);
         if (deps.rateLimiter.enabled) {
-          const { principal } = request;
-          const state = deps.rateLimiter.take(
-            principal.tokenId ?? `session:${principal.memberId}`,
-            `${request.method} ${route}`,
-          );
+          const state = deps.rateLimiter.take(rateKey, `${request.method} ${request.routeOptions.url}`);
           void reply.headers({
             'x-ratelimit-global-remaining': state.globalRemaining,
             'x-ratelimit-route-remaining': state.routeRemaining,
@@ -180,11 +177,12 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
           });
           if (state.retryAfterMs !== undefined) throw deps.rateLimiter.refusal(state);
         }
-        await deps.readAccess.check(request.principal, request.method, route ?? '', request.params);
+        await deps.guard.beforeHandler(request, access);
       });
       api.get(
         '/',
         {
+          config: { access: { reads: 'account' } },
           schema: {
             tags: ['Other'],
             summary: 'The API root: links to the main collections',
@@ -199,13 +197,12 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
         },
         async () => ({ links: rootLinks, _links: rootLinks }),
       );
-      // A write that changed nothing (a PATCH to the values already there, a search, a preview)
-      // answers with what is there: it is a read, and needs what a GET of it needs.
+      // A write that changed nothing (a PATCH to the values already there) answers with what is
+      // there: it is a read, and needs what the route declares it reads.
       api.addHook('preSerialization', async (request, reply, payload) => {
-        const principal = request.principal;
-        if (principal === undefined || request.method === 'GET' || request.method === 'HEAD') return payload;
-        if (reply.statusCode >= 300 || deps.changedSomething(principal)) return payload;
-        await deps.readAccess.check(principal, 'GET', request.routeOptions.url ?? '', request.params);
+        const access = request.routeOptions.config.access;
+        if (access?.writes === undefined || reply.statusCode >= 300) return payload;
+        await deps.guard.afterWrite(request, access);
         return payload;
       });
       for (const register of deps.routes) register(api);
@@ -214,6 +211,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   );
   return app;
 }
+
+const unrouted: RouteAccess = { reads: 'account' };
 
 /** `LD-API-Version` values accepted: LaunchDarkly's current version and its beta resources. */
 const apiVersions = ['20240415', 'beta'];

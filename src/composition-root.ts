@@ -5,7 +5,8 @@ import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
-import { ReadAccess } from './features/access/read-access.js';
+import { Authenticator } from './features/access/authenticator.js';
+import { RequestAuthorization } from './features/access/request-authorization.js';
 import type { AuditEntry } from './features/audit/audit-model.js';
 import { auditRoutes } from './features/audit/audit-routes.js';
 import { AuditService } from './features/audit/audit-service.js';
@@ -59,13 +60,12 @@ import { SdkKeys } from './features/sdk/sdk-keys.js';
 import { sdkRoutes } from './features/sdk/sdk-routes.js';
 import { segmentRoutes } from './features/segments/segment-routes.js';
 import { SegmentService } from './features/segments/segment-service.js';
-import { publicRoutes, sessionRoutes, setSessionCookie } from './features/sessions/session-routes.js';
+import { sessionRoutes, setSessionCookie } from './features/sessions/session-routes.js';
 import { SessionService } from './features/sessions/session-service.js';
 import { SignInLimiter } from './features/sessions/sign-in-limiter.js';
-import { createStores } from './features/stores.js';
+import { createStores, type Stores } from './features/stores.js';
 import { tokenRoutes } from './features/tokens/token-routes.js';
 import { TokenService } from './features/tokens/token-service.js';
-import { Authenticator } from './http/auth.js';
 import { buildMetricsApp, Metrics } from './http/metrics.js';
 import { RestRateLimiter } from './http/rate-limit.js';
 import type { TypedApp } from './http/typed-app.js';
@@ -125,6 +125,11 @@ export const redactedPaths = [
   'config.token',
 ];
 
+/** Some of the stores, by name: a service receives the ones it uses, and can reach no other. */
+function pick<K extends keyof Stores>(stores: Stores, ...names: K[]): Pick<Stores, K> {
+  return Object.fromEntries(names.map((name) => [name, stores[name]])) as Pick<Stores, K>;
+}
+
 /** The one place where stores, services, the delivery worker and the HTTP app are constructed. */
 export async function buildSwitchboard(config: Config, options: BuildOptions = {}): Promise<Switchboard> {
   const database = await openDatabase(config.databaseUrl);
@@ -150,13 +155,30 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const outbox = new OutboxStore(database.capabilities.skipLocked);
     const secrets = new SecretBox(config.secretKey);
     const directory = new IntegrationDirectory();
-    const changes = new ChangeLog(
+    const sessions = new SessionService({
+      db,
+      members: stores.members,
+      roles: stores.roles,
+      limiter: new SignInLimiter(),
+      clock,
+    });
+    const authenticator = new Authenticator({
+      db,
+      tokens: stores.tokens,
+      members: stores.members,
+      roles: stores.roles,
+      sessions,
+    });
+    // The one authorization path: the routes' declared reads, and every change as it is recorded.
+    const authorization = new RequestAuthorization({ db, projects: stores.projects, authenticator });
+    const changes = new ChangeLog({
       db,
       audit,
-      currentBaseUrl,
+      baseUrl: currentBaseUrl,
       clock,
-      database.capabilities.dialect === 'sqlite',
-    );
+      groupCommit: database.capabilities.dialect === 'sqlite',
+      authorize: authorization.admitChange,
+    });
     // Which integrations the committed changes queued for; an empty set means "look anyway"
     // (another transaction's commit may have taken the ids before this one committed).
     let queuedFor = new Set<string>();
@@ -198,14 +220,14 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       else worker?.wake(ids);
     });
 
-    const bootstrap = await bootstrapOwner(stores, changes, {
+    const bootstrap = await bootstrapOwner(pick(stores, 'members', 'tokens'), changes, {
       email: config.adminEmail,
       password: config.adminPassword,
       token: config.adminToken,
     });
 
-    const flags = new FlagService(stores, changes);
-    const flagCopies = new FlagCopies(stores, changes);
+    const flags = new FlagService(pick(stores, 'projects', 'environments', 'flags', 'members'), changes);
+    const flagCopies = new FlagCopies(pick(stores, 'projects', 'environments', 'flags', 'members'), changes);
     const deliveryActions = new DeliveryActions(
       db,
       outbox,
@@ -231,7 +253,12 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     await integrations.upgradeStoredRows(integrationKinds);
     const deliveryLog = new DeliveryLog(db);
     const sdkKeyStore = new SdkKeyStore(secrets);
-    const environments = new EnvironmentService(stores, changes, [flags], sdkKeyStore);
+    const environments = new EnvironmentService({
+      stores: pick(stores, 'projects', 'environments', 'segments'),
+      changes,
+      hooks: [flags],
+      keys: sdkKeyStore,
+    });
     // SDK keys left the environment documents (migration 005): seal any still there.
     await environments.sealPlainKeys();
     const sdkKeys = new SdkKeys(db, sdkKeyStore, clock);
@@ -240,7 +267,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     changes.addFanOut(sdkFeed.fanOut);
     const sdkPlane = new SdkDataPlane(
       db,
-      stores,
+      pick(stores, 'environments', 'flags', 'segments'),
       sdkKeys,
       logger.child({ component: 'sdk' }),
       options.sdkStreams,
@@ -256,25 +283,30 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       maxBufferedBytes: options.sdkStreams?.maxBufferedBytes,
     });
     metrics.watchClientStreams(clientStreams);
-    const sdkEvents = new SdkEventsService(db, stores, new FlagEvaluationStore(), {
-      clock,
-      onDropped: (evaluations) => metrics.sdkEvaluationsDropped.inc(evaluations),
-      onPayload: (outcome) => metrics.sdkEventPayloads.inc({ outcome }),
-      onWriteError: (error) =>
-        logger.warn({ err: error }, 'SDK evaluation counts not written; trying again at the next flush'),
-    });
+    const sdkEvents = new SdkEventsService(
+      db,
+      pick(stores, 'projects', 'environments', 'flags'),
+      new FlagEvaluationStore(),
+      {
+        clock,
+        onDropped: (evaluations) => metrics.sdkEvaluationsDropped.inc(evaluations),
+        onPayload: (outcome) => metrics.sdkEventPayloads.inc({ outcome }),
+        onWriteError: (error) =>
+          logger.warn({ err: error }, 'SDK evaluation counts not written; trying again at the next flush'),
+      },
+    );
 
-    const invitations = new Invitations(db, stores, currentBaseUrl, clock);
-    const members = new MemberService(stores, changes, invitations);
-    const readAccess = new ReadAccess(db, stores);
+    const invitations = new Invitations({
+      db,
+      stores: pick(stores, 'members'),
+      baseUrl: currentBaseUrl,
+      clock,
+    });
+    const members = new MemberService(pick(stores, 'members', 'roles', 'tokens'), changes, invitations);
     // Secure cookies only over https; a plain-http localhost start must still be able to sign in.
     const secureCookies = config.baseUrl.startsWith('https:');
-    const sessions = new SessionService(db, stores, new SignInLimiter(), clock);
     const app = await buildApp({
-      authenticator: new Authenticator(db, stores, sessions),
-      publicRoutes,
-      readAccess,
-      changedSomething: (principal) => changes.hasRecorded(principal.actor),
+      guard: authorization,
       webRoot: options.webRoot ?? join(projectRoot(), 'web', 'dist'),
       rateLimiter: new RestRateLimiter(config.apiRateLimit),
       metrics,
@@ -286,25 +318,38 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         return true;
       },
       routes: [
-        projectRoutes(new ProjectService(stores, changes, sdkKeyStore), readAccess),
+        projectRoutes(
+          new ProjectService(
+            pick(stores, 'projects', 'environments', 'flags', 'segments', 'metrics'),
+            changes,
+            sdkKeyStore,
+          ),
+        ),
         environmentRoutes(environments),
         flagRoutes(flags, flagCopies),
         flagCopyRoutes(flagCopies),
-        segmentRoutes(new SegmentService(stores, changes)),
-        metricRoutes(new MetricService(stores, changes)),
-        roleRoutes(new RoleService(stores, changes)),
+        segmentRoutes(new SegmentService(pick(stores, 'projects', 'environments', 'segments'), changes)),
+        metricRoutes(new MetricService(pick(stores, 'projects', 'metrics', 'members'), changes)),
+        roleRoutes(new RoleService(pick(stores, 'roles', 'members', 'tokens'), changes)),
         memberRoutes(members, invitations, async (reply, memberId) => {
           const session = await sessions.open(memberId);
           setSessionCookie(reply, session.token, session.expiresAt, secureCookies);
         }),
         sessionRoutes(sessions, members, secureCookies),
-        tokenRoutes(new TokenService(stores, changes)),
-        integrationRoutes(integrations, deliveryLog, wake, readAccess),
+        tokenRoutes(new TokenService(pick(stores, 'tokens', 'members', 'roles'), changes)),
+        integrationRoutes(integrations, deliveryLog, wake),
         webhookRoutes(integrations, deliveryLog, wake),
-        auditRoutes(new AuditService(db, audit), readAccess),
+        auditRoutes(new AuditService(db, audit)),
         flagEvaluationRoutes(sdkEvents),
-        flagStatusRoutes(new FlagStatuses(db, stores, new FlagEvaluationStore(), clock)),
-        flagEvaluateRoutes(db, stores, readAccess),
+        flagStatusRoutes(
+          new FlagStatuses({
+            db,
+            stores: pick(stores, 'projects', 'environments', 'flags'),
+            evaluations: new FlagEvaluationStore(),
+            clock,
+          }),
+        ),
+        flagEvaluateRoutes({ db, ...pick(stores, 'projects', 'environments', 'flags', 'segments') }),
       ],
       rootRoutes: [
         sdkEventRoutes(sdkEvents, sdkKeys),

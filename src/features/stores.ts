@@ -5,7 +5,7 @@ import type { IntegrationDoc } from './integrations/integration-model.js';
 import type { MemberDoc } from './members/member-model.js';
 import type { MetricDoc } from './metrics/metric-model.js';
 import type { ProjectDoc } from './projects/project-model.js';
-import type { RoleDoc } from './roles/role-model.js';
+import type { RoleDoc, RoleStore } from './roles/role-model.js';
 import type { SegmentDoc } from './segments/segment-model.js';
 import type { TokenDoc } from './tokens/token-model.js';
 
@@ -14,7 +14,20 @@ import type { TokenDoc } from './tokens/token-model.js';
  * the one generic store bound to its table; keeping them here avoids eight one-line files.
  * Scopes: projects, members, roles, tokens `''`; environments, flags, metrics `projectKey`;
  * segments `projectKey/envKey`; integrations their kind (`hipchat`).
+ *
+ * Only the composition root holds them all: each service receives the few stores it uses, by
+ * name (`{ flags, environments }`), so what it can reach is written in its constructor.
  */
+export type ProjectStore = DocumentStore<ProjectDoc>;
+export type EnvironmentStore = DocumentStore<EnvironmentDoc>;
+export type FlagStore = DocumentStore<FlagDoc>;
+export type SegmentStore = DocumentStore<SegmentDoc>;
+export type MetricStore = DocumentStore<MetricDoc>;
+export type MemberStore = DocumentStore<MemberDoc>;
+export type TokenStore = DocumentStore<TokenDoc>;
+export type { RoleStore };
+export type IntegrationStore = DocumentStore<IntegrationDoc>;
+
 export function createStores() {
   return {
     projects: new DocumentStore<ProjectDoc>('projects', 'Project'),
@@ -29,4 +42,5 @@ export function createStores() {
   };
 }
 
+/** All the stores: the composition root's (and the delivery/integration code's, until it narrows). */
 export type Stores = ReturnType<typeof createStores>;

@@ -79,9 +79,9 @@ async function rightsOf(credential: Credential): Promise<Permissions | undefined
   const { db } = t.switchboard.database;
   const member = await stores.members.getById(db, credential.memberId);
   if (member === undefined) return undefined;
-  if (credential.kind === 'session') return permissionsFor(db, stores, member);
+  if (credential.kind === 'session') return permissionsFor(db, stores.roles, member);
   const token = await stores.tokens.getById(db, credential.tokenId);
-  return token === undefined ? undefined : permissionsFor(db, stores, member, token);
+  return token === undefined ? undefined : permissionsFor(db, stores.roles, member, token);
 }
 
 const ownTokens = (credential: Credential, point: TaggedAccess) =>

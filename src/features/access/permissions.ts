@@ -9,8 +9,8 @@ import type { TaggedResource } from '../../policy/resource.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { remember } from '../../shared/bounded-cache.js';
 import type { MemberDoc } from '../members/member-model.js';
+import type { RoleStore } from '../roles/role-model.js';
 import { findRole } from '../roles/role-ref.js';
-import type { Stores } from '../stores.js';
 import type { TokenDoc } from '../tokens/token-model.js';
 import { builtInPolicy, transferablePolicy } from './built-in-roles.js';
 
@@ -63,19 +63,19 @@ export class Permissions {
  */
 export async function memberGrant(
   db: Kysely<Database>,
-  stores: Stores,
+  roles: RoleStore,
   role: MemberDoc['role'],
   customRoles: readonly string[],
   selfId?: string,
 ): Promise<Statement[]> {
   const builtIn = selfId === undefined ? transferablePolicy(role) : builtInPolicy(role, selfId);
-  return [...builtIn, ...roleStatements(await readRoles(db, stores, customRoles))];
+  return [...builtIn, ...roleStatements(await readRoles(db, roles, customRoles))];
 }
 
 /** A token's own layer: its inline policy, else its custom roles, else its built-in role. */
 export async function tokenGrant(
   db: Kysely<Database>,
-  stores: Stores,
+  roles: RoleStore,
   memberId: string,
   doc: Pick<TokenDoc, 'inlineRole' | 'customRoleIds' | 'role'>,
 ): Promise<Statement[]> {
@@ -83,7 +83,7 @@ export async function tokenGrant(
     const result = validatePolicy(doc.inlineRole);
     return result.ok ? result.statements : [];
   }
-  if (doc.customRoleIds.length > 0) return roleStatements(await readRoles(db, stores, doc.customRoleIds));
+  if (doc.customRoleIds.length > 0) return roleStatements(await readRoles(db, roles, doc.customRoleIds));
   return builtInPolicy(doc.role ?? 'reader', memberId);
 }
 
@@ -96,15 +96,15 @@ type RoleDoc = { policy?: unknown };
  */
 async function readRoles(
   db: Kysely<Database>,
-  stores: Stores,
+  roles: RoleStore,
   refs: readonly string[],
 ): Promise<{ key: string; version: number; doc: RoleDoc | undefined }[]> {
-  const roles = [];
+  const found = [];
   for (const ref of refs) {
-    const role = await findRole(db, stores, ref);
-    roles.push({ key: role?.key ?? ref, version: role?.version ?? 0, doc: role?.doc as RoleDoc | undefined });
+    const role = await findRole(db, roles, ref);
+    found.push({ key: role?.key ?? ref, version: role?.version ?? 0, doc: role?.doc as RoleDoc | undefined });
   }
-  return roles;
+  return found;
 }
 
 function roleStatements(roles: readonly { doc: RoleDoc | undefined }[]): Statement[] {
@@ -126,14 +126,14 @@ const compiledKept = 1_000;
 
 export async function permissionsFor(
   db: Kysely<Database>,
-  stores: Stores,
+  roles: RoleStore,
   member: StoredDocument<MemberDoc>,
   token?: StoredDocument<TokenDoc>,
 ): Promise<Permissions> {
-  const memberRoles = await readRoles(db, stores, member.doc.customRoles);
+  const memberRoles = await readRoles(db, roles, member.doc.customRoles);
   const usesTokenRoles =
     token !== undefined && token.doc.inlineRole.length === 0 && token.doc.customRoleIds.length > 0;
-  const tokenRoles = usesTokenRoles ? await readRoles(db, stores, token.doc.customRoleIds) : [];
+  const tokenRoles = usesTokenRoles ? await readRoles(db, roles, token.doc.customRoleIds) : [];
   const key = [
     `${member.id}:${member.version}`,
     token === undefined ? '-' : `${token.id}:${token.version}`,
@@ -150,7 +150,7 @@ export async function permissionsFor(
     layers.push(
       token.doc.inlineRole.length === 0 && usesTokenRoles
         ? roleStatements(tokenRoles)
-        : await tokenGrant(db, stores, member.id, token.doc),
+        : await tokenGrant(db, roles, member.id, token.doc),
     );
   }
   const admin =

@@ -1,10 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../errors/app-errors.js';
-import { principalOf } from '../../http/auth.js';
 import { errorResponses, Links } from '../../http/common-schemas.js';
 import type { TypedApp } from '../../http/typed-app.js';
-import type { ReadAccess } from '../access/read-access.js';
+import { principalOf } from '../access/principal.js';
+import { canViewEntry } from '../access/view-rules.js';
 import type { TaggedAccess } from './audit-model.js';
 import type { AuditService } from './audit-service.js';
 
@@ -60,11 +60,11 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-export function auditRoutes(service: AuditService, readAccess: ReadAccess) {
+export function auditRoutes(service: AuditService) {
   return (app: TypedApp): void => {
     const visibleTo = (request: FastifyRequest) => {
       const principal = principalOf(request);
-      return (accesses: readonly TaggedAccess[]) => readAccess.canViewEntry(principal, accesses);
+      return (accesses: readonly TaggedAccess[]) => canViewEntry(principal, accesses);
     };
     const listPage = async (request: FastifyRequest, query: Static<typeof Query>, statements: unknown) => {
       const limit = query.limit ?? 10;
@@ -87,6 +87,7 @@ export function auditRoutes(service: AuditService, readAccess: ReadAccess) {
     app.get(
       '/auditlog',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'List audit log entries, newest first',
@@ -100,6 +101,7 @@ export function auditRoutes(service: AuditService, readAccess: ReadAccess) {
     app.post(
       '/auditlog',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'List audit log entries matching policy statements, newest first',
@@ -116,6 +118,7 @@ export function auditRoutes(service: AuditService, readAccess: ReadAccess) {
     app.get(
       '/auditlog/:id',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Get an audit log entry with the before and after versions',

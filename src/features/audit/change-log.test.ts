@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openSqlite } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { ForbiddenError } from '../../errors/app-errors.js';
+import { authorizeChange } from '../access/authorize.js';
 import type { Actor } from './audit-model.js';
 import { AuditStore } from './audit-store.js';
 import { ChangeLog, type RecordChange } from './change-log.js';
@@ -28,13 +29,14 @@ beforeEach(async () => {
   handle = openSqlite(file);
   await migrateToLatest(handle.db);
   outside = new SqliteDatabase(file, { readonly: true });
-  changes = new ChangeLog(
-    handle.db,
-    new AuditStore(),
-    () => 'http://sb.test',
-    () => 1_000,
-    true,
-  );
+  changes = new ChangeLog({
+    db: handle.db,
+    audit: new AuditStore(),
+    baseUrl: () => 'http://sb.test',
+    clock: () => 1_000,
+    groupCommit: true,
+    authorize: authorizeChange,
+  });
   commits = 0;
   changes.onCommitted(() => {
     commits++;

@@ -1,10 +1,8 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { ForbiddenError } from '../../errors/app-errors.js';
-import { formatResource } from '../../policy/resource.js';
 import { type Clock, newId } from '../../shared/ids.js';
 import { buildAuditRecord, type ChangeDescription } from './audit-builder.js';
-import type { Actor, AuditRecord, TaggedAccess } from './audit-model.js';
+import type { AuditRecord } from './audit-model.js';
 import type { AuditStore } from './audit-store.js';
 
 export type ChangeInput = Omit<ChangeDescription, 'id' | 'date'> & {
@@ -42,35 +40,19 @@ interface Recorded {
 
 const nothingRecorded = (): Recorded => ({ count: 0, after: [] });
 
-/** Refuses, naming the first access the actor may not perform; the system itself may do all. */
-export function assertAllowed(actor: Actor, accesses: readonly TaggedAccess[]): void {
-  const can = actor.can;
-  if (can === undefined) return;
-  for (const a of accesses) {
-    if (!can(a.action, a.resource))
-      throw new ForbiddenError(`Not allowed: ${a.action} on ${formatResource(a.resource)}`);
-  }
-}
-
-/**
- * Authorization is the audit entry's own accesses: exactly the actions and resources the change
- * performs (one per environment for flag-wide changes), so nothing is unchecked. Against the
- * resource as it was, so a tag cannot be added to gain a right or removed to escape a deny in
- * the same change; tag changes also as it will be. A dry run calls this alone.
- */
-export function authorizeChange(change: ChangeInput): void {
-  assertAllowed(change.actor, change.accesses);
-  if (change.newTags !== undefined) assertAllowed(change.actor, withNewTags(change.accesses, change.newTags));
-}
-
-/** The `updateTags` accesses again, on the resource (the last segment) with its new tags. */
-export function withNewTags(accesses: readonly TaggedAccess[], tags: readonly string[]): TaggedAccess[] {
-  return accesses
-    .filter((a) => a.action === 'updateTags' && a.resource.length > 0)
-    .map((a) => {
-      const last = a.resource[a.resource.length - 1] as TaggedAccess['resource'][number];
-      return { action: a.action, resource: [...a.resource.slice(0, -1), { ...last, tags: [...tags] }] };
-    });
+export interface ChangeLogOptions {
+  readonly db: Kysely<Database>;
+  readonly audit: AuditStore;
+  /** Where the UI is, for the links in audit entries (read at each change). */
+  readonly baseUrl: () => string;
+  readonly clock: Clock;
+  /** SQLite: the use cases of one turn of the event loop commit together (see ChangeLog). */
+  readonly groupCommit?: boolean;
+  /**
+   * Refuses a change its actor may not make, before it is written (see access/authorize.ts and
+   * RequestAuthorization.admitChange, which also notes that the request changed something).
+   */
+  readonly authorize: (change: ChangeInput) => void;
 }
 
 /** One use case waiting for its turn in a group commit. */
@@ -100,17 +82,21 @@ export class ChangeLog {
   private readonly committedListeners: (() => void)[] = [];
   private readonly queue: QueuedWork[] = [];
   private draining = false;
-  /** Actors (one per request) with a recorded change: a request without one changed nothing. */
-  private readonly wrote = new WeakSet<Actor>();
+  private readonly db: Kysely<Database>;
+  private readonly audit: AuditStore;
+  private readonly baseUrl: () => string;
+  private readonly clock: Clock;
+  private readonly groupCommit: boolean;
+  private readonly authorize: (change: ChangeInput) => void;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly audit: AuditStore,
-    /** Where the UI is, for the links in audit entries (read at each change). */
-    private readonly baseUrl: () => string,
-    private readonly clock: Clock,
-    private readonly groupCommit = false,
-  ) {}
+  constructor(options: ChangeLogOptions) {
+    this.db = options.db;
+    this.audit = options.audit;
+    this.baseUrl = options.baseUrl;
+    this.clock = options.clock;
+    this.groupCommit = options.groupCommit ?? false;
+    this.authorize = options.authorize;
+  }
 
   addFanOut(fanOut: FanOut): void {
     this.fanOuts.push(fanOut);
@@ -122,11 +108,6 @@ export class ChangeLog {
 
   now(): number {
     return this.clock();
-  }
-
-  /** Whether a change by this actor (one per request) has been recorded. */
-  hasRecorded(actor: Actor): boolean {
-    return this.wrote.has(actor);
   }
 
   async transact<T>(work: (tx: Transaction<Database>, record: RecordChange) => Promise<T>): Promise<T> {
@@ -206,7 +187,7 @@ export class ChangeLog {
   private recorder(tx: Transaction<Database>, recorded: Recorded): RecordChange {
     return async (change) => {
       // A refusal rolls the whole change back.
-      authorizeChange(change);
+      this.authorize(change);
       const { newTags: _, ...description } = change;
       const audit = buildAuditRecord({ ...description, id: newId(), date: this.clock() }, this.baseUrl());
       const seq = await this.audit.append(tx, audit);
@@ -214,7 +195,6 @@ export class ChangeLog {
         recorded.after.push(effect);
       };
       for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq, afterCommit);
-      this.wrote.add(change.actor);
       recorded.count++;
       return audit;
     };

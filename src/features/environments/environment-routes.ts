@@ -1,11 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { checkSchema } from '../../shared/check-schema.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
 import { patchContentTypes } from '../../shared/merge-patch.js';
+import { principalOf } from '../access/principal.js';
 import { environmentPageRule } from './environment-list.js';
 import {
   EnvironmentPostSchema,
@@ -24,6 +24,7 @@ export function environmentRoutes(service: EnvironmentService) {
     app.get(
       '/projects/:projectKey/environments',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'List environments, a page at a time',
@@ -57,6 +58,7 @@ export function environmentRoutes(service: EnvironmentService) {
     app.post(
       '/projects/:projectKey/environments',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           tags,
           summary: 'Create an environment',
@@ -74,6 +76,7 @@ export function environmentRoutes(service: EnvironmentService) {
     app.get(
       '/projects/:projectKey/environments/:envKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'Get an environment',
@@ -88,6 +91,7 @@ export function environmentRoutes(service: EnvironmentService) {
     app.patch(
       '/projects/:projectKey/environments/:envKey',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           consumes: patchContentTypes,
           tags,
@@ -114,6 +118,7 @@ export function environmentRoutes(service: EnvironmentService) {
       app.post(
         `/projects/:projectKey/environments/:envKey/${path}`,
         {
+          config: { access: { reads: 'project', writes: 'change' } },
           schema: {
             tags,
             summary,
@@ -143,7 +148,10 @@ export function environmentRoutes(service: EnvironmentService) {
 
     app.delete(
       '/projects/:projectKey/environments/:envKey',
-      { schema: { tags, summary: 'Delete an environment', params: Params, response: noContentResponses } },
+      {
+        config: { access: { reads: 'project', writes: 'change' } },
+        schema: { tags, summary: 'Delete an environment', params: Params, response: noContentResponses },
+      },
       async (request, reply) => {
         await service.delete(principalOf(request).actor, request.params.projectKey, request.params.envKey);
         return reply.status(204).send(null);

@@ -17,7 +17,7 @@ import { access, resources } from '../audit/resource-path.js';
 import type { ProjectDoc } from '../projects/project-model.js';
 import { environmentRepresentation, sdkEnvironmentOf } from '../projects/project-service.js';
 import type { SdkKeyKind } from '../sdk/sdk-credentials.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, ProjectStore, SegmentStore } from '../stores.js';
 import { type EnvironmentListRequest, environmentPageQuery } from './environment-list.js';
 import {
   type Environment,
@@ -39,13 +39,29 @@ export interface EnvironmentHooks {
 
 const readOnly = ['_id', '_links', 'key', '_version', 'apiKey', 'mobileKey'];
 
+export interface EnvironmentServiceOptions {
+  readonly stores: {
+    readonly environments: EnvironmentStore;
+    readonly projects: ProjectStore;
+    readonly segments: SegmentStore;
+  };
+  readonly changes: ChangeLog;
+  readonly hooks: readonly EnvironmentHooks[];
+  readonly keys: SdkKeyStore;
+}
+
 export class EnvironmentService {
-  constructor(
-    private readonly stores: Stores,
-    private readonly changes: ChangeLog,
-    private readonly hooks: readonly EnvironmentHooks[],
-    private readonly keys: SdkKeyStore,
-  ) {}
+  private readonly stores: EnvironmentServiceOptions['stores'];
+  private readonly changes: ChangeLog;
+  private readonly hooks: readonly EnvironmentHooks[];
+  private readonly keys: SdkKeyStore;
+
+  constructor(options: EnvironmentServiceOptions) {
+    this.stores = options.stores;
+    this.changes = options.changes;
+    this.hooks = options.hooks;
+    this.keys = options.keys;
+  }
 
   /** Each environment with its SDK keys masked unless the actor has `viewSdkKey` on it. */
   async list(

@@ -6,9 +6,17 @@ import { checkSchema } from '../../shared/check-schema.js';
 import { resources } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { ProjectDoc } from '../projects/project-model.js';
-import type { Stores } from '../stores.js';
+import type { FlagStore } from '../stores.js';
 import { type FlagDoc, FlagDocSchema } from './flag-model.js';
 import { validateFlag } from './flag-validate.js';
+
+export interface FlagToCheck {
+  readonly projectKey: string;
+  readonly flagKey: string;
+  /** The project's environments: the flag needs a configuration in each. */
+  readonly environmentKeys: readonly string[];
+  readonly doc: FlagDoc;
+}
 
 /**
  * Checks a flag document before it is written: its schema, then its consistency with the
@@ -17,19 +25,16 @@ import { validateFlag } from './flag-validate.js';
  * project on every toggle cost 15 % of the server's CPU in bench/delivery with just 16 flags.
  */
 export async function checkFlagDoc(
-  stores: Stores,
+  flags: FlagStore,
   tx: Transaction<Database>,
-  projectKey: string,
-  flagKey: string,
-  environmentKeys: readonly string[],
-  doc: FlagDoc,
+  { projectKey, flagKey, environmentKeys, doc }: FlagToCheck,
 ): Promise<void> {
   checkSchema(FlagDocSchema, doc);
   const named = new Set(Object.values(doc.environments).flatMap((e) => e.prerequisites.map((p) => p.key)));
   named.delete(flagKey);
   const otherFlags = new Map<string, number>();
   for (const key of named) {
-    const other = await stores.flags.get(tx, projectKey, key);
+    const other = await flags.get(tx, projectKey, key);
     if (other !== undefined) otherFlags.set(key, other.doc.variations.length);
   }
   const problems = validateFlag(doc, { key: flagKey, environmentKeys, otherFlags });

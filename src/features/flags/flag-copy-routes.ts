@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf } from '../../http/auth.js';
 import { Comment, errorResponses, Key } from '../../http/common-schemas.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { principalOf } from '../access/principal.js';
 import { copyActions } from './flag-copy.js';
 import type { FlagCopies } from './flag-copy-service.js';
 import { FlagSchema } from './flag-model.js';
@@ -38,6 +38,7 @@ export function flagCopyRoutes(copies: FlagCopies) {
     app.post(
       '/flags/:projectKey/:flagKey/copy',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           tags: ['Feature flags'],
           summary: "Copy a flag's configuration from one environment to another",

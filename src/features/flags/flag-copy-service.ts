@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { NotFoundError, ValidationError } from '../../errors/app-errors.js';
+import { authorizeChange } from '../access/authorize.js';
 import { mdValue } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
-import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
+import type { ChangeLog } from '../audit/change-log.js';
 import { access } from '../audit/resource-path.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, FlagStore, MemberStore, ProjectStore } from '../stores.js';
 import { summarizeFlagChange } from './flag-audit.js';
 import { checkFlagDoc, flagResource } from './flag-check.js';
 import { cloneFlagDoc } from './flag-clone.js';
 import { type CopyRequest, copiedFields, copyFlagConfig } from './flag-copy.js';
 import { insertFlag } from './flag-insert.js';
 import type { Flag, FlagPost } from './flag-model.js';
-import { flagRepresentation, flagSitePath } from './flag-service.js';
+import { flagRepresentation, flagSitePath } from './flag-representation.js';
 import { withRaisedVersions } from './flag-versions.js';
 
 /** An environment's name as a title shows it, in backquotes. */
@@ -27,7 +28,12 @@ const quoted = (name: string) => `\`${name.replace(/`/g, "'")}\``;
  */
 export class FlagCopies {
   constructor(
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly environments: EnvironmentStore;
+      readonly flags: FlagStore;
+      readonly members: MemberStore;
+      readonly projects: ProjectStore;
+    },
     private readonly changes: ChangeLog,
   ) {}
 
@@ -53,16 +59,14 @@ export class FlagCopies {
       ];
       // Before anything about the flag (its versions) is told: a copy that would change nothing
       // is refused to an actor without the rights too.
-      assertAllowed(actor, accesses);
+      authorizeChange({ actor, accesses });
       const proposed = copyFlagConfig(stored.doc, request);
-      await checkFlagDoc(
-        this.stores,
-        tx,
+      await checkFlagDoc(this.stores.flags, tx, {
         projectKey,
         flagKey,
-        envs.map((e) => e.key),
-        proposed,
-      );
+        environmentKeys: envs.map((e) => e.key),
+        doc: proposed,
+      });
       const before = flagRepresentation(projectKey, stored, envs);
       const summary = summarizeFlagChange(
         stored.doc,

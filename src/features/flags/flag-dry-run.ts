@@ -1,5 +1,6 @@
 import type { StoredDocument } from '../../db/document-store.js';
-import { authorizeChange, type ChangeInput } from '../audit/change-log.js';
+import { authorizeChange } from '../access/authorize.js';
+import type { ChangeInput } from '../audit/change-log.js';
 import type { FlagDoc } from './flag-model.js';
 
 /** How a flag PATCH is applied: `dryRun` validates and answers the would-be flag, writing nothing. */

@@ -39,6 +39,7 @@ export function flagEvaluationRoutes(service: SdkEventsService) {
     app.get(
       '/flags/:projectKey/:flagKey/evaluations',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags: ['Feature flags'],
           summary: 'Evaluation counts of a flag in one environment, per variation, over the last hours',

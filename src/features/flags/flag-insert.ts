@@ -6,11 +6,11 @@ import type { Actor, TaggedAccess } from '../audit/audit-model.js';
 import type { RecordChange } from '../audit/change-log.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { ProjectDoc } from '../projects/project-model.js';
-import type { Stores } from '../stores.js';
+import type { FlagStore, MemberStore } from '../stores.js';
 import { checkFlagDoc } from './flag-check.js';
 import type { Flag, FlagDoc } from './flag-model.js';
 import { assertMaintainer } from './flag-patch-fields.js';
-import { flagRepresentation, flagSitePath } from './flag-service.js';
+import { flagRepresentation, flagSitePath } from './flag-representation.js';
 
 export interface NewFlag {
   readonly actor: Actor;
@@ -31,20 +31,18 @@ export interface NewFlag {
  * same transaction. Answers the flag as the API shows it.
  */
 export async function insertFlag(
-  stores: Stores,
+  stores: { readonly flags: FlagStore; readonly members: MemberStore },
   tx: Transaction<Database>,
   record: RecordChange,
   flag: NewFlag,
 ): Promise<Flag> {
   const { project, envs, key, doc } = flag;
-  await checkFlagDoc(
-    stores,
-    tx,
-    project.key,
-    key,
-    envs.map((e) => e.key),
+  await checkFlagDoc(stores.flags, tx, {
+    projectKey: project.key,
+    flagKey: key,
+    environmentKeys: envs.map((e) => e.key),
     doc,
-  );
+  });
   await assertMaintainer(stores, tx, undefined, doc);
   const stored = await stores.flags.insert(tx, {
     id: newId(),

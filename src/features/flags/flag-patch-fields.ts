@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ValidationError } from '../../errors/app-errors.js';
 import type { PatchOperation } from '../../shared/json-patch.js';
-import type { Stores } from '../stores.js';
+import type { MemberStore } from '../stores.js';
 import type { Flag, FlagDoc } from './flag-model.js';
 
 // Fields a flag may not have until someone sets them: the maintainer, a variation's name or
@@ -24,7 +24,7 @@ export function withOptionalFieldsAdded(before: Flag, patch: readonly PatchOpera
 
 /** A new maintainer must be a member of the account (one who has left may stay until changed). */
 export async function assertMaintainer(
-  stores: Stores,
+  stores: { readonly members: MemberStore },
   tx: Transaction<Database>,
   before: Pick<FlagDoc, 'maintainerId'> | undefined,
   after: Pick<FlagDoc, 'maintainerId'>,

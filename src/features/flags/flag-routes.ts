@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { ValidationError } from '../../errors/app-errors.js';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
 import { patchContentTypes } from '../../shared/merge-patch.js';
+import { principalOf } from '../access/principal.js';
 import type { FlagCopies } from './flag-copy-service.js';
 import { FlagListItemSchema, flagPageRule } from './flag-list.js';
 import { FlagPostSchema, FlagSchema } from './flag-model.js';
@@ -32,6 +32,7 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
     app.get(
       '/flags/:projectKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'List feature flags, a page at a time (archived ones only when asked for)',
@@ -95,6 +96,7 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
     app.post(
       '/flags/:projectKey',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           tags,
           summary: 'Create a feature flag (boolean unless variations say otherwise)',
@@ -128,6 +130,7 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
     app.get(
       '/flags/:projectKey/:flagKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'Get a feature flag',
@@ -143,6 +146,7 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
     app.patch(
       '/flags/:projectKey/:flagKey',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           consumes: patchContentTypes,
           tags,
@@ -187,7 +191,10 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
 
     app.delete(
       '/flags/:projectKey/:flagKey',
-      { schema: { tags, summary: 'Delete a feature flag', params: Params, response: noContentResponses } },
+      {
+        config: { access: { reads: 'project', writes: 'change' } },
+        schema: { tags, summary: 'Delete a feature flag', params: Params, response: noContentResponses },
+      },
       async (request, reply) => {
         await service.delete(principalOf(request).actor, request.params.projectKey, request.params.flagKey);
         return reply.status(204).send(null);

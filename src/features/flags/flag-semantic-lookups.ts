@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { Stores } from '../stores.js';
+import type { FlagStore, MemberStore } from '../stores.js';
 import type { Dependent, SemanticLookups } from './flag-semantic-context.js';
 import { type SemanticPatch, semanticLookupsNeeded } from './flag-semantic-patch.js';
 
@@ -10,7 +10,7 @@ import { type SemanticPatch, semanticLookupsNeeded } from './flag-semantic-patch
  * prerequisites on this one (removing a variation). Only what the instructions name.
  */
 export async function gatherSemanticLookups(
-  stores: Stores,
+  stores: { readonly flags: FlagStore; readonly members: MemberStore },
   tx: Transaction<Database>,
   projectKey: string,
   flagKey: string,

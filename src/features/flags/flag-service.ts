@@ -12,15 +12,15 @@ import { access } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { EnvironmentHooks } from '../environments/environment-service.js';
 import type { ProjectDoc } from '../projects/project-model.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, FlagStore, MemberStore, ProjectStore } from '../stores.js';
 import { summarizeFlagChange } from './flag-audit.js';
 import { checkFlagDoc, flagResource } from './flag-check.js';
 import { authorizeOnly, type FlagWriteOptions, wouldBeStored } from './flag-dry-run.js';
 import { insertFlag } from './flag-insert.js';
 import { type FlagListRequest, flagPageQuery, summarized } from './flag-list.js';
-import type { Flag, FlagDoc, FlagEnvironment, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
-import { configSelector, noExperiments } from './flag-model-fields.js';
+import type { Flag, FlagDoc, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
 import { assertMaintainer, withOptionalFieldsAdded } from './flag-patch-fields.js';
+import { flagRepresentation, flagSitePath } from './flag-representation.js';
 import { withFlagRuleDefaults } from './flag-rule-ids.js';
 import { gatherSemanticLookups } from './flag-semantic-lookups.js';
 import { applySemanticPatch, type SemanticPatch } from './flag-semantic-patch.js';
@@ -42,43 +42,6 @@ function newEnvironmentConfig(flag: Pick<FlagDoc, 'defaults'>, now: number): Fla
     salt: randomUUID().replace(/-/g, ''),
     version: 1,
     lastModified: now,
-  };
-}
-
-export function flagSitePath(projectKey: string, envKey: string | undefined, flagKey: string): string {
-  return envKey === undefined
-    ? `/${projectKey}/features/${flagKey}`
-    : `/${projectKey}/${envKey}/features/${flagKey}`;
-}
-
-export function flagRepresentation(
-  projectKey: string,
-  stored: StoredFlag,
-  envs: readonly Env[],
-  only?: readonly string[],
-): Flag {
-  const environments: Record<string, FlagEnvironment> = {};
-  for (const env of envs) {
-    const config = stored.doc.environments[env.key];
-    if (config === undefined || (only !== undefined && !only.includes(env.key))) continue;
-    environments[env.key] = {
-      ...config,
-      archived: stored.doc.archived,
-      sel: configSelector(config),
-      _environmentName: env.doc.name,
-      _site: { href: flagSitePath(projectKey, env.key, stored.key), type: 'text/html' },
-    };
-  }
-  return {
-    key: stored.key,
-    _version: stored.version,
-    _links: {
-      self: { href: `/api/v2/flags/${projectKey}/${stored.key}`, type: 'application/json' },
-      parent: { href: `/api/v2/flags/${projectKey}`, type: 'application/json' },
-    },
-    ...stored.doc,
-    environments,
-    experiments: noExperiments(),
   };
 }
 
@@ -121,7 +84,12 @@ function toDoc(before: Flag, patched: Flag): FlagDoc {
 
 export class FlagService implements EnvironmentHooks {
   constructor(
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly environments: EnvironmentStore;
+      readonly flags: FlagStore;
+      readonly members: MemberStore;
+      readonly projects: ProjectStore;
+    },
     private readonly changes: ChangeLog,
   ) {}
 
@@ -353,14 +321,12 @@ export class FlagService implements EnvironmentHooks {
     envs: readonly Env[],
     doc: FlagDoc,
   ): Promise<void> {
-    await checkFlagDoc(
-      this.stores,
-      tx,
+    await checkFlagDoc(this.stores.flags, tx, {
       projectKey,
       flagKey,
-      envs.map((e) => e.key),
+      environmentKeys: envs.map((e) => e.key),
       doc,
-    );
+    });
   }
 
   /** The flag's resource with the tags of the project, environment and flag at this moment. */

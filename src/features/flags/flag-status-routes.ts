@@ -42,6 +42,7 @@ export function flagStatusRoutes(statuses: FlagStatuses) {
     app.get(
       '/flag-statuses/:projectKey/:environmentKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'List the statuses of the flags in one environment',
@@ -53,6 +54,7 @@ export function flagStatusRoutes(statuses: FlagStatuses) {
     );
 
     const one = {
+      config: { access: { reads: 'project' } } as const,
       schema: {
         tags,
         summary: "Get a flag's status in one environment",
@@ -74,6 +76,7 @@ export function flagStatusRoutes(statuses: FlagStatuses) {
     app.get(
       '/flag-status/:projectKey/:featureFlagKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: "Get a flag's status in every environment",

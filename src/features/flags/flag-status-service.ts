@@ -4,7 +4,7 @@ import type { Database } from '../../db/schema.js';
 import { NotFoundError } from '../../errors/app-errors.js';
 import type { Clock } from '../../shared/ids.js';
 import type { FlagEvaluationStore } from '../sdk/sdk-events-store.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, FlagStore, ProjectStore } from '../stores.js';
 import type { FlagDoc } from './flag-model.js';
 import { type FlagStatusName, flagStatus } from './flag-status.js';
 
@@ -31,17 +31,33 @@ export interface FlagStatusAcrossEnvironments {
 
 const json = (href: string): Link => ({ href, type: 'application/json' });
 
+export interface FlagStatusesOptions {
+  readonly db: Kysely<Database>;
+  readonly stores: {
+    readonly environments: EnvironmentStore;
+    readonly flags: FlagStore;
+    readonly projects: ProjectStore;
+  };
+  readonly evaluations: FlagEvaluationStore;
+  readonly clock: Clock;
+}
+
 /**
  * Flag statuses (see flag-status.ts) from what SDK analytics events left behind: the last
  * evaluation of each flag per environment (migration 006), read in one query per environment.
  */
 export class FlagStatuses {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly stores: Stores,
-    private readonly evaluations: FlagEvaluationStore,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Kysely<Database>;
+  private readonly stores: FlagStatusesOptions['stores'];
+  private readonly evaluations: FlagEvaluationStore;
+  private readonly clock: Clock;
+
+  constructor(options: FlagStatusesOptions) {
+    this.db = options.db;
+    this.stores = options.stores;
+    this.evaluations = options.evaluations;
+    this.clock = options.clock;
+  }
 
   /** Every flag of the project (archived ones left out, as in the flag list) in one environment. */
   async list(

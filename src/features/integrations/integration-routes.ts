@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { NotFoundError } from '../../errors/app-errors.js';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Id, noContentResponses, PatchBody } from '../../http/common-schemas.js';
+import type { RouteAccess } from '../../http/route-access.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
-import type { ReadAccess } from '../access/read-access.js';
+import { principalOf } from '../access/principal.js';
+import { canViewEntry } from '../access/view-rules.js';
+import { resources } from '../audit/resource-path.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
 import * as deliveryRoutes from '../delivery/delivery-routes.js';
 import { type Integration, IntegrationPostSchema, IntegrationSchema } from './integration-model.js';
@@ -26,16 +28,18 @@ function checkKind(kind: string): void {
   }
 }
 
-export function integrationRoutes(
-  service: IntegrationService,
-  log: DeliveryLog,
-  wake: deliveryRoutes.Wake,
-  readAccess: ReadAccess,
-) {
+/** Testing and re-sending are for whoever may switch the integration on and off. */
+const switchesOnOff: RouteAccess = {
+  reads: 'account',
+  writes: { action: 'updateOn', resource: (params) => resources.integration(params.id ?? '') },
+};
+
+export function integrationRoutes(service: IntegrationService, log: DeliveryLog, wake: deliveryRoutes.Wake) {
   return (app: TypedApp): void => {
     app.get(
       '/integrations/:integrationKey',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'List the subscriptions of an integration (e.g. hipchat)',
@@ -58,6 +62,7 @@ export function integrationRoutes(
     app.post(
       '/integrations/:integrationKey',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Add a subscription: room, token, optional policy filter, on/off',
@@ -83,6 +88,7 @@ export function integrationRoutes(
     app.post(
       '/integrations/:integrationKey/preview',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Ours: which of the last 100 audit entries a policy filter would have matched',
@@ -105,7 +111,7 @@ export function integrationRoutes(
         checkKind(request.params.integrationKey);
         const principal = principalOf(request);
         const result = await service.preview(request.body.statements, (accesses) =>
-          readAccess.canViewEntry(principal, accesses),
+          canViewEntry(principal, accesses),
         );
         return { items: result.items, totalCount: result.items.length, scanned: result.scanned };
       },
@@ -114,6 +120,7 @@ export function integrationRoutes(
     app.get(
       '/integrations/:integrationKey/:id',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Get a subscription',
@@ -130,6 +137,7 @@ export function integrationRoutes(
     app.patch(
       '/integrations/:integrationKey/:id',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary:
@@ -153,6 +161,7 @@ export function integrationRoutes(
     app.delete(
       '/integrations/:integrationKey/:id',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Delete a subscription and its delivery log',
@@ -170,6 +179,7 @@ export function integrationRoutes(
     app.post(
       '/integrations/:integrationKey/:id/test',
       {
+        config: { access: switchesOnOff },
         schema: {
           tags,
           summary: 'Ours: send a test notification now and report the chat server’s answer',
@@ -188,6 +198,7 @@ export function integrationRoutes(
     app.get(
       '/integrations/:integrationKey/:id/deliveries',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Ours: the delivery log, newest first, each delivery with its attempts',
@@ -212,6 +223,7 @@ export function integrationRoutes(
     app.post(
       '/integrations/:integrationKey/:id/deliveries/:deliveryId/retry',
       {
+        config: { access: switchesOnOff },
         schema: {
           tags,
           summary: 'Ours: re-send a dead or dropped delivery',
@@ -222,7 +234,7 @@ export function integrationRoutes(
       async (request, reply) => {
         const { integrationKey, id, deliveryId } = request.params;
         checkKind(integrationKey);
-        await service.retryDelivery(principalOf(request).actor, integrationKey, id, deliveryId);
+        await service.retryDelivery(integrationKey, id, deliveryId);
         wake();
         return reply.status(202).send({ queued: true });
       },

@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Id, noContentResponses, PatchBody } from '../../http/common-schemas.js';
+import type { RouteAccess } from '../../http/route-access.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
+import { principalOf } from '../access/principal.js';
+import { resources } from '../audit/resource-path.js';
 import type { DeliveryLog } from '../delivery/delivery-log.js';
 import * as deliveryRoutes from '../delivery/delivery-routes.js';
 import type { IntegrationService } from './integration-service.js';
@@ -23,11 +25,18 @@ function asInput({ url, secret, sign, ...rest }: WebhookPost) {
  * `/webhooks` in LaunchDarkly's shape, plus (ours) the delivery log, test and re-send: a thin
  * adapter onto IntegrationService, whose webhook kind shows its documents in this shape.
  */
+/** Testing and re-sending are for whoever may switch the webhook on and off. */
+const switchesOnOff: RouteAccess = {
+  reads: 'account',
+  writes: { action: 'updateOn', resource: (params) => resources.webhook(params.id ?? '') },
+};
+
 export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wake: deliveryRoutes.Wake) {
   return (app: TypedApp): void => {
     app.get(
       '/webhooks',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'List webhooks',
@@ -46,6 +55,7 @@ export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wak
     app.post(
       '/webhooks',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Add a webhook; the secret (generated when absent) is in this answer only',
@@ -61,6 +71,7 @@ export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wak
     app.get(
       '/webhooks/:id',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Get a webhook',
@@ -73,6 +84,7 @@ export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wak
     app.patch(
       '/webhooks/:id',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Update a webhook (JSON Patch)',
@@ -92,6 +104,7 @@ export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wak
     app.delete(
       '/webhooks/:id',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Delete a webhook and its delivery log',
@@ -107,6 +120,7 @@ export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wak
     app.post(
       '/webhooks/:id/test',
       {
+        config: { access: switchesOnOff },
         schema: {
           tags,
           summary: 'Ours: send a signed test payload now and report the answer',
@@ -120,6 +134,7 @@ export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wak
     app.get(
       '/webhooks/:id/deliveries',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Ours: the delivery log, newest first',
@@ -137,6 +152,7 @@ export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wak
     app.post(
       '/webhooks/:id/deliveries/:deliveryId/retry',
       {
+        config: { access: switchesOnOff },
         schema: {
           tags,
           summary: 'Ours: re-send a dead or dropped delivery',
@@ -145,12 +161,7 @@ export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wak
         },
       },
       async (request, reply) => {
-        await service.retryDelivery(
-          principalOf(request).actor,
-          kind,
-          request.params.id,
-          request.params.deliveryId,
-        );
+        await service.retryDelivery(kind, request.params.id, request.params.deliveryId);
         wake();
         return reply.status(202).send({ queued: true });
       },

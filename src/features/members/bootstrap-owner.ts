@@ -5,7 +5,7 @@ import { hashPassword, randomSecret } from '../../shared/passwords.js';
 import { hashToken } from '../../shared/token-hash.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
-import type { Stores } from '../stores.js';
+import type { MemberStore, TokenStore } from '../stores.js';
 import type { TokenDoc } from '../tokens/token-model.js';
 import type { MemberDoc } from './member-model.js';
 
@@ -27,7 +27,7 @@ export interface BootstrapResult {
  * when there are members already: a restart never creates or prints anything.
  */
 export async function bootstrapOwner(
-  stores: Stores,
+  stores: OwnerStores,
   changes: ChangeLog,
   input: BootstrapInput,
 ): Promise<BootstrapResult | undefined> {
@@ -35,7 +35,7 @@ export async function bootstrapOwner(
   const token = input.token ?? `api-${randomUUID()}`;
   const passwordHash = await hashPassword(password);
   try {
-    return await bootstrap(stores, changes, input, password, token, passwordHash);
+    return await bootstrap({ stores, changes, input, secrets: { password, token, passwordHash } });
   } catch (error) {
     // Several nodes booting at once on PostgreSQL: one creates the owner, the others lose the
     // race on the unique email and simply find the owner there.
@@ -44,14 +44,22 @@ export async function bootstrapOwner(
   }
 }
 
-async function bootstrap(
-  stores: Stores,
-  changes: ChangeLog,
-  input: BootstrapInput,
-  password: string,
-  token: string,
-  passwordHash: string,
-): Promise<BootstrapResult | undefined> {
+interface OwnerStores {
+  readonly members: MemberStore;
+  readonly tokens: TokenStore;
+}
+
+async function bootstrap({
+  stores,
+  changes,
+  input,
+  secrets: { password, token, passwordHash },
+}: {
+  stores: OwnerStores;
+  changes: ChangeLog;
+  input: BootstrapInput;
+  secrets: { password: string; token: string; passwordHash: string };
+}): Promise<BootstrapResult | undefined> {
   return changes.transact(async (tx, record) => {
     const existing = await tx.selectFrom('members').select('id').limit(1).executeTakeFirst();
     if (existing !== undefined) return undefined;

@@ -4,10 +4,17 @@ import type { Database } from '../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../errors/app-errors.js';
 import { hashPassword } from '../../shared/passwords.js';
 import { hashToken } from '../../shared/token-hash.js';
-import type { Stores } from '../stores.js';
+import type { MemberStore } from '../stores.js';
 
 /** An invitation link works once, for a week. */
 export const invitationLifetimeMs = 7 * 24 * 60 * 60_000;
+
+export interface InvitationsOptions {
+  readonly db: Kysely<Database>;
+  readonly stores: { readonly members: MemberStore };
+  readonly baseUrl: () => string;
+  readonly clock: () => number;
+}
 
 /**
  * Invitation links. With no mail server, the link goes back to the inviter in the API response
@@ -15,12 +22,17 @@ export const invitationLifetimeMs = 7 * 24 * 60 * 60_000;
  * The token sits in the URL fragment so it does not reach server or proxy logs.
  */
 export class Invitations {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly stores: Stores,
-    private readonly baseUrl: () => string,
-    private readonly clock: () => number,
-  ) {}
+  private readonly db: Kysely<Database>;
+  private readonly stores: InvitationsOptions['stores'];
+  private readonly baseUrl: () => string;
+  private readonly clock: () => number;
+
+  constructor(options: InvitationsOptions) {
+    this.db = options.db;
+    this.stores = options.stores;
+    this.baseUrl = options.baseUrl;
+    this.clock = options.clock;
+  }
 
   async create(tx: Transaction<Database>, memberId: string): Promise<string> {
     const token = randomBytes(24).toString('base64url');

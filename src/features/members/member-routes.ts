@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
+import { principalOf } from '../access/principal.js';
 import type { Invitations } from './invitations.js';
 import { memberPageRule } from './member-list.js';
 import { MemberPostSchema, MemberSchema } from './member-model.js';
@@ -22,6 +22,7 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
     app.get(
       '/members',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'List members, a page at a time',
@@ -54,6 +55,7 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
     app.post(
       '/members',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Invite members (an array, all or nothing, at most 50)',
@@ -73,6 +75,7 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
     app.post(
       '/invitations/accept',
       {
+        config: { access: { reads: 'public' } },
         schema: {
           tags,
           summary: 'Ours: accept an invitation link — set a password and sign in',
@@ -99,6 +102,7 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
     app.get(
       '/members/me',
       {
+        config: { access: { reads: 'self' } },
         schema: {
           tags,
           summary: 'Get the member making the request (its token’s member, or the signed-in one)',
@@ -111,6 +115,7 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
     app.get(
       '/members/:id',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Get a member',
@@ -124,6 +129,7 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
     app.patch(
       '/members/:id',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Update a member’s role or custom roles (JSON Patch)',
@@ -139,6 +145,7 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
     app.delete(
       '/members/:id',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Remove a member and their tokens',

@@ -17,7 +17,7 @@ import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
 import { roleKeysOf } from '../roles/role-ref.js';
-import type { Stores } from '../stores.js';
+import type { MemberStore, RoleStore, TokenStore } from '../stores.js';
 import type { Invitations } from './invitations.js';
 import { type MemberListRequest, memberPageQuery } from './member-list.js';
 import {
@@ -63,7 +63,11 @@ const readOnly = [
 
 export class MemberService {
   constructor(
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly members: MemberStore;
+      readonly roles: RoleStore;
+      readonly tokens: TokenStore;
+    },
     private readonly changes: ChangeLog,
     private readonly invitations: Invitations,
   ) {}
@@ -97,7 +101,12 @@ export class MemberService {
       const now = this.changes.now();
       for (const [i, invite] of invites.entries()) {
         // Named by key or by _id; stored as keys (see role-ref.ts).
-        const customRoles = await roleKeysOf(tx, this.stores, invite.customRoles ?? [], `/${i}/customRoles`);
+        const customRoles = await roleKeysOf(
+          tx,
+          this.stores.roles,
+          invite.customRoles ?? [],
+          `/${i}/customRoles`,
+        );
         if (invite.role === 'owner') {
           throw ValidationError.at(`/${i}/role`, 'the owner role is never given by invitation');
         }
@@ -155,7 +164,7 @@ export class MemberService {
       assertUnchanged(before, patched, readOnly);
       const { _id, _links, _version, _verified, mfa, ...fields } = patched;
       checkSchema(MemberDocSchema, fields);
-      const customRoles = await roleKeysOf(tx, this.stores, fields.customRoles, '/customRoles');
+      const customRoles = await roleKeysOf(tx, this.stores.roles, fields.customRoles, '/customRoles');
       const doc: MemberDoc = { ...fields, customRoles };
       if (member.doc.role === 'owner' && doc.role !== 'owner') {
         throw ValidationError.at('/role', "the owner's role cannot be changed");
@@ -223,7 +232,7 @@ export class MemberService {
         throw new ForbiddenError(`Nobody may give a custom role they do not hold: "${missing}"`);
       }
     }
-    const grant = await memberGrant(tx, this.stores, doc.role, doc.customRoles);
+    const grant = await memberGrant(tx, this.stores.roles, doc.role, doc.customRoles);
     if (!rights.covers([grant])) {
       const roles =
         doc.customRoles.length === 0 ? '' : ` with the custom roles ${doc.customRoles.join(', ')}`;

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
+import { principalOf } from '../access/principal.js';
 import { metricPageRule } from './metric-list.js';
 import { MetricPostSchema, MetricSchema } from './metric-model.js';
 import type { MetricService } from './metric-service.js';
@@ -17,6 +17,7 @@ export function metricRoutes(service: MetricService) {
     app.get(
       '/metrics/:projectKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'List metrics, a page at a time',
@@ -53,6 +54,7 @@ export function metricRoutes(service: MetricService) {
     app.post(
       '/metrics/:projectKey',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           tags,
           summary: 'Create a metric',
@@ -70,6 +72,7 @@ export function metricRoutes(service: MetricService) {
     app.get(
       '/metrics/:projectKey/:metricKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'Get a metric',
@@ -83,6 +86,7 @@ export function metricRoutes(service: MetricService) {
     app.patch(
       '/metrics/:projectKey/:metricKey',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           tags,
           summary: 'Update a metric (JSON Patch)',
@@ -102,7 +106,10 @@ export function metricRoutes(service: MetricService) {
 
     app.delete(
       '/metrics/:projectKey/:metricKey',
-      { schema: { tags, summary: 'Delete a metric', params: Params, response: noContentResponses } },
+      {
+        config: { access: { reads: 'project', writes: 'change' } },
+        schema: { tags, summary: 'Delete a metric', params: Params, response: noContentResponses },
+      },
       async (request, reply) => {
         await service.delete(principalOf(request).actor, request.params.projectKey, request.params.metricKey);
         return reply.status(204).send(null);

@@ -11,7 +11,7 @@ import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
 import type { ProjectDoc } from '../projects/project-model.js';
-import type { Stores } from '../stores.js';
+import type { MemberStore, MetricStore, ProjectStore } from '../stores.js';
 import { type MetricListRequest, metricPageQuery } from './metric-list.js';
 import {
   type Metric,
@@ -51,7 +51,11 @@ function checkMetric(doc: MetricDoc): void {
 
 export class MetricService {
   constructor(
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly members: MemberStore;
+      readonly metrics: MetricStore;
+      readonly projects: ProjectStore;
+    },
     private readonly changes: ChangeLog,
   ) {}
 

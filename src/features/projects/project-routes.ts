@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
 import { patchContentTypes } from '../../shared/merge-patch.js';
-import type { ReadAccess } from '../access/read-access.js';
+import { principalOf } from '../access/principal.js';
+import { canViewProject } from '../access/view-rules.js';
 import { projectShownTo } from '../environments/sdk-keys.js';
 import {
   ProjectExpandQuery,
@@ -20,11 +20,12 @@ import type { ProjectService } from './project-service.js';
 const tags = ['Projects'];
 const Params = Type.Object({ projectKey: Key });
 
-export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
+export function projectRoutes(service: ProjectService) {
   return (app: TypedApp): void => {
     app.get(
       '/projects',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'List projects (their environments with expand=environments)',
@@ -48,7 +49,7 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
         const expand = parseProjectExpand(request.query.expand);
         const page = paging(request.query, projectPageRule);
         const { items, totalCount } = await service.list({ ...request.query, ...page }, (p) =>
-          readAccess.canView(principal, { key: p.key, tags: p.doc.tags }),
+          canViewProject(principal, { key: p.key, tags: p.doc.tags }),
         );
         return {
           items: items.map((p) => projectAsRead(projectShownTo(principal.actor, p), expand)),
@@ -61,6 +62,7 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
     app.post(
       '/projects',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Create a project',
@@ -77,6 +79,7 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
     app.get(
       '/projects/:projectKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'Get a project (its environments with expand=environments)',
@@ -95,6 +98,7 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
     app.patch(
       '/projects/:projectKey',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           consumes: patchContentTypes,
           tags,
@@ -120,7 +124,10 @@ export function projectRoutes(service: ProjectService, readAccess: ReadAccess) {
 
     app.delete(
       '/projects/:projectKey',
-      { schema: { tags, summary: 'Delete a project', params: Params, response: noContentResponses } },
+      {
+        config: { access: { reads: 'project', writes: 'change' } },
+        schema: { tags, summary: 'Delete a project', params: Params, response: noContentResponses },
+      },
       async (request, reply) => {
         await service.delete(principalOf(request).actor, request.params.projectKey);
         return reply.status(204).send(null);

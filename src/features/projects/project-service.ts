@@ -24,7 +24,7 @@ import {
 import type { SdkKeyPair, SdkKeyStore } from '../environments/sdk-key-store.js';
 import { withoutSdkKeysIn } from '../environments/sdk-keys.js';
 import type { SdkEnvironment } from '../sdk/sdk-credentials.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, FlagStore, MetricStore, ProjectStore, SegmentStore } from '../stores.js';
 import { type ProjectListRequest, projectListQuery } from './project-list.js';
 import {
   type Project,
@@ -86,7 +86,13 @@ const readOnly = ['_id', '_links', 'key', '_version', 'environments'];
 
 export class ProjectService {
   constructor(
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly environments: EnvironmentStore;
+      readonly flags: FlagStore;
+      readonly metrics: MetricStore;
+      readonly projects: ProjectStore;
+      readonly segments: SegmentStore;
+    },
     private readonly changes: ChangeLog,
     private readonly keys: SdkKeyStore,
   ) {}

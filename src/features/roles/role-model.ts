@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import type { DocumentStore } from '../../db/document-store.js';
 import { Id, Key, Links, Name } from '../../http/common-schemas.js';
 import type { Statement } from '../../policy/policy-statement.js';
 import type { FieldRule } from '../audit/audit-builder.js';
@@ -45,6 +46,9 @@ export const RoleDocSchema = Type.Object(
   Strict,
 );
 export type RoleDoc = Static<typeof RoleDocSchema>;
+
+/** Custom roles, scope `''` (see stores.ts). */
+export type RoleStore = DocumentStore<RoleDoc>;
 
 export const RolePostSchema = Type.Object(
   {

@@ -2,8 +2,7 @@ import type { Kysely } from 'kysely';
 import type { StoredDocument } from '../../db/document-store.js';
 import type { Database } from '../../db/schema.js';
 import { ValidationError } from '../../errors/app-errors.js';
-import type { Stores } from '../stores.js';
-import type { RoleDoc } from './role-model.js';
+import type { RoleDoc, RoleStore } from './role-model.js';
 
 const idPattern = /^[0-9a-f]{24}$/;
 
@@ -13,12 +12,12 @@ const idPattern = /^[0-9a-f]{24}$/;
  */
 export async function findRole(
   db: Kysely<Database>,
-  stores: Stores,
+  roles: RoleStore,
   ref: string,
 ): Promise<StoredDocument<RoleDoc> | undefined> {
-  const byKey = await stores.roles.get(db, '', ref);
+  const byKey = await roles.get(db, '', ref);
   if (byKey !== undefined || !idPattern.test(ref)) return byKey;
-  const byId = await stores.roles.getById(db, ref);
+  const byId = await roles.getById(db, ref);
   return byId?.scope === '' ? byId : undefined;
 }
 
@@ -29,13 +28,13 @@ export async function findRole(
  */
 export async function roleKeysOf(
   db: Kysely<Database>,
-  stores: Stores,
+  roles: RoleStore,
   refs: readonly string[],
   pointer: string,
 ): Promise<string[]> {
   const keys: string[] = [];
   for (const [i, ref] of refs.entries()) {
-    const role = await findRole(db, stores, ref);
+    const role = await findRole(db, roles, ref);
     if (role === undefined) throw ValidationError.at(`${pointer}/${i}`, `no custom role "${ref}"`);
     if (!keys.includes(role.key)) keys.push(role.key);
   }

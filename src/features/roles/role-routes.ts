@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { type PageRule, pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
 import { patchContentTypes } from '../../shared/merge-patch.js';
+import { principalOf } from '../access/principal.js';
 import { RolePostSchema, RoleSchema } from './role-model.js';
 import type { RoleService } from './role-service.js';
 
@@ -17,6 +17,7 @@ export function roleRoutes(service: RoleService) {
     app.get(
       '/roles',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'List custom roles, a page at a time',
@@ -37,6 +38,7 @@ export function roleRoutes(service: RoleService) {
     app.post(
       '/roles',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           tags,
           summary: 'Create a custom role',
@@ -51,6 +53,7 @@ export function roleRoutes(service: RoleService) {
     app.get(
       '/roles/:roleKey',
       {
+        config: { access: { reads: 'account' } },
         schema: {
           tags,
           summary: 'Get a custom role',
@@ -64,6 +67,7 @@ export function roleRoutes(service: RoleService) {
     app.patch(
       '/roles/:roleKey',
       {
+        config: { access: { reads: 'account', writes: 'change' } },
         schema: {
           consumes: patchContentTypes,
           tags,
@@ -84,7 +88,10 @@ export function roleRoutes(service: RoleService) {
 
     app.delete(
       '/roles/:roleKey',
-      { schema: { tags, summary: 'Delete a custom role', params: Params, response: noContentResponses } },
+      {
+        config: { access: { reads: 'account', writes: 'change' } },
+        schema: { tags, summary: 'Delete a custom role', params: Params, response: noContentResponses },
+      },
       async (request, reply) => {
         await service.delete(principalOf(request).actor, request.params.roleKey);
         return reply.status(204).send(null);

@@ -24,7 +24,7 @@ import { diffFields } from '../audit/audit-builder.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
-import type { Stores } from '../stores.js';
+import type { MemberStore, RoleStore, TokenStore } from '../stores.js';
 import {
   type PolicyStatement,
   type Role,
@@ -68,7 +68,11 @@ const statementCount = (n: number) => `${n} policy statement${n === 1 ? '' : 's'
 
 export class RoleService {
   constructor(
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly members: MemberStore;
+      readonly roles: RoleStore;
+      readonly tokens: TokenStore;
+    },
     private readonly changes: ChangeLog,
   ) {}
 
@@ -179,7 +183,7 @@ export class RoleService {
 
   /** The role `ref` names, by key or by `_id`, as LaunchDarkly takes either. */
   private async load(tx: Transaction<Database>, ref: string): Promise<StoredDocument<RoleDoc>> {
-    const role = await findRole(tx, this.stores, ref);
+    const role = await findRole(tx, this.stores.roles, ref);
     if (role === undefined) throw new NotFoundError(`Role "${ref}" not found`);
     return role;
   }

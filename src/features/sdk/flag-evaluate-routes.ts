@@ -1,12 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { ForbiddenError } from '../../errors/app-errors.js';
 import { evaluateFlag } from '../../evaluation/evaluate-flag.js';
-import type { Principal } from '../../http/auth.js';
 import { ErrorBody, Key, Links } from '../../http/common-schemas.js';
 import type { TypedApp } from '../../http/typed-app.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, FlagStore, ProjectStore, SegmentStore } from '../stores.js';
 import { type ClientContext, ContextTooLargeError, contextFromBody } from './client-context.js';
 import { type SdkFlag, type SdkSegment, toSdkFlag, toSdkSegment } from './sdk-model.js';
 
@@ -43,8 +41,12 @@ const Evaluations = Type.Object({
   _links: Links,
 });
 
-export interface FlagEvaluateAccess {
-  check(principal: Principal, method: string, route: string, params: unknown): Promise<void>;
+export interface FlagEvaluateOptions {
+  readonly db: Kysely<Database>;
+  readonly projects: ProjectStore;
+  readonly environments: EnvironmentStore;
+  readonly flags: FlagStore;
+  readonly segments: SegmentStore;
 }
 
 /**
@@ -53,11 +55,18 @@ export interface FlagEvaluateAccess {
  * Reads the stored flags and segments directly (not the SDK data plane's cache), so an answer
  * right after a change, on any node, reflects it: the UI's "Try a context" asks after edits.
  */
-export function flagEvaluateRoutes(db: Kysely<Database>, stores: Stores, access: FlagEvaluateAccess) {
+export function flagEvaluateRoutes({
+  db,
+  projects,
+  environments,
+  flags: flagStore,
+  segments: segmentStore,
+}: FlagEvaluateOptions) {
   return (app: TypedApp): void => {
     app.post(
       '/projects/:projectKey/environments/:environmentKey/flags/evaluate',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags: ['Contexts'],
           summary: 'Evaluate flags for context instance',
@@ -79,12 +88,9 @@ export function flagEvaluateRoutes(db: Kysely<Database>, stores: Stores, access:
       },
       async (request, reply) => {
         const { projectKey, environmentKey } = request.params;
-        const principal = request.principal;
-        if (principal === undefined) throw new ForbiddenError('Not allowed');
-        // Evaluating is a read: it needs what a GET of the project needs, also when it fails.
-        await access.check(principal, 'GET', request.routeOptions.url ?? '', request.params);
-        await stores.projects.getOrThrow(db, '', projectKey);
-        await stores.environments.getOrThrow(db, projectKey, environmentKey);
+        // Evaluating is a read: the route declares it (viewProject), checked also when it fails.
+        await projects.getOrThrow(db, '', projectKey);
+        await environments.getOrThrow(db, projectKey, environmentKey);
         let client: ClientContext;
         try {
           client = contextFromBody(request.body);
@@ -93,7 +99,7 @@ export function flagEvaluateRoutes(db: Kysely<Database>, stores: Stores, access:
           return reply.status(413).send({ code: 'request_entity_too_large', message: error.message });
         }
         const { context } = client;
-        const stored = await stores.flags.list(db, projectKey);
+        const stored = await flagStore.list(db, projectKey);
         const flags = new Map<string, SdkFlag>();
         const names = new Map<string, string>();
         for (const f of stored) {
@@ -102,7 +108,7 @@ export function flagEvaluateRoutes(db: Kysely<Database>, stores: Stores, access:
           names.set(f.key, f.doc.name);
         }
         const segments = new Map<string, SdkSegment>();
-        for (const s of await stores.segments.list(db, `${projectKey}/${environmentKey}`))
+        for (const s of await segmentStore.list(db, `${projectKey}/${environmentKey}`))
           segments.set(s.key, toSdkSegment(s.key, s.doc, s.version));
         const data = { flag: (key: string) => flags.get(key), segment: (key: string) => segments.get(key) };
         const items = [...flags.values()]

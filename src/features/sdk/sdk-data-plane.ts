@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, FlagStore, SegmentStore } from '../stores.js';
 import { EnvironmentPayload, type SdkCollection, type SdkItem } from './environment-payload.js';
 import type { SdkChange } from './sdk-change.js';
 import type { SdkChangeListener } from './sdk-change-feed.js';
@@ -62,7 +62,11 @@ export class SdkDataPlane implements SdkChangeListener {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly stores: Pick<Stores, 'flags' | 'segments' | 'environments'>,
+    private readonly stores: {
+      readonly environments: EnvironmentStore;
+      readonly flags: FlagStore;
+      readonly segments: SegmentStore;
+    },
     private readonly keys: SdkKeyResolver,
     private readonly logger: Logger,
     options: SdkDataPlaneOptions = {},

@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.js';
 import { ValidationError } from '../../errors/app-errors.js';
 import { remember } from '../../shared/bounded-cache.js';
 import type { Clock } from '../../shared/ids.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, FlagStore, ProjectStore } from '../stores.js';
 import type { SdkEnvironment } from './sdk-credentials.js';
 import {
   type EvaluationCount,
@@ -64,7 +64,11 @@ export class SdkEventsService {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly environments: EnvironmentStore;
+      readonly flags: FlagStore;
+      readonly projects: ProjectStore;
+    },
     private readonly store: FlagEvaluationStore,
     private readonly options: SdkEventsOptions,
   ) {

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
+import { principalOf } from '../access/principal.js';
 import { parseSemanticPatch, semanticPatchContentType } from '../flags/flag-semantic-patch.js';
 import { segmentPageRule } from './segment-list.js';
 import { SegmentPostSchema, SegmentSchema } from './segment-model.js';
@@ -19,6 +19,7 @@ export function segmentRoutes(service: SegmentService) {
     app.get(
       '/segments/:projectKey/:envKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'List segments, a page at a time',
@@ -54,6 +55,7 @@ export function segmentRoutes(service: SegmentService) {
     app.post(
       '/segments/:projectKey/:envKey',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           tags,
           summary: 'Create a segment',
@@ -72,6 +74,7 @@ export function segmentRoutes(service: SegmentService) {
     app.get(
       '/segments/:projectKey/:envKey/:segmentKey',
       {
+        config: { access: { reads: 'project' } },
         schema: {
           tags,
           summary: 'Get a segment',
@@ -88,6 +91,7 @@ export function segmentRoutes(service: SegmentService) {
     app.patch(
       '/segments/:projectKey/:envKey/:segmentKey',
       {
+        config: { access: { reads: 'project', writes: 'change' } },
         schema: {
           tags,
           summary: 'Update a segment: JSON Patch, or semantic patch',
@@ -118,7 +122,10 @@ export function segmentRoutes(service: SegmentService) {
 
     app.delete(
       '/segments/:projectKey/:envKey/:segmentKey',
-      { schema: { tags, summary: 'Delete a segment', params: Params, response: noContentResponses } },
+      {
+        config: { access: { reads: 'project', writes: 'change' } },
+        schema: { tags, summary: 'Delete a segment', params: Params, response: noContentResponses },
+      },
       async (request, reply) => {
         const { projectKey, envKey, segmentKey } = request.params;
         await service.delete(principalOf(request).actor, projectKey, envKey, segmentKey);

@@ -13,7 +13,7 @@ import type { EnvironmentDoc } from '../environments/environment-model.js';
 import { withClauseIds } from '../flags/flag-rule-ids.js';
 import type { SemanticPatch } from '../flags/flag-semantic-patch.js';
 import type { ProjectDoc } from '../projects/project-model.js';
-import type { Stores } from '../stores.js';
+import type { EnvironmentStore, ProjectStore, SegmentStore } from '../stores.js';
 import { type SegmentListRequest, segmentPageQuery } from './segment-list.js';
 import {
   type Segment,
@@ -81,7 +81,11 @@ interface Parents {
 
 export class SegmentService {
   constructor(
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly environments: EnvironmentStore;
+      readonly projects: ProjectStore;
+      readonly segments: SegmentStore;
+    },
     private readonly changes: ChangeLog,
   ) {}
 

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { principalOf, sessionCookie } from '../../http/auth.js';
 import { errorResponses } from '../../http/common-schemas.js';
+import { sessionCookie } from '../../http/credentials.js';
 import type { TypedApp } from '../../http/typed-app.js';
+import { principalOf } from '../access/principal.js';
 import { MemberSchema } from '../members/member-model.js';
 import type { MemberService } from '../members/member-service.js';
 import type { SessionService } from './session-service.js';
@@ -12,9 +13,6 @@ const SessionSchema = Type.Object({
   member: MemberSchema,
   via: Type.Union([Type.Literal('session'), Type.Literal('token')]),
 });
-
-/** Routes the auth hook lets through without credentials. */
-export const publicRoutes = new Set(['POST /api/v2/session', 'POST /api/v2/invitations/accept']);
 
 export function setSessionCookie(
   reply: FastifyReply,
@@ -39,6 +37,7 @@ export function sessionRoutes(sessions: SessionService, members: MemberService, 
     app.post(
       '/session',
       {
+        config: { access: { reads: 'public' } },
         schema: {
           tags,
           summary: 'Ours: sign in with email and password; sets an HttpOnly session cookie',
@@ -62,6 +61,7 @@ export function sessionRoutes(sessions: SessionService, members: MemberService, 
     app.get(
       '/session',
       {
+        config: { access: { reads: 'self' } },
         schema: {
           tags,
           summary: 'Ours: who is signed in',
@@ -80,6 +80,7 @@ export function sessionRoutes(sessions: SessionService, members: MemberService, 
     app.delete(
       '/session',
       {
+        config: { access: { reads: 'self' } },
         schema: {
           tags,
           summary: 'Ours: sign out (ends this session)',

@@ -2,23 +2,40 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { RateLimitedError, UnauthorizedError } from '../../errors/app-errors.js';
-import type { Principal } from '../../http/auth.js';
 import { verifyPassword } from '../../shared/passwords.js';
 import { hashToken } from '../../shared/token-hash.js';
 import { permissionsFor } from '../access/permissions.js';
-import type { Stores } from '../stores.js';
+import { type Principal, principalFor } from '../access/principal.js';
+import type { MemberStore, RoleStore } from '../stores.js';
 import type { SignInLimiter } from './sign-in-limiter.js';
 
 /** Sessions last 12 hours from sign-in, or until signed out or the member is removed. */
 export const sessionLifetimeMs = 12 * 60 * 60_000;
 
+export interface SessionServiceOptions {
+  readonly db: Kysely<Database>;
+  readonly members: MemberStore;
+  readonly roles: RoleStore;
+  readonly limiter: SignInLimiter;
+  readonly clock: () => number;
+}
+
 export class SessionService {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly stores: Stores,
-    private readonly limiter: SignInLimiter,
-    private readonly clock: () => number,
-  ) {}
+  private readonly db: Kysely<Database>;
+  private readonly members: MemberStore;
+  private readonly roles: RoleStore;
+  private readonly limiter: SignInLimiter;
+  private readonly clock: () => number;
+
+  constructor(options: SessionServiceOptions) {
+    ({
+      db: this.db,
+      members: this.members,
+      roles: this.roles,
+      limiter: this.limiter,
+      clock: this.clock,
+    } = options);
+  }
 
   async signIn(
     email: string,
@@ -35,7 +52,7 @@ export class SessionService {
         refused,
       );
     }
-    const member = await this.stores.members.getByLookup(this.db, account);
+    const member = await this.members.getByLookup(this.db, account);
     // Verify against a hash even for unknown accounts, so timing does not tell which exist.
     const ok = await verifyPassword(password, member?.secret ?? dummyHash);
     if (member === undefined || member.secret === null || !ok) {
@@ -74,20 +91,9 @@ export class SessionService {
       .executeTakeFirst();
     if (session === undefined || Number(session.expires_at) <= now)
       throw new UnauthorizedError('Session expired; sign in again');
-    const member = await this.stores.members.getById(this.db, session.member_id);
+    const member = await this.members.getById(this.db, session.member_id);
     if (member === undefined) throw new UnauthorizedError('Session expired; sign in again');
-    const m = member.doc;
-    const permissions = await permissionsFor(this.db, this.stores, member);
-    return {
-      memberId: member.id,
-      tokenId: undefined,
-      permissions,
-      actor: {
-        member: { _id: member.id, email: m.email, firstName: m.firstName, lastName: m.lastName },
-        can: (action, resource) => permissions.can(action, resource),
-        rights: permissions,
-      },
-    };
+    return principalFor(member, undefined, await permissionsFor(this.db, this.roles, member));
   }
 
   async signOut(token: string): Promise<void> {

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { NotFoundError } from '../../errors/app-errors.js';
-import { principalOf } from '../../http/auth.js';
 import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { type PageRule, pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
 import { parsePatchBody } from '../../shared/json-patch.js';
+import { principalOf } from '../access/principal.js';
 import { TokenPostSchema, TokenSchema } from './token-model.js';
 import { mayView, type TokenService } from './token-service.js';
 
@@ -18,6 +18,7 @@ export function tokenRoutes(service: TokenService) {
     app.get(
       '/tokens',
       {
+        config: { access: { reads: 'self' } },
         schema: {
           tags,
           summary: 'List access tokens (secrets masked), a page at a time',
@@ -46,6 +47,7 @@ export function tokenRoutes(service: TokenService) {
     app.post(
       '/tokens',
       {
+        config: { access: { reads: 'self', writes: 'change' } },
         schema: {
           tags,
           summary: 'Create an access token; the response is the only place its secret appears',
@@ -60,6 +62,7 @@ export function tokenRoutes(service: TokenService) {
     app.get(
       '/tokens/:id',
       {
+        config: { access: { reads: 'self' } },
         schema: {
           tags,
           summary: 'Get an access token',
@@ -80,6 +83,7 @@ export function tokenRoutes(service: TokenService) {
     app.patch(
       '/tokens/:id',
       {
+        config: { access: { reads: 'self', writes: 'change' } },
         schema: {
           tags,
           summary: 'Update an access token (JSON Patch)',
@@ -95,6 +99,7 @@ export function tokenRoutes(service: TokenService) {
     app.post(
       '/tokens/:id/reset',
       {
+        config: { access: { reads: 'self', writes: 'change' } },
         schema: {
           tags,
           summary: 'Reset the secret of an access token',
@@ -107,7 +112,10 @@ export function tokenRoutes(service: TokenService) {
 
     app.delete(
       '/tokens/:id',
-      { schema: { tags, summary: 'Delete an access token', params: Params, response: noContentResponses } },
+      {
+        config: { access: { reads: 'self', writes: 'change' } },
+        schema: { tags, summary: 'Delete an access token', params: Params, response: noContentResponses },
+      },
       async (request, reply) => {
         await service.delete(principalOf(request).actor, request.params.id);
         return reply.status(204).send(null);

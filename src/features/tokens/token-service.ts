@@ -16,7 +16,7 @@ import type { Actor } from '../audit/audit-model.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
 import { roleKeysOf } from '../roles/role-ref.js';
-import type { Stores } from '../stores.js';
+import type { MemberStore, RoleStore, TokenStore } from '../stores.js';
 import { type Token, type TokenDoc, TokenDocSchema, type TokenPost, tokenFieldRules } from './token-model.js';
 
 export function tokenRepresentation(token: StoredDocument<TokenDoc>): Token {
@@ -61,7 +61,11 @@ const readOnly = [
 
 export class TokenService {
   constructor(
-    private readonly stores: Stores,
+    private readonly stores: {
+      readonly members: MemberStore;
+      readonly roles: RoleStore;
+      readonly tokens: TokenStore;
+    },
     private readonly changes: ChangeLog,
   ) {}
 
@@ -98,7 +102,7 @@ export class TokenService {
             ? {}
             : { role: input.role }),
         // Named by key or by _id; stored as keys (see role-ref.ts).
-        customRoleIds: await roleKeysOf(tx, this.stores, input.customRoleIds ?? [], '/customRoleIds'),
+        customRoleIds: await roleKeysOf(tx, this.stores.roles, input.customRoleIds ?? [], '/customRoleIds'),
         inlineRole: input.inlineRole ?? [],
         serviceToken: input.serviceToken ?? false,
         defaultApiVersion: input.defaultApiVersion ?? 20240415,
@@ -140,7 +144,7 @@ export class TokenService {
       assertUnchanged(before, patched, readOnly);
       const { _id, _links, _version, lastModified, ...fields } = patched;
       checkSchema(TokenDocSchema, fields);
-      const customRoleIds = await roleKeysOf(tx, this.stores, fields.customRoleIds, '/customRoleIds');
+      const customRoleIds = await roleKeysOf(tx, this.stores.roles, fields.customRoleIds, '/customRoleIds');
       const doc: TokenDoc = { ...fields, customRoleIds, lastModified };
       await this.checkRights(tx, doc);
       await this.checkNotAbove(tx, actor, doc);
@@ -232,8 +236,8 @@ export class TokenService {
     const rights = actor.rights;
     if (rights === undefined) return;
     const grant = [
-      await memberGrant(tx, this.stores, mine, member.doc.customRoles, member.id),
-      await tokenGrant(tx, this.stores, member.id, doc),
+      await memberGrant(tx, this.stores.roles, mine, member.doc.customRoles, member.id),
+      await tokenGrant(tx, this.stores.roles, member.id, doc),
     ];
     if (!rights.covers(grant)) {
       throw new ForbiddenError(

@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { ForbiddenError, UnauthorizedError } from '../../errors/app-errors.js';
+import { type AuthRequest, csrfHeader, readToken } from '../../http/credentials.js';
+import { hashToken } from '../../shared/token-hash.js';
+import type { MemberStore, RoleStore, TokenStore } from '../stores.js';
+import { permissionsFor } from './permissions.js';
+import { type Principal, principalFor } from './principal.js';
+
+export interface SessionAuthenticator {
+  authenticate(token: string): Promise<Principal>;
+}
+
+export interface AuthenticatorOptions {
+  readonly db: Kysely<Database>;
+  readonly tokens: TokenStore;
+  readonly members: MemberStore;
+  readonly roles: RoleStore;
+  readonly sessions: SessionAuthenticator;
+}
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Who a request's credentials name: an access token, or a browser session. */
+export class Authenticator {
+  constructor(private readonly options: AuthenticatorOptions) {}
+
+  /** An access token in Authorization wins; otherwise the session cookie, with the CSRF check. */
+  async authenticateRequest(request: AuthRequest): Promise<Principal> {
+    if (request.authorization !== undefined && request.authorization.trim() !== '') {
+      return this.authenticate(request.authorization);
+    }
+    if (request.sessionToken !== undefined && request.sessionToken !== '') {
+      if (
+        !safeMethods.has(request.method) &&
+        (request.csrfHeader === undefined || request.csrfHeader === '')
+      ) {
+        throw new ForbiddenError(
+          `Cross-site request refused: cookie-authenticated writes need the ${csrfHeader} header`,
+        );
+      }
+      return this.options.sessions.authenticate(request.sessionToken);
+    }
+    throw new UnauthorizedError('Missing access token: send it in the Authorization header, or sign in');
+  }
+
+  async authenticate(header: string | undefined): Promise<Principal> {
+    const { db, tokens, members, roles } = this.options;
+    const raw = readToken(header);
+    if (raw === undefined)
+      throw new UnauthorizedError('Missing access token: send it in the Authorization header');
+    const token = await tokens.getByLookup(db, hashToken(raw));
+    if (token === undefined) throw new UnauthorizedError('Invalid access token');
+    const member = await members.getById(db, token.doc.memberId);
+    if (member === undefined) throw new UnauthorizedError('Invalid access token');
+    return principalFor(member, token, await permissionsFor(db, roles, member, token));
+  }
+}
