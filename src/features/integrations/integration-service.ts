@@ -17,7 +17,8 @@ import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
 import { withoutSecrets } from '../audit/secret-redaction.js';
 import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
-import type { OutboxStore } from '../delivery/outbox-store.js';
+import { IntegrationHealthView } from '../delivery/integration-health-view.js';
+import type { DeliveryQueue } from '../delivery/queue/delivery-queue.js';
 import type { Stores } from '../stores.js';
 import { IntegrationDirectory } from './integration-directory.js';
 import { integrationKinds, type ParsedConfig } from './integration-kinds.js';
@@ -55,7 +56,7 @@ export class IntegrationService {
     private readonly db: Kysely<Database>,
     private readonly stores: Stores,
     private readonly changes: ChangeLog,
-    private readonly outbox: OutboxStore,
+    private readonly outbox: DeliveryQueue,
     private readonly audit: AuditStore,
     private readonly secrets: SecretBox,
     private readonly actions: DeliveryActions,
@@ -342,27 +343,8 @@ export class IntegrationService {
 /** An integration's (or webhook's) health as the API shows it in `_status`. */
 export async function integrationStatus(
   db: Kysely<Database> | Transaction<Database>,
-  outbox: OutboxStore,
+  outbox: DeliveryQueue,
   id: string,
 ): Promise<IntegrationStatus> {
-  const row = await db
-    .selectFrom('integration_status')
-    .selectAll()
-    .where('integration_id', '=', id)
-    .executeTakeFirst();
-  const pending = await outbox.pendingCount(db, id);
-  if (row === undefined) return { successCount: 0, errorCount: 0, errors: [], pending };
-  return {
-    successCount: Number(row.success_count),
-    errorCount: Number(row.error_count),
-    ...(row.last_success === null ? {} : { lastSuccess: Number(row.last_success) }),
-    ...(row.last_error === null ? {} : { lastError: Number(row.last_error) }),
-    errors: JSON.parse(row.recent_errors) as IntegrationStatus['errors'],
-    ...(row.errored_reason === null
-      ? {}
-      : {
-          errored: { reason: row.errored_reason, since: Number(row.failing_since ?? row.last_error ?? 0) },
-        }),
-    pending,
-  };
+  return new IntegrationHealthView(outbox).statusOf(db, id);
 }

@@ -14,7 +14,7 @@ import { assertAllowed, type ChangeLog } from '../audit/change-log.js';
 import { access, resources } from '../audit/resource-path.js';
 import { withoutSecrets } from '../audit/secret-redaction.js';
 import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
-import type { OutboxStore } from '../delivery/outbox-store.js';
+import type { DeliveryQueue } from '../delivery/queue/delivery-queue.js';
 import { IntegrationDirectory } from '../integrations/integration-directory.js';
 import {
   type IntegrationDoc,
@@ -56,7 +56,7 @@ export class WebhookService {
     private readonly db: Kysely<Database>,
     private readonly stores: Stores,
     private readonly changes: ChangeLog,
-    private readonly outbox: OutboxStore,
+    private readonly outbox: DeliveryQueue,
     private readonly secrets: SecretBox,
     private readonly actions: DeliveryActions,
     private readonly guard: TargetGuard,
