@@ -76,7 +76,9 @@ export class DeliveryWorker {
   private readonly pollMs: number;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
-    ({ db: this.db, queue: this.queue, log: this.log } = options);
+    this.db = options.db;
+    this.queue = options.queue;
+    this.log = options.log;
     this.entries = new AuditEntryCache(options.db);
     const batch = new FinishBatch(options.db, options.queue);
     this.sender = new DeliverySender({
