@@ -7,7 +7,6 @@ import type { Config } from './config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
 import { Authenticator } from './features/access/authenticator.js';
 import { RequestAuthorization } from './features/access/request-authorization.js';
-import type { AuditEntry } from './features/audit/audit-model.js';
 import { auditRoutes } from './features/audit/audit-routes.js';
 import { AuditService } from './features/audit/audit-service.js';
 import { AuditStore } from './features/audit/audit-store.js';
@@ -15,10 +14,13 @@ import { ChangeLog } from './features/audit/change-log.js';
 import { ChannelTestSender } from './features/delivery/channel-test-sender.js';
 import { DeliveryActions } from './features/delivery/delivery-actions.js';
 import type { DeliveryChannel } from './features/delivery/delivery-channel.js';
+import { DeliveryFanOut, listenForDeliveries } from './features/delivery/delivery-fan-out.js';
 import { DeliveryLog } from './features/delivery/delivery-log.js';
 import { DeliveryWorker } from './features/delivery/delivery-worker.js';
+import { IntegrationHealthStore } from './features/delivery/integration-health-store.js';
+import { IntegrationHealthView } from './features/delivery/integration-health-view.js';
 import { OutboundHttp } from './features/delivery/outbound-http.js';
-import { OutboxStore } from './features/delivery/outbox-store.js';
+import { deliveryQueueFor } from './features/delivery/queue/delivery-queue-for.js';
 import { checkTarget } from './features/delivery/ssrf-guard.js';
 import { environmentRoutes } from './features/environments/environment-routes.js';
 import { EnvironmentService } from './features/environments/environment-service.js';
@@ -111,9 +113,6 @@ export interface BuildOptions {
   readonly sdkStreams?: SdkDataPlaneOptions;
 }
 
-/** The LISTEN/NOTIFY channel that wakes delivery workers in other processes (PostgreSQL). */
-const deliveryChannel = 'switchboard_deliveries';
-
 /** Paths of values that must never reach a log line. */
 export const redactedPaths = [
   'req.headers.authorization',
@@ -152,7 +151,9 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const stores = createStores();
     const metrics = new Metrics();
     const audit = new AuditStore();
-    const outbox = new OutboxStore(database.capabilities.skipLocked);
+    const health = new IntegrationHealthStore();
+    // The queue for this database (SQLite or PostgreSQL), chosen once.
+    const queue = deliveryQueueFor(database.capabilities, health);
     const secrets = new SecretBox(config.secretKey);
     const directory = new IntegrationDirectory();
     const sessions = new SessionService({
@@ -176,24 +177,10 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       audit,
       baseUrl: currentBaseUrl,
       clock,
-      groupCommit: database.capabilities.dialect === 'sqlite',
+      groupCommit: database.capabilities.groupCommit,
       authorize: authorization.admitChange,
     });
-    // Which integrations the committed changes queued for; an empty set means "look anyway"
-    // (another transaction's commit may have taken the ids before this one committed).
-    let queuedFor = new Set<string>();
-    // Set once the worker exists (below); the entry a change queued deliveries for.
-    let primeWorker: (entry: AuditEntry) => void = () => undefined;
-    // In the change's transaction: one delivery row per enabled integration whose filter matches.
-    changes.addFanOut(async (tx, record) => {
-      metrics.auditEntries.inc();
-      const ids = await directory.matching(tx, record.taggedAccesses);
-      await outbox.enqueue(tx, ids, record.entry._id, record.entry.kind, record.entry.date);
-      for (const id of ids) queuedFor.add(id);
-      if (ids.length > 0) primeWorker(record.entry);
-      // Other processes' workers hear about it on commit; this process is woken in memory.
-      if (ids.length > 0) await database.notifier?.notify(tx, deliveryChannel);
-    });
+    changes.addFanOut(async () => metrics.auditEntries.inc());
 
     // One channel per integration kind: how to build, send, classify and pace its messages.
     const channels = new Map<string, DeliveryChannel>(
@@ -202,23 +189,26 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const worker =
       config.role === 'api'
         ? undefined
-        : new DeliveryWorker(db, stores, outbox, secrets, http, logger.child({ component: 'delivery' }), {
+        : new DeliveryWorker({
+            db,
+            queue,
+            integrations: stores.integrations,
+            secrets,
+            http,
+            log: logger.child({ component: 'delivery' }),
             retrySchedule: config.retrySchedule,
             channels,
-            multiProcess: database.capabilities.multiProcess,
             clock,
-            ...(database.notifier === undefined
-              ? {}
-              : { listen: (onNotice: () => void) => database.notifier!.listen(deliveryChannel, onNotice) }),
+            listen: listenForDeliveries(database.notifier),
           });
-    primeWorker = (entry) => worker?.prime(entry);
-    const wake = () => worker?.wake();
-    changes.onCommitted(() => {
-      const ids = queuedFor;
-      queuedFor = new Set();
-      if (ids.size === 0) worker?.wake();
-      else worker?.wake(ids);
-    });
+    // In each change's transaction: its deliveries; after its commit: this process's worker.
+    const fanOut = new DeliveryFanOut({
+      integrations: directory,
+      queue,
+      notifier: database.notifier,
+      worker,
+    }).attach(changes);
+    const wake = () => fanOut.wake();
 
     const bootstrap = await bootstrapOwner(pick(stores, 'members', 'tokens'), changes, {
       email: config.adminEmail,
@@ -228,12 +218,13 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
 
     const flags = new FlagService(pick(stores, 'projects', 'environments', 'flags', 'members'), changes);
     const flagCopies = new FlagCopies(pick(stores, 'projects', 'environments', 'flags', 'members'), changes);
-    const deliveryActions = new DeliveryActions(
+    const deliveryActions = new DeliveryActions({
       db,
-      outbox,
-      new ChannelTestSender(http, channels, clock),
+      queue,
+      health,
+      sender: new ChannelTestSender(http, channels, clock),
       clock,
-    );
+    });
     const targetGuard = async (url: string) => {
       const check = await checkTarget(url, { allowPrivateTargets: config.allowPrivateTargets });
       // A name that does not resolve now may resolve later (and is checked again at send time).
@@ -243,7 +234,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       db,
       store: new IntegrationStore(stores.integrations),
       changes,
-      queue: outbox,
+      queue,
+      health: new IntegrationHealthView(queue),
       audit,
       secrets,
       actions: deliveryActions,

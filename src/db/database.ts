@@ -23,6 +23,11 @@ export interface DbCapabilities {
   readonly multiProcess: boolean;
   /** `SELECT … FOR UPDATE SKIP LOCKED` exists (PostgreSQL); SQLite has one writer anyway. */
   readonly skipLocked: boolean;
+  /**
+   * Changes arriving in one event-loop turn share one transaction, each in a savepoint (SQLite:
+   * one writer, so one fsync for many changes; PostgreSQL commits each on its own connection).
+   */
+  readonly groupCommit: boolean;
 }
 
 /** Wakes a process when another one says there is work (PostgreSQL LISTEN/NOTIFY). */
@@ -103,7 +108,7 @@ export function openSqlite(file: string): DatabaseHandle {
   });
   return {
     db,
-    capabilities: { dialect: 'sqlite', multiProcess: false, skipLocked: false },
+    capabilities: { dialect: 'sqlite', multiProcess: false, skipLocked: false, groupCommit: true },
     notifier: undefined,
     close: async () => {
       await checkpointer?.stop();
@@ -157,7 +162,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   };
   return {
     db,
-    capabilities: { dialect: 'postgres', multiProcess: true, skipLocked: true },
+    capabilities: { dialect: 'postgres', multiProcess: true, skipLocked: true, groupCommit: false },
     notifier,
     close: async () => {
       for (const client of listeners) await client.end().catch(() => undefined);

@@ -2,14 +2,18 @@ import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
-import { claimLockSpace, OutboxStore } from '../../src/features/delivery/outbox-store.js';
+import { IntegrationHealthStore } from '../../src/features/delivery/integration-health-store.js';
+import {
+  claimLockSpace,
+  PostgresDeliveryQueue,
+} from '../../src/features/delivery/queue/postgres-delivery-queue.js';
 import { insertIntegrationRow } from '../helpers/integration-rows.js';
 import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
 
 let handle: DatabaseHandle;
 let url: string;
 let drop: () => Promise<void>;
-const store = new OutboxStore(true);
+const store = new PostgresDeliveryQueue(new IntegrationHealthStore());
 
 beforeAll(async () => {
   ({ url, drop } = await freshPostgresDatabase());
@@ -22,9 +26,20 @@ afterAll(async () => {
   await drop?.();
 });
 
+/** Worker A's claim at time 1,000: ten lanes of up to sixteen, every lease live. */
+const claimByA = (busy: ReadonlySet<string>) => ({
+  workerId: 'A',
+  now: 1_000,
+  staleBefore: -1,
+  limit: 10,
+  depth: 16,
+  busy,
+});
+
 describe('claiming lanes on PostgreSQL, two workers', () => {
   it('never takes rows that another worker’s claim is leasing at the same moment', async () => {
-    for (let i = 1; i <= 6; i++) await store.enqueue(handle.db, ['x'], `e${i}`, 'flag', 0);
+    for (let i = 1; i <= 6; i++)
+      await store.enqueue(handle.db, { integrationIds: ['x'], auditId: `e${i}`, kind: 'flag', at: 0 });
     const rows = await handle.db.selectFrom('deliveries').select('id').orderBy('id').execute();
     const [first, ...rest] = rows.map((r) => Number(r.id));
 
@@ -41,7 +56,7 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
       ]);
       // Worker A claims now: it reads the rows behind the head as free (B has not committed),
       // and its own lease has to wait for B's row locks.
-      const claim = store.claimLanes(handle.db, 'A', 1_000, -1, 10, 16, new Set());
+      const claim = store.claimLanes(handle.db, claimByA(new Set()));
       await setTimeout(200);
       await b.query('commit');
       const lanes = await claim;
@@ -58,7 +73,8 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
   });
 
   it('passes over an integration whose lane another worker has out, or is claiming right now', async () => {
-    for (let i = 1; i <= 3; i++) await store.enqueue(handle.db, ['y'], `f${i}`, 'flag', 0);
+    for (let i = 1; i <= 3; i++)
+      await store.enqueue(handle.db, { integrationIds: ['y'], auditId: `f${i}`, kind: 'flag', at: 0 });
     const rows = await handle.db
       .selectFrom('deliveries')
       .select('id')
@@ -68,9 +84,7 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
     const [first, ...rest] = rows.map((r) => Number(r.id));
     const onlyY = new Set(['x']);
     const claimY = async () =>
-      (await store.claimLanes(handle.db, 'A', 1_000, -1, 10, 16, onlyY)).map((l) =>
-        l.deliveries.map((d) => d.id),
-      );
+      (await store.claimLanes(handle.db, claimByA(onlyY))).map((l) => l.deliveries.map((d) => d.id));
 
     // Worker B is claiming the rows behind the first, whose change committed late: it holds
     // the integration's claim lock and has leased them, not committed yet. A must not wait for

@@ -4,11 +4,20 @@ import { NotFoundError } from '../../errors/app-errors.js';
 import type { Clock } from '../../shared/ids.js';
 import type { Actor } from '../audit/audit-model.js';
 import type { ChannelTarget } from './delivery-channel.js';
-import type { OutboxStore } from './outbox-store.js';
+import type { IntegrationHealthStore } from './integration-health-store.js';
+import type { DeliveryQueue } from './queue/delivery-queue.js';
 
 /** Sends one message to an integration now, outside the queue (the Test button). */
 export interface TestSender {
   sendTest(target: ChannelTarget, actor: Actor): Promise<TestOutcome>;
+}
+
+export interface DeliveryActionsOptions {
+  readonly db: Kysely<Database>;
+  readonly queue: Pick<DeliveryQueue, 'requeue'>;
+  readonly health: Pick<IntegrationHealthStore, 'record'>;
+  readonly sender: TestSender;
+  readonly clock: Clock;
 }
 
 export interface TestOutcome {
@@ -25,22 +34,18 @@ export interface TestOutcome {
  * check that the integration exists and is theirs first.
  */
 export class DeliveryActions {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly outbox: OutboxStore,
-    private readonly sender: TestSender,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly options: DeliveryActionsOptions) {}
 
   /**
    * Sends a test message and counts its outcome in the integration's health, so a wrong token
    * shows in `_status` at once; a failed test alone never marks the integration errored.
    */
   async test(target: ChannelTarget, actor: Actor): Promise<TestOutcome> {
-    const outcome = await this.sender.sendTest(target, actor);
-    await this.outbox.recordHealth(this.db, target.id, {
+    const { db, health, sender, clock } = this.options;
+    const outcome = await sender.sendTest(target, actor);
+    await health.record(db, target.id, {
       success: outcome.ok,
-      at: this.clock(),
+      at: clock(),
       statusCode: outcome.statusCode,
       responseBody: outcome.responseBody ?? outcome.error,
       failureThreshold: Number.POSITIVE_INFINITY,
@@ -54,7 +59,8 @@ export class DeliveryActions {
    * the integration in the error when there is no such delivery.
    */
   async resend(integrationId: string, deliveryId: number, owner: string): Promise<void> {
-    const queued = await this.outbox.requeue(this.db, integrationId, deliveryId, this.clock());
+    const { db, queue, clock } = this.options;
+    const queued = await queue.requeue(db, integrationId, deliveryId, clock());
     if (!queued) throw new NotFoundError(`No dead or dropped delivery ${deliveryId} for ${owner}`);
   }
 }

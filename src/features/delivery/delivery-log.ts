@@ -28,7 +28,7 @@ export interface DeliveryView {
 
 /**
  * The delivery log as people read it: each delivery of an integration with its attempts, newest
- * first. A read model over the outbox tables, separate from the write-side OutboxStore.
+ * first. A read model over the outbox tables, separate from the write side (DeliveryQueue).
  */
 export class DeliveryLog {
   constructor(private readonly database: Kysely<Database>) {}

@@ -2,31 +2,26 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema.js';
-import { remember } from '../../shared/bounded-cache.js';
 import type { SecretBox } from '../../shared/secret-box.js';
 import type { AuditEntry } from '../audit/audit-model.js';
-import type { IntegrationDoc } from '../integrations/integration-model.js';
-import type { Stores } from '../stores.js';
-import type { ChannelRegistry, ChannelTarget, DeliveryOutcome, ThrottleKey } from './delivery-channel.js';
-import type { HttpResult, OutboundHttp } from './outbound-http.js';
-import type {
-  AttemptRecord,
-  ClaimedDelivery,
-  ClaimedLane,
-  DeliveryUpdate,
-  FinishedSend,
-  HealthUpdate,
-  OutboxStore,
-} from './outbox-store.js';
-import { RateLimiter } from './rate-limiter.js';
-import { nextAttemptAt } from './retry-schedule.js';
+import { AuditEntryCache } from './audit-entry-cache.js';
+import type { ChannelRegistry } from './delivery-channel.js';
+import { DeliverySender, type IntegrationReader, type Next } from './delivery-sender.js';
+import { FinishBatch } from './finish-batch.js';
+import type { OutboundHttp } from './outbound-http.js';
+import type { ClaimedDelivery, ClaimedLane, DeliveryQueue } from './queue/delivery-queue.js';
 
 export interface DeliveryWorkerOptions {
+  readonly db: Kysely<Database>;
+  readonly queue: DeliveryQueue;
+  /** The integrations deliveries go to (documents and sealed secrets). */
+  readonly integrations: IntegrationReader;
+  readonly secrets: SecretBox;
+  readonly http: Pick<OutboundHttp, 'post'>;
+  readonly log: Logger;
   readonly retrySchedule: readonly number[];
   /** The delivery channels by integration kind (hipchat, slack, msteams, webhook). */
   readonly channels: ChannelRegistry;
-  /** Whether another process may hold leases (PostgreSQL); if not, leases are freed at start. */
-  readonly multiProcess: boolean;
   readonly clock: () => number;
   readonly random?: () => number;
   /** Deliveries sent at once, each to a different integration. */
@@ -44,21 +39,8 @@ export interface DeliveryWorkerOptions {
   readonly failureThreshold?: number;
   readonly failureWindowMs?: number;
   /** Subscribes to "new deliveries" from other processes (PostgreSQL LISTEN); polling covers gaps. */
-  readonly listen?: (onNotice: () => void) => Promise<() => Promise<void>>;
+  readonly listen?: ((onNotice: () => void) => Promise<() => Promise<void>>) | undefined;
 }
-
-/** Why a delivery ended without being sent, shown in the delivery log. */
-const switchedOff = 'integration was switched off before this was sent';
-
-/**
- * Audit entries kept in memory: every room hears a change within moments of the others, but a
- * busy room can be a thousand changes behind the API (primed entries must still be there).
- * A summary entry is a few KB.
- */
-const entriesKept = 1_024;
-
-/** Whether a lane goes on to its next delivery after one was processed. */
-type Next = 'next' | 'stop';
 
 /** One integration's claimed deliveries, sent in order by one loop. */
 interface Lane {
@@ -70,19 +52,20 @@ interface Lane {
 
 /**
  * Sends queued deliveries: claims the head of each integration's queue (so every room hears its
- * changes in commit order), paces itself under HipChat's limits, records every attempt, and
- * retries on the configured schedule. At-least-once: a row is marked done only after a 2xx.
+ * changes in commit order) and sends each claimed lane in its own loop, at most `maxInFlight`
+ * at once (`DeliverySender` paces, sends and records each one). At-least-once: a row is marked
+ * done only after a 2xx.
  */
 export class DeliveryWorker {
   readonly id = `worker-${randomUUID()}`;
-  /** One limiter per channel limit (HipChat room, HipChat token, Slack channel, …). */
-  private readonly limiters = new Map<string, RateLimiter>();
   /** Integrations being sent to, each by its own loop; at most `maxInFlight`. */
   private readonly lanes = new Map<string, { lane: Lane; work: Promise<void> }>();
   private running = false;
-  private readonly secretCache = new Map<string, string | undefined>();
-  private finished: { send: FinishedSend; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private readonly entryCache = new Map<string, AuditEntry>();
+  private readonly db: Kysely<Database>;
+  private readonly queue: DeliveryQueue;
+  private readonly log: Logger;
+  private readonly entries: AuditEntryCache;
+  private readonly sender: DeliverySender;
   private unlisten: (() => Promise<void>) | undefined;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -92,18 +75,19 @@ export class DeliveryWorker {
   private readonly leaseMs: number;
   private readonly pollMs: number;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly stores: Stores,
-    private readonly outbox: OutboxStore,
-    private readonly secrets: SecretBox,
-    private readonly http: OutboundHttp,
-    private readonly log: Logger,
-    private readonly options: DeliveryWorkerOptions,
-  ) {
-    for (const channel of options.channels.values()) {
-      for (const l of channel.limits) this.limiters.set(l.limiter, new RateLimiter(l.limit, l.windowMs));
-    }
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    this.db = options.db;
+    this.queue = options.queue;
+    this.log = options.log;
+    this.entries = new AuditEntryCache(options.db);
+    const batch = new FinishBatch(options.db, options.queue);
+    this.sender = new DeliverySender({
+      ...options,
+      entries: this.entries,
+      finish: (send) => batch.finish(send),
+      failureThreshold: options.failureThreshold ?? 10,
+      failureWindowMs: options.failureWindowMs ?? 60 * 60_000,
+    });
     this.maxInFlight = options.maxInFlight ?? 64;
     this.laneDepth = options.laneDepth ?? 16;
     this.leaseMs = options.leaseMs ?? 60_000;
@@ -112,7 +96,7 @@ export class DeliveryWorker {
 
   async start(): Promise<void> {
     if (this.running) return;
-    if (!this.options.multiProcess) await this.outbox.releaseAllLeases(this.db);
+    await this.queue.recoverLeases(this.db);
     if (this.options.listen !== undefined) this.unlisten = await this.options.listen(() => this.wake());
     this.running = true;
     this.loop = this.run();
@@ -142,6 +126,14 @@ export class DeliveryWorker {
     this.wakeUp?.();
   }
 
+  /**
+   * An entry this process has just written, handed over so its deliveries need not read it
+   * back. Harmless if the change then rolls back: no delivery of it will ever be claimed.
+   */
+  prime(entry: AuditEntry): void {
+    this.entries.prime(entry);
+  }
+
   /** Stops claiming, lets in-flight sends finish (bounded by the HTTP timeouts), then returns. */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -155,28 +147,29 @@ export class DeliveryWorker {
   private async run(): Promise<void> {
     while (this.running) {
       this.woken = false;
-      let claimed: ClaimedLane[] = [];
       const capacity = this.maxInFlight - this.lanes.size;
-      if (capacity > 0) {
-        try {
-          const now = this.options.clock();
-          claimed = await this.outbox.claimLanes(
-            this.db,
-            this.id,
-            now,
-            now - this.leaseMs,
-            capacity,
-            this.laneDepth,
-            new Set(this.lanes.keys()),
-          );
-        } catch (error) {
-          this.log.error({ err: error }, 'claiming deliveries failed');
-        }
-      }
+      const claimed = capacity > 0 ? await this.claim(capacity) : [];
       for (const claim of claimed) this.startLane(claim);
       if (claimed.length === 0 && this.running && !this.woken) await this.sleep(capacity > 0);
       // Let I/O callbacks run between rounds even when every round finds work.
       else await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async claim(capacity: number): Promise<ClaimedLane[]> {
+    try {
+      const now = this.options.clock();
+      return await this.queue.claimLanes(this.db, {
+        workerId: this.id,
+        now,
+        staleBefore: now - this.leaseMs,
+        limit: capacity,
+        depth: this.laneDepth,
+        busy: new Set(this.lanes.keys()),
+      });
+    } catch (error) {
+      this.log.error({ err: error }, 'claiming deliveries failed');
+      return [];
     }
   }
 
@@ -209,17 +202,16 @@ export class DeliveryWorker {
         const now = this.options.clock();
         if (now - lane.leasedAt > this.leaseMs / 2) {
           // A slow room (rate limits) can take longer than a lease: renew before it goes stale.
-          await this.outbox.renewLease(
-            this.db,
-            lane.waiting.map((d) => d.id),
-            this.id,
+          await this.queue.renewLease(this.db, {
+            ids: lane.waiting.map((d) => d.id),
+            workerId: this.id,
             now,
-          );
+          });
           lane.leasedAt = now;
         }
         let next: Next = 'stop';
         try {
-          next = await this.process(delivery);
+          next = await this.sender.send(delivery);
         } catch (error) {
           // Left leased: the lease's expiry brings it back, after whatever went wrong here.
           this.log.error({ err: error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
@@ -230,7 +222,7 @@ export class DeliveryWorker {
     } finally {
       // Unsent deliveries go back to the queue for the next claim (or another worker).
       if (lane.waiting.length > 0) {
-        await this.outbox.release(
+        await this.queue.release(
           this.db,
           lane.waiting.map((d) => d.id),
           this.id,
@@ -248,7 +240,7 @@ export class DeliveryWorker {
     if (lookAhead) {
       try {
         const now = this.options.clock();
-        const due = await this.outbox.nextDueAt(this.db, now - this.leaseMs);
+        const due = await this.queue.nextDueAt(this.db, now - this.leaseMs);
         // At least 1 ms: better-sqlite3 answers synchronously, so a loop that never waited on a
         // timer would starve the event loop (and with it the sends it is waiting for).
         if (due !== undefined) wait = Math.max(1, Math.min(wait, due - now));
@@ -266,262 +258,5 @@ export class DeliveryWorker {
       this.wakeUp = done;
     });
     this.wakeUp = undefined;
-  }
-
-  /** Sends one delivery and records the attempt; says whether the lane may go on. */
-  private async process(delivery: ClaimedDelivery): Promise<Next> {
-    const now = this.options.clock();
-    const integration = await this.stores.integrations.getById(this.db, delivery.integrationId);
-    if (integration === undefined) return 'stop'; // deleted with its queue
-    const attempt = delivery.attempts + 1;
-    const base = { deliveryId: delivery.id, integrationId: delivery.integrationId, attempt, at: now };
-
-    if (!integration.doc.on) {
-      // Switching off means "stop talking to this room now": what was queued is dropped,
-      // visibly, and can be re-sent from the delivery log.
-      await this.finish(
-        {
-          ...base,
-          outcome: 'dropped',
-          statusCode: undefined,
-          latencyMs: 0,
-          errorClass: undefined,
-          responseExcerpt: undefined,
-        },
-        { status: 'dropped', lastError: switchedOff },
-        undefined,
-      );
-      return 'next';
-    }
-
-    const channel = this.options.channels.get(integration.scope);
-    if (channel === undefined) {
-      const reason = `no delivery channel for integrations of kind "${integration.scope}"`;
-      await this.fail(
-        base,
-        delivery,
-        { outcome: 'permanent', markIntegrationError: true, reason },
-        undefined,
-      );
-      return 'next';
-    }
-
-    let secret: string | undefined;
-    try {
-      secret = await this.secretOf(integration.id, integration.version);
-    } catch {
-      const reason = 'the stored secret cannot be decrypted (was SWITCHBOARD_SECRET_KEY changed?)';
-      await this.fail(
-        base,
-        delivery,
-        { outcome: 'permanent', markIntegrationError: true, reason },
-        undefined,
-      );
-      return 'next';
-    }
-    const target: ChannelTarget = {
-      id: integration.id,
-      kind: integration.scope,
-      name: integration.doc.name,
-      config: integration.doc.config,
-      secret,
-    };
-
-    const keys = channel.throttleKeys(target);
-    const wait = Math.max(0, ...keys.map((k) => this.limiter(k).waitMs(k.key, now)));
-    if (wait > 0) {
-      await this.outbox.defer(this.db, delivery.id, now + wait);
-      return 'stop';
-    }
-    for (const k of keys) this.limiter(k).take(k.key, now);
-
-    const entry = await this.entry(delivery.auditId);
-    if (entry === undefined) {
-      await this.fail(
-        base,
-        delivery,
-        { outcome: 'permanent', markIntegrationError: false, reason: 'audit entry not found' },
-        undefined,
-      );
-      return 'next';
-    }
-    let request: ReturnType<typeof channel.buildRequest>;
-    try {
-      request = channel.buildRequest(target, entry, { deliveryId: String(delivery.id), now });
-    } catch (error) {
-      // A custom template that fails on this entry: it will fail the same way next time.
-      const reason = `the message could not be built: ${(error as Error).message}`;
-      await this.fail(
-        base,
-        delivery,
-        { outcome: 'permanent', markIntegrationError: true, reason },
-        undefined,
-      );
-      return 'next';
-    }
-    const result = await this.http.post(request.url, request.headers, request.body);
-    const outcome = channel.classify(result, this.options.clock());
-    if (outcome.outcome === 'delivered') {
-      await this.finish(
-        this.attempt(base, 'delivered', result),
-        { status: 'done' },
-        this.health(true, result),
-      );
-      return 'next';
-    }
-    if (outcome.outcome === 'retry' && outcome.notBefore !== undefined) {
-      // The target said when to come back; nothing that shares its limits goes before then.
-      for (const k of keys) this.limiter(k).blockUntil(k.key, outcome.notBefore);
-    }
-    return this.fail(base, delivery, outcome, result, integration.doc);
-  }
-
-  private limiter(key: ThrottleKey): RateLimiter {
-    let limiter = this.limiters.get(key.limiter);
-    if (limiter === undefined) {
-      limiter = new RateLimiter(0, 1);
-      this.limiters.set(key.limiter, limiter);
-    }
-    return limiter;
-  }
-
-  private async fail(
-    base: Pick<AttemptRecord, 'deliveryId' | 'integrationId' | 'attempt' | 'at'>,
-    delivery: ClaimedDelivery,
-    outcome: Exclude<DeliveryOutcome, { outcome: 'delivered' }>,
-    result: HttpResult | undefined,
-    doc?: IntegrationDoc,
-  ): Promise<Next> {
-    const retryAt =
-      outcome.outcome === 'retry'
-        ? nextAttemptAt(
-            this.options.retrySchedule,
-            base.attempt,
-            this.options.clock(),
-            this.options.random,
-            outcome.notBefore,
-          )
-        : undefined;
-    const attempt = this.attempt(base, retryAt === undefined ? 'failed' : 'retry', result, outcome.reason);
-    const health = {
-      ...this.health(false, result, outcome.reason),
-      ...(outcome.outcome === 'permanent' && outcome.markIntegrationError
-        ? { erroredReason: outcome.reason }
-        : {}),
-    };
-    // A chat service that is down or refuses us is WARN: not our error, but someone should look.
-    this.log.warn(
-      {
-        deliveryId: delivery.id,
-        integrationId: delivery.integrationId,
-        integration: doc?.name,
-        attempt: base.attempt,
-        reason: outcome.reason,
-      },
-      retryAt === undefined ? 'delivery failed for good' : 'delivery will be retried',
-    );
-    await this.finish(
-      attempt,
-      retryAt === undefined
-        ? { status: 'dead', lastError: outcome.reason }
-        : { status: 'pending', runAt: retryAt, lastError: outcome.reason },
-      health,
-    );
-    // A retry keeps the room's later changes waiting behind it; a dead delivery does not.
-    return retryAt === undefined ? 'next' : 'stop';
-  }
-
-  private attempt(
-    base: Pick<AttemptRecord, 'deliveryId' | 'integrationId' | 'attempt' | 'at'>,
-    outcome: AttemptRecord['outcome'],
-    result: HttpResult | undefined,
-    reason?: string,
-  ): AttemptRecord {
-    return {
-      ...base,
-      outcome,
-      statusCode: result?.kind === 'response' ? result.status : undefined,
-      latencyMs: result?.latencyMs ?? 0,
-      errorClass: result?.kind === 'error' ? result.errorClass : undefined,
-      responseExcerpt:
-        result?.kind === 'response' ? result.bodyExcerpt || reason : (result?.message ?? reason),
-    };
-  }
-
-  private health(success: boolean, result: HttpResult | undefined, reason?: string) {
-    return {
-      success,
-      at: this.options.clock(),
-      statusCode: result?.kind === 'response' ? result.status : undefined,
-      responseBody: result?.kind === 'response' ? result.bodyExcerpt || reason : (result?.message ?? reason),
-      failureThreshold: this.options.failureThreshold ?? 10,
-      failureWindowMs: this.options.failureWindowMs ?? 60 * 60_000,
-    };
-  }
-
-  /** Queues a finished send for the next batched commit and resolves once it is committed. */
-  private finish(
-    attempt: AttemptRecord,
-    update: DeliveryUpdate,
-    health: HealthUpdate | undefined,
-  ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.finished.push({ send: { attempt, update, health }, resolve, reject });
-      if (this.finished.length === 1) setImmediate(() => void this.flushFinished());
-    });
-  }
-
-  private async flushFinished(): Promise<void> {
-    const batch = this.finished;
-    this.finished = [];
-    try {
-      const results = await this.outbox.finishMany(
-        this.db,
-        batch.map((b) => b.send),
-      );
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') batch[i]?.resolve();
-        else batch[i]?.reject(r.reason);
-      });
-    } catch (error) {
-      for (const b of batch) b.reject(error);
-    }
-  }
-
-  /**
-   * The decrypted secret of an integration at a version: a changed secret always bumps the
-   * version, so the cache cannot serve a stale one, and a busy room is not decrypted per send.
-   */
-  private async secretOf(id: string, version: number): Promise<string | undefined> {
-    const key = `${id}:${version}`;
-    if (this.secretCache.has(key)) return this.secretCache.get(key);
-    const sealed = await this.stores.integrations.getSecret(this.db, id);
-    // An unsigned webhook has no secret; every other kind has one.
-    const secret = sealed == null ? undefined : this.secrets.open(sealed, id);
-    remember(this.secretCache, key, secret, 1_000);
-    return secret;
-  }
-
-  /**
-   * An entry this process has just written, handed over so its deliveries need not read it
-   * back. Harmless if the change then rolls back: no delivery of it will ever be claimed.
-   */
-  prime(entry: AuditEntry): void {
-    remember(this.entryCache, entry._id, entry, entriesKept);
-  }
-
-  /** Audit entries never change: one read serves every integration that hears the change. */
-  private async entry(auditId: string): Promise<AuditEntry | undefined> {
-    const cached = this.entryCache.get(auditId);
-    if (cached !== undefined) return cached;
-    const row = await this.db
-      .selectFrom('audit_entries')
-      .select('entry')
-      .where('id', '=', auditId)
-      .executeTakeFirst();
-    if (row === undefined) return undefined;
-    const entry = JSON.parse(row.entry) as AuditEntry;
-    remember(this.entryCache, auditId, entry, entriesKept);
-    return entry;
   }
 }

@@ -21,7 +21,7 @@ import {
   IntegrationDocSchema,
   selfLinks,
 } from './integration-model.js';
-import { type IntegrationQueue, integrationStatus } from './integration-status.js';
+import type { IntegrationHealthReader, IntegrationQueue } from './integration-status.js';
 import type { IntegrationStore, StoredIntegration } from './integration-store.js';
 import { kindNamed } from './kinds/index.js';
 import type { IntegrationKindModule, ParsedConfig, PreviousConfig } from './kinds/kind.js';
@@ -61,6 +61,7 @@ export interface IntegrationServiceOptions {
   readonly store: IntegrationStore;
   readonly changes: ChangeLog;
   readonly queue: IntegrationQueue;
+  readonly health: IntegrationHealthReader;
   readonly audit: Pick<AuditStore, 'recent'>;
   readonly secrets: SecretBox;
   readonly actions: Pick<DeliveryActions, 'test' | 'resend'>;
@@ -333,7 +334,7 @@ export class IntegrationService {
       kind: stored.scope,
       ...stored.doc,
       config: spec.represent(stored.doc.config),
-      _status: await integrationStatus(db, this.o.queue, stored.id),
+      _status: await this.o.health.statusOf(db, stored.id),
     };
   }
 }

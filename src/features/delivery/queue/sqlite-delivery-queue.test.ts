@@ -5,13 +5,23 @@ import { setTimeout } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { insertIntegrationRow } from '../../../test/helpers/integration-rows.js';
-import { type DatabaseHandle, migrateToLatest, openSqlite } from '../../db/database.js';
-import { type ClaimedLane, OutboxStore } from './outbox-store.js';
+import { insertIntegrationRow } from '../../../../test/helpers/integration-rows.js';
+import { type DatabaseHandle, migrateToLatest, openSqlite } from '../../../db/database.js';
+import { IntegrationHealthStore } from '../integration-health-store.js';
+import type { ClaimedLane, ClaimRequest } from './delivery-queue.js';
+import { SqliteDeliveryQueue } from './sqlite-delivery-queue.js';
 
 let dir: string;
 let handle: DatabaseHandle;
-const store = new OutboxStore();
+const store = new SqliteDeliveryQueue(new IntegrationHealthStore());
+
+/** One delivery per integration for an audit entry, queued at time 0. */
+const enqueue = (integrationIds: string[], auditId: string) =>
+  store.enqueue(handle.db, { integrationIds, auditId, kind: 'flag', at: 0 });
+
+/** A claim: leases older than -1 are live, ten lanes of one delivery, nothing busy, unless said. */
+const claim = (request: Pick<ClaimRequest, 'workerId' | 'now'> & Partial<ClaimRequest>) =>
+  store.claimLanes(handle.db, { staleBefore: -1, limit: 10, depth: 1, busy: new Set(), ...request });
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'switchboard-outbox-'));
@@ -45,54 +55,45 @@ const delivered = (deliveryId: number, integrationId: string, at: number) => ({
   health: undefined,
 });
 
-const failure = (at: number) => ({
-  success: false,
-  at,
-  statusCode: 503,
-  responseBody: 'down',
-  failureThreshold: 3,
-  failureWindowMs: 60_000,
-});
-
-describe('OutboxStore on a real SQLite file', () => {
+describe('the delivery queue on a real SQLite file', () => {
   it('claims only the head of each integration’s queue, never twice, and skips busy ones', async () => {
-    await store.enqueue(handle.db, ['a', 'b'], 'e1', 'flag', 0);
-    await store.enqueue(handle.db, ['a', 'b'], 'e2', 'flag', 0);
-    const first = await store.claimLanes(handle.db, 'w1', 10, -1, 10, 1, new Set());
+    await enqueue(['a', 'b'], 'e1');
+    await enqueue(['a', 'b'], 'e2');
+    const first = await claim({ workerId: 'w1', now: 10 });
     expect(names(first)).toEqual(['a:e1', 'b:e1']);
     // Leased heads hold back what is behind them.
-    expect(await store.claimLanes(handle.db, 'w2', 10, -1, 10, 1, new Set())).toEqual([]);
+    expect(await claim({ workerId: 'w2', now: 10 })).toEqual([]);
     // A stale lease is taken over.
-    const stolen = await store.claimLanes(handle.db, 'w2', 100, 50, 10, 1, new Set(['b']));
+    const stolen = await claim({ workerId: 'w2', now: 100, staleBefore: 50, busy: new Set(['b']) });
     expect(names(stolen)).toEqual(['a:e1']);
   });
 
   it('claims a head with the rows behind it, up to the depth and the first gap', async () => {
-    for (const e of ['e1', 'e2', 'e3', 'e4', 'e5']) await store.enqueue(handle.db, ['a', 'b'], e, 'flag', 0);
-    const lanes = await store.claimLanes(handle.db, 'w1', 10, -1, 10, 3, new Set(['b']));
+    for (const e of ['e1', 'e2', 'e3', 'e4', 'e5']) await enqueue(['a', 'b'], e);
+    const lanes = await claim({ workerId: 'w1', now: 10, depth: 3, busy: new Set(['b']) });
     expect(names(lanes)).toEqual(['a:e1', 'a:e2', 'a:e3']);
     // Leased with the head: nobody else claims them, even once the head is done.
     const [head, second] = lanes[0]?.deliveries ?? [];
     expect((await store.finishMany(handle.db, [delivered(head!.id, 'a', 5)]))[0]?.status).toBe('fulfilled');
-    expect(names(await store.claimLanes(handle.db, 'w2', 10, -1, 10, 3, new Set(['b'])))).toEqual([]);
+    expect(names(await claim({ workerId: 'w2', now: 10, depth: 3, busy: new Set(['b']) }))).toEqual([]);
     // Given back unsent, they are the queue again.
     await store.release(handle.db, [second!.id], 'w1');
-    expect(names(await store.claimLanes(handle.db, 'w2', 10, -1, 10, 5, new Set(['b'])))).toEqual(['a:e2']);
+    expect(names(await claim({ workerId: 'w2', now: 10, depth: 5, busy: new Set(['b']) }))).toEqual(['a:e2']);
   });
 
   it('a delivery scheduled later holds back its queue; nextDueAt says when', async () => {
-    await store.enqueue(handle.db, ['a'], 'e1', 'flag', 0);
-    await store.enqueue(handle.db, ['a'], 'e2', 'flag', 0);
-    const [lane] = await store.claimLanes(handle.db, 'w', 0, -1, 1, 1, new Set());
+    await enqueue(['a'], 'e1');
+    await enqueue(['a'], 'e2');
+    const [lane] = await claim({ workerId: 'w', now: 0, limit: 1 });
     await store.defer(handle.db, lane!.deliveries[0]!.id, 5_000);
-    expect(await store.claimLanes(handle.db, 'w', 1_000, -1, 10, 4, new Set())).toEqual([]);
+    expect(await claim({ workerId: 'w', now: 1_000, depth: 4 })).toEqual([]);
     expect(await store.nextDueAt(handle.db, -1)).toBe(5_000);
-    expect(names(await store.claimLanes(handle.db, 'w', 5_000, -1, 10, 1, new Set()))).toEqual(['a:e1']);
+    expect(names(await claim({ workerId: 'w', now: 5_000 }))).toEqual(['a:e1']);
   });
 
   it('records nothing for a delivery whose integration was deleted, and the rest of the batch still commits', async () => {
-    await store.enqueue(handle.db, ['a', 'b'], 'e1', 'flag', 0);
-    const lanes = await store.claimLanes(handle.db, 'w', 0, -1, 10, 1, new Set());
+    await enqueue(['a', 'b'], 'e1');
+    const lanes = await claim({ workerId: 'w', now: 0 });
     const [a, b] = lanes.map((l) => l.deliveries[0]!);
     await store.forget(handle.db, 'a');
     const results = await store.finishMany(handle.db, [delivered(a!.id, 'a', 1), delivered(b!.id, 'b', 1)]);
@@ -107,32 +108,9 @@ describe('OutboxStore on a real SQLite file', () => {
     expect(row?.status).toBe('done');
   });
 
-  it('marks an integration in error after N consecutive failures lasting the window; a success clears it', async () => {
-    for (const at of [0, 10_000, 20_000]) await store.recordHealth(handle.db, 'a', failure(at));
-    const row = () =>
-      handle.db
-        .selectFrom('integration_status')
-        .selectAll()
-        .where('integration_id', '=', 'a')
-        .executeTakeFirstOrThrow();
-    expect((await row()).errored_reason).toBeNull(); // three failures, but only 20 s of them
-    await store.recordHealth(handle.db, 'a', failure(60_000));
-    expect((await row()).errored_reason).toContain('4 consecutive failed attempts');
-    expect(JSON.parse((await row()).recent_errors)).toHaveLength(4);
-    await store.recordHealth(handle.db, 'a', { ...failure(61_000), success: true });
-    expect(await row()).toMatchObject({
-      errored_reason: null,
-      consecutive_failures: 0,
-      success_count: 1,
-      error_count: 4,
-    });
-  });
-
   it('tries a finish that failed on its own once more after a pause; what fails twice keeps its lease', async () => {
-    await store.enqueue(handle.db, ['a', 'b'], 'e1', 'flag', 0);
-    const [a, b] = (await store.claimLanes(handle.db, 'w', 0, -1, 10, 1, new Set())).map(
-      (l) => l.deliveries[0]!,
-    );
+    await enqueue(['a', 'b'], 'e1');
+    const [a, b] = (await claim({ workerId: 'w', now: 0 })).map((l) => l.deliveries[0]!);
     // Another connection holds the write lock; ours gives up at once instead of waiting 5 s.
     await sql`pragma busy_timeout = 0`.execute(handle.db);
     const other = new SqliteDatabase(join(dir, 'db.sqlite'));
@@ -164,9 +142,9 @@ describe('OutboxStore on a real SQLite file', () => {
   });
 
   it('releases every lease at start when no other process can hold one', async () => {
-    await store.enqueue(handle.db, ['a'], 'e1', 'flag', 0);
-    await store.claimLanes(handle.db, 'crashed', 0, -1, 1, 1, new Set());
-    await store.releaseAllLeases(handle.db);
-    expect(await store.claimLanes(handle.db, 'w', 1, -1, 1, 1, new Set())).toHaveLength(1);
+    await enqueue(['a'], 'e1');
+    await claim({ workerId: 'crashed', now: 0, limit: 1 });
+    await store.recoverLeases(handle.db);
+    expect(await claim({ workerId: 'w', now: 1, limit: 1 })).toHaveLength(1);
   });
 });

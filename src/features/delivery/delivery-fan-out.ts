@@ -1,0 +1,84 @@
+import type { Notifier } from '../../db/database.js';
+import type { Executor } from '../../db/schema.js';
+import type { TaggedAccess } from '../../policy/resource.js';
+import type { AuditEntry } from '../audit/audit-model.js';
+import type { ChangeLog, FanOut } from '../audit/change-log.js';
+import type { DeliveryQueue } from './queue/delivery-queue.js';
+
+/** The LISTEN/NOTIFY channel that wakes delivery workers in other processes (PostgreSQL). */
+export const deliveryNoticeChannel = 'switchboard_deliveries';
+
+/** Which enabled integrations hear a change (the integrations' compiled filters). */
+export interface IntegrationMatcher {
+  matching(db: Executor, accesses: readonly TaggedAccess[]): Promise<string[]>;
+}
+
+/** This process's worker, as far as fan-out is concerned. */
+export interface WakeableWorker {
+  wake(integrationIds?: ReadonlySet<string>): void;
+  prime(entry: AuditEntry): void;
+}
+
+export interface DeliveryFanOutOptions {
+  readonly integrations: IntegrationMatcher;
+  readonly queue: Pick<DeliveryQueue, 'enqueue'>;
+  /** Undefined on SQLite: one process, woken in memory. */
+  readonly notifier: Notifier | undefined;
+  /** Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`). */
+  readonly worker: WakeableWorker | undefined;
+}
+
+/**
+ * From a committed change to a worker sending it: in the change's transaction, one delivery row
+ * per enabled integration whose filter matches (so the change, its entry and its deliveries
+ * commit together or not at all) and a NOTIFY for the workers of other processes; once it has
+ * committed, this process's worker is woken in memory for the integrations queued.
+ */
+export class DeliveryFanOut {
+  /**
+   * Which integrations the committed changes queued for; an empty set means "look anyway"
+   * (another transaction's commit may have taken the ids before this one committed).
+   */
+  private queuedFor = new Set<string>();
+
+  constructor(private readonly options: DeliveryFanOutOptions) {}
+
+  /** Plugs into every change's transaction and commit. */
+  attach(changes: Pick<ChangeLog, 'addFanOut' | 'onCommitted'>): this {
+    changes.addFanOut(this.fanOut);
+    changes.onCommitted(() => this.committed());
+    return this;
+  }
+
+  /** Look at the queue now (a delivery was re-sent by hand). */
+  wake(): void {
+    this.options.worker?.wake();
+  }
+
+  private readonly fanOut: FanOut = async (tx, record) => {
+    const { integrations, queue, notifier, worker } = this.options;
+    const ids = await integrations.matching(tx, record.taggedAccesses);
+    const { entry } = record;
+    await queue.enqueue(tx, { integrationIds: ids, auditId: entry._id, kind: entry.kind, at: entry.date });
+    for (const id of ids) this.queuedFor.add(id);
+    if (ids.length === 0) return;
+    worker?.prime(entry);
+    // Other processes' workers hear about it on commit; this process is woken in memory.
+    await notifier?.notify(tx, deliveryNoticeChannel);
+  };
+
+  private committed(): void {
+    const ids = this.queuedFor;
+    this.queuedFor = new Set();
+    if (ids.size === 0) this.options.worker?.wake();
+    else this.options.worker?.wake(ids);
+  }
+}
+
+/** The worker's subscription to other processes' notices (PostgreSQL LISTEN); none on SQLite. */
+export function listenForDeliveries(
+  notifier: Notifier | undefined,
+): ((onNotice: () => void) => Promise<() => Promise<void>>) | undefined {
+  if (notifier === undefined) return undefined;
+  return (onNotice) => notifier.listen(deliveryNoticeChannel, onNotice);
+}

@@ -1,0 +1,274 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { StoredDocument } from '../../db/document-store.js';
+import type { Database, Executor } from '../../db/schema.js';
+import { remember } from '../../shared/bounded-cache.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import type { AuditEntry } from '../audit/audit-model.js';
+import type { IntegrationDoc } from '../integrations/integration-model.js';
+import type { AuditEntryCache } from './audit-entry-cache.js';
+import type {
+  ChannelRegistry,
+  ChannelTarget,
+  DeliveryChannel,
+  DeliveryOutcome,
+  ThrottleKey,
+} from './delivery-channel.js';
+import type { HealthUpdate } from './integration-health-store.js';
+import type { HttpResult, OutboundHttp } from './outbound-http.js';
+import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, FinishedSend } from './queue/delivery-queue.js';
+import { RateLimiter } from './rate-limiter.js';
+import { nextAttemptAt } from './retry-schedule.js';
+
+/** Whether a lane goes on to its next delivery after one was processed. */
+export type Next = 'next' | 'stop';
+
+/** Reads the integration a delivery goes to, and its sealed secret. */
+export interface IntegrationReader {
+  getById(db: Executor, id: string): Promise<StoredDocument<IntegrationDoc> | undefined>;
+  getSecret(db: Executor, id: string): Promise<string | null | undefined>;
+}
+
+export interface DeliverySenderOptions {
+  readonly db: Kysely<Database>;
+  readonly integrations: IntegrationReader;
+  readonly queue: Pick<DeliveryQueue, 'defer'>;
+  readonly entries: AuditEntryCache;
+  readonly secrets: SecretBox;
+  readonly http: Pick<OutboundHttp, 'post'>;
+  readonly log: Logger;
+  /** Commits a finished send (batched with others); resolves once it is committed. */
+  readonly finish: (send: FinishedSend) => Promise<void>;
+  readonly retrySchedule: readonly number[];
+  readonly channels: ChannelRegistry;
+  readonly clock: () => number;
+  readonly random?: (() => number) | undefined;
+  readonly failureThreshold: number;
+  readonly failureWindowMs: number;
+}
+
+/** Why a delivery ended without being sent, shown in the delivery log. */
+const switchedOff = 'integration was switched off before this was sent';
+
+type AttemptBase = Pick<AttemptRecord, 'deliveryId' | 'integrationId' | 'attempt' | 'at'>;
+type Failure = Exclude<DeliveryOutcome, { outcome: 'delivered' }>;
+
+/** The channel and target of a send, or why there cannot be one. */
+type Resolved =
+  | { readonly channel: DeliveryChannel; readonly target: ChannelTarget }
+  | { readonly failure: Failure };
+
+const permanent = (reason: string, markIntegrationError = true): Failure => ({
+  outcome: 'permanent',
+  markIntegrationError,
+  reason,
+});
+
+/**
+ * Sends one claimed delivery and records its attempt: paces it under the channel's limits,
+ * builds and posts the request, and turns the answer into done, a retry on the configured
+ * schedule, or a failure (counted in the integration's health).
+ */
+export class DeliverySender {
+  /** One limiter per channel limit (HipChat room, HipChat token, Slack channel, …). */
+  private readonly limiters = new Map<string, RateLimiter>();
+  private readonly secretCache = new Map<string, string | undefined>();
+
+  constructor(private readonly options: DeliverySenderOptions) {
+    for (const channel of options.channels.values()) {
+      for (const l of channel.limits) this.limiters.set(l.limiter, new RateLimiter(l.limit, l.windowMs));
+    }
+  }
+
+  /** Sends one delivery and records the attempt; says whether the lane may go on. */
+  async send(delivery: ClaimedDelivery): Promise<Next> {
+    const { db, integrations, clock } = this.options;
+    const now = clock();
+    const integration = await integrations.getById(db, delivery.integrationId);
+    if (integration === undefined) return 'stop'; // deleted with its queue
+    const base: AttemptBase = {
+      deliveryId: delivery.id,
+      integrationId: delivery.integrationId,
+      attempt: delivery.attempts + 1,
+      at: now,
+    };
+    // Switching off means "stop talking to this room now": what was queued is dropped,
+    // visibly, and can be re-sent from the delivery log.
+    if (!integration.doc.on) return this.drop(base);
+    const resolved = await this.resolve(integration);
+    if ('failure' in resolved) return this.fail(base, resolved.failure);
+    const keys = resolved.channel.throttleKeys(resolved.target);
+    const wait = Math.max(0, ...keys.map((k) => this.limiter(k).waitMs(k.key, now)));
+    if (wait > 0) {
+      await this.options.queue.defer(db, delivery.id, now + wait);
+      return 'stop';
+    }
+    for (const k of keys) this.limiter(k).take(k.key, now);
+    const entry = await this.options.entries.get(delivery.auditId);
+    if (entry === undefined) return this.fail(base, permanent('audit entry not found', false));
+    return this.post(base, resolved, keys, entry, integration.doc);
+  }
+
+  private async drop(base: AttemptBase): Promise<Next> {
+    await this.options.finish({
+      attempt: {
+        ...base,
+        outcome: 'dropped',
+        statusCode: undefined,
+        latencyMs: 0,
+        errorClass: undefined,
+        responseExcerpt: undefined,
+      },
+      update: { status: 'dropped', lastError: switchedOff },
+      health: undefined,
+    });
+    return 'next';
+  }
+
+  /** The integration's channel and its target with the opened secret. */
+  private async resolve(integration: StoredDocument<IntegrationDoc>): Promise<Resolved> {
+    const channel = this.options.channels.get(integration.scope);
+    if (channel === undefined)
+      return { failure: permanent(`no delivery channel for integrations of kind "${integration.scope}"`) };
+    let secret: string | undefined;
+    try {
+      secret = await this.secretOf(integration.id, integration.version);
+    } catch {
+      return {
+        failure: permanent('the stored secret cannot be decrypted (was SWITCHBOARD_SECRET_KEY changed?)'),
+      };
+    }
+    const target: ChannelTarget = {
+      id: integration.id,
+      kind: integration.scope,
+      name: integration.doc.name,
+      config: integration.doc.config,
+      secret,
+    };
+    return { channel, target };
+  }
+
+  /** Builds and posts the request, and records what the answer means. */
+  private async post(
+    base: AttemptBase,
+    { channel, target }: { readonly channel: DeliveryChannel; readonly target: ChannelTarget },
+    keys: readonly ThrottleKey[],
+    entry: AuditEntry,
+    doc: IntegrationDoc,
+  ): Promise<Next> {
+    let request: ReturnType<typeof channel.buildRequest>;
+    try {
+      request = channel.buildRequest(target, entry, { deliveryId: String(base.deliveryId), now: base.at });
+    } catch (error) {
+      // A custom template that fails on this entry: it will fail the same way next time.
+      return this.fail(base, permanent(`the message could not be built: ${(error as Error).message}`));
+    }
+    const result = await this.options.http.post(request.url, request.headers, request.body);
+    const outcome = channel.classify(result, this.options.clock());
+    if (outcome.outcome === 'delivered') {
+      await this.options.finish({
+        attempt: this.attempt(base, 'delivered', result),
+        update: { status: 'done' },
+        health: this.health(true, result),
+      });
+      return 'next';
+    }
+    if (outcome.outcome === 'retry' && outcome.notBefore !== undefined) {
+      // The target said when to come back; nothing that shares its limits goes before then.
+      for (const k of keys) this.limiter(k).blockUntil(k.key, outcome.notBefore);
+    }
+    return this.fail(base, outcome, result, doc);
+  }
+
+  private limiter(key: ThrottleKey): RateLimiter {
+    let limiter = this.limiters.get(key.limiter);
+    if (limiter === undefined) {
+      limiter = new RateLimiter(0, 1);
+      this.limiters.set(key.limiter, limiter);
+    }
+    return limiter;
+  }
+
+  private async fail(
+    base: AttemptBase,
+    outcome: Failure,
+    result?: HttpResult | undefined,
+    doc?: IntegrationDoc,
+  ): Promise<Next> {
+    const { retrySchedule, clock, random } = this.options;
+    const retryAt =
+      outcome.outcome === 'retry'
+        ? nextAttemptAt(retrySchedule, base.attempt, clock(), random, outcome.notBefore)
+        : undefined;
+    const attempt = this.attempt(base, retryAt === undefined ? 'failed' : 'retry', result, outcome.reason);
+    const health = {
+      ...this.health(false, result, outcome.reason),
+      ...(outcome.outcome === 'permanent' && outcome.markIntegrationError
+        ? { erroredReason: outcome.reason }
+        : {}),
+    };
+    // A chat service that is down or refuses us is WARN: not our error, but someone should look.
+    this.options.log.warn(
+      {
+        deliveryId: base.deliveryId,
+        integrationId: base.integrationId,
+        integration: doc?.name,
+        attempt: base.attempt,
+        reason: outcome.reason,
+      },
+      retryAt === undefined ? 'delivery failed for good' : 'delivery will be retried',
+    );
+    await this.options.finish({
+      attempt,
+      update:
+        retryAt === undefined
+          ? { status: 'dead', lastError: outcome.reason }
+          : { status: 'pending', runAt: retryAt, lastError: outcome.reason },
+      health,
+    });
+    // A retry keeps the room's later changes waiting behind it; a dead delivery does not.
+    return retryAt === undefined ? 'next' : 'stop';
+  }
+
+  private attempt(
+    base: AttemptBase,
+    outcome: AttemptRecord['outcome'],
+    result: HttpResult | undefined,
+    reason?: string,
+  ): AttemptRecord {
+    return {
+      ...base,
+      outcome,
+      statusCode: result?.kind === 'response' ? result.status : undefined,
+      latencyMs: result?.latencyMs ?? 0,
+      errorClass: result?.kind === 'error' ? result.errorClass : undefined,
+      responseExcerpt:
+        result?.kind === 'response' ? result.bodyExcerpt || reason : (result?.message ?? reason),
+    };
+  }
+
+  private health(success: boolean, result: HttpResult | undefined, reason?: string): HealthUpdate {
+    return {
+      success,
+      at: this.options.clock(),
+      statusCode: result?.kind === 'response' ? result.status : undefined,
+      responseBody: result?.kind === 'response' ? result.bodyExcerpt || reason : (result?.message ?? reason),
+      failureThreshold: this.options.failureThreshold,
+      failureWindowMs: this.options.failureWindowMs,
+    };
+  }
+
+  /**
+   * The decrypted secret of an integration at a version: a changed secret always bumps the
+   * version, so the cache cannot serve a stale one, and a busy room is not decrypted per send.
+   */
+  private async secretOf(id: string, version: number): Promise<string | undefined> {
+    const key = `${id}:${version}`;
+    if (this.secretCache.has(key)) return this.secretCache.get(key);
+    const sealed = await this.options.integrations.getSecret(this.options.db, id);
+    // An unsigned webhook has no secret; every other kind has one.
+    const secret = sealed == null ? undefined : this.options.secrets.open(sealed, id);
+    remember(this.secretCache, key, secret, 1_000);
+    return secret;
+  }
+}

@@ -1,0 +1,118 @@
+import type { Kysely } from 'kysely';
+import type { Database, DeliveryStatus, Executor } from '../../../db/schema.js';
+import type { HealthUpdate } from '../integration-health-store.js';
+
+export interface ClaimedDelivery {
+  readonly id: number;
+  readonly integrationId: string;
+  readonly auditId: string;
+  readonly attempts: number;
+}
+
+/** Consecutive deliveries of one integration, claimed together and sent one after another. */
+export interface ClaimedLane {
+  readonly integrationId: string;
+  /** In queue order; the first is the queue's head. */
+  readonly deliveries: readonly ClaimedDelivery[];
+}
+
+/** One delivery row per integration that hears a change, written in the change's transaction. */
+export interface NewDeliveries {
+  readonly integrationIds: readonly string[];
+  readonly auditId: string;
+  /** The audit entry's kind (flag, project, …), kept for the delivery log. */
+  readonly kind: string;
+  readonly at: number;
+}
+
+/** What a worker asks one claim for. */
+export interface ClaimRequest {
+  readonly workerId: string;
+  readonly now: number;
+  /** A lease taken before this is someone else's crash: its rows may be claimed again. */
+  readonly staleBefore: number;
+  /** Integrations (lanes) claimed at most. */
+  readonly limit: number;
+  /** Deliveries claimed per integration at most: the head and up to `depth - 1` behind it. */
+  readonly depth: number;
+  /** Integrations this worker is sending to already: passed over. */
+  readonly busy: ReadonlySet<string>;
+}
+
+/** Rows a worker holds, named by id and holder. */
+export interface LeaseRenewal {
+  readonly ids: readonly number[];
+  readonly workerId: string;
+  readonly now: number;
+}
+
+export interface AttemptRecord {
+  readonly deliveryId: number;
+  readonly integrationId: string;
+  readonly attempt: number;
+  readonly at: number;
+  readonly outcome: 'delivered' | 'retry' | 'failed' | 'dropped';
+  readonly statusCode: number | undefined;
+  readonly latencyMs: number;
+  readonly errorClass: string | undefined;
+  readonly responseExcerpt: string | undefined;
+}
+
+export interface DeliveryUpdate {
+  readonly status: DeliveryStatus;
+  /** When to try again (status pending). */
+  readonly runAt?: number;
+  readonly lastError?: string | undefined;
+}
+
+export interface FinishedSend {
+  readonly attempt: AttemptRecord;
+  readonly update: DeliveryUpdate;
+  readonly health: HealthUpdate | undefined;
+}
+
+/**
+ * The transactional outbox: rows are inserted in the change's transaction, claimed by the
+ * delivery worker with a lease, and finished with one recorded attempt each. Only the oldest
+ * pending row of an integration is ever claimable, which is what keeps each room's
+ * notifications in commit order. One implementation per database (`deliveryQueueFor` picks it):
+ * how rows are locked and leased is the only thing that differs.
+ */
+export interface DeliveryQueue {
+  enqueue(db: Executor, deliveries: NewDeliveries): Promise<void>;
+  /**
+   * Claims the queues of up to `limit` integrations (skipping `busy` ones) whose head is due
+   * and not leased, or whose lease went stale: each head with up to `depth - 1` rows after it,
+   * stopping at the first row that is not due or is leased, so they can be sent one after
+   * another without another claim. One transaction, so two claimers never take the same row.
+   */
+  claimLanes(db: Kysely<Database>, request: ClaimRequest): Promise<ClaimedLane[]>;
+  /** Renews a worker's lease on rows it still holds (a long lane, before it goes stale). */
+  renewLease(db: Executor, renewal: LeaseRenewal): Promise<void>;
+  /** Gives claimed rows back unsent (a lane cut short): the next claim takes them again. */
+  release(db: Executor, ids: readonly number[], workerId: string): Promise<void>;
+  /** Called once as a worker starts: frees leases that only a crashed process can hold. */
+  recoverLeases(db: Executor): Promise<void>;
+  /**
+   * The earliest time an unleased queue head becomes due (for the worker's sleep), if any. A
+   * leased head is someone's send in progress: its finish wakes the worker, or its lease goes
+   * stale at `staleBefore + lease`, which the caller's poll interval covers.
+   */
+  nextDueAt(db: Executor, staleBefore: number): Promise<number | undefined>;
+  /** Puts a claimed row back without counting an attempt (throttled: not our turn yet). */
+  defer(db: Executor, id: number, runAt: number): Promise<void>;
+  /**
+   * Several finished sends in one transaction (see `finishSends`): one result per send, in
+   * order; a rejected one keeps its lease and is sent again when the lease expires.
+   */
+  finishMany(
+    db: Kysely<Database>,
+    finished: readonly FinishedSend[],
+    retryAfterMs?: number,
+  ): Promise<PromiseSettledResult<void>[]>;
+  /** Re-sends a dead or dropped delivery: pending again, with a fresh attempt budget. */
+  requeue(db: Executor, integrationId: string, deliveryId: number, now: number): Promise<boolean>;
+  /** An integration's queue, delivery log and health, removed with the integration itself. */
+  forget(db: Executor, integrationId: string): Promise<void>;
+  pendingCount(db: Executor, integrationId: string): Promise<number>;
+}

@@ -1,0 +1,242 @@
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { prepareQuery } from '../../../db/prepared-query.js';
+import type { Database, Executor } from '../../../db/schema.js';
+import type { IntegrationHealthStore } from '../integration-health-store.js';
+import type {
+  ClaimedDelivery,
+  ClaimedLane,
+  ClaimRequest,
+  DeliveryQueue,
+  FinishedSend,
+  LeaseRenewal,
+  NewDeliveries,
+} from './delivery-queue.js';
+import { SendFinisher } from './finish-sends.js';
+
+/** A queue head as a claim reads it. */
+export interface HeadRow {
+  readonly id: number;
+  readonly integration_id: string;
+  readonly audit_id: string;
+  readonly attempts: number;
+}
+
+/**
+ * The head (oldest pending delivery) of every integration's queue. One index seek per
+ * integration on (status, integration_id, id): a `GROUP BY` over the pending rows read every one
+ * of them, which bench/delivery measured at 2.4 ms per claim with 30,000 queued.
+ */
+function queueHeads(eb: ExpressionBuilder<Database, never>) {
+  return eb
+    .selectFrom('integrations as i')
+    .select((i) =>
+      i
+        .selectFrom('deliveries as q')
+        .select((q) => q.fn.min('q.id').as('m'))
+        .where('q.status', '=', 'pending')
+        .whereRef('q.integration_id', '=', 'i.id')
+        .as('head'),
+    )
+    .as('h');
+}
+
+const insertDelivery = prepareQuery((db, integrationId: string, auditId: string, kind: string, now: number) =>
+  db.insertInto('deliveries').values({
+    integration_id: integrationId,
+    audit_id: auditId,
+    kind,
+    status: 'pending',
+    run_at: now,
+    created_at: now,
+  }),
+);
+
+/** The pending rows after a queue's head, to claim with it (the caller stops at a gap). */
+const followersOf = prepareQuery((db, integrationId: string, headId: number, limit: number) =>
+  db
+    .selectFrom('deliveries')
+    .select(['id', 'audit_id', 'attempts', 'run_at', 'locked_at'])
+    .where('status', '=', 'pending')
+    .where('integration_id', '=', integrationId)
+    .where('id', '>', headId)
+    .orderBy('id')
+    .limit(limit),
+);
+
+/**
+ * What every database's queue does the same way. A subclass says how heads are held while
+ * claimed and how rows are leased, renewed and released: on SQLite one process with one writer
+ * claims, on PostgreSQL several processes claim at once.
+ */
+export abstract class OutboxQueue implements DeliveryQueue {
+  private readonly finisher: SendFinisher;
+
+  constructor(private readonly health: IntegrationHealthStore) {
+    this.finisher = new SendFinisher(health);
+  }
+
+  /** Of the heads a claim read, those it may take; called in the claim's transaction. */
+  protected abstract holdHeads<T extends HeadRow>(
+    tx: Executor,
+    heads: readonly T[],
+    staleBefore: number,
+  ): Promise<readonly T[]>;
+  /** Leases those of `ids` that nobody holds; returns the ones now leased to the worker. */
+  protected abstract leaseFree(
+    tx: Executor,
+    ids: readonly number[],
+    request: ClaimRequest,
+  ): Promise<ReadonlySet<number>>;
+  abstract renewLease(db: Executor, renewal: LeaseRenewal): Promise<void>;
+  abstract release(db: Executor, ids: readonly number[], workerId: string): Promise<void>;
+  abstract recoverLeases(db: Executor): Promise<void>;
+
+  async enqueue(db: Executor, { integrationIds, auditId, kind, at }: NewDeliveries): Promise<void> {
+    // One compiled statement per row: with 100 integrations, building one 100-row insert with
+    // Kysely cost more than running the prepared single-row insert 100 times.
+    for (const integrationId of integrationIds)
+      await insertDelivery.run(db, integrationId, auditId, kind, at);
+  }
+
+  async forget(db: Executor, integrationId: string): Promise<void> {
+    await this.health.forget(db, integrationId);
+    await db.deleteFrom('deliveries').where('integration_id', '=', integrationId).execute();
+  }
+
+  claimLanes(db: Kysely<Database>, request: ClaimRequest): Promise<ClaimedLane[]> {
+    return db.transaction().execute(async (tx) => {
+      const { now, staleBefore, limit, busy } = request;
+      const heads = await tx
+        .selectFrom(queueHeads)
+        .innerJoin('deliveries as d', 'd.id', 'h.head')
+        .select(['d.id', 'd.integration_id', 'd.audit_id', 'd.attempts'])
+        .where('d.run_at', '<=', now)
+        .where((eb) => eb.or([eb('d.locked_at', 'is', null), eb('d.locked_at', '<', staleBefore)]))
+        .orderBy('d.id')
+        .limit(limit + busy.size)
+        .execute();
+      const free = heads.filter((h) => !busy.has(h.integration_id)).slice(0, limit);
+      if (free.length === 0) return [];
+      const held = await this.holdHeads(tx, free, staleBefore);
+      if (held.length === 0) return [];
+      const lanes: ClaimedLane[] = [];
+      for (const head of held) lanes.push(await this.laneOf(tx, head, request));
+      // Only rows nobody holds: on PostgreSQL, a row that commits late can become a queue's new
+      // head while another worker is taking the rows behind it in a claim of its own. The
+      // integration's claim lock keeps two claims apart; should one slip through all the same,
+      // waiting for its row locks and re-checking here keeps both from taking the same rows.
+      const ours = await this.leaseFree(
+        tx,
+        lanes.flatMap((l) => l.deliveries.map((d) => d.id)),
+        request,
+      );
+      return this.keepOurs(tx, lanes, ours, request.workerId);
+    });
+  }
+
+  /** A head with the due, unleased rows right behind it, up to the claim's depth. */
+  private async laneOf(tx: Executor, head: HeadRow, { now, staleBefore, depth }: ClaimRequest) {
+    const deliveries: ClaimedDelivery[] = [
+      {
+        id: Number(head.id),
+        integrationId: head.integration_id,
+        auditId: head.audit_id,
+        attempts: Number(head.attempts),
+      },
+    ];
+    if (depth > 1) {
+      // Rows behind a head are not claimed by anyone else while the head is leased: other
+      // workers only ever claim heads. They are leased with it all the same, so a crash
+      // leaves them to the lease's expiry like the head.
+      for (const row of await followersOf.all(tx, head.integration_id, Number(head.id), depth - 1)) {
+        const leased = row.locked_at !== null && Number(row.locked_at) >= staleBefore;
+        if (Number(row.run_at) > now || leased) break;
+        deliveries.push({
+          id: Number(row.id),
+          integrationId: head.integration_id,
+          auditId: row.audit_id,
+          attempts: Number(row.attempts),
+        });
+      }
+    }
+    return { integrationId: head.integration_id, deliveries };
+  }
+
+  /** Each lane up to its first row that is not ours; rows of ours behind that gap go back. */
+  private async keepOurs(
+    tx: Executor,
+    lanes: readonly ClaimedLane[],
+    ours: ReadonlySet<number>,
+    workerId: string,
+  ): Promise<ClaimedLane[]> {
+    const result: ClaimedLane[] = [];
+    const stranded: number[] = [];
+    for (const lane of lanes) {
+      const cut = lane.deliveries.findIndex((d) => !ours.has(d.id));
+      if (cut < 0) {
+        result.push(lane);
+        continue;
+      }
+      if (cut > 0)
+        result.push({ integrationId: lane.integrationId, deliveries: lane.deliveries.slice(0, cut) });
+      // Rows of ours behind the gap would sit out a lease for nothing: give them back.
+      for (const d of lane.deliveries.slice(cut)) if (ours.has(d.id)) stranded.push(d.id);
+    }
+    await this.release(tx, stranded, workerId);
+    return result;
+  }
+
+  async nextDueAt(db: Executor, staleBefore: number): Promise<number | undefined> {
+    const row = await db
+      .selectFrom(queueHeads)
+      .innerJoin('deliveries as d', 'd.id', 'h.head')
+      .where((eb) => eb.or([eb('d.locked_at', 'is', null), eb('d.locked_at', '<', staleBefore)]))
+      .select((eb) => eb.fn.min('d.run_at').as('due'))
+      .executeTakeFirst();
+    return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
+  }
+
+  async defer(db: Executor, id: number, runAt: number): Promise<void> {
+    await db
+      .updateTable('deliveries')
+      .set({ run_at: runAt, locked_by: null, locked_at: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  finishMany(
+    db: Kysely<Database>,
+    finished: readonly FinishedSend[],
+    retryAfterMs?: number,
+  ): Promise<PromiseSettledResult<void>[]> {
+    return this.finisher.finishMany(db, finished, retryAfterMs);
+  }
+
+  async requeue(db: Executor, integrationId: string, deliveryId: number, now: number): Promise<boolean> {
+    const result = await db
+      .updateTable('deliveries')
+      .set({
+        status: 'pending',
+        attempts: 0,
+        run_at: now,
+        finished_at: null,
+        locked_by: null,
+        locked_at: null,
+      })
+      .where('id', '=', deliveryId)
+      .where('integration_id', '=', integrationId)
+      .where('status', 'in', ['dead', 'dropped'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async pendingCount(db: Executor, integrationId: string): Promise<number> {
+    const row = await db
+      .selectFrom('deliveries')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('integration_id', '=', integrationId)
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}
