@@ -50,6 +50,12 @@ export interface Environment {
   readonly apiKey: string;
   /** The mobile key; `********` for someone without viewSdkKey. */
   readonly mobileKey: string;
+  /** Changes here must carry a comment. */
+  readonly requireComments?: boolean;
+  /** Changes here are confirmed before they are saved. */
+  readonly confirmChanges?: boolean;
+  /** Marks the environment whose changes matter most (production). */
+  readonly critical?: boolean;
 }
 
 export interface Project {
@@ -86,17 +92,25 @@ export interface FlagRule extends VariationOrRollout {
   readonly _id: string;
   readonly description?: string;
   readonly clauses: readonly {
+    readonly _id?: string;
     readonly attribute: string;
     readonly op: string;
     readonly values: unknown[];
+    readonly negate?: boolean;
+    readonly contextKind?: string;
   }[];
+  readonly trackEvents?: boolean;
 }
 
 export interface FlagEnvironment {
   readonly on: boolean;
   readonly offVariation: number;
   readonly fallthrough: VariationOrRollout;
-  readonly targets: readonly { readonly values: readonly string[]; readonly variation: number }[];
+  readonly targets: readonly {
+    readonly values: readonly string[];
+    readonly variation: number;
+    readonly contextKind?: string;
+  }[];
   readonly rules: readonly FlagRule[];
   readonly prerequisites: readonly { readonly key: string; readonly variation: number }[];
   readonly version: number;
@@ -120,6 +134,13 @@ export interface Flag {
 }
 
 /** `GET /flags/{projectKey}/{flagKey}/evaluations`: what SDKs reported evaluating, per variation. */
+/** A segment as the targeting editor offers it in a clause (`segmentMatch`). */
+export interface Segment {
+  readonly key: string;
+  readonly name: string;
+  readonly description?: string;
+}
+
 export interface FlagEvaluations {
   readonly environmentKey: string;
   readonly hours: number;
@@ -152,7 +173,12 @@ export interface AuditEntry {
   readonly description: string;
   readonly shortDescription: string;
   readonly comment?: string;
-  readonly member?: { readonly _id: string; readonly email: string };
+  readonly member?: {
+    readonly _id: string;
+    readonly email: string;
+    readonly firstName?: string;
+    readonly lastName?: string;
+  };
   readonly token?: { readonly _id: string; readonly name: string; readonly ending: string };
   readonly target: { readonly name: string; readonly resources: readonly string[] };
 }

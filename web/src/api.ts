@@ -19,6 +19,7 @@ import type {
   Project,
   ProjectRead,
   Role,
+  Segment,
   Session,
   SlackConfig,
   TeamsConfig,
@@ -224,6 +225,15 @@ export const api = {
         patch: [{ op: 'replace', path: `/environments/${envKey}/on`, value: on }],
         ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
       }),
+    /** A JSON Patch with an optional comment, saved as one change (one audit entry). */
+    patch: (projectKey: string, flagKey: string, patch: readonly JsonPatchOperation[], comment?: string) =>
+      request<Flag>('PATCH', `/flags/${seg(projectKey)}/${seg(flagKey)}`, {
+        patch,
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
+    /** Whether the signed-in member may make this change: validated and authorized, nothing written. */
+    dryRun: (projectKey: string, flagKey: string, patch: readonly JsonPatchOperation[]) =>
+      request<Flag>('PATCH', `/flags/${seg(projectKey)}/${seg(flagKey)}?dryRun=true`, { patch }),
     /** The flag's settings in `source` copied into `target`; refused (409) if `source` changed since `sourceVersion`. */
     copy: (
       projectKey: string,
@@ -238,6 +248,11 @@ export const api = {
         target: { key: target },
         ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
       }),
+  },
+
+  segments: {
+    list: (projectKey: string, envKey: string) =>
+      everyPage<Segment>(`/segments/${seg(projectKey)}/${seg(envKey)}`),
   },
 
   auditLog: {

@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import { api } from '../api';
-import type { Flag, FlagEnvironment, Project } from '../api-types';
+import type { Flag, Project } from '../api-types';
 import { paths } from '../router';
 import { ErrorMessage } from '../ui/error-message';
 import { Field } from '../ui/field';
@@ -10,8 +10,8 @@ import { usePolled } from '../ui/use-polled';
 import { CopyFlagButton } from './copy-flag-dialog';
 import { FlagEvaluationsLine } from './flag-evaluations';
 import { FlagSwitch } from './flag-switch';
+import { TargetingEditor } from './targeting/targeting-editor';
 import { TryContext } from './try-context';
-import { servingText, variationText } from './variation-text';
 
 interface FlagDetailPageProps {
   readonly project: string;
@@ -165,7 +165,15 @@ function FlagDetail({ flag, project, projectKey, envKey, onChanged }: FlagDetail
               onChanged={onChanged}
             />
           </div>
-          <EnvironmentSettings flag={flag} settings={settings} />
+          <TargetingEditor
+            key={`${flag.key}:${envKey}`}
+            projectKey={projectKey}
+            envKey={envKey}
+            flag={flag}
+            settings={settings}
+            environment={project?.environments.find((e) => e.key === envKey)}
+            onSaved={onChanged}
+          />
         </section>
       )}
 
@@ -199,71 +207,5 @@ function FlagDetail({ flag, project, projectKey, envKey, onChanged }: FlagDetail
         </div>
       </section>
     </>
-  );
-}
-
-function EnvironmentSettings({
-  flag,
-  settings,
-}: {
-  readonly flag: Flag;
-  readonly settings: FlagEnvironment;
-}) {
-  return (
-    <dl className="settings-grid">
-      <div>
-        <dt>Off variation</dt>
-        <dd>
-          <code>{variationText(flag, settings.offVariation)}</code>
-          <span className="muted small"> served while off</span>
-        </dd>
-      </div>
-      <div>
-        <dt>Default rule</dt>
-        <dd>
-          <code>{servingText(flag, settings.fallthrough)}</code>
-          <span className="muted small"> served while on, when no target or rule matches</span>
-        </dd>
-      </div>
-      <div>
-        <dt>Individual targets</dt>
-        <dd>
-          {settings.targets.length === 0
-            ? 'none'
-            : settings.targets
-                .map((t) => `${t.values.length} → ${variationText(flag, t.variation)}`)
-                .join(', ')}
-        </dd>
-      </div>
-      <div>
-        <dt>Rules</dt>
-        <dd>
-          {settings.rules.length === 0 ? (
-            'none'
-          ) : (
-            <ol className="rules">
-              {settings.rules.map((rule) => (
-                <li key={rule._id}>
-                  {rule.description === undefined || rule.description === '' ? '' : `${rule.description}: `}
-                  if{' '}
-                  {rule.clauses
-                    .map((c) => `${c.attribute} ${c.op} ${c.values.map((v) => JSON.stringify(v)).join(', ')}`)
-                    .join(' and ')}{' '}
-                  → <code>{servingText(flag, rule)}</code>
-                </li>
-              ))}
-            </ol>
-          )}
-        </dd>
-      </div>
-      <div>
-        <dt>Prerequisites</dt>
-        <dd>
-          {settings.prerequisites.length === 0
-            ? 'none'
-            : settings.prerequisites.map((p) => `${p.key} serving variation ${p.variation}`).join(', ')}
-        </dd>
-      </div>
-    </dl>
   );
 }
