@@ -131,6 +131,17 @@ export interface Flag {
   readonly creationDate: number;
   readonly defaults: { readonly onVariation: number; readonly offVariation: number };
   readonly environments: Readonly<Record<string, FlagEnvironment>>;
+  readonly maintainerId?: string;
+  readonly clientSideAvailability?: {
+    readonly usingMobileKey: boolean;
+    readonly usingEnvironmentId: boolean;
+  };
+}
+
+/** One instruction of a semantic patch, e.g. `{"kind": "addVariation", "value": "hybrid"}`. */
+export interface SemanticInstruction {
+  readonly kind: string;
+  readonly [field: string]: unknown;
 }
 
 /** `GET /flags/{projectKey}/{flagKey}/evaluations`: what SDKs reported evaluating, per variation. */

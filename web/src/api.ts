@@ -20,6 +20,7 @@ import type {
   ProjectRead,
   Role,
   Segment,
+  SemanticInstruction,
   Session,
   SlackConfig,
   TeamsConfig,
@@ -84,11 +85,16 @@ function toApiError(status: number, body: unknown, fallback: string): ApiError {
   return new ApiError(status, 'error', fallback || `The server answered ${status}`);
 }
 
-async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+async function request<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   // Every cookie-authenticated write must carry this header (the server's second CSRF lock).
   if (method !== 'GET') headers['x-switchboard-csrf'] = '1';
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = contentType;
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {
@@ -231,6 +237,24 @@ export const api = {
         patch,
         ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
       }),
+    /** LaunchDarkly's semantic patch: instructions such as `addVariation`, applied as one change. */
+    instructions: (
+      projectKey: string,
+      flagKey: string,
+      instructions: readonly SemanticInstruction[],
+      comment?: string,
+    ) =>
+      request<Flag>(
+        'PATCH',
+        `/flags/${seg(projectKey)}/${seg(flagKey)}`,
+        {
+          instructions,
+          ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+        },
+        'application/json; domain-model=launchdarkly.semanticpatch',
+      ),
+    remove: (projectKey: string, flagKey: string) =>
+      request<void>('DELETE', `/flags/${seg(projectKey)}/${seg(flagKey)}`),
     /** Whether the signed-in member may make this change: validated and authorized, nothing written. */
     dryRun: (projectKey: string, flagKey: string, patch: readonly JsonPatchOperation[]) =>
       request<Flag>('PATCH', `/flags/${seg(projectKey)}/${seg(flagKey)}?dryRun=true`, { patch }),

@@ -14,6 +14,13 @@ describe('parseRoute', () => {
       integrationId: '0123456789abcdef01234567',
     });
     expect(parseRoute('/settings/members/abc', '')).toEqual({ page: 'team' });
+    expect(parseRoute(paths.flagSettings('default', 'test', 'new-checkout'), '')).toEqual({
+      page: 'flag',
+      project: 'default',
+      env: 'test',
+      flag: 'new-checkout',
+      view: 'settings',
+    });
     expect(parseRoute('/settings/projects/default', '')).toEqual({ page: 'sdk-keys', project: 'default' });
     expect(parseRoute('/settings/projects/default/environments/test', '')).toEqual({
       page: 'sdk-keys',

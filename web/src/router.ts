@@ -20,7 +20,14 @@ export type Route =
       readonly mode?: 'new' | 'edit';
     }
   | { readonly page: 'flags'; readonly project?: string; readonly env?: string }
-  | { readonly page: 'flag'; readonly project: string; readonly env: string; readonly flag: string }
+  | {
+      readonly page: 'flag';
+      readonly project: string;
+      readonly env: string;
+      readonly flag: string;
+      /** The flag's own settings and variations, instead of its targeting in `env`. */
+      readonly view?: 'settings';
+    }
   | { readonly page: 'audit'; readonly entryId?: string; readonly q: string; readonly spec: string }
   | { readonly page: 'team' }
   | { readonly page: 'sdk-keys'; readonly project?: string; readonly env?: string }
@@ -68,6 +75,9 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (parts.length === 4 && third === 'features' && second !== undefined && fourth !== undefined) {
     return { page: 'flag', project: first, env: second, flag: fourth };
+  }
+  if (parts.length === 5 && third === 'features' && parts[4] === 'settings' && second && fourth) {
+    return { page: 'flag', project: first, env: second, flag: fourth, view: 'settings' };
   }
   if (first === 'audit' && parts.length <= 2) {
     return {
@@ -140,6 +150,8 @@ export const paths = {
   flags: (project?: string, env?: string) => withSearch('/flags', { project, env }),
   flag: (project: string, env: string, flag: string) =>
     `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/features/${encodeURIComponent(flag)}`,
+  flagSettings: (project: string, env: string, flag: string) =>
+    `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/features/${encodeURIComponent(flag)}/settings`,
   audit: (params: { q?: string; spec?: string } = {}) => withSearch('/audit', params),
   auditEntry: (id: string, params: { q?: string; spec?: string } = {}) =>
     withSearch(`/audit/${encodeURIComponent(id)}`, params),

@@ -3,6 +3,7 @@ import { ApiError, api } from '../../api';
 import type { Environment, Flag, FlagEnvironment } from '../../api-types';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { usePolled } from '../../ui/use-polled';
+import { envPointer, useWriteAccess } from '../use-write-access';
 import { type Conflict, PendingChange } from './pending-change';
 import { PrerequisitesEditor } from './prerequisites-editor';
 import { RulesEditor } from './rules-editor';
@@ -16,7 +17,6 @@ import {
   type TargetingDraft,
 } from './targeting-draft';
 import { TargetsEditor } from './targets-editor';
-import { useWriteAccess } from './use-write-access';
 import './targeting.css';
 
 interface TargetingEditorProps {
@@ -55,7 +55,12 @@ export function TargetingEditor(props: TargetingEditorProps) {
   const [conflict, setConflict] = useState<Conflict>();
   const [confirming, setConfirming] = useState(false);
   const [saved, setSaved] = useState(false);
-  const access = useWriteAccess(projectKey, flag.key, envKey);
+  const access = useWriteAccess(
+    projectKey,
+    flag.key,
+    [{ op: 'add', path: envPointer(envKey, 'rules/-'), value: { clauses: [], variation: 0 } }],
+    `change this flag's targeting in ${envName}`,
+  );
   const readOnly = access.kind !== 'writable';
 
   const dirty = changedFields(opened.base, draft).length > 0;
