@@ -1,8 +1,12 @@
 import type {
+  AccessToken,
+  AccessTokenPost,
   ApiIssue,
   AuditEntry,
   AuditEntryDetail,
   ContextEvaluation,
+  CustomRole,
+  CustomRolePost,
   Delivery,
   Environment,
   Flag,
@@ -285,6 +289,27 @@ export const api = {
     /** Follows a `_links.next.href` as the API gave it. */
     next: (href: string) => request<Page<AuditEntry>>('GET', href.replace(/^\/api\/v2/, '')),
     get: (id: string) => request<AuditEntryDetail>('GET', `/auditlog/${seg(id)}`),
+  },
+
+  roles: {
+    list: () => everyPage<CustomRole>('/roles'),
+    get: (key: string) => request<CustomRole>('GET', `/roles/${seg(key)}`),
+    create: (role: CustomRolePost) => request<CustomRole>('POST', '/roles', role),
+    update: (key: string, patch: readonly JsonPatchOperation[], comment?: string) =>
+      request<CustomRole>('PATCH', `/roles/${seg(key)}`, {
+        patch,
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
+    remove: (key: string) => request<void>('DELETE', `/roles/${seg(key)}`),
+  },
+
+  tokens: {
+    /** The signed-in member's tokens; an admin's list holds everyone's. */
+    list: () => everyPage<AccessToken>('/tokens?showAll=true'),
+    create: (token: AccessTokenPost) => request<AccessToken>('POST', '/tokens', token),
+    /** A new secret (in the answer, once); the old one stops working. */
+    reset: (id: string) => request<AccessToken>('POST', `/tokens/${seg(id)}/reset`),
+    remove: (id: string) => request<void>('DELETE', `/tokens/${seg(id)}`),
   },
 
   members: {

@@ -9,6 +9,8 @@ const sections: readonly { page: Page; also?: Page; label: string; to: string }[
   { page: 'audit', label: 'Audit log', to: paths.audit() },
   { page: 'sdk-keys', label: 'SDK keys', to: paths.sdkKeys() },
   { page: 'team', label: 'Team', to: paths.team() },
+  { page: 'roles', label: 'Roles', to: paths.roles() },
+  { page: 'tokens', label: 'Tokens', to: paths.tokens() },
 ];
 
 interface AppShellProps {

@@ -14,6 +14,13 @@ describe('parseRoute', () => {
       integrationId: '0123456789abcdef01234567',
     });
     expect(parseRoute('/settings/members/abc', '')).toEqual({ page: 'team' });
+    expect(parseRoute(paths.roles(), '')).toEqual({ page: 'roles' });
+    expect(parseRoute(paths.newRole(), '')).toEqual({ page: 'roles', mode: 'new' });
+    expect(parseRoute(paths.role('release-managers'), '')).toEqual({
+      page: 'roles',
+      roleKey: 'release-managers',
+    });
+    expect(parseRoute(paths.tokens(), '')).toEqual({ page: 'tokens' });
     expect(parseRoute(paths.flagSettings('default', 'test', 'new-checkout'), '')).toEqual({
       page: 'flag',
       project: 'default',

@@ -30,6 +30,8 @@ export type Route =
     }
   | { readonly page: 'audit'; readonly entryId?: string; readonly q: string; readonly spec: string }
   | { readonly page: 'team' }
+  | { readonly page: 'roles'; readonly roleKey?: string; readonly mode?: 'new' }
+  | { readonly page: 'tokens' }
   | { readonly page: 'sdk-keys'; readonly project?: string; readonly env?: string }
   | { readonly page: 'accept-invitation' }
   | { readonly page: 'not-found'; readonly path: string };
@@ -91,6 +93,11 @@ export function parseRoute(pathname: string, search: string): Route {
   // The server's invitation links: /accept-invitation#<token> (the token never reaches a log).
   if (first === 'accept-invitation' && parts.length === 1) return { page: 'accept-invitation' };
   if (first === 'settings' && second === 'members') return { page: 'team' };
+  if (first === 'settings' && second === 'roles' && parts.length <= 3) {
+    if (third === 'new') return { page: 'roles', mode: 'new' };
+    return third === undefined ? { page: 'roles' } : { page: 'roles', roleKey: third };
+  }
+  if (first === 'settings' && second === 'tokens' && parts.length <= 3) return { page: 'tokens' };
   // The server's links for project and environment changes: their SDK keys live there.
   if (first === 'settings' && second === 'projects' && parts.length <= 5) {
     const env = parts[3] === 'environments' ? parts[4] : undefined;
@@ -156,6 +163,10 @@ export const paths = {
   auditEntry: (id: string, params: { q?: string; spec?: string } = {}) =>
     withSearch(`/audit/${encodeURIComponent(id)}`, params),
   team: () => '/team',
+  roles: () => '/settings/roles',
+  newRole: () => '/settings/roles/new',
+  role: (key: string) => `/settings/roles/${encodeURIComponent(key)}`,
+  tokens: () => '/settings/tokens',
   sdkKeys: (project?: string) =>
     project === undefined ? '/settings/projects' : `/settings/projects/${encodeURIComponent(project)}`,
 } as const;

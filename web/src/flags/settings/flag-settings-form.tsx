@@ -239,7 +239,10 @@ export function FlagSettingsForm({ projectKey, flag, access, onSaved }: FlagSett
               type="button"
               className="button button-small"
               onClick={() =>
-                void api.flags.get(projectKey, flag.key).then((f) => (restart(f), onSaved(f)), setError)
+                void api.flags.get(projectKey, flag.key).then((f) => {
+                  restart(f);
+                  onSaved(f);
+                }, setError)
               }
             >
               Reload
