@@ -56,6 +56,16 @@ export interface Environment {
   readonly confirmChanges?: boolean;
   /** Marks the environment whose changes matter most (production). */
   readonly critical?: boolean;
+  readonly _version?: number;
+}
+
+export interface EnvironmentPost {
+  readonly key: string;
+  readonly name: string;
+  readonly color: string;
+  readonly requireComments?: boolean;
+  readonly confirmChanges?: boolean;
+  readonly critical?: boolean;
 }
 
 export interface Project {

@@ -9,6 +9,7 @@ import type {
   CustomRolePost,
   Delivery,
   Environment,
+  EnvironmentPost,
   Flag,
   FlagEvaluations,
   FlagPost,
@@ -203,6 +204,15 @@ export const api = {
   },
 
   environments: {
+    create: (projectKey: string, env: EnvironmentPost) =>
+      request<Environment>('POST', `/projects/${seg(projectKey)}/environments`, env),
+    update: (projectKey: string, envKey: string, patch: readonly JsonPatchOperation[], comment?: string) =>
+      request<Environment>('PATCH', `/projects/${seg(projectKey)}/environments/${seg(envKey)}`, {
+        patch,
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
+    remove: (projectKey: string, envKey: string) =>
+      request<void>('DELETE', `/projects/${seg(projectKey)}/environments/${seg(envKey)}`),
     /** A new SDK key (`apiKey`) or mobile key; the old one works until `expiry` (epoch ms), or stops now. */
     resetKey: (projectKey: string, envKey: string, which: 'apiKey' | 'mobileKey', expiry?: number) =>
       request<Environment>(

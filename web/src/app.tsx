@@ -3,6 +3,7 @@ import { ApiError, api, onSignedOut } from './api';
 import type { Member } from './api-types';
 import { AppShell } from './app-shell';
 import { AuditPage } from './audit/audit-page';
+import { EnvironmentsPage } from './environments/environments-page';
 import { SdkKeysPage } from './environments/sdk-keys-page';
 import { FlagDetailPage } from './flags/flag-detail-page';
 import { FlagsPage } from './flags/flags-page';
@@ -30,6 +31,7 @@ const titles: Readonly<Record<Route['page'], string>> = {
   team: 'Team',
   roles: 'Roles',
   tokens: 'Access tokens',
+  environments: 'Environments',
   'sdk-keys': 'SDK keys',
   'accept-invitation': 'Join',
   'not-found': 'Not found',
@@ -49,6 +51,8 @@ function RoutePage({ route, member }: { readonly route: Route; readonly member: 
       return <TeamPage me={member} />;
     case 'roles':
       return <RolesPage {...route} />;
+    case 'environments':
+      return <EnvironmentsPage {...route} />;
     case 'tokens':
       return <TokensPage me={member} />;
     case 'sdk-keys':

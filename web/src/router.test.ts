@@ -21,6 +21,10 @@ describe('parseRoute', () => {
       roleKey: 'release-managers',
     });
     expect(parseRoute(paths.tokens(), '')).toEqual({ page: 'tokens' });
+    expect(parseRoute('/environments', '?project=default')).toEqual({
+      page: 'environments',
+      project: 'default',
+    });
     expect(parseRoute(paths.flagSettings('default', 'test', 'new-checkout'), '')).toEqual({
       page: 'flag',
       project: 'default',

@@ -32,6 +32,7 @@ export type Route =
   | { readonly page: 'team' }
   | { readonly page: 'roles'; readonly roleKey?: string; readonly mode?: 'new' }
   | { readonly page: 'tokens' }
+  | { readonly page: 'environments'; readonly project?: string }
   | { readonly page: 'sdk-keys'; readonly project?: string; readonly env?: string }
   | { readonly page: 'accept-invitation' }
   | { readonly page: 'not-found'; readonly path: string };
@@ -90,6 +91,10 @@ export function parseRoute(pathname: string, search: string): Route {
     };
   }
   if (first === 'team' && parts.length === 1) return { page: 'team' };
+  if (first === 'environments' && parts.length === 1) {
+    const project = param('project');
+    return { page: 'environments', ...(project === undefined ? {} : { project }) };
+  }
   // The server's invitation links: /accept-invitation#<token> (the token never reaches a log).
   if (first === 'accept-invitation' && parts.length === 1) return { page: 'accept-invitation' };
   if (first === 'settings' && second === 'members') return { page: 'team' };
@@ -167,6 +172,7 @@ export const paths = {
   newRole: () => '/settings/roles/new',
   role: (key: string) => `/settings/roles/${encodeURIComponent(key)}`,
   tokens: () => '/settings/tokens',
+  environments: (project?: string) => withSearch('/environments', { project }),
   sdkKeys: (project?: string) =>
     project === undefined ? '/settings/projects' : `/settings/projects/${encodeURIComponent(project)}`,
 } as const;
