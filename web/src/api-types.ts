@@ -155,11 +155,30 @@ export interface SemanticInstruction {
 }
 
 /** `GET /flags/{projectKey}/{flagKey}/evaluations`: what SDKs reported evaluating, per variation. */
-/** A segment as the targeting editor offers it in a clause (`segmentMatch`). */
+/** A segment of one environment: contexts included or excluded by key, and rules. */
 export interface Segment {
   readonly key: string;
   readonly name: string;
   readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly included?: readonly string[];
+  readonly excluded?: readonly string[];
+  readonly rules?: readonly SegmentRule[];
+  readonly _version?: number;
+  readonly creationDate?: number;
+}
+
+export interface SegmentRule {
+  readonly _id?: string;
+  readonly description?: string;
+  readonly clauses: readonly {
+    readonly _id?: string;
+    readonly attribute: string;
+    readonly op: string;
+    readonly values: readonly unknown[];
+    readonly negate: boolean;
+    readonly contextKind?: string;
+  }[];
 }
 
 export interface FlagEvaluations {

@@ -291,6 +291,26 @@ export const api = {
   segments: {
     list: (projectKey: string, envKey: string) =>
       everyPage<Segment>(`/segments/${seg(projectKey)}/${seg(envKey)}`),
+    get: (projectKey: string, envKey: string, key: string) =>
+      request<Segment>('GET', `/segments/${seg(projectKey)}/${seg(envKey)}/${seg(key)}`),
+    create: (
+      projectKey: string,
+      envKey: string,
+      segment: { key: string; name: string; description?: string },
+    ) => request<Segment>('POST', `/segments/${seg(projectKey)}/${seg(envKey)}`, segment),
+    update: (
+      projectKey: string,
+      envKey: string,
+      key: string,
+      patch: readonly JsonPatchOperation[],
+      comment?: string,
+    ) =>
+      request<Segment>('PATCH', `/segments/${seg(projectKey)}/${seg(envKey)}/${seg(key)}`, {
+        patch,
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
+    remove: (projectKey: string, envKey: string, key: string) =>
+      request<void>('DELETE', `/segments/${seg(projectKey)}/${seg(envKey)}/${seg(key)}`),
   },
 
   auditLog: {

@@ -10,6 +10,7 @@ import { FlagsPage } from './flags/flags-page';
 import { IntegrationsPage } from './integrations/integrations-page';
 import { RolesPage } from './roles/roles-page';
 import { navigate, paths, type Route, useRoute } from './router';
+import { SegmentsPage } from './segments/segments-page';
 import { AcceptInvitationPage } from './session/accept-invitation-page';
 import { SignInPage } from './session/sign-in-page';
 import { TeamPage } from './team/team-page';
@@ -32,6 +33,7 @@ const titles: Readonly<Record<Route['page'], string>> = {
   roles: 'Roles',
   tokens: 'Access tokens',
   environments: 'Environments',
+  segments: 'Segments',
   'sdk-keys': 'SDK keys',
   'accept-invitation': 'Join',
   'not-found': 'Not found',
@@ -51,6 +53,8 @@ function RoutePage({ route, member }: { readonly route: Route; readonly member: 
       return <TeamPage me={member} />;
     case 'roles':
       return <RolesPage {...route} />;
+    case 'segments':
+      return <SegmentsPage {...route} />;
     case 'environments':
       return <EnvironmentsPage {...route} />;
     case 'tokens':

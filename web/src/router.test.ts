@@ -21,6 +21,12 @@ describe('parseRoute', () => {
       roleKey: 'release-managers',
     });
     expect(parseRoute(paths.tokens(), '')).toEqual({ page: 'tokens' });
+    expect(parseRoute(paths.segment('default', 'production', 'beta'), '')).toEqual({
+      page: 'segments',
+      project: 'default',
+      env: 'production',
+      segment: 'beta',
+    });
     expect(parseRoute('/environments', '?project=default')).toEqual({
       page: 'environments',
       project: 'default',

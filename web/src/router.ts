@@ -33,6 +33,8 @@ export type Route =
   | { readonly page: 'roles'; readonly roleKey?: string; readonly mode?: 'new' }
   | { readonly page: 'tokens' }
   | { readonly page: 'environments'; readonly project?: string }
+  /** Without a project and environment: the first of each. */
+  | { readonly page: 'segments'; readonly project?: string; readonly env?: string; readonly segment?: string }
   | { readonly page: 'sdk-keys'; readonly project?: string; readonly env?: string }
   | { readonly page: 'accept-invitation' }
   | { readonly page: 'not-found'; readonly path: string };
@@ -79,6 +81,14 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts.length === 4 && third === 'features' && second !== undefined && fourth !== undefined) {
     return { page: 'flag', project: first, env: second, flag: fourth };
   }
+  if (third === 'segments' && second !== undefined && parts.length <= 4) {
+    return {
+      page: 'segments',
+      project: first,
+      env: second,
+      ...(fourth === undefined ? {} : { segment: fourth }),
+    };
+  }
   if (parts.length === 5 && third === 'features' && parts[4] === 'settings' && second && fourth) {
     return { page: 'flag', project: first, env: second, flag: fourth, view: 'settings' };
   }
@@ -91,6 +101,7 @@ export function parseRoute(pathname: string, search: string): Route {
     };
   }
   if (first === 'team' && parts.length === 1) return { page: 'team' };
+  if (first === 'segments' && parts.length === 1) return { page: 'segments' };
   if (first === 'environments' && parts.length === 1) {
     const project = param('project');
     return { page: 'environments', ...(project === undefined ? {} : { project }) };
@@ -172,6 +183,12 @@ export const paths = {
   newRole: () => '/settings/roles/new',
   role: (key: string) => `/settings/roles/${encodeURIComponent(key)}`,
   tokens: () => '/settings/tokens',
+  segments: (project?: string, env?: string) =>
+    project === undefined || env === undefined
+      ? '/segments'
+      : `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/segments`,
+  segment: (project: string, env: string, key: string) =>
+    `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/segments/${encodeURIComponent(key)}`,
   environments: (project?: string) => withSearch('/environments', { project }),
   sdkKeys: (project?: string) =>
     project === undefined ? '/settings/projects' : `/settings/projects/${encodeURIComponent(project)}`,

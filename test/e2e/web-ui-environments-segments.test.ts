@@ -8,8 +8,9 @@ import { expectAccessible } from './axe-check.js';
 import { apiClient, launchChromium, signInAsOwner, startOwnerServer } from './e2e-setup.js';
 
 /**
- * The environments page, in Chromium against a real server: an environment created, renamed,
- * recoloured and made to require comments and confirmation, then deleted once its key is typed.
+ * The environments and segments pages, in Chromium against a real server: an environment created,
+ * renamed, recoloured and made to require comments and confirmation, then deleted once its key is
+ * typed; a segment created, keys pasted in, a rule added, saved, deleted.
  */
 
 const adminToken = 'api-e2e-web-environments-0123456789abcdef';
@@ -44,7 +45,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the environments page, in Chromium against a real server', { timeout: 60_000 }, () => {
+describe('the environments and segments pages, in Chromium against a real server', {
+  timeout: 60_000,
+}, () => {
   it('creates, edits and deletes an environment', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Environments' }).click();
     await page.getByRole('heading', { name: 'Environments', level: 1 }).waitFor();
@@ -84,5 +87,43 @@ describe('the environments page, in Chromium against a real server', { timeout: 
     await dialog.getByRole('button', { name: 'Delete for good' }).click();
     await edited.waitFor({ state: 'detached' });
     await expect(api('GET', '/projects/default/environments/staging')).rejects.toThrow(/404/);
+  });
+
+  it('creates a segment, pastes its keys, adds a rule, saves and deletes it', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Segments' }).click();
+    await page.waitForURL(/\/default\/production\/segments$/);
+    await page.getByText('No segments here yet.').waitFor();
+    await page.getByLabel('Segment key').fill('beta-testers');
+    await page.getByLabel('Segment name').fill('Beta testers');
+    await page.getByRole('button', { name: 'Create segment' }).click();
+    await page.getByRole('heading', { name: 'Beta testers', level: 1 }).waitFor();
+    await page.getByLabel(/Included user keys/).fill('alice, bob\ncarol');
+    await page.getByLabel('Included user keys (3)').waitFor();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByLabel('Rule 1, clause 1: attribute').fill('email');
+    await page.getByLabel('Rule 1, clause 1: operator').selectOption({ label: 'ends with' });
+    await page.getByLabel('Rule 1, clause 1: values, one per line').fill('@example.com');
+    await expectAccessible(page, 'a segment with unsaved changes');
+    await page.getByLabel('Comment for this change').fill('Beta group');
+    await page.getByRole('button', { name: 'Save segment' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved the segment.' }).waitFor();
+    const saved = await api<{ included: string[]; rules: { clauses: unknown[] }[] }>(
+      'GET',
+      '/segments/default/production/beta-testers',
+    );
+    expect(saved.included).toEqual(['alice', 'bob', 'carol']);
+    expect(saved.rules[0]?.clauses).toEqual([
+      expect.objectContaining({
+        attribute: 'email',
+        op: 'endsWith',
+        values: ['@example.com'],
+        negate: false,
+      }),
+    ]);
+
+    await page.getByRole('button', { name: 'Delete segment' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete segment' }).click();
+    await page.getByText('No segments here yet.').waitFor();
+    await expect(api('GET', '/segments/default/production/beta-testers')).rejects.toThrow(/404/);
   });
 });
