@@ -239,6 +239,16 @@ describe('the targeting editor, in Chromium against a real server', { timeout: 6
       expect(await reader.getByRole('combobox', { name: 'Off variation' }).isDisabled()).toBe(true);
       expect(await reader.getByRole('button', { name: 'Add prerequisite' }).isDisabled()).toBe(true);
       await expectAccessible(reader, 'the targeting editor, read-only, on a phone');
+
+      // The flag's settings and variations too: read-only, with the reason, nothing to press.
+      await reader.goto(`${server.baseUrl}${flagPath}/settings`);
+      const settingsNote = reader.getByRole('note').filter({ hasText: 'Read only.' }).first();
+      await settingsNote.waitFor();
+      expect(await settingsNote.textContent()).toContain('Not allowed: updateDescription');
+      expect(await reader.getByRole('button', { name: 'Save settings' }).isDisabled()).toBe(true);
+      expect(await reader.getByRole('button', { name: 'Archive flag' }).isDisabled()).toBe(true);
+      expect(await reader.getByRole('button', { name: 'Delete flag' }).isDisabled()).toBe(true);
+      expect(await reader.getByLabel('Variation 1: name').isDisabled()).toBe(true);
     } finally {
       await readerContext.close();
     }
