@@ -1,12 +1,8 @@
 import type {
-  AccessToken,
-  AccessTokenPost,
   ApiIssue,
   AuditEntry,
   AuditEntryDetail,
   ContextEvaluation,
-  CustomRole,
-  CustomRolePost,
   Delivery,
   Environment,
   EnvironmentPost,
@@ -33,6 +29,7 @@ import type {
   Webhook,
   WebhookPost,
 } from './api-types';
+import type { AccessToken, AccessTokenPost, CustomRole, CustomRolePost } from './api-types-settings';
 
 const base = '/api/v2';
 

@@ -1,6 +1,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { ApiError, api } from '../api';
-import type { CustomRole, JsonPatchOperation } from '../api-types';
+import type { JsonPatchOperation } from '../api-types';
+import type { CustomRole } from '../api-types-settings';
 import { jsonSpans } from '../integrations/json-spans';
 import { checkPolicyText, type LocatedIssue, locate } from '../integrations/policy-check';
 import { PolicyEditor } from '../integrations/policy-editor';

@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 import { api } from '../api';
-import type { CustomRole, Member } from '../api-types';
+import type { Member } from '../api-types';
+import type { CustomRole } from '../api-types-settings';
 import { navigate, paths } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorMessage } from '../ui/error-message';

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import { api } from '../api';
-import type { AccessToken, AccessTokenPost, CustomRole, Role } from '../api-types';
+import type { Role } from '../api-types';
+import type { AccessToken, AccessTokenPost, CustomRole } from '../api-types-settings';
 import { checkPolicyText } from '../integrations/policy-check';
 import { PolicyEditor } from '../integrations/policy-editor';
 import { rolePolicyTexts } from '../roles/role-policy-texts';

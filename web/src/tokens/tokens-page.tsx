@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 import { api } from '../api';
-import type { AccessToken, Member } from '../api-types';
+import type { Member } from '../api-types';
+import type { AccessToken } from '../api-types-settings';
 import { OneTimeSecret } from '../integrations/one-time-secret';
 import { paths } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
