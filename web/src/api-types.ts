@@ -50,6 +50,22 @@ export interface Environment {
   readonly apiKey: string;
   /** The mobile key; `********` for someone without viewSdkKey. */
   readonly mobileKey: string;
+  /** Changes here must carry a comment. */
+  readonly requireComments?: boolean;
+  /** Changes here are confirmed before they are saved. */
+  readonly confirmChanges?: boolean;
+  /** Marks the environment whose changes matter most (production). */
+  readonly critical?: boolean;
+  readonly _version?: number;
+}
+
+export interface EnvironmentPost {
+  readonly key: string;
+  readonly name: string;
+  readonly color: string;
+  readonly requireComments?: boolean;
+  readonly confirmChanges?: boolean;
+  readonly critical?: boolean;
 }
 
 export interface Project {
@@ -86,17 +102,25 @@ export interface FlagRule extends VariationOrRollout {
   readonly _id: string;
   readonly description?: string;
   readonly clauses: readonly {
+    readonly _id?: string;
     readonly attribute: string;
     readonly op: string;
     readonly values: unknown[];
+    readonly negate?: boolean;
+    readonly contextKind?: string;
   }[];
+  readonly trackEvents?: boolean;
 }
 
 export interface FlagEnvironment {
   readonly on: boolean;
   readonly offVariation: number;
   readonly fallthrough: VariationOrRollout;
-  readonly targets: readonly { readonly values: readonly string[]; readonly variation: number }[];
+  readonly targets: readonly {
+    readonly values: readonly string[];
+    readonly variation: number;
+    readonly contextKind?: string;
+  }[];
   readonly rules: readonly FlagRule[];
   readonly prerequisites: readonly { readonly key: string; readonly variation: number }[];
   readonly version: number;
@@ -117,9 +141,46 @@ export interface Flag {
   readonly creationDate: number;
   readonly defaults: { readonly onVariation: number; readonly offVariation: number };
   readonly environments: Readonly<Record<string, FlagEnvironment>>;
+  readonly maintainerId?: string;
+  readonly clientSideAvailability?: {
+    readonly usingMobileKey: boolean;
+    readonly usingEnvironmentId: boolean;
+  };
+}
+
+/** One instruction of a semantic patch, e.g. `{"kind": "addVariation", "value": "hybrid"}`. */
+export interface SemanticInstruction {
+  readonly kind: string;
+  readonly [field: string]: unknown;
 }
 
 /** `GET /flags/{projectKey}/{flagKey}/evaluations`: what SDKs reported evaluating, per variation. */
+/** A segment of one environment: contexts included or excluded by key, and rules. */
+export interface Segment {
+  readonly key: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly included?: readonly string[];
+  readonly excluded?: readonly string[];
+  readonly rules?: readonly SegmentRule[];
+  readonly _version?: number;
+  readonly creationDate?: number;
+}
+
+export interface SegmentRule {
+  readonly _id?: string;
+  readonly description?: string;
+  readonly clauses: readonly {
+    readonly _id?: string;
+    readonly attribute: string;
+    readonly op: string;
+    readonly values: readonly unknown[];
+    readonly negate: boolean;
+    readonly contextKind?: string;
+  }[];
+}
+
 export interface FlagEvaluations {
   readonly environmentKey: string;
   readonly hours: number;
@@ -152,7 +213,12 @@ export interface AuditEntry {
   readonly description: string;
   readonly shortDescription: string;
   readonly comment?: string;
-  readonly member?: { readonly _id: string; readonly email: string };
+  readonly member?: {
+    readonly _id: string;
+    readonly email: string;
+    readonly firstName?: string;
+    readonly lastName?: string;
+  };
   readonly token?: { readonly _id: string; readonly name: string; readonly ending: string };
   readonly target: { readonly name: string; readonly resources: readonly string[] };
 }

@@ -5,6 +5,7 @@ import type {
   ContextEvaluation,
   Delivery,
   Environment,
+  EnvironmentPost,
   Flag,
   FlagEvaluations,
   FlagPost,
@@ -19,6 +20,8 @@ import type {
   Project,
   ProjectRead,
   Role,
+  Segment,
+  SemanticInstruction,
   Session,
   SlackConfig,
   TeamsConfig,
@@ -26,6 +29,7 @@ import type {
   Webhook,
   WebhookPost,
 } from './api-types';
+import type { AccessToken, AccessTokenPost, CustomRole, CustomRolePost } from './api-types-settings';
 
 const base = '/api/v2';
 
@@ -83,11 +87,16 @@ function toApiError(status: number, body: unknown, fallback: string): ApiError {
   return new ApiError(status, 'error', fallback || `The server answered ${status}`);
 }
 
-async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+async function request<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   // Every cookie-authenticated write must carry this header (the server's second CSRF lock).
   if (method !== 'GET') headers['x-switchboard-csrf'] = '1';
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = contentType;
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {
@@ -192,6 +201,15 @@ export const api = {
   },
 
   environments: {
+    create: (projectKey: string, env: EnvironmentPost) =>
+      request<Environment>('POST', `/projects/${seg(projectKey)}/environments`, env),
+    update: (projectKey: string, envKey: string, patch: readonly JsonPatchOperation[], comment?: string) =>
+      request<Environment>('PATCH', `/projects/${seg(projectKey)}/environments/${seg(envKey)}`, {
+        patch,
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
+    remove: (projectKey: string, envKey: string) =>
+      request<void>('DELETE', `/projects/${seg(projectKey)}/environments/${seg(envKey)}`),
     /** A new SDK key (`apiKey`) or mobile key; the old one works until `expiry` (epoch ms), or stops now. */
     resetKey: (projectKey: string, envKey: string, which: 'apiKey' | 'mobileKey', expiry?: number) =>
       request<Environment>(
@@ -224,6 +242,33 @@ export const api = {
         patch: [{ op: 'replace', path: `/environments/${envKey}/on`, value: on }],
         ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
       }),
+    /** A JSON Patch with an optional comment, saved as one change (one audit entry). */
+    patch: (projectKey: string, flagKey: string, patch: readonly JsonPatchOperation[], comment?: string) =>
+      request<Flag>('PATCH', `/flags/${seg(projectKey)}/${seg(flagKey)}`, {
+        patch,
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
+    /** LaunchDarkly's semantic patch: instructions such as `addVariation`, applied as one change. */
+    instructions: (
+      projectKey: string,
+      flagKey: string,
+      instructions: readonly SemanticInstruction[],
+      comment?: string,
+    ) =>
+      request<Flag>(
+        'PATCH',
+        `/flags/${seg(projectKey)}/${seg(flagKey)}`,
+        {
+          instructions,
+          ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+        },
+        'application/json; domain-model=launchdarkly.semanticpatch',
+      ),
+    remove: (projectKey: string, flagKey: string) =>
+      request<void>('DELETE', `/flags/${seg(projectKey)}/${seg(flagKey)}`),
+    /** Whether the signed-in member may make this change: validated and authorized, nothing written. */
+    dryRun: (projectKey: string, flagKey: string, patch: readonly JsonPatchOperation[]) =>
+      request<Flag>('PATCH', `/flags/${seg(projectKey)}/${seg(flagKey)}?dryRun=true`, { patch }),
     /** The flag's settings in `source` copied into `target`; refused (409) if `source` changed since `sourceVersion`. */
     copy: (
       projectKey: string,
@@ -240,12 +285,58 @@ export const api = {
       }),
   },
 
+  segments: {
+    list: (projectKey: string, envKey: string) =>
+      everyPage<Segment>(`/segments/${seg(projectKey)}/${seg(envKey)}`),
+    get: (projectKey: string, envKey: string, key: string) =>
+      request<Segment>('GET', `/segments/${seg(projectKey)}/${seg(envKey)}/${seg(key)}`),
+    create: (
+      projectKey: string,
+      envKey: string,
+      segment: { key: string; name: string; description?: string },
+    ) => request<Segment>('POST', `/segments/${seg(projectKey)}/${seg(envKey)}`, segment),
+    update: (
+      projectKey: string,
+      envKey: string,
+      key: string,
+      patch: readonly JsonPatchOperation[],
+      comment?: string,
+    ) =>
+      request<Segment>('PATCH', `/segments/${seg(projectKey)}/${seg(envKey)}/${seg(key)}`, {
+        patch,
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
+    remove: (projectKey: string, envKey: string, key: string) =>
+      request<void>('DELETE', `/segments/${seg(projectKey)}/${seg(envKey)}/${seg(key)}`),
+  },
+
   auditLog: {
     list: (params: { q?: string; spec?: string; limit?: number }) =>
       request<Page<AuditEntry>>('GET', `/auditlog${query(params)}`),
     /** Follows a `_links.next.href` as the API gave it. */
     next: (href: string) => request<Page<AuditEntry>>('GET', href.replace(/^\/api\/v2/, '')),
     get: (id: string) => request<AuditEntryDetail>('GET', `/auditlog/${seg(id)}`),
+  },
+
+  roles: {
+    list: () => everyPage<CustomRole>('/roles'),
+    get: (key: string) => request<CustomRole>('GET', `/roles/${seg(key)}`),
+    create: (role: CustomRolePost) => request<CustomRole>('POST', '/roles', role),
+    update: (key: string, patch: readonly JsonPatchOperation[], comment?: string) =>
+      request<CustomRole>('PATCH', `/roles/${seg(key)}`, {
+        patch,
+        ...(comment === undefined || comment.trim() === '' ? {} : { comment: comment.trim() }),
+      }),
+    remove: (key: string) => request<void>('DELETE', `/roles/${seg(key)}`),
+  },
+
+  tokens: {
+    /** The signed-in member's tokens; an admin's list holds everyone's. */
+    list: () => everyPage<AccessToken>('/tokens?showAll=true'),
+    create: (token: AccessTokenPost) => request<AccessToken>('POST', '/tokens', token),
+    /** A new secret (in the answer, once); the old one stops working. */
+    reset: (id: string) => request<AccessToken>('POST', `/tokens/${seg(id)}/reset`),
+    remove: (id: string) => request<void>('DELETE', `/tokens/${seg(id)}`),
   },
 
   members: {

@@ -6,9 +6,13 @@ import { Link } from './ui/link';
 const sections: readonly { page: Page; also?: Page; label: string; to: string }[] = [
   { page: 'integrations', label: 'Integrations', to: paths.integrations() },
   { page: 'flags', also: 'flag', label: 'Flags', to: paths.flags() },
+  { page: 'segments', label: 'Segments', to: paths.segments() },
   { page: 'audit', label: 'Audit log', to: paths.audit() },
+  { page: 'environments', label: 'Environments', to: paths.environments() },
   { page: 'sdk-keys', label: 'SDK keys', to: paths.sdkKeys() },
   { page: 'team', label: 'Team', to: paths.team() },
+  { page: 'roles', label: 'Roles', to: paths.roles() },
+  { page: 'tokens', label: 'Tokens', to: paths.tokens() },
 ];
 
 interface AppShellProps {

@@ -3,14 +3,18 @@ import { ApiError, api, onSignedOut } from './api';
 import type { Member } from './api-types';
 import { AppShell } from './app-shell';
 import { AuditPage } from './audit/audit-page';
+import { EnvironmentsPage } from './environments/environments-page';
 import { SdkKeysPage } from './environments/sdk-keys-page';
 import { FlagDetailPage } from './flags/flag-detail-page';
 import { FlagsPage } from './flags/flags-page';
 import { IntegrationsPage } from './integrations/integrations-page';
+import { RolesPage } from './roles/roles-page';
 import { navigate, paths, type Route, useRoute } from './router';
+import { SegmentsPage } from './segments/segments-page';
 import { AcceptInvitationPage } from './session/accept-invitation-page';
 import { SignInPage } from './session/sign-in-page';
 import { TeamPage } from './team/team-page';
+import { TokensPage } from './tokens/tokens-page';
 import { ErrorMessage } from './ui/error-message';
 import { Link } from './ui/link';
 
@@ -26,6 +30,10 @@ const titles: Readonly<Record<Route['page'], string>> = {
   flag: 'Flag',
   audit: 'Audit log',
   team: 'Team',
+  roles: 'Roles',
+  tokens: 'Access tokens',
+  environments: 'Environments',
+  segments: 'Segments',
   'sdk-keys': 'SDK keys',
   'accept-invitation': 'Join',
   'not-found': 'Not found',
@@ -43,6 +51,14 @@ function RoutePage({ route, member }: { readonly route: Route; readonly member: 
       return <AuditPage {...route} />;
     case 'team':
       return <TeamPage me={member} />;
+    case 'roles':
+      return <RolesPage {...route} />;
+    case 'segments':
+      return <SegmentsPage {...route} />;
+    case 'environments':
+      return <EnvironmentsPage {...route} />;
+    case 'tokens':
+      return <TokensPage me={member} />;
     case 'sdk-keys':
       return <SdkKeysPage {...route} />;
     case 'accept-invitation':

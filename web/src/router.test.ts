@@ -14,6 +14,30 @@ describe('parseRoute', () => {
       integrationId: '0123456789abcdef01234567',
     });
     expect(parseRoute('/settings/members/abc', '')).toEqual({ page: 'team' });
+    expect(parseRoute(paths.roles(), '')).toEqual({ page: 'roles' });
+    expect(parseRoute(paths.newRole(), '')).toEqual({ page: 'roles', mode: 'new' });
+    expect(parseRoute(paths.role('release-managers'), '')).toEqual({
+      page: 'roles',
+      roleKey: 'release-managers',
+    });
+    expect(parseRoute(paths.tokens(), '')).toEqual({ page: 'tokens' });
+    expect(parseRoute(paths.segment('default', 'production', 'beta'), '')).toEqual({
+      page: 'segments',
+      project: 'default',
+      env: 'production',
+      segment: 'beta',
+    });
+    expect(parseRoute('/environments', '?project=default')).toEqual({
+      page: 'environments',
+      project: 'default',
+    });
+    expect(parseRoute(paths.flagSettings('default', 'test', 'new-checkout'), '')).toEqual({
+      page: 'flag',
+      project: 'default',
+      env: 'test',
+      flag: 'new-checkout',
+      view: 'settings',
+    });
     expect(parseRoute('/settings/projects/default', '')).toEqual({ page: 'sdk-keys', project: 'default' });
     expect(parseRoute('/settings/projects/default/environments/test', '')).toEqual({
       page: 'sdk-keys',

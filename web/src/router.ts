@@ -20,9 +20,21 @@ export type Route =
       readonly mode?: 'new' | 'edit';
     }
   | { readonly page: 'flags'; readonly project?: string; readonly env?: string }
-  | { readonly page: 'flag'; readonly project: string; readonly env: string; readonly flag: string }
+  | {
+      readonly page: 'flag';
+      readonly project: string;
+      readonly env: string;
+      readonly flag: string;
+      /** The flag's own settings and variations, instead of its targeting in `env`. */
+      readonly view?: 'settings';
+    }
   | { readonly page: 'audit'; readonly entryId?: string; readonly q: string; readonly spec: string }
   | { readonly page: 'team' }
+  | { readonly page: 'roles'; readonly roleKey?: string; readonly mode?: 'new' }
+  | { readonly page: 'tokens' }
+  | { readonly page: 'environments'; readonly project?: string }
+  /** Without a project and environment: the first of each. */
+  | { readonly page: 'segments'; readonly project?: string; readonly env?: string; readonly segment?: string }
   | { readonly page: 'sdk-keys'; readonly project?: string; readonly env?: string }
   | { readonly page: 'accept-invitation' }
   | { readonly page: 'not-found'; readonly path: string };
@@ -69,6 +81,17 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts.length === 4 && third === 'features' && second !== undefined && fourth !== undefined) {
     return { page: 'flag', project: first, env: second, flag: fourth };
   }
+  if (third === 'segments' && second !== undefined && parts.length <= 4) {
+    return {
+      page: 'segments',
+      project: first,
+      env: second,
+      ...(fourth === undefined ? {} : { segment: fourth }),
+    };
+  }
+  if (parts.length === 5 && third === 'features' && parts[4] === 'settings' && second && fourth) {
+    return { page: 'flag', project: first, env: second, flag: fourth, view: 'settings' };
+  }
   if (first === 'audit' && parts.length <= 2) {
     return {
       page: 'audit',
@@ -78,9 +101,19 @@ export function parseRoute(pathname: string, search: string): Route {
     };
   }
   if (first === 'team' && parts.length === 1) return { page: 'team' };
+  if (first === 'segments' && parts.length === 1) return { page: 'segments' };
+  if (first === 'environments' && parts.length === 1) {
+    const project = param('project');
+    return { page: 'environments', ...(project === undefined ? {} : { project }) };
+  }
   // The server's invitation links: /accept-invitation#<token> (the token never reaches a log).
   if (first === 'accept-invitation' && parts.length === 1) return { page: 'accept-invitation' };
   if (first === 'settings' && second === 'members') return { page: 'team' };
+  if (first === 'settings' && second === 'roles' && parts.length <= 3) {
+    if (third === 'new') return { page: 'roles', mode: 'new' };
+    return third === undefined ? { page: 'roles' } : { page: 'roles', roleKey: third };
+  }
+  if (first === 'settings' && second === 'tokens' && parts.length <= 3) return { page: 'tokens' };
   // The server's links for project and environment changes: their SDK keys live there.
   if (first === 'settings' && second === 'projects' && parts.length <= 5) {
     const env = parts[3] === 'environments' ? parts[4] : undefined;
@@ -140,10 +173,23 @@ export const paths = {
   flags: (project?: string, env?: string) => withSearch('/flags', { project, env }),
   flag: (project: string, env: string, flag: string) =>
     `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/features/${encodeURIComponent(flag)}`,
+  flagSettings: (project: string, env: string, flag: string) =>
+    `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/features/${encodeURIComponent(flag)}/settings`,
   audit: (params: { q?: string; spec?: string } = {}) => withSearch('/audit', params),
   auditEntry: (id: string, params: { q?: string; spec?: string } = {}) =>
     withSearch(`/audit/${encodeURIComponent(id)}`, params),
   team: () => '/team',
+  roles: () => '/settings/roles',
+  newRole: () => '/settings/roles/new',
+  role: (key: string) => `/settings/roles/${encodeURIComponent(key)}`,
+  tokens: () => '/settings/tokens',
+  segments: (project?: string, env?: string) =>
+    project === undefined || env === undefined
+      ? '/segments'
+      : `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/segments`,
+  segment: (project: string, env: string, key: string) =>
+    `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/segments/${encodeURIComponent(key)}`,
+  environments: (project?: string) => withSearch('/environments', { project }),
   sdkKeys: (project?: string) =>
     project === undefined ? '/settings/projects' : `/settings/projects/${encodeURIComponent(project)}`,
 } as const;

@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import { api } from '../api';
-import type { Flag, FlagEnvironment, Project } from '../api-types';
+import type { Flag, Project } from '../api-types';
 import { paths } from '../router';
 import { ErrorMessage } from '../ui/error-message';
 import { Field } from '../ui/field';
@@ -10,17 +10,24 @@ import { usePolled } from '../ui/use-polled';
 import { CopyFlagButton } from './copy-flag-dialog';
 import { FlagEvaluationsLine } from './flag-evaluations';
 import { FlagSwitch } from './flag-switch';
+import { FlagSettingsView } from './settings/flag-settings-view';
+import { TargetingEditor } from './targeting/targeting-editor';
 import { TryContext } from './try-context';
-import { servingText, variationText } from './variation-text';
 
 interface FlagDetailPageProps {
   readonly project: string;
   readonly env: string;
   readonly flag: string;
+  readonly view?: 'settings';
 }
 
 /** One flag: its variations, and per environment its switch, off variation, default rule, targets and rules. */
-export function FlagDetailPage({ project: projectKey, env: envKey, flag: flagKey }: FlagDetailPageProps) {
+export function FlagDetailPage({
+  project: projectKey,
+  env: envKey,
+  flag: flagKey,
+  view,
+}: FlagDetailPageProps) {
   const loadFlag = useCallback(() => api.flags.get(projectKey, flagKey), [projectKey, flagKey]);
   const loadProjects = useCallback(() => api.projects.list(), []);
   const flag = usePolled(`flag:${projectKey}:${flagKey}`, loadFlag, 5000);
@@ -45,6 +52,7 @@ export function FlagDetailPage({ project: projectKey, env: envKey, flag: flagKey
           project={project}
           projectKey={projectKey}
           envKey={envKey}
+          view={view}
           onChanged={(f) => flag.update(() => f)}
         />
       )}
@@ -57,10 +65,11 @@ interface FlagDetailProps {
   readonly project: Project | undefined;
   readonly projectKey: string;
   readonly envKey: string;
+  readonly view: 'settings' | undefined;
   readonly onChanged: (flag: Flag) => void;
 }
 
-function FlagDetail({ flag, project, projectKey, envKey, onChanged }: FlagDetailProps) {
+function FlagDetail({ flag, project, projectKey, envKey, view, onChanged }: FlagDetailProps) {
   const [comment, setComment] = useState('');
   const [copiedTo, setCopiedTo] = useState<string | undefined>(undefined);
   const envs =
@@ -115,155 +124,120 @@ function FlagDetail({ flag, project, projectKey, envKey, onChanged }: FlagDetail
         </p>
       )}
 
-      <nav className="tabs" aria-label="Environments">
-        {envs.map((e) => (
-          <Link
-            key={e.key}
-            to={paths.flag(projectKey, e.key, flag.key)}
-            aria-current={e.key === envKey ? 'page' : undefined}
-            className="tab"
-          >
-            <span className="env-dot" style={{ background: `#${e.color}` }} aria-hidden="true" />
-            {e.name}
-          </Link>
-        ))}
+      <nav className="view-tabs" aria-label="Flag views">
+        <Link
+          className="chip"
+          to={paths.flag(projectKey, envKey, flag.key)}
+          aria-current={view === undefined ? 'page' : undefined}
+        >
+          Targeting
+        </Link>
+        <Link
+          className="chip"
+          to={paths.flagSettings(projectKey, envKey, flag.key)}
+          aria-current={view === 'settings' ? 'page' : undefined}
+        >
+          Settings and variations
+        </Link>
       </nav>
 
-      {settings === undefined ? (
-        <p className="alert alert-error">This flag has no settings for the environment “{envKey}”.</p>
+      {view === 'settings' ? (
+        <FlagSettingsView projectKey={projectKey} envKey={envKey} flag={flag} onChanged={onChanged} />
       ) : (
-        <section className="card" aria-label={`Settings in ${envName}`}>
-          <div className="env-switch-row">
-            <div>
-              <h2>
-                {settings.on ? 'On' : 'Off'} in {envName}
-              </h2>
-              <p className="muted small">
-                Version {settings.version} · changed <RelativeTime at={settings.lastModified} />
-              </p>
-              <FlagEvaluationsLine projectKey={projectKey} envKey={envKey} flag={flag} />
-            </div>
-            <Field label="Comment for this change" className="grow">
-              {(control) => (
-                <input
-                  {...control}
-                  className="input"
-                  value={comment}
-                  onChange={(e) => setComment(e.target.value)}
-                  placeholder="Optional: why, shown in the audit log and the room"
-                  maxLength={1000}
-                />
-              )}
-            </Field>
-            <FlagSwitch
-              projectKey={projectKey}
-              envKey={envKey}
-              envName={envName}
-              flag={flag}
-              comment={comment}
-              onCommentUsed={() => setComment('')}
-              onChanged={onChanged}
-            />
-          </div>
-          <EnvironmentSettings flag={flag} settings={settings} />
-        </section>
-      )}
+        <>
+          <nav className="tabs" aria-label="Environments">
+            {envs.map((e) => (
+              <Link
+                key={e.key}
+                to={paths.flag(projectKey, e.key, flag.key)}
+                aria-current={e.key === envKey ? 'page' : undefined}
+                className="tab"
+              >
+                <span className="env-dot" style={{ background: `#${e.color}` }} aria-hidden="true" />
+                {e.name}
+              </Link>
+            ))}
+          </nav>
 
-      <TryContext projectKey={projectKey} envKey={envKey} environments={envs} flag={flag} />
-
-      <section className="card" aria-labelledby="variations-heading">
-        <h2 id="variations-heading">Variations</h2>
-        <div className="table-scroll">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Name</th>
-                <th scope="col">Value</th>
-                <th scope="col">Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {flag.variations.map((v, index) => (
-                <tr key={v._id ?? index}>
-                  <td className="numeric">{index}</td>
-                  <td>{v.name ?? <span className="muted">—</span>}</td>
-                  <td>
-                    <code>{JSON.stringify(v.value)}</code>
-                  </td>
-                  <td>{v.description ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
-    </>
-  );
-}
-
-function EnvironmentSettings({
-  flag,
-  settings,
-}: {
-  readonly flag: Flag;
-  readonly settings: FlagEnvironment;
-}) {
-  return (
-    <dl className="settings-grid">
-      <div>
-        <dt>Off variation</dt>
-        <dd>
-          <code>{variationText(flag, settings.offVariation)}</code>
-          <span className="muted small"> served while off</span>
-        </dd>
-      </div>
-      <div>
-        <dt>Default rule</dt>
-        <dd>
-          <code>{servingText(flag, settings.fallthrough)}</code>
-          <span className="muted small"> served while on, when no target or rule matches</span>
-        </dd>
-      </div>
-      <div>
-        <dt>Individual targets</dt>
-        <dd>
-          {settings.targets.length === 0
-            ? 'none'
-            : settings.targets
-                .map((t) => `${t.values.length} → ${variationText(flag, t.variation)}`)
-                .join(', ')}
-        </dd>
-      </div>
-      <div>
-        <dt>Rules</dt>
-        <dd>
-          {settings.rules.length === 0 ? (
-            'none'
+          {settings === undefined ? (
+            <p className="alert alert-error">This flag has no settings for the environment “{envKey}”.</p>
           ) : (
-            <ol className="rules">
-              {settings.rules.map((rule) => (
-                <li key={rule._id}>
-                  {rule.description === undefined || rule.description === '' ? '' : `${rule.description}: `}
-                  if{' '}
-                  {rule.clauses
-                    .map((c) => `${c.attribute} ${c.op} ${c.values.map((v) => JSON.stringify(v)).join(', ')}`)
-                    .join(' and ')}{' '}
-                  → <code>{servingText(flag, rule)}</code>
-                </li>
-              ))}
-            </ol>
+            <section className="card" aria-label={`Settings in ${envName}`}>
+              <div className="env-switch-row">
+                <div>
+                  <h2>
+                    {settings.on ? 'On' : 'Off'} in {envName}
+                  </h2>
+                  <p className="muted small">
+                    Version {settings.version} · changed <RelativeTime at={settings.lastModified} />
+                  </p>
+                  <FlagEvaluationsLine projectKey={projectKey} envKey={envKey} flag={flag} />
+                </div>
+                <Field label="Comment for this change" className="grow">
+                  {(control) => (
+                    <input
+                      {...control}
+                      className="input"
+                      value={comment}
+                      onChange={(e) => setComment(e.target.value)}
+                      placeholder="Optional: why, shown in the audit log and the room"
+                      maxLength={1000}
+                    />
+                  )}
+                </Field>
+                <FlagSwitch
+                  projectKey={projectKey}
+                  envKey={envKey}
+                  envName={envName}
+                  flag={flag}
+                  comment={comment}
+                  onCommentUsed={() => setComment('')}
+                  onChanged={onChanged}
+                />
+              </div>
+              <TargetingEditor
+                key={`${flag.key}:${envKey}`}
+                projectKey={projectKey}
+                envKey={envKey}
+                flag={flag}
+                settings={settings}
+                environment={project?.environments.find((e) => e.key === envKey)}
+                onSaved={onChanged}
+              />
+            </section>
           )}
-        </dd>
-      </div>
-      <div>
-        <dt>Prerequisites</dt>
-        <dd>
-          {settings.prerequisites.length === 0
-            ? 'none'
-            : settings.prerequisites.map((p) => `${p.key} serving variation ${p.variation}`).join(', ')}
-        </dd>
-      </div>
-    </dl>
+
+          <TryContext projectKey={projectKey} envKey={envKey} environments={envs} flag={flag} />
+
+          <section className="card" aria-labelledby="variations-heading">
+            <h2 id="variations-heading">Variations</h2>
+            <div className="table-scroll">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">#</th>
+                    <th scope="col">Name</th>
+                    <th scope="col">Value</th>
+                    <th scope="col">Description</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {flag.variations.map((v, index) => (
+                    <tr key={v._id ?? index}>
+                      <td className="numeric">{index}</td>
+                      <td>{v.name ?? <span className="muted">—</span>}</td>
+                      <td>
+                        <code>{JSON.stringify(v.value)}</code>
+                      </td>
+                      <td>{v.description ?? ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        </>
+      )}
+    </>
   );
 }

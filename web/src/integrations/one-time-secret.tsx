@@ -12,15 +12,25 @@ async function copyText(text: string, input: HTMLInputElement | null): Promise<b
 }
 
 /** A secret the server shows once (a webhook's signing secret): copy it now, it will not come back. */
-export function OneTimeSecret({ secret, onDone }: { readonly secret: string; readonly onDone: () => void }) {
+export function OneTimeSecret({
+  secret,
+  onDone,
+  label = 'Signing secret',
+  advice = 'Copy it now and store it with the receiver: you will not see it again.',
+}: {
+  readonly secret: string;
+  readonly onDone: () => void;
+  /** What the secret is, e.g. "Access token". */
+  readonly label?: string;
+  readonly advice?: string;
+}) {
   const id = useId();
   const [copied, setCopied] = useState<boolean>();
   const input = useRef<HTMLInputElement>(null);
   return (
     <section className="alert alert-info one-time-secret" aria-labelledby={`${id}-title`}>
       <p id={`${id}-title`}>
-        <strong>Signing secret.</strong> Copy it now and store it with the receiver: you will not see it
-        again.
+        <strong>{label}.</strong> {advice}
       </p>
       <div className="row">
         <input
@@ -28,7 +38,7 @@ export function OneTimeSecret({ secret, onDone }: { readonly secret: string; rea
           className="input"
           readOnly
           value={secret}
-          aria-label="Signing secret"
+          aria-label={label}
           spellCheck={false}
           onFocus={(e) => e.currentTarget.select()}
         />

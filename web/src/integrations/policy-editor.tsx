@@ -1,9 +1,40 @@
 import { type ReactNode, useId, useRef } from 'react';
 import type { Span } from './json-spans';
 import type { LocatedIssue, PolicyCheck } from './policy-check';
-import { formatPolicy, policySnippets } from './policy-snippets';
+import { formatPolicy, type PolicySnippet, policySnippets } from './policy-snippets';
+
+/** What the editor says around the JSON: an integration's filter by default, or a role's policy. */
+export interface PolicyEditorTexts {
+  readonly legend: ReactNode;
+  readonly hint: ReactNode;
+  readonly label: string;
+  readonly placeholder: string;
+  /** Shown when the policy is valid and empty. */
+  readonly empty: string;
+  readonly snippets: readonly PolicySnippet[];
+}
+
+const filterTexts: PolicyEditorTexts = {
+  legend: (
+    <>
+      Policy filter <span className="optional">optional</span>
+    </>
+  ),
+  hint: (
+    <>
+      Which changes reach the room, in the custom-roles syntax (e.g. resources{' '}
+      <code>proj/*:env/production:flag/*</code>, actions <code>updateOn</code>). An empty list sends every
+      change.
+    </>
+  ),
+  label: 'Policy filter (JSON)',
+  placeholder: 'Empty: every change is sent.\nStart from a snippet, or write statements as JSON.',
+  empty: 'Valid: no filter, every change is sent.',
+  snippets: policySnippets,
+};
 
 interface PolicyEditorProps {
+  readonly texts?: PolicyEditorTexts;
   readonly value: string;
   readonly onChange: (text: string) => void;
   /** `checkPolicyText(value)`, computed by the form so it can refuse to save an invalid policy. */
@@ -79,7 +110,13 @@ function bandsOf(
  * The policy filter as JSON, validated as you type with the server's own rules: the offending
  * statement is shaded, the offending value underlined, and each message says where and why.
  */
-export function PolicyEditor({ value, onChange, check, serverIssues }: PolicyEditorProps) {
+export function PolicyEditor({
+  value,
+  onChange,
+  check,
+  serverIssues,
+  texts = filterTexts,
+}: PolicyEditorProps) {
   const id = useId();
   const textarea = useRef<HTMLTextAreaElement>(null);
   const backdrop = useRef<HTMLPreElement>(null);
@@ -109,17 +146,13 @@ export function PolicyEditor({ value, onChange, check, serverIssues }: PolicyEdi
   const statementCount = check.kind === 'ok' ? check.statements.length : 0;
   return (
     <fieldset className="policy-editor">
-      <legend>
-        Policy filter <span className="optional">optional</span>
-      </legend>
+      <legend>{texts.legend}</legend>
       <p className="hint" id={`${id}-hint`}>
-        Which changes reach the room, in the custom-roles syntax (e.g. resources{' '}
-        <code>proj/*:env/production:flag/*</code>, actions <code>updateOn</code>). An empty list sends every
-        change.
+        {texts.hint}
       </p>
       <fieldset className="snippets">
         <legend className="snippets-label">Start from a snippet</legend>
-        {policySnippets.map((snippet) => (
+        {texts.snippets.map((snippet) => (
           <button
             type="button"
             key={snippet.label}
@@ -146,12 +179,12 @@ export function PolicyEditor({ value, onChange, check, serverIssues }: PolicyEdi
         <textarea
           ref={textarea}
           id={id}
-          aria-label="Policy filter (JSON)"
+          aria-label={texts.label}
           aria-describedby={`${id}-hint ${id}-status`}
           aria-invalid={invalid ? true : undefined}
           className="code-input"
           value={value}
-          placeholder={'Empty: every change is sent.\nStart from a snippet, or write statements as JSON.'}
+          placeholder={texts.placeholder}
           rows={Math.min(18, Math.max(7, lines + 1))}
           spellCheck={false}
           autoCapitalize="off"
@@ -187,7 +220,7 @@ export function PolicyEditor({ value, onChange, check, serverIssues }: PolicyEdi
           <p className="policy-ok">
             <span aria-hidden="true">✓ </span>
             {statementCount === 0
-              ? 'Valid: no filter, every change is sent.'
+              ? texts.empty
               : `Valid: ${statementCount} statement${statementCount === 1 ? '' : 's'}.`}
           </p>
         )}
