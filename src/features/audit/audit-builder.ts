@@ -1,5 +1,8 @@
 import { formatResource } from '../../policy/resource.js';
 import type { Actor, AuditEntry, AuditRecord, TaggedAccess } from './audit-model.js';
+import type { FieldRule } from './field-rule.js';
+
+export type { FieldRule } from './field-rule.js';
 
 export interface ChangeDescription {
   readonly id: string;
@@ -82,12 +85,6 @@ export function buildAuditRecord(change: ChangeDescription, baseUrl: string): Au
     currentVersion: change.currentVersion,
     delta: change.delta,
   };
-}
-
-export interface FieldRule {
-  readonly action: string;
-  /** "the name", "the tags", … — used in "Changed the name from *a* to *b*". */
-  readonly label: string;
 }
 
 export interface FieldDiff {

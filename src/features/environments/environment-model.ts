@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Key, Links, Name, Tags } from '../../http/common-schemas.js';
-import type { FieldRule } from '../audit/audit-builder.js';
+import type { FieldRule } from '../audit/field-rule.js';
 
 const Color = Type.String({ pattern: '^[0-9A-Fa-f]{6}$', description: 'Hex colour without #' });
 

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Links } from '../../http/common-schemas.js';
-import type { FieldRule } from '../audit/audit-builder.js';
+import type { FieldRule } from '../audit/field-rule.js';
 
 export const builtInRoles = ['reader', 'writer', 'admin', 'owner', 'no_access'] as const;
 export const BuiltInRole = Type.Union(builtInRoles.map((r) => Type.Literal(r)));

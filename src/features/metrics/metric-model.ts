@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FieldProblem } from '../../errors/app-errors.js';
 import { Id, Key, Links, Name, Tags } from '../../http/common-schemas.js';
-import type { FieldRule } from '../audit/audit-builder.js';
+import type { FieldRule } from '../audit/field-rule.js';
 
 const Strict = { additionalProperties: false } as const;
 

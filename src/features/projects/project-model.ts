@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Key, Links, Name, Tags } from '../../http/common-schemas.js';
-import type { FieldRule } from '../audit/audit-builder.js';
+import type { FieldRule } from '../audit/field-rule.js';
 import { EnvironmentPostSchema, EnvironmentSchema } from '../environments/environment-model.js';
 
 const ClientSideAvailability = Type.Object(

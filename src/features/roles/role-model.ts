@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { DocumentStore } from '../../db/document-store.js';
 import { Id, Key, Links, Name } from '../../http/common-schemas.js';
 import type { Statement } from '../../policy/policy-statement.js';
-import type { FieldRule } from '../audit/audit-builder.js';
+import type { FieldRule } from '../audit/field-rule.js';
 
 const Strict = { additionalProperties: false } as const;
 const NonEmptyStrings = Type.Array(Type.String(), { minItems: 1 });

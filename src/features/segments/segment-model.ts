@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Key, Links, Name, Tags } from '../../http/common-schemas.js';
-import type { FieldRule } from '../audit/audit-builder.js';
+import type { FieldRule } from '../audit/field-rule.js';
 import { ClauseSchema } from '../flags/flag-model.js';
 
 const Strict = { additionalProperties: false } as const;

@@ -5,14 +5,14 @@ import { inlineMarkdownToHtml } from '../integrations/rendering/audit-html.js';
 import { inlineMarkdownToText } from '../integrations/rendering/audit-markdown.js';
 import { meterHelpers, RenderBudget, withinBudget } from './render-budget.js';
 import { TemplateError } from './template-error.js';
-import { checkAndMeter, checkSourceSize, meterHelper } from './template-rules.js';
+import { checkAndMeter, checkSourceSize, meterHelper, type TemplateTarget } from './template-rules.js';
 
 /**
  * What a template produces: `html` a HipChat message (Handlebars' HTML escaping, no `{{{ }}}`),
  * `json` a JSON document (every inserted string JSON-escaped and required to sit inside a JSON
  * string; the result must parse).
  */
-export type TemplateTarget = 'html' | 'json';
+export type { TemplateTarget } from './template-rules.js';
 
 /** Per-channel touches on the context: how `title.markdown` and text values read there. */
 export interface TemplateFlavor {

@@ -1,5 +1,7 @@
-import type { TemplateTarget } from './message-template.js';
 import { TemplateError } from './template-error.js';
+
+/** What a template renders into: HipChat's HTML or a JSON body (Slack, Teams, webhooks). */
+export type TemplateTarget = 'html' | 'json';
 
 /**
  * What a template may contain, checked on its syntax tree before it is compiled. Partials and

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id, Links } from '../../http/common-schemas.js';
-import type { FieldRule } from '../audit/audit-builder.js';
+import type { FieldRule } from '../audit/field-rule.js';
 import { BuiltInRole } from '../members/member-model.js';
 
 /** A policy statement as stored; its grammar is checked by the policy engine, not by this schema. */
