@@ -135,6 +135,18 @@ export async function signInAsOwner(page: Page, baseUrl: string): Promise<void> 
   await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor();
 }
 
+/** A laptop-sized page of its own (a fresh context), with a 10 s step timeout, signed in as the owner. */
+export async function ownerPage(
+  browser: Browser,
+  baseUrl: string,
+  viewport: { width: number; height: number } = { width: 1280, height: 900 },
+): Promise<Page> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  page.setDefaultTimeout(10_000);
+  await signInAsOwner(page, baseUrl);
+  return page;
+}
+
 /**
  * The built web UI and a real server on a free port with a SQLite file in `dir`, the shared
  * `owner` as its first member and `adminToken` as its admin token (`env` adds to it).

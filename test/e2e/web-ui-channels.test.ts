@@ -7,15 +7,7 @@ import { FakeTeams } from '../helpers/fake-msteams.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import {
-  apiClient,
-  ensureWebBuild,
-  freePort,
-  launchChromium,
-  owner,
-  signInAsOwner,
-  until,
-} from './e2e-setup.js';
+import { apiClient, ensureWebBuild, freePort, launchChromium, owner, ownerPage, until } from './e2e-setup.js';
 
 /**
  * Slack and a signed webhook added through the web UI, in Chromium against a real server, the fake
@@ -72,9 +64,7 @@ beforeAll(async () => {
   await api('POST', '/projects', { key: 'default', name: 'Default project' });
   await api('POST', '/flags/default', { key: 'new-checkout', name: 'New checkout' });
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-  page.setDefaultTimeout(10_000);
-  await signInAsOwner(page, server.baseUrl);
+  page = await ownerPage(browser, server.baseUrl, { width: 1280, height: 860 });
 }, 90_000);
 
 afterAll(async () => {

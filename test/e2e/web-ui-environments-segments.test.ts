@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { expectAccessible } from './axe-check.js';
-import { apiClient, launchChromium, signInAsOwner, startOwnerServer } from './e2e-setup.js';
+import { apiClient, launchChromium, ownerPage, startOwnerServer } from './e2e-setup.js';
 
 /**
  * The environments and segments pages, in Chromium against a real server: an environment created,
@@ -34,9 +34,7 @@ beforeAll(async () => {
   api = apiClient(server.baseUrl, adminToken);
   await api('POST', '/projects', { key: 'default', name: 'Default project' });
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.setDefaultTimeout(10_000);
-  await signInAsOwner(page, server.baseUrl);
+  page = await ownerPage(browser, server.baseUrl);
 }, 90_000);
 
 afterAll(async () => {

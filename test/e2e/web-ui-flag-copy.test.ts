@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../helpers/server-process.js';
-import { apiClient, launchChromium, signInAsOwner, startOwnerServer } from './e2e-setup.js';
+import { apiClient, launchChromium, ownerPage, startOwnerServer } from './e2e-setup.js';
 
 /**
  * "Copy to environment…" on a flag's page in Chromium against a real server: the settings shown
@@ -39,9 +39,7 @@ beforeAll(async () => {
     { op: 'add', path: '/environments/test/targets/-', value: { values: ['qa-1'], variation: 1 } },
   ]);
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.setDefaultTimeout(10_000);
-  await signInAsOwner(page, server.baseUrl);
+  page = await ownerPage(browser, server.baseUrl);
 }, 90_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { expectAccessible } from './axe-check.js';
-import { apiClient, launchChromium, signInAsOwner, startOwnerServer } from './e2e-setup.js';
+import { apiClient, launchChromium, ownerPage, startOwnerServer } from './e2e-setup.js';
 
 /**
  * A flag's settings and variations page, in Chromium against a real server: settings saved as one
@@ -42,9 +42,7 @@ beforeAll(async () => {
   });
   await api('POST', '/flags/default', { key: 'old-banner', name: 'Old banner' });
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.setDefaultTimeout(10_000);
-  await signInAsOwner(page, server.baseUrl);
+  page = await ownerPage(browser, server.baseUrl);
 }, 90_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import { ApiError, api } from '../api';
 import type { Environment, JsonPatchOperation } from '../api-types';
 import { paths } from '../router';
-import { ConfirmDialog } from '../ui/confirm-dialog';
+import { DeleteByKeyDialog } from '../ui/confirm-dialog';
 import { ErrorMessage } from '../ui/error-message';
 import { Link } from '../ui/link';
 
@@ -33,7 +33,6 @@ export function EnvironmentEditor({ projectKey, env, onSaved, onDeleted }: Envir
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>();
   const [deleting, setDeleting] = useState(false);
-  const [typed, setTyped] = useState('');
 
   const patch: JsonPatchOperation[] = [];
   if (name.trim() !== env.name) patch.push({ op: 'replace', path: '/name', value: name.trim() });
@@ -113,14 +112,7 @@ export function EnvironmentEditor({ projectKey, env, onSaved, onDeleted }: Envir
         ))}
         <ErrorMessage error={error} title="Not saved." />
         <div className="actions">
-          <button
-            type="button"
-            className="button button-danger-quiet"
-            onClick={() => {
-              setTyped('');
-              setDeleting(true);
-            }}
-          >
+          <button type="button" className="button button-danger-quiet" onClick={() => setDeleting(true)}>
             Delete {env.name}
           </button>
           <button type="submit" className="button button-primary" disabled={saving || patch.length === 0}>
@@ -128,11 +120,11 @@ export function EnvironmentEditor({ projectKey, env, onSaved, onDeleted }: Envir
           </button>
         </div>
       </form>
-      <ConfirmDialog
+      <DeleteByKeyDialog
         open={deleting}
+        noun="environment"
+        confirmKey={env.key}
         title={`Delete the environment ${env.name}?`}
-        confirmLabel="Delete for good"
-        busy={typed !== env.key}
         onConfirm={() => void remove()}
         onCancel={() => setDeleting(false)}
       >
@@ -140,17 +132,7 @@ export function EnvironmentEditor({ projectKey, env, onSaved, onDeleted }: Envir
           Every flag loses its targeting in {env.name}, and SDKs using its keys stop receiving flags. This
           cannot be undone.
         </p>
-        <label className="field" htmlFor={`${id}-confirm`}>
-          Type the environment key to confirm
-        </label>
-        <input
-          id={`${id}-confirm`}
-          className="input"
-          value={typed}
-          autoComplete="off"
-          onChange={(e) => setTyped(e.target.value)}
-        />
-      </ConfirmDialog>
+      </DeleteByKeyDialog>
     </article>
   );
 }

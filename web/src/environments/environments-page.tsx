@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
 import { api } from '../api';
+import { ProjectPicker } from '../flags/project-env-pickers';
 import { navigate, paths } from '../router';
 import { ErrorMessage } from '../ui/error-message';
 import { Field } from '../ui/field';
@@ -23,22 +24,11 @@ export function EnvironmentsPage({ project: projectParam }: { readonly project?:
       <ErrorMessage error={projects.error} title="Could not load the projects." />
       {project === undefined ? null : (
         <>
-          <Field label="Project" className="picker">
-            {(control) => (
-              <select
-                {...control}
-                className="input"
-                value={project.key}
-                onChange={(e) => navigate(paths.environments(e.target.value))}
-              >
-                {list.map((p) => (
-                  <option key={p.key} value={p.key}>
-                    {p.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <ProjectPicker
+            projects={list}
+            value={project.key}
+            onChange={(key) => navigate(paths.environments(key))}
+          />
           <div className="env-grid">
             {project.environments.map((env) => (
               <EnvironmentEditor

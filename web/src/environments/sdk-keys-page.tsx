@@ -1,8 +1,8 @@
 import { api } from '../api';
 import type { Environment, Page, Project } from '../api-types';
+import { ProjectPicker } from '../flags/project-env-pickers';
 import { navigate, paths } from '../router';
 import { ErrorMessage } from '../ui/error-message';
-import { Field } from '../ui/field';
 import { usePolled } from '../ui/use-polled';
 import { ConnectSdk } from './connect-sdk';
 import { EnvironmentKeys } from './environment-keys';
@@ -54,22 +54,11 @@ export function SdkKeysPage({ project: projectKey, env: envKey }: SdkKeysPagePro
         <>
           {items.length > 1 ? (
             <div className="pickers">
-              <Field label="Project" className="picker">
-                {(control) => (
-                  <select
-                    {...control}
-                    className="input"
-                    value={project.key}
-                    onChange={(e) => navigate(paths.sdkKeys(e.target.value))}
-                  >
-                    {items.map((p) => (
-                      <option key={p.key} value={p.key}>
-                        {p.name}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
+              <ProjectPicker
+                projects={items}
+                value={project.key}
+                onChange={(key) => navigate(paths.sdkKeys(key))}
+              />
             </div>
           ) : null}
           {project.environments.map((env) => (

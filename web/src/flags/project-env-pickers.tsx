@@ -13,25 +13,11 @@ export function ProjectEnvPickers({ projects, project, envKey, onChange }: Proje
   const env = project.environments.find((e) => e.key === envKey);
   return (
     <div className="pickers">
-      <Field label="Project" className="picker">
-        {(control) => (
-          <select
-            {...control}
-            className="input"
-            value={project.key}
-            onChange={(e) => {
-              const next = projects.find((p) => p.key === e.target.value);
-              onChange(e.target.value, next?.environments[0]?.key ?? '');
-            }}
-          >
-            {projects.map((p) => (
-              <option key={p.key} value={p.key}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <ProjectPicker
+        projects={projects}
+        value={project.key}
+        onChange={(key) => onChange(key, projects.find((p) => p.key === key)?.environments[0]?.key ?? '')}
+      />
       <Field label="Environment" className="picker">
         {(control) => (
           <span className="env-select">
@@ -56,5 +42,31 @@ export function ProjectEnvPickers({ projects, project, envKey, onChange }: Proje
         )}
       </Field>
     </div>
+  );
+}
+
+/** Which project: the picker every per-project page shares. */
+export function ProjectPicker(props: {
+  readonly projects: readonly Project[];
+  readonly value: string;
+  readonly onChange: (projectKey: string) => void;
+}) {
+  return (
+    <Field label="Project" className="picker">
+      {(control) => (
+        <select
+          {...control}
+          className="input"
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+        >
+          {props.projects.map((p) => (
+            <option key={p.key} value={p.key}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }

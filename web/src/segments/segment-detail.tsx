@@ -127,36 +127,18 @@ export function SegmentDetail({
           )}
         </Field>
         <div className="form-row">
-          <Field
-            label={`Included user keys (${parseKeys(included).length})`}
+          <KeysField
+            label="Included user keys"
             hint="Paste many: lines, commas or spaces"
-            className="grow"
-          >
-            {(control) => (
-              <textarea
-                {...control}
-                className="input mono"
-                rows={5}
-                value={included}
-                onChange={(e) => edit(setIncluded)(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field
-            label={`Excluded user keys (${parseKeys(excluded).length})`}
+            value={included}
+            onChange={edit(setIncluded)}
+          />
+          <KeysField
+            label="Excluded user keys"
             hint="Excluded wins over rules"
-            className="grow"
-          >
-            {(control) => (
-              <textarea
-                {...control}
-                className="input mono"
-                rows={5}
-                value={excluded}
-                onChange={(e) => edit(setExcluded)(e.target.value)}
-              />
-            )}
-          </Field>
+            value={excluded}
+            onChange={edit(setExcluded)}
+          />
         </div>
         <SegmentRules rules={rules} segments={segments} onChange={edit(setRules)} />
       </div>
@@ -201,5 +183,27 @@ export function SegmentDetail({
         <p>Flag rules that match this segment will no longer match anyone through it.</p>
       </ConfirmDialog>
     </>
+  );
+}
+
+/** A list of context keys pasted many at once, its label counting them. */
+function KeysField(props: {
+  readonly label: string;
+  readonly hint: string;
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={`${props.label} (${parseKeys(props.value).length})`} hint={props.hint} className="grow">
+      {(control) => (
+        <textarea
+          {...control}
+          className="input mono"
+          rows={5}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+        />
+      )}
+    </Field>
   );
 }

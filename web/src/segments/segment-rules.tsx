@@ -1,5 +1,5 @@
 import type { Segment, SegmentRule } from '../api-types';
-import { ClauseRow } from '../flags/targeting/clause-row';
+import { ClauseList, newClause } from '../flags/targeting/clause-list';
 import { type DraftClause, newId } from '../flags/targeting/targeting-draft';
 
 interface SegmentRulesProps {
@@ -7,8 +7,6 @@ interface SegmentRulesProps {
   readonly segments: readonly Segment[];
   readonly onChange: (rules: readonly SegmentRule[]) => void;
 }
-
-const newClause = (): DraftClause => ({ _id: newId(), attribute: '', op: 'in', values: [], negate: false });
 
 /** A segment's rules: a context is in the segment when every clause of any rule matches it. */
 export function SegmentRules({ rules, segments, onChange }: SegmentRulesProps) {
@@ -44,36 +42,13 @@ export function SegmentRules({ rules, segments, onChange }: SegmentRulesProps) {
                     Delete
                   </button>
                 </div>
-                <ul className="clause-list" aria-label={`${label}: clauses (all must match)`}>
-                  {rule.clauses.map((clause, c) => (
-                    <ClauseRow
-                      key={clause._id ?? c}
-                      clause={clause as DraftClause}
-                      label={`${label}, clause ${c + 1}`}
-                      segments={segments}
-                      disabled={false}
-                      problems={{}}
-                      onChange={(changed) =>
-                        setRule(index, {
-                          ...rule,
-                          clauses: rule.clauses.map((x, i) => (i === c ? changed : x)),
-                        })
-                      }
-                      onRemove={
-                        rule.clauses.length === 1
-                          ? undefined
-                          : () => setRule(index, { ...rule, clauses: rule.clauses.filter((_, i) => i !== c) })
-                      }
-                    />
-                  ))}
-                </ul>
-                <button
-                  type="button"
-                  className="button button-small"
-                  onClick={() => setRule(index, { ...rule, clauses: [...rule.clauses, newClause()] })}
-                >
-                  Add clause to {label.toLowerCase()}
-                </button>
+                <ClauseList
+                  clauses={rule.clauses as readonly DraftClause[]}
+                  label={label}
+                  segments={segments}
+                  disabled={false}
+                  onChange={(clauses) => setRule(index, { ...rule, clauses })}
+                />
               </section>
             </li>
           );

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 
 interface ConfirmDialogProps {
   readonly open: boolean;
@@ -50,5 +50,56 @@ export function ConfirmDialog({
         </button>
       </div>
     </dialog>
+  );
+}
+
+interface DeleteByKeyDialogProps {
+  readonly open: boolean;
+  readonly title: string;
+  /** "environment", "flag": in "Type the … key to confirm". */
+  readonly noun: string;
+  /** What must be typed before *Delete for good* is enabled. */
+  readonly confirmKey: string;
+  readonly busy?: boolean;
+  /** What is lost. */
+  readonly children: ReactNode;
+  readonly onConfirm: () => void;
+  readonly onCancel: () => void;
+}
+
+/** A deletion that cannot be undone: enabled only once the resource's key is typed. */
+export function DeleteByKeyDialog({
+  open,
+  noun,
+  confirmKey,
+  busy,
+  children,
+  ...rest
+}: DeleteByKeyDialogProps) {
+  const id = useId();
+  const [typed, setTyped] = useState('');
+  // Each opening starts empty: a key typed for an earlier attempt does not confirm this one.
+  useEffect(() => {
+    if (open) setTyped('');
+  }, [open]);
+  return (
+    <ConfirmDialog
+      open={open}
+      confirmLabel="Delete for good"
+      busy={busy === true || typed !== confirmKey}
+      {...rest}
+    >
+      {children}
+      <label className="field" htmlFor={id}>
+        Type the {noun} key to confirm
+      </label>
+      <input
+        id={id}
+        className="input"
+        value={typed}
+        autoComplete="off"
+        onChange={(e) => setTyped(e.target.value)}
+      />
+    </ConfirmDialog>
   );
 }

@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import { api } from '../../api';
 import type { Flag } from '../../api-types';
 import { navigate, paths } from '../../router';
-import { ConfirmDialog } from '../../ui/confirm-dialog';
+import { DeleteByKeyDialog } from '../../ui/confirm-dialog';
 import { ErrorMessage } from '../../ui/error-message';
 import type { WriteAccess } from '../use-write-access';
 
@@ -20,7 +20,6 @@ export function FlagLifecycle({ projectKey, envKey, flag, access, onChanged }: F
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [deleting, setDeleting] = useState(false);
-  const [typed, setTyped] = useState('');
   const readOnly = access.kind !== 'writable';
 
   const setArchived = async (archived: boolean) => {
@@ -73,19 +72,17 @@ export function FlagLifecycle({ projectKey, envKey, flag, access, onChanged }: F
           type="button"
           className="button button-danger-quiet"
           disabled={readOnly || busy}
-          onClick={() => {
-            setTyped('');
-            setDeleting(true);
-          }}
+          onClick={() => setDeleting(true)}
         >
           Delete flag
         </button>
       </div>
-      <ConfirmDialog
+      <DeleteByKeyDialog
         open={deleting}
+        noun="flag"
+        confirmKey={flag.key}
         title={`Delete the flag ${flag.name}?`}
-        confirmLabel="Delete for good"
-        busy={busy || typed !== flag.key}
+        busy={busy}
         onConfirm={() => void remove()}
         onCancel={() => setDeleting(false)}
       >
@@ -93,17 +90,7 @@ export function FlagLifecycle({ projectKey, envKey, flag, access, onChanged }: F
           SDKs will serve the application's default value wherever the code still asks for{' '}
           <code>{flag.key}</code>. This cannot be undone.
         </p>
-        <label className="field" htmlFor={`${id}-confirm`}>
-          Type the flag key to confirm
-        </label>
-        <input
-          id={`${id}-confirm`}
-          className="input"
-          value={typed}
-          autoComplete="off"
-          onChange={(e) => setTyped(e.target.value)}
-        />
-      </ConfirmDialog>
+      </DeleteByKeyDialog>
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import type { Flag, Segment } from '../../api-types';
-import { ClauseRow } from './clause-row';
+import { ClauseList, newClause } from './clause-list';
 import { ServeEditor } from './serve-editor';
-import { type DraftClause, type DraftProblem, type DraftRule, newId } from './targeting-draft';
+import { type DraftProblem, type DraftRule, newId } from './targeting-draft';
 
 interface RulesEditorProps {
   readonly flag: Flag;
@@ -11,8 +11,6 @@ interface RulesEditorProps {
   readonly problems: readonly DraftProblem[];
   readonly onChange: (rules: readonly DraftRule[]) => void;
 }
-
-const newClause = (): DraftClause => ({ _id: newId(), attribute: '', op: 'in', values: [], negate: false });
 
 /** The problems under `pointer`, keyed by the field that follows it (`attribute`, `values`). */
 function problemsAt(problems: readonly DraftProblem[], pointer: string): Record<string, string> {
@@ -94,37 +92,14 @@ export function RulesEditor({ flag, rules, segments, disabled, problems, onChang
                     </button>
                   </div>
                 </div>
-                <ul className="clause-list" aria-label={`${label}: clauses (all must match)`}>
-                  {rule.clauses.map((clause, c) => (
-                    <ClauseRow
-                      key={clause._id ?? c}
-                      clause={clause}
-                      label={`${label}, clause ${c + 1}`}
-                      segments={segments}
-                      disabled={disabled}
-                      problems={problemsAt(problems, `/rules/${index}/clauses/${c}`)}
-                      onChange={(changed) =>
-                        setRule(index, {
-                          ...rule,
-                          clauses: rule.clauses.map((x, i) => (i === c ? changed : x)),
-                        })
-                      }
-                      onRemove={
-                        rule.clauses.length === 1
-                          ? undefined
-                          : () => setRule(index, { ...rule, clauses: rule.clauses.filter((_, i) => i !== c) })
-                      }
-                    />
-                  ))}
-                </ul>
-                <button
-                  type="button"
-                  className="button button-small"
+                <ClauseList
+                  clauses={rule.clauses}
+                  label={label}
+                  segments={segments}
                   disabled={disabled}
-                  onClick={() => setRule(index, { ...rule, clauses: [...rule.clauses, newClause()] })}
-                >
-                  Add clause to {label.toLowerCase()}
-                </button>
+                  problemsOf={(c) => problemsAt(problems, `/rules/${index}/clauses/${c}`)}
+                  onChange={(clauses) => setRule(index, { ...rule, clauses })}
+                />
                 <ServeEditor
                   flag={flag}
                   serve={rule}
