@@ -123,8 +123,3 @@ export function updatedEntry(
     changes: changes.map((c) => c.line),
   };
 }
-
-/** The resource an access check on this integration names (test, re-send). */
-export function resourceOf(spec: IntegrationKindModule, id: string) {
-  return vocabularies[spec.noun].resource(id);
-}
