@@ -131,7 +131,7 @@ function FlagList({ projects, project, envKey, envName }: FlagListProps) {
               className="input"
               value={comment}
               onChange={(e) => setComment(e.target.value)}
-              placeholder="Optional: why, shown in the audit log and the room"
+              placeholder="Why? Shown in the audit log and the room"
               maxLength={1000}
             />
           )}
