@@ -7,7 +7,7 @@ import { root } from './e2e-setup.js';
  * The automated accessibility check every page's browser test runs: axe-core (the engine behind
  * Lighthouse's accessibility audit) injected into the page as it is, in light and then dark mode.
  * Serious and critical violations fail the test, named with the elements they were found on;
- * moderate and minor ones are left to review.
+ * moderate and minor ones are left to review, except where a suite asks for `everyImpact`.
  */
 
 const axeScript = join(root, 'node_modules', 'axe-core', 'axe.min.js');
@@ -19,8 +19,16 @@ interface AxeViolation {
   readonly nodes: readonly { readonly target: readonly unknown[]; readonly failureSummary?: string }[];
 }
 
-/** The serious and critical violations on the page as it is now, one readable line each. */
-export async function seriousViolations(page: Page): Promise<string[]> {
+type Impact = 'critical' | 'serious' | 'moderate' | 'minor';
+const seriousAndCritical: readonly Impact[] = ['critical', 'serious'];
+/** Every impact axe-core gives, for pages held to the whole rule set. */
+export const everyImpact: readonly Impact[] = ['critical', 'serious', 'moderate', 'minor'];
+
+/** The violations of the given impacts on the page as it is now, one readable line each. */
+export async function seriousViolations(
+  page: Page,
+  impacts: readonly Impact[] = seriousAndCritical,
+): Promise<string[]> {
   const loaded = await page.evaluate('typeof window.axe === "object"');
   if (loaded !== true) await page.addScriptTag({ path: axeScript });
   const violations = (await page.evaluate(
@@ -28,7 +36,7 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     `window.axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)`,
   )) as AxeViolation[];
   return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .filter((v) => v.impact !== null && (impacts as readonly string[]).includes(v.impact))
     .map(
       (v) =>
         `${v.impact} ${v.id}: ${v.help} (${v.nodes
@@ -39,17 +47,22 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 /**
- * Fails when the page has a serious or critical violation in either colour scheme; leaves the
- * page in the colour scheme it found it in (light unless the context said otherwise).
+ * Fails when the page has a serious or critical violation (or one of `impacts`) in either colour
+ * scheme; leaves the page in the colour scheme it found it in (light unless the context said
+ * otherwise).
  */
-export async function expectAccessible(page: Page, what: string): Promise<void> {
+export async function expectAccessible(
+  page: Page,
+  what: string,
+  impacts: readonly Impact[] = seriousAndCritical,
+): Promise<void> {
   const dark = await page.evaluate('matchMedia("(prefers-color-scheme: dark)").matches');
   try {
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
       // Buttons fade between colours (0.12 s): measured mid-fade, they would fail on contrast.
       await page.waitForTimeout(400);
-      expect(await seriousViolations(page), `${what} in ${colorScheme} mode`).toEqual([]);
+      expect(await seriousViolations(page, impacts), `${what} in ${colorScheme} mode`).toEqual([]);
     }
   } finally {
     await page.emulateMedia({ colorScheme: dark === true ? 'dark' : 'light' });

@@ -209,7 +209,7 @@ export function IntegrationFormFrame<F extends string, V extends { readonly name
     >
       <div className="form-grid">
         <section className="panel" aria-labelledby={`${id}-where`}>
-          <h3 id={`${id}-where`}>{where}</h3>
+          <h2 id={`${id}-where`}>{where}</h2>
           <NameField
             value={form.values.name}
             error={(form.fieldErrors as Partial<Record<string, string>>).name}
@@ -219,7 +219,7 @@ export function IntegrationFormFrame<F extends string, V extends { readonly name
           {children}
         </section>
         <section className="panel" aria-labelledby={`${id}-what`}>
-          <h3 id={`${id}-what`}>What to send</h3>
+          <h2 id={`${id}-what`}>What to send</h2>
           <PolicyEditor
             value={form.policyText}
             onChange={form.setPolicyText}

@@ -70,7 +70,8 @@ export function JsonDiff({ before, after }: { readonly before: unknown; readonly
           <tr>
             <th scope="col">Field</th>
             <th scope="col">Before</th>
-            <th scope="col" aria-label="becomes" />
+            {/* The arrows' column, hidden from screen readers as its cells are: no header to name. */}
+            <td />
             <th scope="col">After</th>
           </tr>
         </thead>
