@@ -287,6 +287,57 @@ describe('the states that change the page', { timeout: 60_000 }, () => {
     await expectFitsPhone('the add form with errors');
   });
 
+  it('the add form with a snippet and its preview', async () => {
+    await page.goto(`${server.baseUrl}/integrations/new`);
+    await page.getByRole('button', { name: 'Production flags only' }).click();
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByText(/ of the last \d+ changes match\./).waitFor();
+    await expectAccessible(page, 'the add form with its preview');
+    await expectFitsPhone('the add form with its preview');
+  });
+
+  it('a failed test message on a card', async () => {
+    await page.goto(`${server.baseUrl}/integrations`);
+    const release = page.getByRole('article', { name: 'Release room' });
+    await release.getByRole('button', { name: 'Send test' }).click();
+    await release
+      .getByText(/Test failed/)
+      .first()
+      .waitFor();
+    await expectAccessible(page, 'a failed test');
+    await expectFitsPhone('a failed test');
+  });
+
+  it('the create-flag form, refused', async () => {
+    await page.goto(`${server.baseUrl}/flags`);
+    await page.getByRole('button', { name: 'Create flag' }).click();
+    const form = page.getByRole('form', { name: 'Create a flag' });
+    await form.getByLabel('Name').fill('New checkout');
+    await form.getByLabel('Key', { exact: true }).fill('new-checkout');
+    await form.getByRole('button', { name: /^Create/ }).click();
+    await form.getByRole('alert').first().waitFor();
+    await expectAccessible(page, 'the create-flag form with an error');
+    await expectFitsPhone('the create-flag form with an error');
+  });
+
+  it('the copy-to-environment dialog', async () => {
+    await page.goto(`${server.baseUrl}/default/production/features/new-checkout`);
+    await page.getByRole('button', { name: 'Copy to environment…' }).click();
+    await page.getByRole('dialog').waitFor();
+    await expectAccessible(page, 'the copy dialog');
+    await expectFitsPhone('the copy dialog');
+    await page.keyboard.press('Escape');
+  });
+
+  it('an invitation just sent, with its link', async () => {
+    await page.goto(`${server.baseUrl}/team`);
+    await page.getByLabel('Email addresses').fill('designer@example.com');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.getByLabel('Invitation link for designer@example.com').waitFor();
+    await expectAccessible(page, 'the team page with a new invitation link');
+    await expectFitsPhone('the team page with a new invitation link');
+  });
+
   it('the sign-in page, and its answer to a wrong password', async () => {
     const context = await browser.newContext({ viewport: laptop });
     try {
