@@ -3,8 +3,8 @@ import type { Page } from 'playwright-core';
 /**
  * What does not fit at the page's current width, one readable line each: the page wider than the
  * window (sideways scrolling), a box that sticks out past the right edge of the box it sits in or
- * past the window's left edge, a box that cuts its own content off (an ellipsis included), and a
- * text field whose placeholder is cut off. What scrolls on purpose (anything inside an
+ * past the window's left edge, text that runs past the right edge of its box, a box that cuts its
+ * own content off (an ellipsis included), and a text field whose placeholder is cut off. What scrolls on purpose (anything inside an
  * `overflow-x: auto` box, such as a wide table in its scroller), text fields' own values (which
  * scroll inside the field) and what mirrors them are not counted.
  */
@@ -67,6 +67,19 @@ export async function overflowingText(page: Page): Promise<string[]> {
             found.push(name(el) + ': placeholder needs ' + Math.ceil(need) + ' px, has ' + Math.floor(room));
           }
         }
+        continue;
+      }
+      // Text that runs past the box it is in (over whatever sits beside it).
+      const right = box.right - parseFloat(style.borderRightWidth);
+      const spill = [...el.childNodes].find((node) => {
+        if (node.nodeType !== Node.TEXT_NODE || node.textContent.trim() === '') return false;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        return range.getBoundingClientRect().right > right + 1;
+      });
+      if (spill !== undefined && !clips(style)) {
+        found.push(name(el) + ': its text runs past its right edge');
+        reported.add(el);
         continue;
       }
       if (clips(style) && el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHipChat } from '../helpers/fake-hipchat.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { ensureWebBuild, freePort, launchChromium, owner, root, until } from './e2e-setup.js';
+import { overflowingText } from './phone-width.js';
 
 /**
  * The web UI in real Chromium against a real server process and the fake HipChat, walked as a
@@ -325,6 +326,9 @@ describe('the web UI, in Chromium against a real server and the fake HipChat', {
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('heading', { name: 'Integrations', level: 1 }).scrollIntoViewIfNeeded();
+    // What the phone screenshot shows: nothing cut off, and who is signed in.
+    expect(await overflowingText(page)).toEqual([]);
+    expect(await page.getByRole('banner').getByText(owner.email, { exact: true }).isVisible()).toBe(true);
     await page.screenshot({ path: join(screenshots, 'integrations-phone.png'), animations: 'disabled' });
     await page.setViewportSize({ width: 1280, height: 860 });
   });

@@ -33,7 +33,7 @@ export function AppShell({ member, page, onSignOut, children }: AppShellProps) {
         <div className="topbar-inner">
           <Link className="brand" to={paths.integrations()}>
             <span className="brand-mark" aria-hidden="true" />
-            Switchboard
+            <span className="brand-name">Switchboard</span>
           </Link>
           <nav className="nav" aria-label="Main">
             {sections.map((s) => (
