@@ -57,14 +57,22 @@ export async function expectAccessible(
   impacts: readonly Impact[] = seriousAndCritical,
 ): Promise<void> {
   const dark = await page.evaluate('matchMedia("(prefers-color-scheme: dark)").matches');
+  // Buttons fade between colours (0.12 s): measured mid-fade (a busy machine can take longer than
+  // any wait), they would fail on contrast. So nothing fades while axe looks.
+  await page.evaluate(`{
+    const style = document.createElement('style');
+    style.id = 'axe-check-no-transitions';
+    style.textContent = '*, *::before, *::after { transition: none !important; }';
+    document.head.append(style);
+  }`);
   try {
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
-      // Buttons fade between colours (0.12 s): measured mid-fade, they would fail on contrast.
-      await page.waitForTimeout(400);
+      await page.waitForTimeout(100);
       expect(await seriousViolations(page, impacts), `${what} in ${colorScheme} mode`).toEqual([]);
     }
   } finally {
     await page.emulateMedia({ colorScheme: dark === true ? 'dark' : 'light' });
+    await page.evaluate(`document.getElementById('axe-check-no-transitions')?.remove()`);
   }
 }

@@ -104,14 +104,27 @@ afterAll(async () => {
 /** Held to every rule axe-core has, moderate and minor ones (heading order…) included. */
 const expectAccessible = (p: Page, what: string) => expectAccessibleTo(p, what, everyImpact);
 
+/** Who is signed in, in the top bar, whole (not squeezed to an ellipsis or to nothing). */
+async function expectEmailShown(what: string): Promise<void> {
+  const email = page.getByRole('banner').getByText(owner.email, { exact: true });
+  expect(await email.isVisible(), `the signed-in email on ${what}`).toBe(true);
+  expect(
+    await page.evaluate(`(() => {
+      const email = document.querySelector('header .account-email');
+      return email.clientWidth > 0 && email.scrollWidth <= email.clientWidth;
+    })()`),
+    `the signed-in email on ${what}, whole`,
+  ).toBe(true);
+}
+
 /** At phone width: nothing cut off or running past its box, and who is signed in still shown. */
 async function expectFitsPhone(what: string): Promise<void> {
+  await expectEmailShown(`${what} at ${laptop.width} px`);
   await page.setViewportSize(phone);
   try {
     await page.waitForTimeout(150);
     expect(await overflowingText(page), `${what} at ${phone.width} px`).toEqual([]);
-    const email = page.getByRole('banner').getByText(owner.email, { exact: true });
-    expect(await email.isVisible(), `the signed-in email on ${what} at ${phone.width} px`).toBe(true);
+    await expectEmailShown(`${what} at ${phone.width} px`);
   } finally {
     await page.setViewportSize(laptop);
   }
