@@ -7,7 +7,6 @@ import {
   PostgresDialect,
   type SqliteDatabase as SqliteDatabaseLike,
   SqliteDialect,
-  sql,
 } from 'kysely';
 import type pg from 'pg';
 import { migrations } from '../../migrations/migration-list.js';
