@@ -1,41 +1,31 @@
-import { type RawBuilder, sql } from 'kysely';
-import { isPostgres } from '../../db/document-query.js';
+import { documentText } from '../../db/document-query.js';
 import { type DocumentRow, type StoredDocument, toStored } from '../../db/document-store.js';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Executor } from '../../db/schema.js';
 import type { MemberDoc } from '../members/member-model.js';
 import type { TokenDoc } from '../tokens/token-model.js';
 
-/** The member a token row names (its document's `memberId`), in each dialect's JSON syntax. */
-const memberIdOf: { readonly [dialect in 'pg' | 'sqlite']: RawBuilder<string> } = {
-  pg: sql<string>`(t.doc::jsonb ->> 'memberId')`,
-  sqlite: sql<string>`json_extract(t.doc, '$.memberId')`,
-};
-
-function byLookup(memberId: RawBuilder<string>) {
-  return prepareQuery((db, lookup: string) =>
-    db
-      .selectFrom('access_tokens as t')
-      .leftJoin('members as m', (join) => join.on('m.id', '=', memberId))
-      .select([
-        't.id',
-        't.scope',
-        't.key',
-        't.doc',
-        't.version',
-        't.created_at',
-        'm.id as m_id',
-        'm.scope as m_scope',
-        'm.key as m_key',
-        'm.doc as m_doc',
-        'm.version as m_version',
-        'm.created_at as m_created_at',
-      ])
-      .where('t.lookup', '=', lookup),
-  );
-}
-
-const queries = { pg: byLookup(memberIdOf.pg), sqlite: byLookup(memberIdOf.sqlite) };
+/** The token with this lookup hash, joined to the member its document names. */
+const byLookup = prepareQuery((db, lookup: string) =>
+  db
+    .selectFrom('access_tokens as t')
+    .leftJoin('members as m', (join) => join.on('m.id', '=', documentText(db, 't.doc', 'memberId')))
+    .select([
+      't.id',
+      't.scope',
+      't.key',
+      't.doc',
+      't.version',
+      't.created_at',
+      'm.id as m_id',
+      'm.scope as m_scope',
+      'm.key as m_key',
+      'm.doc as m_doc',
+      'm.version as m_version',
+      'm.created_at as m_created_at',
+    ])
+    .where('t.lookup', '=', lookup),
+);
 
 export interface TokenWithMember {
   readonly token: StoredDocument<TokenDoc>;
@@ -48,7 +38,7 @@ export interface TokenWithMember {
  * API request authenticates, and on PostgreSQL each statement is a network round trip.
  */
 export async function tokenWithMember(db: Executor, lookup: string): Promise<TokenWithMember | undefined> {
-  const row = await queries[isPostgres(db) ? 'pg' : 'sqlite'].first(db, lookup);
+  const row = await byLookup.first(db, lookup);
   if (row === undefined) return undefined;
   const token = toStored<TokenDoc>(row);
   if (row.m_id === null) return { token, member: undefined };
