@@ -37,6 +37,8 @@ interface RoundResult {
   readonly eight: number;
   /** Notifications of the throughput phases that had not arrived after DRAIN_MS. */
   readonly undrained: number;
+  /** The rate the paced phase's toggles were answered at (200/s offered). */
+  readonly paced: number;
   readonly p50: number | undefined;
   readonly p99: number | undefined;
   readonly undelivered: number;
@@ -160,13 +162,14 @@ async function round(product: Product, load: ToggleLoad, receiver: WebhookReceiv
   const undrained = expected - receiver.received;
   const outOfOrderBefore = receiver.outOfOrder;
   receiver.reset(product.read, load.state);
-  const ok = await load.paced(FLAGS, PACED_PER_SECOND, PACED_SECONDS);
+  const { ok, answeredPerSecond } = await load.paced(FLAGS, PACED_PER_SECOND, PACED_SECONDS);
   await receiver.waitFor(ok, LATENCY_DRAIN_MS);
   const sorted = [...receiver.latencies].sort((a, b) => a - b);
   return {
     one: one.perSecond,
     eight: eight.perSecond,
     undrained,
+    paced: answeredPerSecond,
     p50: percentile(sorted, ok, 50),
     p99: percentile(sorted, ok, 99),
     undelivered: ok - receiver.received,
@@ -220,7 +223,7 @@ export async function runVersusUnleash(
         results[i]?.push(result);
         console.log(
           `round ${r + 1}, ${product.api.name}: ${whole(result.one)} / ${whole(result.eight)} toggles/s, ` +
-            `p50 ${result.p50 === undefined ? '—' : latency(result.p50)}, p99 ${result.p99 === undefined ? '—' : latency(result.p99)}, ` +
+            `paced ${whole(result.paced)} toggles/s, p50 ${result.p50 === undefined ? '—' : latency(result.p50)}, p99 ${result.p99 === undefined ? '—' : latency(result.p99)}, ` +
             `${result.undrained} undrained, ${result.undelivered} undelivered, ${result.outOfOrder} out of order, ` +
             `${result.failed} refused, at ${((Date.now() - started) / 1000).toFixed(0)} s`,
         );
@@ -241,6 +244,12 @@ export async function runVersusUnleash(
     row(`toggles/s, ${FLAGS.length} clients`, (rs) =>
       summary(
         rs.map((r) => r.eight),
+        whole,
+      ),
+    );
+    row(`toggles/s answered with ${PACED_PER_SECOND} offered`, (rs) =>
+      summary(
+        rs.map((r) => r.paced),
         whole,
       ),
     );
