@@ -153,7 +153,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const audit = new AuditStore();
     const health = new IntegrationHealthStore();
     // The queue for this database (SQLite or PostgreSQL), chosen once.
-    const queue = deliveryQueueFor(database.capabilities, health);
+    const queue = deliveryQueueFor(database.capabilities, health, database.tail);
     const secrets = new SecretBox(config.secretKey);
     const directory = new IntegrationDirectory();
     const sessions = new SessionService({
@@ -165,8 +165,6 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     });
     const authenticator = new Authenticator({
       db,
-      tokens: stores.tokens,
-      members: stores.members,
       roles: stores.roles,
       sessions,
     });
@@ -178,6 +176,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       baseUrl: currentBaseUrl,
       clock,
       groupCommit: database.capabilities.groupCommit,
+      tail: database.tail,
       authorize: authorization.admitChange,
     });
     changes.addFanOut(async () => metrics.auditEntries.inc());

@@ -26,6 +26,7 @@ import {
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
 import { compileServer, SwitchboardProcess } from './switchboard-process.js';
+import { runVersusUnleash } from './versus-unleash.js';
 
 /**
  * The delivery bench on PostgreSQL (`npm run bench -- delivery-postgres`, or `delivery
@@ -52,6 +53,8 @@ export interface PostgresBenchOptions {
   readonly integrations?: readonly number[];
   readonly workers?: readonly number[];
   readonly built?: boolean;
+  /** Only the comparison with Unleash (versus-unleash.ts), in this many alternating rounds. */
+  readonly versusUnleash?: number;
 }
 
 interface Outcome {
@@ -280,9 +283,12 @@ function parseArgs(args: readonly string[]): PostgresBenchOptions {
   let workers: number[] | undefined;
   // The compiled server, as `npm start` runs it, unless --tsx asks for src/ through tsx.
   let built = true;
+  let versusUnleash: number | undefined;
   for (const arg of args) {
     if (arg === '--postgres') continue;
-    if (arg === '--built') built = true;
+    if (arg === '--versus-unleash') versusUnleash ??= 8;
+    else if (arg.startsWith('--rounds=')) versusUnleash = Number(arg.slice('--rounds='.length));
+    else if (arg === '--built') built = true;
     else if (arg === '--tsx') built = false;
     else if (arg.startsWith('--integrations='))
       integrations = parseList(
@@ -293,11 +299,14 @@ function parseArgs(args: readonly string[]): PostgresBenchOptions {
     else if (arg.startsWith('--workers=')) workers = parseList(arg, '--workers', WORKER_COUNTS);
     else
       throw new Error(
-        `delivery bench on PostgreSQL: unknown option ${arg} (--tsx, --integrations=1,10,100, --workers=1,2)`,
+        `delivery bench on PostgreSQL: unknown option ${arg} (--tsx, --integrations=1,10,100, --workers=1,2, --versus-unleash, --rounds=N)`,
       );
   }
+  if (versusUnleash !== undefined && !(Number.isInteger(versusUnleash) && versusUnleash > 0))
+    throw new Error('--rounds: a whole number of rounds, at least 1');
   return {
     built,
+    ...(versusUnleash === undefined ? {} : { versusUnleash }),
     ...(integrations === undefined ? {} : { integrations }),
     ...(workers === undefined ? {} : { workers }),
   };
@@ -319,6 +328,16 @@ export async function runPostgresDeliveryBench(args: readonly string[] = []): Pr
       .map((n) => n.toFixed(2))
       .join(' ')}`,
   );
+  if (options.versusUnleash !== undefined) {
+    const cluster = await startPostgresCluster();
+    try {
+      await runVersusUnleash(cluster, options.versusUnleash, entry);
+    } finally {
+      cluster.stop();
+    }
+    console.log(`\n(ran in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return;
+  }
   const tracker = new NotificationTracker();
   const fake = await startBenchFake(Math.max(...sizes.map((s) => s.integrations)), tracker);
   let cluster: PostgresCluster | undefined;

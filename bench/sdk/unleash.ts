@@ -15,7 +15,8 @@ import { type PostgresCluster, startPostgresCluster } from '../../test/helpers/p
  */
 
 export const UNLEASH_VERSION = '7.5.1';
-const ADMIN_TOKEN = '*:*.switchboard-bench-admin-0123456789';
+export const UNLEASH_ADMIN_TOKEN = '*:*.switchboard-bench-admin-0123456789';
+const ADMIN_TOKEN = UNLEASH_ADMIN_TOKEN;
 /** A backend (server SDK) token for the default project and environment. */
 export const UNLEASH_CLIENT_TOKEN = 'default:development.switchboard-bench-client-0123456789';
 
@@ -59,7 +60,8 @@ export class UnleashProcess {
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly cluster: PostgresCluster,
+    /** Stopped with Unleash when it was started for it alone. */
+    private readonly ownCluster: PostgresCluster | undefined,
     readonly baseUrl: string,
   ) {
     const keep = (chunk: Buffer) => {
@@ -69,12 +71,16 @@ export class UnleashProcess {
     child.stderr?.on('data', keep);
   }
 
-  static async start(): Promise<UnleashProcess> {
+  /**
+   * On a throwaway cluster of its own, or in a fresh `database` of `shared` (the delivery bench
+   * runs Unleash and Switchboard on the same PostgreSQL), which is left running at `stop`.
+   */
+  static async start(shared?: PostgresCluster, database = 'unleash'): Promise<UnleashProcess> {
     const dir = installDir();
-    const cluster = await startPostgresCluster();
+    const cluster = shared ?? (await startPostgresCluster());
     const admin = new pg.Client({ connectionString: cluster.url });
     await admin.connect();
-    await admin.query('create database unleash');
+    await admin.query(`create database ${database}`);
     await admin.end();
     const port = await freePort();
     const child = spawn(process.execPath, ['node_modules/unleash-server/dist/server.js'], {
@@ -84,7 +90,7 @@ export class UnleashProcess {
         HOME: process.env.HOME ?? '',
         TZ: 'UTC', // as unleash-server's own start script
         NODE_ENV: 'production',
-        DATABASE_URL: cluster.url.replace(/\/postgres$/, '/unleash'),
+        DATABASE_URL: cluster.url.replace(/\/postgres$/, `/${database}`),
         DATABASE_SSL: 'false',
         HTTP_HOST: '127.0.0.1',
         PORT: String(port),
@@ -96,7 +102,11 @@ export class UnleashProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const unleash = new UnleashProcess(child, cluster, `http://127.0.0.1:${port}`);
+    const unleash = new UnleashProcess(
+      child,
+      shared === undefined ? cluster : undefined,
+      `http://127.0.0.1:${port}`,
+    );
     try {
       await unleash.waitUntilReady(120_000);
     } catch (error) {
@@ -153,7 +163,7 @@ export class UnleashProcess {
     }
   }
 
-  /** Ends Unleash and removes its database cluster; a second call does nothing. */
+  /** Ends Unleash and removes its own database cluster; a second call does nothing. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -162,7 +172,7 @@ export class UnleashProcess {
       this.child.kill('SIGTERM');
       await exited;
     }
-    this.cluster.stop();
+    this.ownCluster?.stop();
   }
 
   private async waitUntilReady(timeoutMs: number): Promise<void> {

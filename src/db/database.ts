@@ -7,14 +7,15 @@ import {
   PostgresDialect,
   type SqliteDatabase as SqliteDatabaseLike,
   SqliteDialect,
-  sql,
 } from 'kysely';
 import type pg from 'pg';
 import { migrations } from '../../migrations/migration-list.js';
 import { remember } from '../shared/bounded-cache.js';
+import { prepareStatementsByName } from './postgres-statements.js';
 import { runDirectly } from './prepared-query.js';
 import type { Database } from './schema.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { TransactionTail } from './transaction-tail.js';
 
 /** What differs between engines, decided once here instead of `if (dialect)` across the code. */
 export interface DbCapabilities {
@@ -32,7 +33,10 @@ export interface DbCapabilities {
 
 /** Wakes a process when another one says there is work (PostgreSQL LISTEN/NOTIFY). */
 export interface Notifier {
-  /** Inside a transaction: delivered to listeners when it commits (payload under 8,000 bytes). */
+  /**
+   * Inside a transaction: delivered to listeners when it commits (payload under 8,000 bytes).
+   * In a change's transaction it is sent with the change's last statement (TransactionTail).
+   */
   notify(tx: Kysely<Database>, channel: string, payload?: string): Promise<void>;
   /**
    * Calls `onNotice` for each notification; the returned function stops listening. `onLost`
@@ -51,6 +55,8 @@ export interface DatabaseHandle {
   readonly capabilities: DbCapabilities;
   /** Undefined on SQLite: one process, woken in memory after each commit. */
   readonly notifier: Notifier | undefined;
+  /** What a change writes without reading back, sent in its last statement (PostgreSQL). */
+  readonly tail: TransactionTail | undefined;
   close(): Promise<void>;
 }
 
@@ -110,6 +116,7 @@ export function openSqlite(file: string): DatabaseHandle {
     db,
     capabilities: { dialect: 'sqlite', multiProcess: false, skipLocked: false, groupCommit: true },
     notifier: undefined,
+    tail: undefined,
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();
@@ -127,12 +134,12 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   // An idle pooled connection that the server closes (restart, failover) emits 'error' on the
   // pool; without a handler that would crash the process. The next query reconnects.
   pool.on('error', () => undefined);
+  prepareStatementsByName(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<pg.Client>();
+  const tail = new TransactionTail();
   const notifier: Notifier = {
-    async notify(tx, channel, payload = '') {
-      await sql`select pg_notify(${channel}, ${payload})`.execute(tx);
-    },
+    notify: (tx, channel, payload = '') => tail.notify(tx, channel, payload),
     async listen(channel, onNotice, onLost) {
       // A dedicated connection: LISTEN belongs to a session, not to a pooled connection.
       const client = new pg.Client({ connectionString: url });
@@ -164,6 +171,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     db,
     capabilities: { dialect: 'postgres', multiProcess: true, skipLocked: true, groupCommit: false },
     notifier,
+    tail,
     close: async () => {
       for (const client of listeners) await client.end().catch(() => undefined);
       await db.destroy();

@@ -61,6 +61,22 @@ function jsonField(pg: boolean, path: readonly string[]): RawBuilder<unknown> {
     : sql`json_extract(doc, ${sql.lit(`$${path.map((s) => `."${s}"`).join('')}`)})`;
 }
 
+/**
+ * A top-level text field of a document column (`t.doc`, say) as SQL text in either dialect: for
+ * joins on an id a document holds (a token's `memberId`).
+ */
+export function documentText(
+  db: Executor,
+  column: 'doc' | `${string}.doc`,
+  field: string,
+): RawBuilder<string> {
+  checkPath([field]);
+  const ref = sql.ref(column);
+  return isPostgres(db)
+    ? sql<string>`(${ref}::jsonb ->> ${sql.lit(field)})`
+    : sql<string>`json_extract(${ref}, ${sql.lit(`$."${field}"`)})`;
+}
+
 function fieldEquals(pg: boolean, path: readonly string[], value: string | number | boolean | null) {
   const field = jsonField(pg, path);
   if (value === null) return sql<SqlBool>`${field} is null`;

@@ -31,7 +31,7 @@ export interface NewDocument<T> {
   readonly secret?: string | null;
 }
 
-interface Row {
+export interface DocumentRow {
   id: string;
   scope: string;
   key: string;
@@ -40,7 +40,7 @@ interface Row {
   created_at: number;
 }
 
-function toStored<T>(row: Row): StoredDocument<T> {
+export function toStored<T>(row: DocumentRow): StoredDocument<T> {
   return {
     id: row.id,
     scope: row.scope,
@@ -51,7 +51,7 @@ function toStored<T>(row: Row): StoredDocument<T> {
   };
 }
 
-const columns = ['id', 'scope', 'key', 'doc', 'version', 'created_at'] as const;
+export const documentColumns = ['id', 'scope', 'key', 'doc', 'version', 'created_at'] as const;
 
 /** One page of a list, cut and counted in the database (see document-query.ts). */
 export interface DocumentPageQuery {
@@ -93,17 +93,24 @@ export class DocumentStore<T> {
     private readonly describe: string,
   ) {
     this.byKey = prepareQuery((db, scope: string, key: string) =>
-      db.selectFrom(table).select(columns).where('scope', '=', scope).where('key', '=', key),
+      db.selectFrom(table).select(documentColumns).where('scope', '=', scope).where('key', '=', key),
     );
-    this.byId = prepareQuery((db, id: string) => db.selectFrom(table).select(columns).where('id', '=', id));
+    this.byId = prepareQuery((db, id: string) =>
+      db.selectFrom(table).select(documentColumns).where('id', '=', id),
+    );
     this.byLookup = prepareQuery((db, lookup: string) =>
       db
         .selectFrom(table)
-        .select([...columns, 'secret'])
+        .select([...documentColumns, 'secret'])
         .where('lookup', '=', lookup),
     );
     this.inScope = prepareQuery((db, scope: string) =>
-      db.selectFrom(table).select(columns).where('scope', '=', scope).orderBy('created_at').orderBy('id'),
+      db
+        .selectFrom(table)
+        .select(documentColumns)
+        .where('scope', '=', scope)
+        .orderBy('created_at')
+        .orderBy('id'),
     );
     this.replaceDoc = prepareQuery(
       (
@@ -181,7 +188,7 @@ export class DocumentStore<T> {
     const totalCount = Number(counted?.n ?? 0);
     const sorts =
       query.sort !== undefined && query.sort.length > 0 ? query.sort : [{ by: 'created' } as const];
-    let select = db.selectFrom(this.table).select(columns).where(where);
+    let select = db.selectFrom(this.table).select(documentColumns).where(where);
     for (const s of sorts) select = select.orderBy(sortSql(pg, s));
     select = select.orderBy(tieBreak(sorts));
     if (query.limit !== undefined) select = select.limit(query.limit);
@@ -197,7 +204,7 @@ export class DocumentStore<T> {
   async listAll(db: Executor): Promise<StoredDocument<T>[]> {
     const rows = await db
       .selectFrom(this.table)
-      .select(columns)
+      .select(documentColumns)
       .orderBy('created_at')
       .orderBy('id')
       .execute();

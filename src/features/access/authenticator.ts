@@ -3,9 +3,10 @@ import type { Database } from '../../db/schema.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors/app-errors.js';
 import { type AuthRequest, csrfHeader, readToken } from '../../http/credentials.js';
 import { hashToken } from '../../shared/token-hash.js';
-import type { MemberStore, RoleStore, TokenStore } from '../stores.js';
+import type { RoleStore } from '../stores.js';
 import { permissionsFor } from './permissions.js';
 import { type Principal, principalFor } from './principal.js';
+import { tokenWithMember } from './token-with-member.js';
 
 export interface SessionAuthenticator {
   authenticate(token: string): Promise<Principal>;
@@ -13,8 +14,6 @@ export interface SessionAuthenticator {
 
 export interface AuthenticatorOptions {
   readonly db: Kysely<Database>;
-  readonly tokens: TokenStore;
-  readonly members: MemberStore;
   readonly roles: RoleStore;
   readonly sessions: SessionAuthenticator;
 }
@@ -45,13 +44,13 @@ export class Authenticator {
   }
 
   async authenticate(header: string | undefined): Promise<Principal> {
-    const { db, tokens, members, roles } = this.options;
+    const { db, roles } = this.options;
     const raw = readToken(header);
     if (raw === undefined)
       throw new UnauthorizedError('Missing access token: send it in the Authorization header');
-    const token = await tokens.getByLookup(db, hashToken(raw));
-    if (token === undefined) throw new UnauthorizedError('Invalid access token');
-    const member = await members.getById(db, token.doc.memberId);
+    const found = await tokenWithMember(db, hashToken(raw));
+    if (found === undefined) throw new UnauthorizedError('Invalid access token');
+    const { token, member } = found;
     if (member === undefined) throw new UnauthorizedError('Invalid access token');
     return principalFor(member, token, await permissionsFor(db, roles, member, token));
   }

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { TransactionTail } from '../../db/transaction-tail.js';
 import { type Clock, newId } from '../../shared/ids.js';
 import { buildAuditRecord, type ChangeDescription } from './audit-builder.js';
 import type { AuditRecord } from './audit-model.js';
@@ -49,6 +50,11 @@ export interface ChangeLogOptions {
   /** SQLite: the use cases of one turn of the event loop commit together (see ChangeLog). */
   readonly groupCommit?: boolean;
   /**
+   * PostgreSQL: what the fan-outs write without reading back (delivery rows, NOTIFYs) is held
+   * and sent in one statement at the end of each use case (see db/transaction-tail.ts).
+   */
+  readonly tail?: TransactionTail | undefined;
+  /**
    * Refuses a change its actor may not make, before it is written (see access/authorize.ts and
    * RequestAuthorization.admitChange, which also notes that the request changed something).
    */
@@ -87,6 +93,7 @@ export class ChangeLog {
   private readonly baseUrl: () => string;
   private readonly clock: Clock;
   private readonly groupCommit: boolean;
+  private readonly tail: TransactionTail | undefined;
   private readonly authorize: (change: ChangeInput) => void;
 
   constructor(options: ChangeLogOptions) {
@@ -95,6 +102,7 @@ export class ChangeLog {
     this.baseUrl = options.baseUrl;
     this.clock = options.clock;
     this.groupCommit = options.groupCommit ?? false;
+    this.tail = options.tail;
     this.authorize = options.authorize;
   }
 
@@ -113,7 +121,9 @@ export class ChangeLog {
   async transact<T>(work: (tx: Transaction<Database>, record: RecordChange) => Promise<T>): Promise<T> {
     if (!this.groupCommit) {
       const recorded = nothingRecorded();
-      const result = await this.db.transaction().execute((tx) => work(tx, this.recorder(tx, recorded)));
+      const result = await this.db
+        .transaction()
+        .execute((tx) => this.unit(tx, () => work(tx, this.recorder(tx, recorded))));
       if (recorded.count > 0) this.committed(recorded.after);
       return result;
     }
@@ -143,7 +153,10 @@ export class ChangeLog {
         const only = group.length === 1;
         for (const { work } of group) {
           if (only) {
-            outcomes.push({ ok: true, value: await work(tx, this.recorder(tx, recorded)) });
+            outcomes.push({
+              ok: true,
+              value: await this.unit(tx, () => work(tx, this.recorder(tx, recorded))),
+            });
             continue;
           }
           // Kept apart until the savepoint is released: a use case rolled back to it leaves
@@ -151,7 +164,7 @@ export class ChangeLog {
           const here = nothingRecorded();
           await sql`savepoint unit`.execute(tx);
           try {
-            const value = await work(tx, this.recorder(tx, here));
+            const value = await this.unit(tx, () => work(tx, this.recorder(tx, here)));
             await sql`release unit`.execute(tx);
             recorded.count += here.count;
             recorded.after.push(...here.after);
@@ -181,6 +194,19 @@ export class ChangeLog {
       if (outcome?.ok) queued.resolve(outcome.value);
       else queued.reject(outcome?.error);
     });
+  }
+
+  /** One use case in `tx`, with what its fan-outs held back sent before it ends. */
+  private async unit<T>(tx: Transaction<Database>, work: () => Promise<T>): Promise<T> {
+    if (this.tail === undefined) return work();
+    this.tail.open(tx);
+    try {
+      const value = await work();
+      await this.tail.flush(tx);
+      return value;
+    } finally {
+      this.tail.discard(tx);
+    }
   }
 
   /** Records changes in `tx`: the audit entry, then every fan-out, in the same transaction. */

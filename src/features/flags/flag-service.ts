@@ -18,6 +18,7 @@ import { checkFlagDoc, flagResource } from './flag-check.js';
 import { authorizeOnly, type FlagWriteOptions, wouldBeStored } from './flag-dry-run.js';
 import { insertFlag } from './flag-insert.js';
 import { type FlagListRequest, flagPageQuery, summarized } from './flag-list.js';
+import { loadFlagWithParents } from './flag-load.js';
 import type { Flag, FlagDoc, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
 import { assertMaintainer, withOptionalFieldsAdded } from './flag-patch-fields.js';
 import { flagRepresentation, flagSitePath } from './flag-representation.js';
@@ -335,9 +336,7 @@ export class FlagService implements EnvironmentHooks {
   }
 
   private async loadAll(tx: Transaction<Database>, projectKey: string, flagKey: string) {
-    const project = await this.project(tx, projectKey);
-    const envs = await this.stores.environments.list(tx, projectKey);
-    const stored = await this.load(tx, projectKey, flagKey);
+    const { project, envs, flag: stored } = await loadFlagWithParents(tx, projectKey, flagKey);
     return { project, envs, stored, before: flagRepresentation(projectKey, stored, envs) };
   }
 

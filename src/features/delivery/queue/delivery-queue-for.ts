@@ -1,4 +1,5 @@
 import type { DbCapabilities } from '../../../db/database.js';
+import type { TransactionTail } from '../../../db/transaction-tail.js';
 import type { IntegrationHealthStore } from '../integration-health-store.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { PostgresDeliveryQueue } from './postgres-delivery-queue.js';
@@ -8,8 +9,9 @@ import { SqliteDeliveryQueue } from './sqlite-delivery-queue.js';
 export function deliveryQueueFor(
   capabilities: DbCapabilities,
   health: IntegrationHealthStore,
+  tail?: TransactionTail,
 ): DeliveryQueue {
   return capabilities.dialect === 'postgres'
-    ? new PostgresDeliveryQueue(health)
+    ? new PostgresDeliveryQueue(health, tail)
     : new SqliteDeliveryQueue(health);
 }

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/schema.js';
-import type { ClaimRequest, LeaseRenewal } from './delivery-queue.js';
+import { TransactionTail } from '../../../db/transaction-tail.js';
+import type { IntegrationHealthStore } from '../integration-health-store.js';
+import type { ClaimRequest, LeaseRenewal, NewDeliveries } from './delivery-queue.js';
 import { type HeadRow, OutboxQueue } from './outbox-queue.js';
 
 /** The first key of the advisory locks that claims take per integration. */
@@ -12,6 +14,29 @@ export const claimLockSpace = 0x5342_0001;
  * round trip, leases are taken, renewed and released one statement per list of rows.
  */
 export class PostgresDeliveryQueue extends OutboxQueue {
+  /** `tail`: where a change's delivery rows wait for its last statement (ChangeLog's). */
+  constructor(
+    health: IntegrationHealthStore,
+    private readonly tail: TransactionTail = new TransactionTail(),
+  ) {
+    super(health);
+  }
+
+  /**
+   * All of a change's rows in one statement, in the order of `integrationIds` (ids follow the
+   * order of `unnest … with ordinality`), held for the change's last statement when the
+   * transaction is ChangeLog's: a toggle sends its rows with its NOTIFYs, one round trip.
+   */
+  override async enqueue(db: Executor, { integrationIds, auditId, kind, at }: NewDeliveries): Promise<void> {
+    if (integrationIds.length === 0) return;
+    const insert = sql`
+      insert into deliveries (integration_id, audit_id, kind, status, run_at, created_at)
+      select t.id, ${auditId}, ${kind}, 'pending', ${at}::bigint, ${at}::bigint
+      from unnest(${[...integrationIds]}::text[]) with ordinality as t(id, n)
+      order by t.n`;
+    await this.tail.write(db, insert.compile(db));
+  }
+
   protected async holdHeads<T extends HeadRow>(
     tx: Executor,
     heads: readonly T[],

@@ -1,0 +1,52 @@
+import type pg from 'pg';
+
+/**
+ * The most SQL texts that get a server-side prepared statement. Each name is prepared once per
+ * pooled connection and kept by PostgreSQL for the connection's life, so the set is bounded:
+ * past it (`in (…)` lists of many lengths, one-off reports) texts run unnamed, as before.
+ */
+const maxNamedTexts = 1_000;
+/** A long text is a one-off (a many-row insert, a long `in (…)` list): not worth a name. */
+const maxNamedLength = 4_000;
+
+type Query = (text: unknown, values?: unknown, callback?: unknown) => unknown;
+
+/**
+ * Makes the pool's connections run each parameterized SQL text as a named prepared statement:
+ * PostgreSQL parses and plans it once per connection instead of on every execution (node-pg
+ * sends an unnamed Parse for each query otherwise). Kysely calls `client.query(text, values)`;
+ * texts without parameters (`begin`, `commit`, migrations with several statements) keep the
+ * simple protocol, which is the only one that takes several statements at once.
+ */
+export function prepareStatementsByName(pool: pg.Pool): void {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined) {
+      if (names.size >= maxNamedTexts || text.length > maxNamedLength) return undefined;
+      name = `sb${names.size}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  const wrapped = new WeakSet<object>();
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>;
+  const named = async (callback?: unknown): Promise<pg.PoolClient> => {
+    // The callback form is pg's own (`pool.query`); Kysely awaits the promise.
+    if (callback !== undefined) return connect(callback);
+    const client = await connect();
+    if (wrapped.has(client)) return client;
+    wrapped.add(client);
+    const query = client.query.bind(client) as Query;
+    (client as unknown as { query: Query }).query = (text, values, callback) => {
+      if (typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+        const name = nameOf(text);
+        if (name !== undefined) return query({ name, text, values }, callback);
+      }
+      return query(text, values, callback);
+    };
+    return client;
+  };
+  // Only `connect` changes: Kysely reserves a connection per query or transaction through it.
+  (pool as unknown as { connect: typeof named }).connect = named;
+}

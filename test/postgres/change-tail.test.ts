@@ -1,0 +1,146 @@
+import { sql, type Transaction } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
+import type { Database } from '../../src/db/schema.js';
+import { authorizeChange } from '../../src/features/access/authorize.js';
+import type { Actor } from '../../src/features/audit/audit-model.js';
+import { AuditStore } from '../../src/features/audit/audit-store.js';
+import { ChangeLog, type RecordChange } from '../../src/features/audit/change-log.js';
+import { access, resources } from '../../src/features/audit/resource-path.js';
+import { IntegrationHealthStore } from '../../src/features/delivery/integration-health-store.js';
+import { PostgresDeliveryQueue } from '../../src/features/delivery/queue/postgres-delivery-queue.js';
+import { insertIntegrationRow } from '../helpers/integration-rows.js';
+import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
+
+let handle: DatabaseHandle;
+let drop: () => Promise<void>;
+let changes: ChangeLog;
+/** What the fan-out saw of its own rows while the use case ran (ids of `deliveries`). */
+let seenInside: number[][];
+/** Notifications heard on the test channel, in order. */
+const heard: string[] = [];
+let stopListening: () => Promise<void>;
+
+const admin: Actor = { member: { _id: 'm1', email: 'admin@example.com' } };
+const integrations = ['i3', 'i1', 'i2'];
+
+beforeAll(async () => {
+  let url: string;
+  ({ url, drop } = await freshPostgresDatabase());
+  handle = await openPostgres(url);
+  await migrateToLatest(handle.db);
+  for (const id of integrations) await insertIntegrationRow(handle.db, id);
+  const notifier = handle.notifier;
+  if (notifier === undefined || handle.tail === undefined)
+    throw new Error('PostgreSQL has a notifier and a tail');
+  stopListening = await notifier.listen('tail_test', (payload) => heard.push(payload));
+  const queue = new PostgresDeliveryQueue(new IntegrationHealthStore(), handle.tail);
+  changes = new ChangeLog({
+    db: handle.db,
+    audit: new AuditStore(),
+    baseUrl: () => 'http://sb.test',
+    clock: () => 1_000,
+    tail: handle.tail,
+    authorize: authorizeChange,
+  });
+  changes.addFanOut(async (tx, record) => {
+    await queue.enqueue(tx, {
+      integrationIds: integrations,
+      auditId: record.entry._id,
+      kind: 'project',
+      at: 5,
+    });
+    await notifier.notify(tx, 'tail_test', `first ${record.entry.name}`);
+    const rows = await tx.selectFrom('deliveries').select('id').execute();
+    seenInside.push(rows.map((r) => Number(r.id)));
+  });
+  changes.addFanOut(async (tx, record) => notifier.notify(tx, 'tail_test', `second ${record.entry.name}`));
+});
+afterAll(async () => {
+  await stopListening?.();
+  await handle?.close();
+  await drop?.();
+});
+beforeEach(async () => {
+  await handle.db.deleteFrom('deliveries').execute();
+  await handle.db.deleteFrom('audit_entries').execute();
+  heard.length = 0;
+  seenInside = [];
+});
+
+const created = (key: string) => ({
+  kind: 'project',
+  name: key,
+  actor: admin,
+  accesses: [access('createProject', ...resources.project({ key, tags: [] }))],
+  titleVerb: 'created the project',
+  changes: [],
+});
+
+const deliveries = () =>
+  handle.db
+    .selectFrom('deliveries as d')
+    .innerJoin('audit_entries as a', 'a.id', 'd.audit_id')
+    .select(['d.id', 'd.integration_id', 'a.seq'])
+    .orderBy('d.id')
+    .execute();
+
+async function until(predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !predicate(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
+  it('holds delivery rows and NOTIFYs until the use case ends, then writes them in order and notifies on commit', async () => {
+    await changes.transact(async (_tx: Transaction<Database>, record: RecordChange) => {
+      await record(created('a'));
+      await record(created('b'));
+    });
+    // Held while the use case ran: its own rows were not in the table yet.
+    expect(seenInside).toEqual([[], []]);
+    const rows = await deliveries();
+    // Each change's rows in the order of its integrations, the first change's before the second's.
+    expect(rows.map((r) => r.integration_id)).toEqual([...integrations, ...integrations]);
+    const seqs = rows.map((r) => Number(r.seq));
+    expect(seqs.slice(0, 3).every((s) => s === seqs[0])).toBe(true);
+    expect(seqs.slice(3).every((s) => s > (seqs[0] ?? 0))).toBe(true);
+    await until(() => heard.length === 4);
+    expect(heard).toEqual(['first a', 'second a', 'first b', 'second b']);
+  });
+
+  it('writes nothing and notifies nobody when the use case fails after recording', async () => {
+    await expect(
+      changes.transact(async (_tx, record) => {
+        await record(created('c'));
+        throw new Error('the use case fails after its change was recorded');
+      }),
+    ).rejects.toThrow('fails after');
+    // A later change's notifications arrive: had the failed one's been sent, they would be first.
+    await changes.transact(async (_tx, record) => record(created('d')));
+    await until(() => heard.length === 2);
+    expect(heard).toEqual(['first d', 'second d']);
+    expect((await deliveries()).length).toBe(3);
+    const audit = await handle.db.selectFrom('audit_entries').select('id').execute();
+    expect(audit.length).toBe(1); // d: c rolled back with its rows
+  });
+
+  it('runs writes and notices at once outside a change', async () => {
+    await handle.tail?.notify(handle.db, 'tail_test', 'on its own');
+    await until(() => heard.length === 1);
+    expect(heard).toEqual(['on its own']);
+  });
+});
+
+describe('named prepared statements on PostgreSQL', () => {
+  it('parses a parameterized statement once per connection and reuses it', async () => {
+    const names = await handle.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < 3; i++)
+        await tx.selectFrom('deliveries').select('id').where('id', '=', i).execute();
+      const { rows } = await sql<{ name: string; statement: string }>`
+        select name, statement from pg_prepared_statements
+        where statement like '%from "deliveries" where "id" = $1'`.execute(tx);
+      return rows.map((r) => r.name);
+    });
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/^sb\d+$/);
+  });
+});
