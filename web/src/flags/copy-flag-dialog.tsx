@@ -89,7 +89,7 @@ export function CopyFlagButton({ projectKey, flag, envKey, environments, onCopie
               className="input"
               value={comment}
               onChange={(e) => setComment(e.target.value)}
-              placeholder="Optional: why, shown in the audit log and the room"
+              placeholder="Why? Shown in the audit log and the room"
               maxLength={1000}
             />
           )}

@@ -189,7 +189,7 @@ function FlagDetail({ flag, project, projectKey, envKey, view, onChanged }: Flag
                       className="input"
                       value={comment}
                       onChange={(e) => setComment(e.target.value)}
-                      placeholder="Why (optional)"
+                      placeholder="Why? Shown in the audit log and the room"
                       maxLength={1000}
                     />
                   )}

@@ -178,7 +178,7 @@ function FlagList({ projects, project, asked, params }: FlagListProps) {
               className="input"
               value={comment}
               onChange={(e) => setComment(e.target.value)}
-              placeholder="Why (optional)"
+              placeholder="Why? Shown in the audit log and the room"
               maxLength={1000}
             />
           )}

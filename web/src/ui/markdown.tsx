@@ -37,7 +37,7 @@ function renderLink(label: ReactNode[], href: string, key: number): ReactNode {
     parseRoute(url.pathname, url.search).page !== 'not-found'
   ) {
     return (
-      <Link key={key} to={`${url.pathname}${url.search}`}>
+      <Link key={key} className="md-link" to={`${url.pathname}${url.search}`}>
         {label}
       </Link>
     );

@@ -225,7 +225,7 @@ export function FlagSettingsForm({ projectKey, flag, access, onSaved }: FlagSett
                 className="input"
                 value={comment}
                 maxLength={1000}
-                placeholder="Optional: why, shown in the audit log and the room"
+                placeholder="Why? Shown in the audit log and the room"
                 onChange={(e) => setComment(e.target.value)}
               />
             )}

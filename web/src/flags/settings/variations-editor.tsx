@@ -203,7 +203,7 @@ export function VariationsEditor({ projectKey, flag, access, onSaved }: Variatio
             className="input"
             value={comment}
             maxLength={1000}
-            placeholder="Optional: why, shown in the audit log and the room"
+            placeholder="Why? Shown in the audit log and the room"
             onChange={(e) => setComment(e.target.value)}
           />
           <ErrorMessage error={error} title="Not saved." />
