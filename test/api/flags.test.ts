@@ -111,6 +111,12 @@ describe('flags: create and read', () => {
     const list = await t.api('GET', '/api/v2/flags/default?env=production');
     expect(list.body.items.map((f: { key: string }) => f.key)).toEqual(['new-checkout']);
     expect(Object.keys(list.body.items[0].environments)).toEqual(['production']);
+    for (const both of ['env=production,test', 'env=production&env=test']) {
+      const listed = await t.api('GET', `/api/v2/flags/default?${both}`);
+      expect(listed.status, both).toBe(200);
+      expect(Object.keys(listed.body.items[0].environments).sort()).toEqual(['production', 'test']);
+    }
+    expect((await t.api('GET', '/api/v2/flags/default?env=production,,test')).status).toBe(400);
     const archived = await t.api('GET', '/api/v2/flags/default?archived=true');
     expect(archived.body.items.map((f: { key: string }) => f.key)).toEqual(['old']);
     const one = await t.api('GET', '/api/v2/flags/default/new-checkout?env=test');

@@ -131,8 +131,8 @@ describe('Slack and webhooks in the web UI', { timeout: 30_000 }, () => {
 
   it('flips a production flag; Slack and the receiver get it, and both logs show the delivery', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags' }).click();
-    await page.getByLabel('Environment', { exact: true }).selectOption('production');
     await page.getByRole('switch', { name: 'New checkout in Production' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Turn on in Production' }).click();
     await page.getByRole('switch', { name: 'New checkout in Production', checked: true }).waitFor();
 
     await slack.waitFor((all) => all.some((r) => JSON.stringify(r.body).includes('turned on')), 10_000);
@@ -222,8 +222,8 @@ describe('Slack and webhooks in the web UI', { timeout: 30_000 }, () => {
   it('re-sends a dead webhook delivery from its log once the receiver is back', async () => {
     receiver.setMode('down');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags' }).click();
-    await page.getByLabel('Environment', { exact: true }).selectOption('production');
     await page.getByRole('switch', { name: 'New checkout in Production' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Turn off in Production' }).click();
     await page.getByRole('switch', { name: 'New checkout in Production', checked: false }).waitFor();
 
     await integrationsNav();

@@ -151,6 +151,8 @@ describe('the official browser SDK against Switchboard', { timeout: 60_000 }, ()
     const toggle = ui.getByRole('switch', { name: 'Checkout in Production' });
     await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('true');
     await toggle.click();
+    // Production is critical: each switch there is confirmed first.
+    await ui.getByRole('dialog').getByRole('button', { name: 'Turn off in Production' }).click();
     await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('false');
 
     // The browser SDK hears it on its stream: no reload, no poll.
@@ -160,6 +162,7 @@ describe('the official browser SDK against Switchboard', { timeout: 60_000 }, ()
     // The change came on that stream: the SDK's one evalx (its first answer) was not repeated.
     expect(requests.filter((r) => r.includes('/evalx/'))).toHaveLength(polls);
     await toggle.click();
+    await ui.getByRole('dialog').getByRole('button', { name: 'Turn on in Production' }).click();
     await expect.poll(() => text(app, 'value'), { timeout: 10_000 }).toBe('true');
   });
 

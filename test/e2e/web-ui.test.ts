@@ -197,9 +197,12 @@ describe('the web UI, in Chromium against a real server and the fake HipChat', {
   it('turns a production flag on from the Flags page; the room is notified and the delivery is logged', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags' }).click();
     await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
-    await page.getByLabel('Environment', { exact: true }).selectOption('production');
     await page.getByLabel('Comment for your next change').fill('Ship it');
     await page.getByRole('switch', { name: 'New checkout in Production' }).click();
+    // Production is critical: the change is confirmed, with the comment carried into the dialog.
+    const confirm = page.getByRole('dialog', { name: 'Turn on New checkout in Production?' });
+    expect(await confirm.getByLabel(/Comment/).inputValue()).toBe('Ship it');
+    await confirm.getByRole('button', { name: 'Turn on in Production' }).click();
     await page.getByRole('switch', { name: 'New checkout in Production', checked: true }).waitFor();
     // The comment went with that change, so once the server has answered the field is empty again.
     await until(
@@ -274,6 +277,10 @@ describe('the web UI, in Chromium against a real server and the fake HipChat', {
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags' }).click();
     await page.getByRole('switch', { name: 'New checkout in Production', checked: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Turn off New checkout in Production?' })
+      .getByRole('button', { name: 'Turn off in Production' })
+      .click();
     await page.getByRole('switch', { name: 'New checkout in Production', checked: false }).waitFor();
     const flag = await apiCall<{ environments: { production: { on: boolean } } }>(
       'GET',

@@ -220,7 +220,11 @@ export const api = {
   },
 
   flags: {
-    list: (projectKey: string, env?: string) => everyPage<Flag>(`/flags/${seg(projectKey)}${query({ env })}`),
+    /** Every flag (with `env`: only those environments' settings; `filter`: LaunchDarkly's, e.g. `tags:a+b`). */
+    list: (projectKey: string, options: { env?: readonly string[]; filter?: string } = {}) =>
+      everyPage<Flag>(
+        `/flags/${seg(projectKey)}${query({ env: options.env?.join(','), filter: options.filter })}`,
+      ),
     get: (projectKey: string, flagKey: string) =>
       request<Flag>('GET', `/flags/${seg(projectKey)}/${seg(flagKey)}`),
     create: (projectKey: string, flag: FlagPost) => request<Flag>('POST', `/flags/${seg(projectKey)}`, flag),

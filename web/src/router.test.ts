@@ -54,6 +54,23 @@ describe('parseRoute', () => {
       project: 'p',
       env: 'e',
     });
+    const list = new URL(
+      paths.flags('p', 'production,test', { tag: 'ui', state: 'on:test', q: 'a b' }),
+      'http://x',
+    );
+    expect(parseRoute(list.pathname, list.search)).toEqual({
+      page: 'flags',
+      project: 'p',
+      env: 'production,test',
+      tag: 'ui',
+      state: 'on:test',
+      q: 'a b',
+    });
+    expect(parseRoute('/flags', '?project=p&env=production&env=test')).toEqual({
+      page: 'flags',
+      project: 'p',
+      env: 'production,test',
+    });
     const audit = new URL(paths.auditEntry('id1', { q: 'a b', spec: 'proj/*' }), 'http://x');
     expect(parseRoute(audit.pathname, audit.search)).toEqual({
       page: 'audit',

@@ -19,7 +19,15 @@ export type Route =
       readonly integrationId?: string;
       readonly mode?: 'new' | 'edit';
     }
-  | { readonly page: 'flags'; readonly project?: string; readonly env?: string }
+  | {
+      readonly page: 'flags';
+      readonly project?: string;
+      /** The environments shown side by side, comma-separated; then the filters (see flag-list-view.ts). */
+      readonly env?: string;
+      readonly tag?: string;
+      readonly state?: string;
+      readonly q?: string;
+    }
   | {
       readonly page: 'flag';
       readonly project: string;
@@ -70,13 +78,13 @@ export function parseRoute(pathname: string, search: string): Route {
     }
   }
   if (first === 'flags' && parts.length === 1) {
-    const project = param('project');
-    const env = param('env');
-    return {
-      page: 'flags',
-      ...(project === undefined ? {} : { project }),
-      ...(env === undefined ? {} : { env }),
-    };
+    const route: Record<string, string> = {};
+    for (const name of ['project', 'env', 'tag', 'state', 'q']) {
+      // Repeated (env=a&env=b) or comma-separated, as the API takes `env`.
+      const values = params.getAll(name).filter((v) => v !== '');
+      if (values.length > 0) route[name] = values.join(',');
+    }
+    return { page: 'flags', ...route };
   }
   if (parts.length === 4 && third === 'features' && second !== undefined && fourth !== undefined) {
     return { page: 'flag', project: first, env: second, flag: fourth };
@@ -170,7 +178,12 @@ export const paths = {
     `/integrations/${kind}/${encodeURIComponent(id)}`,
   editIntegration: (id: string, kind: IntegrationKindKey = 'hipchat') =>
     `/integrations/${kind}/${encodeURIComponent(id)}/edit`,
-  flags: (project?: string, env?: string) => withSearch('/flags', { project, env }),
+  /** `env`: one environment or several, comma-separated; `filters`: tag, state, q (see flag-list-view.ts). */
+  flags: (
+    project?: string,
+    env?: string,
+    filters: { readonly tag?: string; readonly state?: string; readonly q?: string } = {},
+  ) => withSearch('/flags', { project, env, ...filters }),
   flag: (project: string, env: string, flag: string) =>
     `/${encodeURIComponent(project)}/${encodeURIComponent(env)}/features/${encodeURIComponent(flag)}`,
   flagSettings: (project: string, env: string, flag: string) =>

@@ -79,7 +79,8 @@ export function newEnvironmentDoc(input: EnvironmentPost): EnvironmentDoc {
 }
 
 export const defaultEnvironments: EnvironmentPost[] = [
-  { key: 'production', name: 'Production', color: '417505' },
+  // Critical, as LaunchDarkly makes a new project's Production: the UI confirms each change there.
+  { key: 'production', name: 'Production', color: '417505', critical: true },
   { key: 'test', name: 'Test', color: 'F5A623' },
 ];
 

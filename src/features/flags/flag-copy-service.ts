@@ -11,6 +11,7 @@ import type { EnvironmentStore, FlagStore, MemberStore, ProjectStore } from '../
 import { summarizeFlagChange } from './flag-audit.js';
 import { checkFlagDoc, flagResource } from './flag-check.js';
 import { cloneFlagDoc } from './flag-clone.js';
+import { missingCommentError } from './flag-comment-rule.js';
 import { type CopyRequest, copiedFields, copyFlagConfig } from './flag-copy.js';
 import { insertFlag } from './flag-insert.js';
 import type { Flag, FlagPost } from './flag-model.js';
@@ -74,6 +75,8 @@ export class FlagCopies {
         new Map(envs.map((e) => [e.key, e.doc.name])),
       );
       if (summary.accesses.length === 0) return before;
+      const uncommented = missingCommentError([target], request.comment);
+      if (uncommented !== undefined) throw uncommented;
       const raised = withRaisedVersions(stored.key, stored.doc, proposed, this.changes.now());
       const updated = await this.stores.flags.update(tx, stored, raised);
       const after = flagRepresentation(projectKey, updated, envs);

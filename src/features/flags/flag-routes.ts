@@ -19,8 +19,11 @@ import type { FlagService } from './flag-service.js';
 const tags = ['Feature flags'];
 const ProjectParams = Type.Object({ projectKey: Key });
 const Params = Type.Object({ projectKey: Key, flagKey: Key });
+const keyPattern = (Key.pattern ?? '').slice(1, -1);
+/** Environment keys, each query value one key or several comma-separated (`env=a,b` or `env=a&env=b`). */
+const EnvKeys = Type.String({ pattern: `^${keyPattern}(,${keyPattern})*$` });
 const EnvFilter = Type.Optional(
-  Type.Array(Key, { description: 'Only include these environments (repeat, or comma-separate)' }),
+  Type.Array(EnvKeys, { description: 'Only include these environments (repeat, or comma-separate)' }),
 );
 
 function envList(env: readonly string[] | undefined): string[] | undefined {

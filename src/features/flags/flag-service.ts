@@ -7,7 +7,7 @@ import { jsonEqual } from '../../shared/json-equal.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest, patchDelta } from '../../shared/json-patch.js';
 import { applyMergePatch } from '../../shared/merge-patch.js';
 import type { Actor } from '../audit/audit-model.js';
-import type { ChangeLog, RecordChange } from '../audit/change-log.js';
+import type { ChangeInput, ChangeLog, RecordChange } from '../audit/change-log.js';
 import { access } from '../audit/resource-path.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { EnvironmentHooks } from '../environments/environment-service.js';
@@ -15,6 +15,7 @@ import type { ProjectDoc } from '../projects/project-model.js';
 import type { EnvironmentStore, FlagStore, MemberStore, ProjectStore } from '../stores.js';
 import { summarizeFlagChange } from './flag-audit.js';
 import { checkFlagDoc, flagResource } from './flag-check.js';
+import { missingCommentError } from './flag-comment-rule.js';
 import { authorizeOnly, type FlagWriteOptions, wouldBeStored } from './flag-dry-run.js';
 import { insertFlag } from './flag-insert.js';
 import { type FlagListRequest, flagPageQuery, summarized } from './flag-list.js';
@@ -293,7 +294,7 @@ export class FlagService implements EnvironmentHooks {
     const after = flagRepresentation(project.key, updated, envs);
     const byKey = new Map(envs.map((e) => [e.key, e]));
     const env = summary.envKey === undefined ? undefined : byKey.get(summary.envKey);
-    await (options.dryRun ? authorizeOnly : record)({
+    const change: ChangeInput = {
       kind: 'flag',
       name: doc.name,
       actor,
@@ -311,7 +312,20 @@ export class FlagService implements EnvironmentHooks {
       previousVersion: before,
       currentVersion: after,
       delta,
-    });
+    };
+    // A dry run asks whether the actor may make the change; the comment comes with the save.
+    const uncommented = options.dryRun
+      ? undefined
+      : missingCommentError(
+          summary.accesses.map((a) => byKey.get(a.envKey)),
+          comment,
+        );
+    if (uncommented !== undefined) {
+      // Someone who may not make the change at all hears that first.
+      await authorizeOnly(change);
+      throw uncommented;
+    }
+    await (options.dryRun ? authorizeOnly : record)(change);
     return after;
   }
 

@@ -4,13 +4,15 @@ import type { Flag } from '../api-types';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorMessage } from '../ui/error-message';
 import { Field } from '../ui/field';
+import { type ChangeRules, commentProblem } from './change-rules';
 
 interface CopyFlagProps {
   readonly projectKey: string;
   readonly flag: Flag;
   /** The environment shown: the one copied from. */
   readonly envKey: string;
-  readonly environments: readonly { readonly key: string; readonly name: string }[];
+  /** With what each asks of a change, when known (a target requiring comments gets one asked for). */
+  readonly environments: readonly ({ readonly key: string; readonly name: string } & ChangeRules)[];
   readonly onCopied: (flag: Flag, targetName: string) => void;
 }
 
@@ -37,6 +39,11 @@ export function CopyFlagButton({ projectKey, flag, envKey, environments, onCopie
   };
   const copy = async () => {
     if (chosen === undefined) return;
+    const problem = commentProblem(chosen, chosen.name, comment);
+    if (problem !== undefined) {
+      setError(new Error(problem));
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
@@ -82,7 +89,7 @@ export function CopyFlagButton({ projectKey, flag, envKey, environments, onCopie
             </select>
           )}
         </Field>
-        <Field label="Comment">
+        <Field label={chosen?.requireComments === true ? 'Comment (required there)' : 'Comment'}>
           {(control) => (
             <input
               {...control}

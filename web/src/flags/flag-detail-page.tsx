@@ -10,6 +10,7 @@ import { usePolled } from '../ui/use-polled';
 import { CopyFlagButton } from './copy-flag-dialog';
 import { FlagEvaluationsLine } from './flag-evaluations';
 import { FlagSwitch } from './flag-switch';
+import { ToggleConfirmation, ToggleOutcome, useFlagToggles } from './flag-toggles';
 import { FlagSettingsView } from './settings/flag-settings-view';
 import { TargetingEditor } from './targeting/targeting-editor';
 import { TryContext } from './try-context';
@@ -37,7 +38,7 @@ export function FlagDetailPage({
   return (
     <div className="page">
       <nav aria-label="Breadcrumb" className="breadcrumb">
-        <Link to={paths.flags(projectKey, envKey)}>Flags</Link> <span aria-hidden="true">›</span>{' '}
+        <Link to={paths.flags(projectKey)}>Flags</Link> <span aria-hidden="true">›</span>{' '}
         <span>{project?.name ?? projectKey}</span> <span aria-hidden="true">›</span>{' '}
         <span aria-current="page">{data?.name ?? flagKey}</span>
       </nav>
@@ -82,6 +83,14 @@ function FlagDetail({ flag, project, projectKey, envKey, view, onChanged }: Flag
     }));
   const settings = flag.environments[envKey];
   const envName = settings?._environmentName ?? envKey;
+  // Until the environment's rules are known, its switch waits: it might have to ask first.
+  const environment = project?.environments.find((e) => e.key === envKey);
+  const toggles = useFlagToggles({
+    projectKey,
+    comment,
+    onCommentUsed: () => setComment(''),
+    onChanged,
+  });
   return (
     <>
       <header className="detail-header">
@@ -142,7 +151,7 @@ function FlagDetail({ flag, project, projectKey, envKey, view, onChanged }: Flag
       </nav>
 
       {view === 'settings' ? (
-        <FlagSettingsView projectKey={projectKey} envKey={envKey} flag={flag} onChanged={onChanged} />
+        <FlagSettingsView projectKey={projectKey} flag={flag} onChanged={onChanged} />
       ) : (
         <>
           <nav className="tabs" aria-label="Environments">
@@ -185,16 +194,10 @@ function FlagDetail({ flag, project, projectKey, envKey, view, onChanged }: Flag
                     />
                   )}
                 </Field>
-                <FlagSwitch
-                  projectKey={projectKey}
-                  envKey={envKey}
-                  envName={envName}
-                  flag={flag}
-                  comment={comment}
-                  onCommentUsed={() => setComment('')}
-                  onChanged={onChanged}
-                />
+                <FlagSwitch flag={flag} envKey={envKey} env={environment} toggles={toggles} />
               </div>
+              <ToggleOutcome toggles={toggles} />
+              <ToggleConfirmation toggles={toggles} />
               <TargetingEditor
                 key={`${flag.key}:${envKey}`}
                 projectKey={projectKey}

@@ -1,50 +1,43 @@
 import { useId } from 'react';
-import { api } from '../api';
 import type { Flag } from '../api-types';
 import { Switch } from '../ui/switch';
-import { useOptimisticToggle } from '../ui/use-optimistic-toggle';
+import type { FlagToggles, ToggleEnv } from './flag-toggles';
 
 interface FlagSwitchProps {
-  readonly projectKey: string;
-  readonly envKey: string;
-  readonly envName: string;
   readonly flag: Flag;
-  /** Sent with the change (optional); `onCommentUsed` clears it once the change is made. */
-  readonly comment: string;
-  readonly onCommentUsed: () => void;
-  readonly onChanged: (flag: Flag) => void;
+  readonly envKey: string;
+  /** Undefined until the environment's rules are known: the switch waits for them. */
+  readonly env: ToggleEnv | undefined;
+  /** The page's switches (see useFlagToggles): the change, its confirmation and its outcome. */
+  readonly toggles: FlagToggles;
 }
 
-/** A flag's on/off switch in one environment; takes effect at once, rolls back with the server's reason. */
-export function FlagSwitch({
-  projectKey,
-  envKey,
-  envName,
-  flag,
-  comment,
-  onCommentUsed,
-  onChanged,
-}: FlagSwitchProps) {
+/**
+ * A flag's on/off switch in one environment. It shows the new value while the server is asked and
+ * rolls back with the server's reason; where the environment asks for confirmation, it changes only
+ * once confirmed.
+ */
+export function FlagSwitch({ flag, envKey, env, toggles }: FlagSwitchProps) {
   const id = useId();
   const actual = flag.environments[envKey]?.on ?? false;
-  const toggle = useOptimisticToggle(actual, async (on) => {
-    const updated = await api.flags.setOn(projectKey, flag.key, envKey, on, comment);
-    onCommentUsed();
-    onChanged(updated);
-  });
+  const state = toggles.stateOf(flag.key, envKey);
   return (
     <div className="flag-switch">
       <Switch
-        checked={toggle.checked}
-        onToggle={toggle.toggle}
-        busy={toggle.busy}
-        label={`${flag.name} in ${envName}`}
-        describedBy={toggle.error === undefined ? undefined : id}
-        refusals={toggle.refusals}
+        checked={state.pending ?? actual}
+        onToggle={() => {
+          if (state.pending !== undefined || env === undefined) return;
+          toggles.request(flag, env, !actual, document.activeElement as HTMLElement | null);
+        }}
+        busy={state.pending !== undefined}
+        disabled={env === undefined}
+        label={`${flag.name} in ${env?.name ?? flag.environments[envKey]?._environmentName ?? envKey}`}
+        describedBy={state.error === undefined ? undefined : id}
+        refusals={state.refusals}
       />
-      {toggle.error === undefined ? null : (
+      {state.error === undefined ? null : (
         <p className="field-error" id={id} role="alert">
-          Not switched: {toggle.error}
+          Not switched: {state.error}
         </p>
       )}
     </div>

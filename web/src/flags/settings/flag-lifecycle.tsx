@@ -8,14 +8,13 @@ import type { WriteAccess } from '../use-write-access';
 
 interface FlagLifecycleProps {
   readonly projectKey: string;
-  readonly envKey: string;
   readonly flag: Flag;
   readonly access: WriteAccess;
   readonly onChanged: (flag: Flag) => void;
 }
 
 /** Archive or restore the flag, or delete it for good once its key is typed to confirm. */
-export function FlagLifecycle({ projectKey, envKey, flag, access, onChanged }: FlagLifecycleProps) {
+export function FlagLifecycle({ projectKey, flag, access, onChanged }: FlagLifecycleProps) {
   const id = useId();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -41,7 +40,7 @@ export function FlagLifecycle({ projectKey, envKey, flag, access, onChanged }: F
     setError(undefined);
     try {
       await api.flags.remove(projectKey, flag.key);
-      navigate(paths.flags(projectKey, envKey));
+      navigate(paths.flags(projectKey));
     } catch (e) {
       setError(e);
       setDeleting(false);

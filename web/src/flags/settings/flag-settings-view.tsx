@@ -7,13 +7,12 @@ import './flag-settings.css';
 
 interface FlagSettingsViewProps {
   readonly projectKey: string;
-  readonly envKey: string;
   readonly flag: Flag;
   readonly onChanged: (flag: Flag) => void;
 }
 
 /** What a flag is across environments: its settings, its variations, archiving and deleting it. */
-export function FlagSettingsView({ projectKey, envKey, flag, onChanged }: FlagSettingsViewProps) {
+export function FlagSettingsView({ projectKey, flag, onChanged }: FlagSettingsViewProps) {
   // A description that only changes by a trailing space: authorized as updateDescription.
   const access = useWriteAccess(
     projectKey,
@@ -37,13 +36,7 @@ export function FlagSettingsView({ projectKey, envKey, flag, onChanged }: FlagSe
         access={access}
         onSaved={onChanged}
       />
-      <FlagLifecycle
-        projectKey={projectKey}
-        envKey={envKey}
-        flag={flag}
-        access={access}
-        onChanged={onChanged}
-      />
+      <FlagLifecycle projectKey={projectKey} flag={flag} access={access} onChanged={onChanged} />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { ApiError, messageOf } from '../../api';
 import type { AuditEntry } from '../../api-types';
 import { JsonDiff } from '../../ui/json-diff';
 import { RelativeTime } from '../../ui/relative-time';
+import { ChangeComment } from '../change-comment';
 
 /** Who changed the targeting since the editor loaded it, when the save was refused for that. */
 export interface Conflict {
@@ -75,31 +76,13 @@ export function PendingChange(props: PendingChangeProps) {
           )}
         </div>
       )}
-      <div className="field">
-        <label htmlFor={`${id}-comment`}>
-          Comment{props.commentRequired ? ' (required in this environment)' : ''}
-        </label>
-        <textarea
-          id={`${id}-comment`}
-          className="input"
-          rows={2}
-          maxLength={1000}
-          value={props.comment}
-          required={props.commentRequired}
-          aria-invalid={props.commentError === undefined ? undefined : true}
-          aria-describedby={props.commentError === undefined ? `${id}-hint` : `${id}-hint ${id}-error`}
-          placeholder="Why: shown in the audit log and the room"
-          onChange={(e) => props.onComment(e.target.value)}
-        />
-        <p className="hint" id={`${id}-hint`}>
-          Saved as one change, with this comment.
-        </p>
-        {props.commentError === undefined ? null : (
-          <p className="field-error" id={`${id}-error`}>
-            {props.commentError}
-          </p>
-        )}
-      </div>
+      <ChangeComment
+        value={props.comment}
+        onChange={props.onComment}
+        required={props.commentRequired}
+        error={props.commentError}
+        hint="Saved as one change, with this comment."
+      />
       {props.blocked === undefined ? null : <p className="field-error">{props.blocked}</p>}
       <div className="actions">
         <button type="button" className="button" onClick={props.onDiscard} disabled={props.saving}>

@@ -3,6 +3,7 @@ import { ApiError, api } from '../../api';
 import type { Environment, Flag, FlagEnvironment } from '../../api-types';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { usePolled } from '../../ui/use-polled';
+import { asksConfirmation, commentProblem, confirmationReason } from '../change-rules';
 import { envPointer, useWriteAccess } from '../use-write-access';
 import { type Conflict, PendingChange } from './pending-change';
 import { PrerequisitesEditor } from './prerequisites-editor';
@@ -121,12 +122,10 @@ export function TargetingEditor(props: TargetingEditorProps) {
   };
 
   const requestSave = () => {
-    if (environment?.requireComments === true && comment.trim() === '') {
-      setCommentError(`${envName} requires a comment with every change.`);
-      return;
-    }
-    setCommentError(undefined);
-    if (environment?.confirmChanges === true) setConfirming(true);
+    const problem = commentProblem(environment, envName, comment);
+    setCommentError(problem);
+    if (problem !== undefined) return;
+    if (asksConfirmation(environment)) setConfirming(true);
     else void save();
   };
 
@@ -235,8 +234,8 @@ export function TargetingEditor(props: TargetingEditorProps) {
         onCancel={() => setConfirming(false)}
       >
         <p>
-          {envName} asks for every change to be confirmed. It takes effect for every SDK connected to{' '}
-          {envName} at once.
+          {confirmationReason(environment, envName)} It takes effect for every SDK connected to {envName} at
+          once.
         </p>
       </ConfirmDialog>
     </div>
