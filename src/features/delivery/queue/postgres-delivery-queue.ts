@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/schema.js';
 import type { ClaimRequest, LeaseRenewal } from './delivery-queue.js';
-import { type HeadRow, OutboxQueue } from './outbox-queue.js';
+import { type HeadRow, OutboxQueue, pending } from './outbox-queue.js';
 
 /** The first key of the advisory locks that claims take per integration. */
 export const claimLockSpace = 0x5342_0001;
@@ -12,6 +12,8 @@ export const claimLockSpace = 0x5342_0001;
  * round trip, leases are taken, renewed and released one statement per list of rows.
  */
 export class PostgresDeliveryQueue extends OutboxQueue {
+  protected readonly lateralJoins = true;
+
   protected async holdHeads<T extends HeadRow>(
     tx: Executor,
     heads: readonly T[],
@@ -63,7 +65,7 @@ export class PostgresDeliveryQueue extends OutboxQueue {
     const laneOut = await tx
       .selectFrom('deliveries')
       .select('integration_id')
-      .where('status', '=', 'pending')
+      .where('status', '=', pending)
       .where('integration_id', 'in', locked)
       .where('locked_at', '>=', staleBefore)
       .groupBy('integration_id')
