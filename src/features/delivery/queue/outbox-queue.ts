@@ -23,8 +23,8 @@ export interface HeadRow {
 
 /**
  * Written into the SQL, not bound: the pending-rows index (`deliveries_pending`, migration 009)
- * is partial, and a planner uses it only where the query's own text implies its predicate
- * (SQLite never for a bound `status = ?`, PostgreSQL not in a generic plan).
+ * is partial, and PostgreSQL's generic plan of a prepared statement (from its sixth run) uses it
+ * only where the query's own text implies its predicate.
  */
 export const pending = sql.lit<DeliveryStatus>('pending');
 
