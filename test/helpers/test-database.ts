@@ -10,14 +10,15 @@ export interface TestDatabase {
 }
 
 /**
- * A migrated database of the suite's engine, without the app: a SQLite file in a fresh
- * directory, or a fresh database on the test cluster under vitest.postgres.config.ts.
+ * A migrated database of the suite's engine (empty with `migrated: false`), without the app: a
+ * SQLite file in a fresh directory, or a fresh database on the test cluster under
+ * vitest.postgres.config.ts.
  */
-export async function openTestDatabase(): Promise<TestDatabase> {
+export async function openTestDatabase(migrated = true): Promise<TestDatabase> {
   if (testDialect === 'postgres') {
     const { url, drop } = await freshPostgresDatabase();
     const handle = await openPostgres(url);
-    await migrateToLatest(handle.db);
+    if (migrated) await migrateToLatest(handle.db);
     return {
       handle,
       async close() {
@@ -28,7 +29,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-db-'));
   const handle = openSqlite(join(dir, 'db.sqlite'));
-  await migrateToLatest(handle.db);
+  if (migrated) await migrateToLatest(handle.db);
   return {
     handle,
     async close() {
