@@ -35,9 +35,10 @@ export const pending = sql.lit<DeliveryStatus>('pending');
  * head's id from a subquery instead, its planner hashed the whole table to join it (a sequential
  * scan of every delivery, 50 ms at 64,700 rows) whenever its row estimates said so. SQLite has no
  * LATERAL, and its planner looks the head up by rowid for each integration (EXPLAIN QUERY PLAN).
- * Both forms are checked by test/postgres/claim-plans.test.ts and sqlite-claim-plans.test.ts.
+ * A `GROUP BY` over the pending rows instead read every one of them (bench/delivery: 2.4 ms per
+ * claim with 30,000 queued). Both forms are checked by test/postgres/claim-plans.test.ts and sqlite-claim-plans.test.ts.
  */
-export function queueHeads(db: Executor, lateral: boolean) {
+function queueHeads(db: Executor, lateral: boolean) {
   const from = db.selectFrom('integrations as i');
   if (lateral) {
     return from.innerJoinLateral(
