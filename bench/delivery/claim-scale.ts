@@ -181,6 +181,8 @@ async function measure(
   try {
     const server = await SwitchboardProcess.start({
       entry,
+      // tsx compiles the server at start: over 20 s on a busy machine.
+      timeoutMs: 60_000,
       env: {
         SWITCHBOARD_DATABASE_URL: database.url,
         SWITCHBOARD_SECRET_KEY: SECRET_KEY,
