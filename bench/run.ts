@@ -1,4 +1,5 @@
 import { runListBench } from './api/list-bench.js';
+import { runClaimScaleBench } from './delivery/claim-scale.js';
 import { runDeliveryBench } from './delivery/delivery-bench.js';
 import { runPostgresDeliveryBench } from './delivery/postgres-bench.js';
 import { runEvaluationBench } from './evaluation/evaluation-bench.js';
@@ -13,6 +14,7 @@ const suites: Readonly<Record<string, (options: readonly string[]) => Promise<vo
   policy: () => runPolicyBench(),
   delivery: (options) => runDeliveryBench(options),
   'delivery-postgres': (options) => runPostgresDeliveryBench(options),
+  'delivery-scale': (options) => runClaimScaleBench(options),
   sdk: (options) => runSdkBench(options),
   evaluation: () => runEvaluationBench(),
   'client-sdk': (options) => runClientSdkBench(options),

@@ -16,6 +16,7 @@ import { DeliveryActions } from './features/delivery/delivery-actions.js';
 import type { DeliveryChannel } from './features/delivery/delivery-channel.js';
 import { DeliveryFanOut, listenForDeliveries } from './features/delivery/delivery-fan-out.js';
 import { DeliveryLog } from './features/delivery/delivery-log.js';
+import { DeliveryRetention } from './features/delivery/delivery-retention.js';
 import { DeliveryWorker } from './features/delivery/delivery-worker.js';
 import { IntegrationHealthStore } from './features/delivery/integration-health-store.js';
 import { IntegrationHealthView } from './features/delivery/integration-health-view.js';
@@ -83,6 +84,8 @@ export interface Switchboard {
   readonly bootstrap: BootstrapResult | undefined;
   /** Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`). */
   readonly worker: DeliveryWorker | undefined;
+  /** Prunes finished deliveries where they are sent (undefined with `SWITCHBOARD_ROLE=api`). */
+  readonly retention: DeliveryRetention | undefined;
   /** Every mutating use case's unit of work (tests drive a change that rolls back through it). */
   readonly changes: ChangeLog;
   /** The server-side SDK data plane: the change feed and the streams it feeds. */
@@ -112,17 +115,6 @@ export interface BuildOptions {
   /** Tests shorten the heartbeat and the unread bytes a stream may hold. */
   readonly sdkStreams?: SdkDataPlaneOptions;
 }
-
-/** Paths of values that must never reach a log line. */
-export const redactedPaths = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.token',
-  '*.password',
-  '*.secret',
-  'config.token',
-];
 
 /** Some of the stores, by name: a service receives the ones it uses, and can reach no other. */
 function pick<K extends keyof Stores>(stores: Stores, ...names: K[]): Pick<Stores, K> {
@@ -200,6 +192,10 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
             clock,
             listen: listenForDeliveries(database.notifier),
           });
+    // Finished deliveries past their retention go, pruned where deliveries are sent.
+    const log = logger.child({ component: 'delivery-retention' });
+    const retention =
+      worker && new DeliveryRetention({ db, queue, clock, log, ...metrics.watchRetention(config) });
     // In each change's transaction: its deliveries; after its commit: this process's worker.
     const fanOut = new DeliveryFanOut({
       integrations: directory,
@@ -360,6 +356,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         ? undefined
         : await buildMetricsApp(metrics, config.metricsToken, logger);
     await worker?.start();
+    retention?.start();
     sdkEvents.start();
     // Listening before any stream opens (the caller listens after this returns), so no change
     // falls between a `put` and the feed.
@@ -370,6 +367,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       database,
       bootstrap,
       worker,
+      retention,
       changes,
       sdk: { feed: sdkFeed, plane: sdkPlane, clients: clientStreams },
       sdkKeys,
@@ -386,6 +384,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         // The evaluations counted since the last flush, before the database closes.
         await sdkEvents.close();
         await worker?.stop();
+        await retention?.stop();
         await http.close();
         await database.close();
       },

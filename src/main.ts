@@ -1,6 +1,17 @@
 import pino from 'pino';
-import { buildSwitchboard, redactedPaths } from './composition-root.js';
+import { buildSwitchboard } from './composition-root.js';
 import { ConfigError, loadConfig } from './config/config.js';
+
+/** Paths of values that must never reach a log line. */
+const redactedPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.token',
+  '*.password',
+  '*.secret',
+  'config.token',
+];
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       metricsPort: undefined,
       metricsToken: undefined,
       apiRateLimit: 100_000,
+      deliveryRetentionDays: 30,
     });
     expect(config.secretKey).toHaveLength(32);
     // Generated once into the data directory, readable by the owner only, and reused.
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
       SWITCHBOARD_METRICS_PORT: '9464',
       SWITCHBOARD_METRICS_TOKEN: 'metrics-0123456789abcdefghij',
       SWITCHBOARD_API_RATE_LIMIT: '0',
+      SWITCHBOARD_DELIVERY_RETENTION_DAYS: '90',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -71,8 +73,19 @@ describe('loadConfig', () => {
       metricsPort: 9464,
       metricsToken: 'metrics-0123456789abcdefghij',
       apiRateLimit: 0,
+      deliveryRetentionDays: 90,
     });
     expect(config.secretKey.toString('hex')).toBe('ab'.repeat(32));
+  });
+
+  it('keeps finished deliveries for ever with a retention of "off" or 0', () => {
+    for (const value of ['off', 'OFF', '0'])
+      expect(
+        loadConfig({
+          SWITCHBOARD_DATABASE_URL: 'sqlite::memory:',
+          SWITCHBOARD_DELIVERY_RETENTION_DAYS: value,
+        }).deliveryRetentionDays,
+      ).toBe(0);
   });
 
   it.each([
@@ -109,6 +122,18 @@ describe('loadConfig', () => {
     [
       { SWITCHBOARD_API_RATE_LIMIT: '100000001' },
       'SWITCHBOARD_API_RATE_LIMIT: must be between 0 and 100000000',
+    ],
+    [
+      { SWITCHBOARD_DELIVERY_RETENTION_DAYS: '30d' },
+      'SWITCHBOARD_DELIVERY_RETENTION_DAYS: expected a number of days or "off", got "30d"',
+    ],
+    [
+      { SWITCHBOARD_DELIVERY_RETENTION_DAYS: '-1' },
+      'SWITCHBOARD_DELIVERY_RETENTION_DAYS: expected a number of days or "off"',
+    ],
+    [
+      { SWITCHBOARD_DELIVERY_RETENTION_DAYS: '36501' },
+      'SWITCHBOARD_DELIVERY_RETENTION_DAYS: must be between 0 and 36500, got 36501',
     ],
   ])('rejects %j with one line naming the variable', (env, message) => {
     const run = () => loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:', ...env });

@@ -38,6 +38,8 @@ export interface Config {
    * over all routes and on any one route (LaunchDarkly's `X-Ratelimit-*` windows); 0 = no limit.
    */
   readonly apiRateLimit: number;
+  /** Finished deliveries and their attempts are deleted this many days after they finished; 0 = kept. */
+  readonly deliveryRetentionDays: number;
 }
 
 /** A configuration problem: the message names the variable and says what is wrong. */
@@ -117,6 +119,15 @@ function metricsAccess(env: Env, port: number): Pick<Config, 'metricsPort' | 'me
     throw new ConfigError('SWITCHBOARD_METRICS_TOKEN', 'must be printable ASCII without spaces');
   }
   return { metricsPort, metricsToken };
+}
+
+/** Days, or `off` (also `0`): finished deliveries are then kept for ever. */
+function retentionDays(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (/^off$/i.test(raw)) return 0;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a number of days or "off", got "${raw}"`);
+  return integer(env, name, fallback, 0, 36_500);
 }
 
 function retrySchedule(env: Env): number[] {
@@ -223,5 +234,6 @@ export function loadConfig(env: Env = process.env): Config {
     // The delivery bench toggles about 3,300 times a second with one token on a laptop; the
     // default leaves three times that, so it stops a runaway script, not a busy pipeline.
     apiRateLimit: integer(env, 'SWITCHBOARD_API_RATE_LIMIT', 100_000, 0, 100_000_000),
+    deliveryRetentionDays: retentionDays(env, 'SWITCHBOARD_DELIVERY_RETENTION_DAYS', 30),
   };
 }

@@ -96,6 +96,38 @@ export class Metrics {
     }
   }
 
+  /**
+   * Delivery retention: the days finished deliveries are kept (0: for ever), the deliveries it
+   * has deleted, and when its last pass ended. Returns what the pruner reports to.
+   */
+  watchRetention(config: { readonly deliveryRetentionDays: number }): {
+    readonly days: number;
+    onPruned(count: number): void;
+    onPass(at: number): void;
+  } {
+    const days = config.deliveryRetentionDays;
+    new client.Gauge({
+      name: 'switchboard_delivery_retention_days',
+      help: 'Days a finished delivery and its attempts are kept before they are pruned (0: kept for ever)',
+      registers: [this.registry],
+    }).set(days);
+    const pruned = new client.Counter({
+      name: 'switchboard_delivery_pruned_total',
+      help: 'Finished deliveries (with their attempts) deleted because they were past retention',
+      registers: [this.registry],
+    });
+    const lastPass = new client.Gauge({
+      name: 'switchboard_delivery_last_prune_timestamp_seconds',
+      help: 'When the last pass of the delivery pruner ended (Unix time; 0 before the first)',
+      registers: [this.registry],
+    });
+    return {
+      days,
+      onPruned: (count) => pruned.inc(count),
+      onPass: (at) => lastPass.set(at / 1000),
+    };
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }

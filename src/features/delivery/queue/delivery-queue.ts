@@ -115,4 +115,9 @@ export interface DeliveryQueue {
   /** An integration's queue, delivery log and health, removed with the integration itself. */
   forget(db: Executor, integrationId: string): Promise<void>;
   pendingCount(db: Executor, integrationId: string): Promise<number>;
+  /**
+   * Deletes up to `limit` finished deliveries (delivered, dead or dropped) that finished before
+   * `before`, oldest first, with their attempts; never a pending one. Returns how many went.
+   */
+  prune(db: Executor, before: number, limit: number): Promise<number>;
 }

@@ -3,7 +3,7 @@ import type { Executor } from '../../../db/schema.js';
 import { TransactionTail } from '../../../db/transaction-tail.js';
 import type { IntegrationHealthStore } from '../integration-health-store.js';
 import type { ClaimRequest, LeaseRenewal, NewDeliveries } from './delivery-queue.js';
-import { type HeadRow, OutboxQueue } from './outbox-queue.js';
+import { type HeadRow, OutboxQueue, pending } from './outbox-queue.js';
 
 /** The first key of the advisory locks that claims take per integration. */
 export const claimLockSpace = 0x5342_0001;
@@ -14,6 +14,8 @@ export const claimLockSpace = 0x5342_0001;
  * round trip, leases are taken, renewed and released one statement per list of rows.
  */
 export class PostgresDeliveryQueue extends OutboxQueue {
+  protected readonly lateralJoins = true;
+
   /** `tail`: where a change's delivery rows wait for its last statement (ChangeLog's). */
   constructor(
     health: IntegrationHealthStore,
@@ -88,7 +90,7 @@ export class PostgresDeliveryQueue extends OutboxQueue {
     const laneOut = await tx
       .selectFrom('deliveries')
       .select('integration_id')
-      .where('status', '=', 'pending')
+      .where('status', '=', pending)
       .where('integration_id', 'in', locked)
       .where('locked_at', '>=', staleBefore)
       .groupBy('integration_id')

@@ -1,7 +1,7 @@
 import { prepareQuery } from '../../../db/prepared-query.js';
 import type { Executor } from '../../../db/schema.js';
 import type { ClaimRequest, LeaseRenewal } from './delivery-queue.js';
-import { type HeadRow, OutboxQueue } from './outbox-queue.js';
+import { type HeadRow, OutboxQueue, pending } from './outbox-queue.js';
 
 // Leasing, renewing and releasing name each row by id and holder or lease: with
 // `status = 'pending'` instead, SQLite preferred the queue index and read every pending row
@@ -34,6 +34,8 @@ const releaseRow = prepareQuery((db, id: number, workerId: string) =>
  * keeps two claims apart and the heads it read are its to take.
  */
 export class SqliteDeliveryQueue extends OutboxQueue {
+  protected readonly lateralJoins = false;
+
   protected async holdHeads<T extends HeadRow>(_tx: Executor, heads: readonly T[]): Promise<readonly T[]> {
     return heads;
   }
@@ -61,6 +63,7 @@ export class SqliteDeliveryQueue extends OutboxQueue {
     await db
       .updateTable('deliveries')
       .set({ locked_by: null, locked_at: null })
+      .where('status', '=', pending)
       .where('locked_by', 'is not', null)
       .execute();
   }
