@@ -197,6 +197,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
             http,
             log: logger.child({ component: 'delivery' }),
             retrySchedule: config.retrySchedule,
+            blockedRetryCapMs: config.blockedRetryCap * 1000,
             channels,
             clock,
             listen: listenForDeliveries(database.notifier),
@@ -224,6 +225,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       health,
       sender: new ChannelTestSender(http, channels, clock),
       clock,
+      wake,
     });
     const targetGuard = async (url: string) => {
       const check = await checkTarget(url, { allowPrivateTargets: config.allowPrivateTargets });
