@@ -22,8 +22,8 @@ export interface Config {
   readonly role: Role;
   /** Seconds before each attempt of a delivery. */
   readonly retrySchedule: readonly number[];
-  /** Seconds a failing queue head waits at most before its next try while deliveries wait behind it. */
-  readonly blockedRetryCap: number;
+  /** How long a failing queue head waits at most before its next try while deliveries wait behind it. */
+  readonly blockedRetryCapMs: number;
   readonly hipchatRoomRate: number;
   readonly hipchatTokenRate: number;
   /** Slack Web API base for bot-token integrations (`chat.postMessage`). */
@@ -221,7 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateTargets: bool(env, 'SWITCHBOARD_ALLOW_PRIVATE_TARGETS', false),
     role,
     retrySchedule: retrySchedule(env),
-    blockedRetryCap: seconds(env, 'SWITCHBOARD_BLOCKED_RETRY_CAP', 5),
+    blockedRetryCapMs: seconds(env, 'SWITCHBOARD_BLOCKED_RETRY_CAP', 5) * 1000,
     hipchatRoomRate: integer(env, 'SWITCHBOARD_HIPCHAT_ROOM_RATE', 30, 0, 1_000_000),
     hipchatTokenRate: integer(env, 'SWITCHBOARD_HIPCHAT_TOKEN_RATE', 500, 0, 1_000_000),
     slackApiUrl: httpUrl(
