@@ -296,8 +296,8 @@ export class DeliveryWorker {
 
   /**
    * A send's record, never rejecting. One that failed (after `finishMany`'s own retry) leaves
-   * its row leased and pending, so the lease's expiry sends it again; the lane stops, and what
-   * it sent after that row is repeated at most the window.
+   * its row leased and pending, so the lease's expiry sends it again: a repeat, within the
+   * window. The lane stops; what it sent after that row is recorded as usual.
    */
   private settled(lane: Lane, id: number, recorded: Promise<void>): Promise<void> {
     return recorded.catch((error: unknown) => {
