@@ -66,7 +66,7 @@ import { SegmentService } from './features/segments/segment-service.js';
 import { sessionRoutes, setSessionCookie } from './features/sessions/session-routes.js';
 import { SessionService } from './features/sessions/session-service.js';
 import { SignInLimiter } from './features/sessions/sign-in-limiter.js';
-import { createStores, type Stores } from './features/stores.js';
+import { createStores } from './features/stores.js';
 import { tokenRoutes } from './features/tokens/token-routes.js';
 import { TokenService } from './features/tokens/token-service.js';
 import { buildMetricsApp, Metrics } from './http/metrics.js';
@@ -116,9 +116,9 @@ export interface BuildOptions {
   readonly sdkStreams?: SdkDataPlaneOptions;
 }
 
-/** Some of the stores, by name: a service receives the ones it uses, and can reach no other. */
-function pick<K extends keyof Stores>(stores: Stores, ...names: K[]): Pick<Stores, K> {
-  return Object.fromEntries(names.map((name) => [name, stores[name]])) as Pick<Stores, K>;
+/** Some of the stores (or settings), by name: a service receives the ones it uses, and can reach no other. */
+function pick<T, K extends keyof T>(from: T, ...names: K[]): Pick<T, K> {
+  return Object.fromEntries(names.map((name) => [name, from[name]])) as Pick<T, K>;
 }
 
 /** The one place where stores, services, the delivery worker and the HTTP app are constructed. */
@@ -187,7 +187,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
             secrets,
             http,
             log: logger.child({ component: 'delivery' }),
-            retrySchedule: config.retrySchedule,
+            ...pick(config, 'retrySchedule', 'blockedRetryCapMs'),
             channels,
             clock,
             listen: listenForDeliveries(database.notifier),
@@ -219,6 +219,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       health,
       sender: new ChannelTestSender(http, channels, clock),
       clock,
+      wake,
     });
     const targetGuard = async (url: string) => {
       const check = await checkTarget(url, { allowPrivateTargets: config.allowPrivateTargets });

@@ -22,6 +22,8 @@ export interface Config {
   readonly role: Role;
   /** Seconds before each attempt of a delivery. */
   readonly retrySchedule: readonly number[];
+  /** How long a failing queue head waits at most before its next try while deliveries wait behind it. */
+  readonly blockedRetryCapMs: number;
   readonly hipchatRoomRate: number;
   readonly hipchatTokenRate: number;
   /** Slack Web API base for bot-token integrations (`chat.postMessage`). */
@@ -141,6 +143,14 @@ function retrySchedule(env: Env): number[] {
   return values;
 }
 
+function seconds(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw))
+    throw new ConfigError(name, `expected seconds such as "5" or "0.5", got "${raw}"`);
+  return Number(raw);
+}
+
 /**
  * The SQLite key lives beside the database so that a fresh `npm start` needs no setup; it is
  * written with mode 0600 because whoever reads it can decrypt every stored chat token.
@@ -222,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateTargets: bool(env, 'SWITCHBOARD_ALLOW_PRIVATE_TARGETS', false),
     role,
     retrySchedule: retrySchedule(env),
+    blockedRetryCapMs: seconds(env, 'SWITCHBOARD_BLOCKED_RETRY_CAP', 5) * 1000,
     hipchatRoomRate: integer(env, 'SWITCHBOARD_HIPCHAT_ROOM_RATE', 30, 0, 1_000_000),
     hipchatTokenRate: integer(env, 'SWITCHBOARD_HIPCHAT_TOKEN_RATE', 500, 0, 1_000_000),
     slackApiUrl: httpUrl(

@@ -14,10 +14,12 @@ export interface TestSender {
 
 export interface DeliveryActionsOptions {
   readonly db: Kysely<Database>;
-  readonly queue: Pick<DeliveryQueue, 'requeue'>;
+  readonly queue: Pick<DeliveryQueue, 'requeue' | 'retryHeadNow'>;
   readonly health: Pick<IntegrationHealthStore, 'record'>;
   readonly sender: TestSender;
   readonly clock: Clock;
+  /** Tells this process's delivery worker to look now (workers elsewhere find it at their next poll). */
+  readonly wake: () => void;
 }
 
 export interface TestOutcome {
@@ -38,10 +40,12 @@ export class DeliveryActions {
 
   /**
    * Sends a test message and counts its outcome in the integration's health, so a wrong token
-   * shows in `_status` at once; a failed test alone never marks the integration errored.
+   * shows in `_status` at once; a failed test alone never marks the integration errored. A
+   * successful test means the target is back: a queue head waiting for its next retry (and the
+   * changes behind it) is sent at once instead of at its scheduled time.
    */
   async test(target: ChannelTarget, actor: Actor): Promise<TestOutcome> {
-    const { db, health, sender, clock } = this.options;
+    const { db, queue, health, sender, clock, wake } = this.options;
     const outcome = await sender.sendTest(target, actor);
     await health.record(db, target.id, {
       success: outcome.ok,
@@ -51,6 +55,7 @@ export class DeliveryActions {
       failureThreshold: Number.POSITIVE_INFINITY,
       failureWindowMs: 0,
     });
+    if (outcome.ok && (await queue.retryHeadNow(db, target.id, clock()))) wake();
     return outcome;
   }
 

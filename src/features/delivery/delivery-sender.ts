@@ -18,10 +18,28 @@ import type { HealthUpdate } from './integration-health-store.js';
 import type { HttpResult, OutboundHttp } from './outbound-http.js';
 import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, FinishedSend } from './queue/delivery-queue.js';
 import { RateLimiter } from './rate-limiter.js';
-import { nextAttemptAt } from './retry-schedule.js';
+import { blockedHeadRetryAt, nextAttemptAt } from './retry-schedule.js';
 
 /** Whether a lane goes on to its next delivery after one was processed. */
 export type Next = 'next' | 'stop';
+
+/** What became of one send, known as soon as the target answered. */
+export interface Sent {
+  readonly next: Next;
+  /**
+   * Settles once the attempt is recorded: the lane may send on before that (up to its window of
+   * unrecorded sends). Rejected when it could not be recorded: the row keeps its lease.
+   */
+  readonly recorded: Promise<void>;
+  /**
+   * When a delivery that will be retried with nothing queued behind it is due again: if later
+   * deliveries join its queue before then, the worker brings the retry forward to the cap.
+   */
+  readonly loneRetryAt?: number | undefined;
+}
+
+const nothingToRecord: Promise<void> = Promise.resolve();
+const stopped: Sent = { next: 'stop', recorded: nothingToRecord };
 
 /** Reads the integration a delivery goes to, and its sealed secret. */
 export interface IntegrationReader {
@@ -32,7 +50,7 @@ export interface IntegrationReader {
 export interface DeliverySenderOptions {
   readonly db: Kysely<Database>;
   readonly integrations: IntegrationReader;
-  readonly queue: Pick<DeliveryQueue, 'defer'>;
+  readonly queue: Pick<DeliveryQueue, 'defer' | 'hasPendingBehind' | 'budgetStartedAt'>;
   readonly entries: AuditEntryCache;
   readonly secrets: SecretBox;
   readonly http: Pick<OutboundHttp, 'post'>;
@@ -40,6 +58,8 @@ export interface DeliverySenderOptions {
   /** Commits a finished send (batched with others); resolves once it is committed. */
   readonly finish: (send: FinishedSend) => Promise<void>;
   readonly retrySchedule: readonly number[];
+  /** The longest wait before retrying a head that deliveries wait behind (`blockedHeadRetryAt`). */
+  readonly blockedRetryCapMs: number;
   readonly channels: ChannelRegistry;
   readonly clock: () => number;
   readonly random?: (() => number) | undefined;
@@ -80,12 +100,16 @@ export class DeliverySender {
     }
   }
 
-  /** Sends one delivery and records the attempt; says whether the lane may go on. */
-  async send(delivery: ClaimedDelivery): Promise<Next> {
+  /**
+   * Sends one delivery and queues its attempt to be recorded; says whether the lane may go on
+   * once the target has answered, without waiting for the record. `behind` is how many of the
+   * lane's claimed deliveries wait behind this one.
+   */
+  async send(delivery: ClaimedDelivery, behind: number): Promise<Sent> {
     const { db, integrations, clock } = this.options;
     const now = clock();
     const integration = await integrations.getById(db, delivery.integrationId);
-    if (integration === undefined) return 'stop'; // deleted with its queue
+    if (integration === undefined) return stopped; // deleted with its queue
     const base: AttemptBase = {
       deliveryId: delivery.id,
       integrationId: delivery.integrationId,
@@ -96,21 +120,21 @@ export class DeliverySender {
     // visibly, and can be re-sent from the delivery log.
     if (!integration.doc.on) return this.drop(base);
     const resolved = await this.resolve(integration);
-    if ('failure' in resolved) return this.fail(base, resolved.failure);
+    if ('failure' in resolved) return this.fail(base, behind, resolved.failure);
     const keys = resolved.channel.throttleKeys(resolved.target);
     const wait = Math.max(0, ...keys.map((k) => this.limiter(k).waitMs(k.key, now)));
     if (wait > 0) {
       await this.options.queue.defer(db, delivery.id, now + wait);
-      return 'stop';
+      return stopped;
     }
     for (const k of keys) this.limiter(k).take(k.key, now);
     const entry = await this.options.entries.get(delivery.auditId);
-    if (entry === undefined) return this.fail(base, permanent('audit entry not found', false));
-    return this.post(base, resolved, keys, entry, integration.doc);
+    if (entry === undefined) return this.fail(base, behind, permanent('audit entry not found', false));
+    return this.post(base, behind, resolved, keys, entry, integration.doc);
   }
 
-  private async drop(base: AttemptBase): Promise<Next> {
-    await this.options.finish({
+  private drop(base: AttemptBase): Sent {
+    const recorded = this.options.finish({
       attempt: {
         ...base,
         outcome: 'dropped',
@@ -122,7 +146,7 @@ export class DeliverySender {
       update: { status: 'dropped', lastError: switchedOff },
       health: undefined,
     });
-    return 'next';
+    return { next: 'next', recorded };
   }
 
   /** The integration's channel and its target with the opened secret. */
@@ -151,33 +175,38 @@ export class DeliverySender {
   /** Builds and posts the request, and records what the answer means. */
   private async post(
     base: AttemptBase,
+    behind: number,
     { channel, target }: { readonly channel: DeliveryChannel; readonly target: ChannelTarget },
     keys: readonly ThrottleKey[],
     entry: AuditEntry,
     doc: IntegrationDoc,
-  ): Promise<Next> {
+  ): Promise<Sent> {
     let request: ReturnType<typeof channel.buildRequest>;
     try {
       request = channel.buildRequest(target, entry, { deliveryId: String(base.deliveryId), now: base.at });
     } catch (error) {
       // A custom template that fails on this entry: it will fail the same way next time.
-      return this.fail(base, permanent(`the message could not be built: ${(error as Error).message}`));
+      return this.fail(
+        base,
+        behind,
+        permanent(`the message could not be built: ${(error as Error).message}`),
+      );
     }
     const result = await this.options.http.post(request.url, request.headers, request.body);
     const outcome = channel.classify(result, this.options.clock());
     if (outcome.outcome === 'delivered') {
-      await this.options.finish({
+      const recorded = this.options.finish({
         attempt: this.attempt(base, 'delivered', result),
         update: { status: 'done' },
         health: this.health(true, result),
       });
-      return 'next';
+      return { next: 'next', recorded };
     }
     if (outcome.outcome === 'retry' && outcome.notBefore !== undefined) {
       // The target said when to come back; nothing that shares its limits goes before then.
       for (const k of keys) this.limiter(k).blockUntil(k.key, outcome.notBefore);
     }
-    return this.fail(base, outcome, result, doc);
+    return this.fail(base, behind, outcome, result, doc);
   }
 
   private limiter(key: ThrottleKey): RateLimiter {
@@ -191,15 +220,14 @@ export class DeliverySender {
 
   private async fail(
     base: AttemptBase,
+    behind: number,
     outcome: Failure,
     result?: HttpResult | undefined,
     doc?: IntegrationDoc,
-  ): Promise<Next> {
-    const { retrySchedule, clock, random } = this.options;
-    const retryAt =
-      outcome.outcome === 'retry'
-        ? nextAttemptAt(retrySchedule, base.attempt, clock(), random, outcome.notBefore)
-        : undefined;
+  ): Promise<Sent> {
+    const retry =
+      outcome.outcome === 'retry' ? await this.retryAt(base, behind, outcome.notBefore) : undefined;
+    const retryAt = retry?.at;
     const attempt = this.attempt(base, retryAt === undefined ? 'failed' : 'retry', result, outcome.reason);
     const health = {
       ...this.health(false, result, outcome.reason),
@@ -218,7 +246,7 @@ export class DeliverySender {
       },
       retryAt === undefined ? 'delivery failed for good' : 'delivery will be retried',
     );
-    await this.options.finish({
+    const recorded = this.options.finish({
       attempt,
       update:
         retryAt === undefined
@@ -227,7 +255,36 @@ export class DeliverySender {
       health,
     });
     // A retry keeps the room's later changes waiting behind it; a dead delivery does not.
-    return retryAt === undefined ? 'next' : 'stop';
+    if (retry === undefined) return { next: 'next', recorded };
+    return { next: 'stop', recorded, loneRetryAt: retry.blocking ? undefined : retry.at };
+  }
+
+  /**
+   * When to retry: on the schedule, or, when later deliveries wait behind this one, at most the
+   * cap away and dead only once the schedule's span has passed (`blockedHeadRetryAt`).
+   * Undefined: out of retries.
+   */
+  private async retryAt(
+    base: AttemptBase,
+    behind: number,
+    notBefore: number | undefined,
+  ): Promise<{ readonly at: number; readonly blocking: boolean } | undefined> {
+    const { db, queue, retrySchedule, clock, random, blockedRetryCapMs } = this.options;
+    const now = clock();
+    const blocking = behind > 0 || (await queue.hasPendingBehind(db, base.integrationId, base.deliveryId));
+    if (!blocking) {
+      const at = nextAttemptAt(retrySchedule, base.attempt, now, random, notBefore);
+      return at === undefined ? undefined : { at, blocking };
+    }
+    const firstAttemptAt =
+      base.attempt === 1 ? base.at : ((await queue.budgetStartedAt(db, base.deliveryId)) ?? base.at);
+    const at = blockedHeadRetryAt(
+      retrySchedule,
+      base.attempt,
+      { firstAttemptAt, now, capMs: blockedRetryCapMs, notBefore },
+      random,
+    );
+    return at === undefined ? undefined : { at, blocking };
   }
 
   private attempt(

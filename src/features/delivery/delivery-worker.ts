@@ -6,7 +6,7 @@ import type { SecretBox } from '../../shared/secret-box.js';
 import type { AuditEntry } from '../audit/audit-model.js';
 import { AuditEntryCache } from './audit-entry-cache.js';
 import type { ChannelRegistry } from './delivery-channel.js';
-import { DeliverySender, type IntegrationReader, type Next } from './delivery-sender.js';
+import { DeliverySender, type IntegrationReader, type Sent } from './delivery-sender.js';
 import { FinishBatch } from './finish-batch.js';
 import type { OutboundHttp } from './outbound-http.js';
 import type { ClaimedDelivery, ClaimedLane, DeliveryQueue } from './queue/delivery-queue.js';
@@ -27,10 +27,24 @@ export interface DeliveryWorkerOptions {
   /** Deliveries sent at once, each to a different integration. */
   readonly maxInFlight?: number;
   /**
-   * Deliveries of one integration claimed together and then sent one after another, each after
-   * the previous one is recorded: one claim query serves that many sends to a busy room.
+   * Deliveries of one integration claimed together and then sent one after another: one claim
+   * query serves that many sends to a busy room.
    */
   readonly laneDepth?: number;
+  /**
+   * How many sends of one lane may have gone out without their attempt being recorded yet, the
+   * one in flight included. Each send still waits for the previous one's answer (order), but
+   * not for its record, which `FinishBatch` commits together with others: sending does not wait
+   * for the database. It is also what a crash can repeat: at most this many delivered
+   * notifications per integration are sent again after a restart. 1 records each send before
+   * the next goes out.
+   */
+  readonly unrecordedWindow?: number;
+  /**
+   * The longest wait before a failing queue head is tried again while deliveries wait behind
+   * it (`blockedHeadRetryAt`), instead of the schedule's later steps of minutes to an hour.
+   */
+  readonly blockedRetryCapMs?: number;
   /** A claim older than this is someone else's crash: it may be taken again. */
   readonly leaseMs?: number;
   /** Fallback poll when nothing wakes the worker. */
@@ -42,11 +56,21 @@ export interface DeliveryWorkerOptions {
   readonly listen?: ((onNotice: () => void) => Promise<() => Promise<void>>) | undefined;
 }
 
+/** The default `unrecordedWindow`: a crash repeats at most this many sends per integration. */
+export const defaultUnrecordedWindow = 16;
+
+/** The default `blockedRetryCapMs`: later changes are at most about this late after an outage. */
+export const defaultBlockedRetryCapMs = 5_000;
+
 /** One integration's claimed deliveries, sent in order by one loop. */
 interface Lane {
   readonly integrationId: string;
   /** Claimed and leased, not yet sent. */
   readonly waiting: ClaimedDelivery[];
+  /** Sent, with their records not yet committed (at most `unrecordedWindow`). */
+  readonly unrecorded: { readonly id: number; readonly recorded: Promise<void> }[];
+  /** A record failed: the lane sends nothing more (the row's lease brings it back). */
+  recordFailed: boolean;
   leasedAt: number;
 }
 
@@ -72,6 +96,13 @@ export class DeliveryWorker {
   private woken = false;
   private readonly maxInFlight: number;
   private readonly laneDepth: number;
+  private readonly unrecordedWindow: number;
+  private readonly blockedRetryCapMs: number;
+  /**
+   * Queue heads this worker saw fail with nothing behind them, by integration: due again on the
+   * schedule, possibly an hour away. When a change queues behind one, it is brought forward.
+   */
+  private readonly loneRetries = new Map<string, { readonly id: number; runAt: number }>();
   private readonly leaseMs: number;
   private readonly pollMs: number;
 
@@ -81,15 +112,18 @@ export class DeliveryWorker {
     this.log = options.log;
     this.entries = new AuditEntryCache(options.db);
     const batch = new FinishBatch(options.db, options.queue);
+    this.blockedRetryCapMs = options.blockedRetryCapMs ?? defaultBlockedRetryCapMs;
     this.sender = new DeliverySender({
       ...options,
       entries: this.entries,
+      blockedRetryCapMs: this.blockedRetryCapMs,
       finish: (send) => batch.finish(send),
       failureThreshold: options.failureThreshold ?? 10,
       failureWindowMs: options.failureWindowMs ?? 60 * 60_000,
     });
     this.maxInFlight = options.maxInFlight ?? 64;
     this.laneDepth = options.laneDepth ?? 16;
+    this.unrecordedWindow = Math.max(1, options.unrecordedWindow ?? defaultUnrecordedWindow);
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1_000;
   }
@@ -112,6 +146,7 @@ export class DeliveryWorker {
    */
   wake(integrationIds: ReadonlySet<string>): void;
   wake(integrationIds?: ReadonlySet<string>): void {
+    if (integrationIds !== undefined) this.pullInLoneRetries(integrationIds);
     if (integrationIds !== undefined && integrationIds.size > 0) {
       let allBusy = true;
       for (const id of integrationIds) {
@@ -156,6 +191,28 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * Changes were queued behind heads that wait for a retry on the schedule: they are retried
+   * within the cap instead (the pull-in wakes nothing itself; the worker's next look-ahead, at
+   * most a poll interval away, sees the new due time).
+   */
+  private pullInLoneRetries(integrationIds: ReadonlySet<string>): void {
+    if (this.loneRetries.size === 0) return;
+    const now = this.options.clock();
+    for (const id of integrationIds) {
+      const head = this.loneRetries.get(id);
+      if (head === undefined) continue;
+      this.loneRetries.delete(id);
+      const runAt = now + this.blockedRetryCapMs;
+      if (head.runAt <= runAt) continue;
+      this.queue
+        .pullIn(this.db, head.id, runAt)
+        .catch((error: unknown) =>
+          this.log.error({ err: error, deliveryId: head.id }, 'pulling in a retry failed'),
+        );
+    }
+  }
+
   private async claim(capacity: number): Promise<ClaimedLane[]> {
     try {
       const now = this.options.clock();
@@ -177,8 +234,11 @@ export class DeliveryWorker {
     const lane: Lane = {
       integrationId: claim.integrationId,
       waiting: [...claim.deliveries],
+      unrecorded: [],
+      recordFailed: false,
       leasedAt: this.options.clock(),
     };
+    this.loneRetries.delete(claim.integrationId);
     const work = this.drive(lane)
       .catch((error: unknown) =>
         this.log.error({ err: error, integrationId: lane.integrationId }, 'delivery failed unexpectedly'),
@@ -191,35 +251,38 @@ export class DeliveryWorker {
   }
 
   /**
-   * Sends a lane's deliveries in order, each only after the one before it is recorded, so a
-   * crash re-sends at most the one send in flight. A retry, a throttle or a stop ends the lane
-   * early and gives the rest back to the queue.
+   * Sends a lane's deliveries in order, each once the one before it was answered, with at most
+   * `unrecordedWindow` sends whose records are still being committed (so a crash re-sends at
+   * most that many). A retry, a throttle, a failed record or a stop ends the lane early; once
+   * every record has settled, the unsent rest goes back to the queue.
    */
   private async drive(lane: Lane): Promise<void> {
     try {
-      while (this.running && lane.waiting.length > 0) {
+      while (this.running && lane.waiting.length > 0 && !lane.recordFailed) {
+        while (lane.unrecorded.length >= this.unrecordedWindow) await lane.unrecorded.shift()?.recorded;
+        if (lane.recordFailed) break;
+        await this.renewIfOld(lane);
         const delivery = lane.waiting[0] as ClaimedDelivery;
-        const now = this.options.clock();
-        if (now - lane.leasedAt > this.leaseMs / 2) {
-          // A slow room (rate limits) can take longer than a lease: renew before it goes stale.
-          await this.queue.renewLease(this.db, {
-            ids: lane.waiting.map((d) => d.id),
-            workerId: this.id,
-            now,
-          });
-          lane.leasedAt = now;
-        }
-        let next: Next = 'stop';
+        let sent: Sent = { next: 'stop', recorded: Promise.resolve() };
         try {
-          next = await this.sender.send(delivery);
+          sent = await this.sender.send(delivery, lane.waiting.length - 1);
         } catch (error) {
           // Left leased: the lease's expiry brings it back, after whatever went wrong here.
           this.log.error({ err: error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
         }
         lane.waiting.shift();
-        if (next === 'stop') break;
+        const recorded = this.settled(lane, delivery.id, sent.recorded);
+        lane.unrecorded.push({ id: delivery.id, recorded });
+        const runAt = sent.loneRetryAt;
+        // Known once recorded: until then the row is leased, and a pull-in would not move it.
+        if (runAt !== undefined)
+          void recorded.then(() => {
+            if (!lane.recordFailed) this.loneRetries.set(lane.integrationId, { id: delivery.id, runAt });
+          });
+        if (sent.next === 'stop') break;
       }
     } finally {
+      await Promise.all(lane.unrecorded.map((u) => u.recorded));
       // Unsent deliveries go back to the queue for the next claim (or another worker).
       if (lane.waiting.length > 0) {
         await this.queue.release(
@@ -229,6 +292,30 @@ export class DeliveryWorker {
         );
       }
     }
+  }
+
+  /**
+   * A send's record, never rejecting. One that failed (after `finishMany`'s own retry) leaves
+   * its row leased and pending, so the lease's expiry sends it again: a repeat, within the
+   * window. The lane stops; what it sent after that row is recorded as usual.
+   */
+  private settled(lane: Lane, id: number, recorded: Promise<void>): Promise<void> {
+    return recorded.catch((error: unknown) => {
+      lane.recordFailed = true;
+      this.log.error({ err: error, deliveryId: id }, 'recording a delivery failed');
+    });
+  }
+
+  /** A slow room (rate limits) can take longer than a lease: renew before it goes stale. */
+  private async renewIfOld(lane: Lane): Promise<void> {
+    const now = this.options.clock();
+    if (now - lane.leasedAt <= this.leaseMs / 2) return;
+    await this.queue.renewLease(this.db, {
+      ids: [...lane.unrecorded.map((u) => u.id), ...lane.waiting.map((d) => d.id)],
+      workerId: this.id,
+      now,
+    });
+    lane.leasedAt = now;
   }
 
   /**

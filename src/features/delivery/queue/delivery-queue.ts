@@ -120,4 +120,18 @@ export interface DeliveryQueue {
    * `before`, oldest first, with their attempts; never a pending one. Returns how many went.
    */
   prune(db: Executor, before: number, limit: number): Promise<number>;
+  /** Whether the integration has pending deliveries queued behind this one (a blocked head). */
+  hasPendingBehind(db: Executor, integrationId: string, deliveryId: number): Promise<boolean>;
+  /** When the delivery's current attempt budget began: its latest attempt number 1. */
+  budgetStartedAt(db: Executor, deliveryId: number): Promise<number | undefined>;
+  /**
+   * Brings a pending, unleased delivery waiting for a retry forward to `runAt` if it was due
+   * later (a head that deliveries now wait behind); says whether it moved.
+   */
+  pullIn(db: Executor, deliveryId: number, runAt: number): Promise<boolean>;
+  /**
+   * Makes an integration's queue head due now if it is waiting for a retry (the integration's
+   * test message just succeeded); says whether there was such a head.
+   */
+  retryHeadNow(db: Executor, integrationId: string, now: number): Promise<boolean>;
 }

@@ -295,4 +295,59 @@ export abstract class OutboxQueue implements DeliveryQueue {
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+
+  async hasPendingBehind(db: Executor, integrationId: string, deliveryId: number): Promise<boolean> {
+    const row = await db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('status', '=', pending)
+      .where('integration_id', '=', integrationId)
+      .where('id', '>', deliveryId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async budgetStartedAt(db: Executor, deliveryId: number): Promise<number | undefined> {
+    // A re-send starts the numbering again at 1: the latest attempt 1 is the budget's start.
+    const row = await db
+      .selectFrom('delivery_attempts')
+      .select('at')
+      .where('delivery_id', '=', deliveryId)
+      .where('attempt', '=', 1)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.at);
+  }
+
+  async pullIn(db: Executor, deliveryId: number, runAt: number): Promise<boolean> {
+    const result = await db
+      .updateTable('deliveries')
+      .set({ run_at: runAt })
+      .where('id', '=', deliveryId)
+      .where('status', '=', pending)
+      .where('locked_at', 'is', null)
+      .where('run_at', '>', runAt)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async retryHeadNow(db: Executor, integrationId: string, now: number): Promise<boolean> {
+    const result = await db
+      .updateTable('deliveries')
+      .set({ run_at: now })
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('deliveries as q')
+          .select((q) => q.fn.min('q.id').as('head'))
+          .where('q.status', '=', pending)
+          .where('q.integration_id', '=', integrationId),
+      )
+      .where('attempts', '>', 0)
+      .where('locked_at', 'is', null)
+      .where('run_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
 }

@@ -1,0 +1,137 @@
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defaultUnrecordedWindow } from '../../src/features/delivery/delivery-worker.js';
+import { FakeWebhook } from '../helpers/fake-webhook.js';
+import { type TestSwitchboard, testDialect } from '../helpers/test-switchboard.js';
+import { postCreated, productionFlags, startWithFlag, toggleFlag } from './delivery-kit.js';
+
+/**
+ * A lane sends on while its records are committed (the unrecorded window). When a record cannot
+ * be committed, the row must stay pending under its lease, be sent again once the lease expires,
+ * and nothing may be lost. A trigger in the real database refuses to mark one delivery done.
+ */
+
+let fake: FakeWebhook;
+let t: TestSwitchboard | undefined;
+
+beforeAll(async () => {
+  fake = await FakeWebhook.start();
+});
+afterAll(async () => {
+  await fake.close();
+});
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+  fake.reset();
+});
+
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Each delivered flag notification by its audit entry id, in arrival order. */
+const arrivals = () =>
+  fake
+    .delivered()
+    .map((r) => JSON.parse(r.body) as { kind?: string; _id: string })
+    .filter((e) => e.kind === 'flag')
+    .map((e) => e._id);
+
+async function refuseDone(sb: TestSwitchboard, id: number): Promise<void> {
+  const { db } = sb.switchboard.database;
+  if (testDialect === 'postgres') {
+    await sql
+      .raw(`create function refuse_done() returns trigger language plpgsql as $$
+        begin
+          if new.status = 'done' and old.id = ${id} then raise exception 'refused by the test'; end if;
+          return new;
+        end $$`)
+      .execute(db);
+    await sql
+      .raw(
+        'create trigger refuse_done before update on deliveries for each row execute function refuse_done()',
+      )
+      .execute(db);
+  } else {
+    await sql
+      .raw(`create trigger refuse_done before update on deliveries
+        when new.status = 'done' and old.id = ${id}
+        begin select raise(abort, 'refused by the test'); end`)
+      .execute(db);
+  }
+}
+
+async function allowDone(sb: TestSwitchboard): Promise<void> {
+  const { db } = sb.switchboard.database;
+  await sql.raw(`drop trigger refuse_done${testDialect === 'postgres' ? ' on deliveries' : ''}`).execute(db);
+}
+
+describe('a record that fails inside the unrecorded window', () => {
+  it('keeps the row pending under its lease, sends it again when the lease expires, and loses nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const sb = await startWithFlag();
+    t = sb;
+    await postCreated(sb, '/api/v2/webhooks', { url: fake.url, sign: false, statements: productionFlags });
+    const { db } = sb.switchboard.database;
+    const next = await db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst();
+    const head = Number(next?.id ?? 0) + 1;
+    await refuseDone(sb, head);
+    // While the receiver is down the three queue up behind the first; once it is up they go
+    // out as one lane: the first is delivered but cannot be recorded, the two behind it are
+    // sent within the window and recorded.
+    fake.setMode('down');
+    for (const on of [true, false, true]) await toggleFlag(sb, 'production', on);
+    await until('the first was tried', () => fake.received.length >= 1);
+    fake.setMode('up');
+    await until('all three arrived', () => new Set(arrivals()).size === 3);
+    const rows = async () =>
+      db
+        .selectFrom('deliveries')
+        .select(['id', 'status', 'locked_by'])
+        .where('id', '>=', head)
+        .orderBy('id')
+        .execute();
+    await until('the two behind it are recorded', async () =>
+      (await rows()).slice(1).every((r) => r.status === 'done'),
+    );
+    await new Promise((r) => setTimeout(r, 1_500)); // a poll or more: nobody takes a leased head
+    const [first] = await rows();
+    expect(first).toMatchObject({ id: head, status: 'pending' });
+    expect(first?.locked_by).not.toBeNull();
+    const firstId = arrivals()[0];
+    expect(arrivals().filter((a) => a === firstId)).toHaveLength(1);
+
+    // The lease expires (as it would 60 s later): the head is sent again, now recorded.
+    await allowDone(sb);
+    await db.updateTable('deliveries').set({ locked_at: 0 }).where('id', '=', head).execute();
+    await sb.settle();
+    const got = arrivals();
+    expect(new Set(got).size).toBe(3);
+    expect(got.filter((a) => a === firstId)).toHaveLength(2);
+    expect(got.length - 3).toBeLessThanOrEqual(defaultUnrecordedWindow);
+    // In order: ignoring the repeat, each arrived after the one before it.
+    const firsts = got.filter((a, i) => got.indexOf(a) === i);
+    const log = await db
+      .selectFrom('deliveries')
+      .select('audit_id')
+      .where('id', '>=', head)
+      .orderBy('id')
+      .execute();
+    expect(firsts).toEqual(log.map((r) => r.audit_id));
+    // The two behind the head went out while its record was outstanding; only the head repeated.
+    expect(got).toEqual([...firsts, firsts[0]]);
+  });
+});
