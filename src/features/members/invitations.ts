@@ -34,7 +34,11 @@ export class Invitations {
     this.clock = options.clock;
   }
 
-  async create(tx: Transaction<Database>, memberId: string): Promise<string> {
+  /**
+   * A new link for the member. `base` is where the link points when the route knows better than
+   * the configured base URL (the origin the inviter came by, see http/link-origin.ts).
+   */
+  async create(tx: Transaction<Database>, memberId: string, base = this.baseUrl()): Promise<string> {
     const token = randomBytes(24).toString('base64url');
     const now = this.clock();
     await tx
@@ -47,7 +51,7 @@ export class Invitations {
         used_at: null,
       })
       .execute();
-    return `${this.baseUrl()}/accept-invitation#${token}`;
+    return `${base}/accept-invitation#${token}`;
   }
 
   /** Sets the password and ends the pending state; the link is spent whether or not more follow. */
