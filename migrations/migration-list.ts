@@ -7,6 +7,7 @@ import * as m005 from './005-sdk-keys.js';
 import * as m006 from './006-flag-evaluations.js';
 import * as m007 from './007-audit-search-without-ids.js';
 import * as m008 from './008-list-columns.js';
+import * as m009 from './009-integration-tests.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '006-flag-evaluations': m006,
   '007-audit-search-without-ids': m007,
   '008-list-columns': m008,
+  '009-integration-tests': m009,
 };
