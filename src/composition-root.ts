@@ -68,7 +68,6 @@ import { SignInLimiter } from './features/sessions/sign-in-limiter.js';
 import { createStores, type Stores } from './features/stores.js';
 import { tokenRoutes } from './features/tokens/token-routes.js';
 import { TokenService } from './features/tokens/token-service.js';
-import { linkBaseFor } from './http/link-origin.js';
 import { buildMetricsApp, Metrics } from './http/metrics.js';
 import { RestRateLimiter } from './http/rate-limit.js';
 import type { TypedApp } from './http/typed-app.js';
@@ -292,7 +291,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const invitations = new Invitations({
       db,
       stores: pick(stores, 'members'),
-      baseUrl: currentBaseUrl,
+      site: { configured: !config.baseUrlFromPort, baseUrl: currentBaseUrl },
       clock,
     });
     const members = new MemberService(pick(stores, 'members', 'roles', 'tokens'), changes, invitations);
@@ -324,15 +323,10 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
         segmentRoutes(new SegmentService(pick(stores, 'projects', 'environments', 'segments'), changes)),
         metricRoutes(new MetricService(pick(stores, 'projects', 'metrics', 'members'), changes)),
         roleRoutes(new RoleService(pick(stores, 'roles', 'members', 'tokens'), changes)),
-        memberRoutes(
-          members,
-          invitations,
-          async (reply, memberId) => {
-            const session = await sessions.open(memberId);
-            setSessionCookie(reply, session.token, session.expiresAt, secureCookies);
-          },
-          (request) => linkBaseFor(request, { configured: !config.baseUrlFromPort, baseUrl: currentBaseUrl }),
-        ),
+        memberRoutes(members, invitations, async (reply, memberId) => {
+          const session = await sessions.open(memberId);
+          setSessionCookie(reply, session.token, session.expiresAt, secureCookies);
+        }),
         sessionRoutes(sessions, members, secureCookies),
         tokenRoutes(new TokenService(pick(stores, 'tokens', 'members', 'roles'), changes)),
         integrationRoutes(integrations, deliveryLog, wake),

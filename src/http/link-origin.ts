@@ -4,6 +4,12 @@ export interface RequestOrigin {
   readonly host: string;
 }
 
+/** The site's base URL, and whether SWITCHBOARD_BASE_URL set it (else it follows the bound port). */
+export interface LinkSite {
+  readonly configured: boolean;
+  readonly baseUrl: () => string;
+}
+
 /** A host name, IPv4 address or bracketed IPv6 address, with an optional port: nothing else. */
 const hostPattern =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -28,10 +34,7 @@ export function requestOrigin(request: RequestOrigin): string | undefined {
  * request, never for anything stored, logged or sent to others (notifications, audit entries),
  * which keep using the configured or bound base URL.
  */
-export function linkBaseFor(
-  request: RequestOrigin,
-  site: { readonly configured: boolean; readonly baseUrl: () => string },
-): string {
+export function linkBaseFor(request: RequestOrigin, site: LinkSite): string {
   if (site.configured) return site.baseUrl();
   return requestOrigin(request) ?? site.baseUrl();
 }

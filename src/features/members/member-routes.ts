@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { collection, errorResponses, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
 import type { TypedApp } from '../../http/typed-app.js';
@@ -17,15 +17,7 @@ const tags = ['Team members'];
 const Params = Type.Object({ id: Type.String() });
 const self = { href: '/api/v2/members', type: 'application/json' };
 
-/** Where links shown back to the requester point (http/link-origin.ts `linkBaseFor`). */
-export type LinkBase = (request: FastifyRequest) => string;
-
-export function memberRoutes(
-  service: MemberService,
-  invitations: Invitations,
-  signIn: SignInAfterAccept,
-  linkBase: LinkBase,
-) {
+export function memberRoutes(service: MemberService, invitations: Invitations, signIn: SignInAfterAccept) {
   return (app: TypedApp): void => {
     app.get(
       '/members',
@@ -76,7 +68,7 @@ export function memberRoutes(
       },
       async (request, reply) => {
         // The link goes back to the inviter only, so it may follow the Host they came by.
-        const items = await service.invite(principalOf(request).actor, request.body, linkBase(request));
+        const items = await service.invite(principalOf(request).actor, request.body, request);
         return reply.status(201).send({ items, totalCount: items.length, _links: { self } });
       },
     );
