@@ -301,7 +301,7 @@ describe('the web UI, in Chromium against a real server and the fake HipChat', {
     const release = card('Release room');
     await release.getByRole('button', { name: 'Send test' }).click();
     // HipChat's 401 in words (issue 20), its answer as it was behind a disclosure.
-    const answer = release.locator('.test-result').getByText(/Test failed/);
+    const answer = release.locator('.test-result .alert p').filter({ hasText: 'Test failed' });
     await answer.waitFor();
     expect(await answer.textContent()).toContain(
       'HipChat rejected the token (“Invalid OAuth session”) — check the room notification token',
