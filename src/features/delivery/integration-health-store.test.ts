@@ -45,7 +45,8 @@ describe('integration health on a real SQLite file', () => {
         .executeTakeFirstOrThrow();
     expect((await row()).errored_reason).toBeNull(); // three failures, but only 20 s of them
     await store.record(handle.db, 'a', failure(60_000));
-    expect((await row()).errored_reason).toContain('4 consecutive failed attempts');
+    expect((await row()).errored_reason).toBe('4 consecutive failed attempts');
+    expect(Number((await row()).failing_since)).toBe(0);
     expect(JSON.parse((await row()).recent_errors)).toHaveLength(4);
     await store.record(handle.db, 'a', { ...failure(61_000), success: true });
     expect(await row()).toMatchObject({

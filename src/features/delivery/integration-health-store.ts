@@ -86,11 +86,8 @@ export class IntegrationHealthStore {
     const failures = Number(current?.consecutive_failures ?? 0) + 1;
     const since = current?.failing_since == null ? health.at : Number(current.failing_since);
     const tooLong = failures >= health.failureThreshold && health.at - since >= health.failureWindowMs;
-    const reason =
-      health.erroredReason ??
-      (tooLong
-        ? `${failures} consecutive failed attempts since ${new Date(since).toISOString()}`
-        : undefined);
+    // When the failures began is `errored.since` beside the reason, not repeated in it.
+    const reason = health.erroredReason ?? (tooLong ? `${failures} consecutive failed attempts` : undefined);
     await db
       .updateTable('integration_status')
       .set((eb) => ({
