@@ -100,7 +100,7 @@ describe('integration failures in the web UI', { timeout: 60_000 }, () => {
     // The health does not say it a second time: it points at the test.
     await broken
       .locator('.health-last-error')
-      .getByText(/the test above/)
+      .getByText(/the test below/)
       .waitFor();
     expect(await broken.getByText(/Could not find the host/).count()).toBe(1);
   });
@@ -141,7 +141,7 @@ describe('integration failures in the web UI', { timeout: 60_000 }, () => {
       .waitFor();
     await broken
       .locator('.health-last-error')
-      .getByText(/the test above/)
+      .getByText(/the test below/)
       .waitFor();
     await log.getByRole('row').filter({ hasText: 'Test message' }).nth(1).waitFor();
     expect(await broken.locator('.health-counts').textContent()).toBe('0 · 2 · 0');

@@ -311,7 +311,7 @@ describe('the web UI, in Chromium against a real server and the fake HipChat', {
     expect(await raw.textContent()).toContain('HTTP 401');
     expect(await raw.locator('pre').textContent()).toContain('Invalid OAuth session');
     const lastError = release.locator('.health-last-error');
-    await lastError.getByText(/the test above/).waitFor();
+    await lastError.getByText(/the test below/).waitFor();
 
     // A real change that the filter lets through is refused the same way, and marks the room in error.
     await apiCall('PATCH', '/flags/default/dark-mode', {

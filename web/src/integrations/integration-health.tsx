@@ -20,7 +20,7 @@ export function IntegrationHealth({
   readonly kind: IntegrationKindKey;
   readonly answerer: string;
   readonly checkHint?: string;
-  /** The failed test the card shows right now, if any: not described a second time here. */
+  /** The failed test the card shows right now (under the buttons), if any: not described a second time here. */
   readonly testShownAt?: number | undefined;
 }) {
   const lastError = status.errors[0];
@@ -61,7 +61,7 @@ export function IntegrationHealth({
               <span className="muted">none</span>
             ) : lastError.test === true && lastError.timestamp === testShownAt ? (
               <>
-                <RelativeTime at={lastError.timestamp} />: the test above
+                <RelativeTime at={lastError.timestamp} />: the test below
               </>
             ) : (
               <>
