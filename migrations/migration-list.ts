@@ -8,6 +8,7 @@ import * as m006 from './006-flag-evaluations.js';
 import * as m007 from './007-audit-search-without-ids.js';
 import * as m008 from './008-list-columns.js';
 import * as m009 from './009-delivery-queue-indexes.js';
+import * as m010 from './010-integration-tests.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '007-audit-search-without-ids': m007,
   '008-list-columns': m008,
   '009-delivery-queue-indexes': m009,
+  '010-integration-tests': m010,
 };

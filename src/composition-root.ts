@@ -287,7 +287,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const invitations = new Invitations({
       db,
       stores: pick(stores, 'members'),
-      baseUrl: currentBaseUrl,
+      site: { configured: !config.baseUrlFromPort, baseUrl: currentBaseUrl },
       clock,
     });
     const members = new MemberService(pick(stores, 'members', 'roles', 'tokens'), changes, invitations);

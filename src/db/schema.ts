@@ -62,6 +62,21 @@ export interface IntegrationStatusRow {
   recent_errors: Generated<string>;
 }
 
+/** One message of an integration's Test button (migrations/010-integration-tests.ts). */
+export interface IntegrationTestRow {
+  id: Generated<number>;
+  integration_id: string;
+  at: number;
+  /** 1 delivered, 0 failed (an integer on both engines). */
+  ok: number;
+  status_code: number | null;
+  latency_ms: number;
+  error_class: string | null;
+  /** The answer's excerpt or the network error, as the delivery log keeps them for attempts. */
+  detail: string | null;
+  actor_name: string | null;
+}
+
 export type DeliveryStatus = 'pending' | 'done' | 'dead' | 'dropped';
 
 export interface DeliveryRow {
@@ -128,6 +143,7 @@ export type Database = { [T in DocumentTable]: DocumentRow } & {
   audit_entries: AuditEntryRow;
   integration_generation: { id: number; generation: number };
   integration_status: IntegrationStatusRow;
+  integration_tests: IntegrationTestRow;
   deliveries: DeliveryRow;
   delivery_attempts: DeliveryAttemptRow;
   sessions: SessionRow;

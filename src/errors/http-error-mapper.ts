@@ -11,6 +11,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from './app-errors.js';
+import { schemaSentence } from './schema-wording.js';
 
 export interface ErrorBody {
   code: string;
@@ -37,12 +38,12 @@ interface AjvIssue {
   params: Record<string, unknown>;
 }
 
-/** Turns Ajv's schema errors into JSON pointers with a human reason. */
+/** Turns Ajv's schema errors into JSON pointers with a reason that reads as a sentence. */
 function fromAjv(issues: readonly AjvIssue[], context: string | undefined): ErrorBody {
   const prefix = context === 'querystring' ? 'query ' : context === 'params' ? 'path ' : '';
   const errors = issues.map((issue) => {
     let pointer = issue.instancePath;
-    let message = issue.message ?? 'is invalid';
+    let message = schemaSentence(issue) ?? issue.message ?? 'is invalid';
     if (issue.keyword === 'additionalProperties') {
       const field = String(issue.params.additionalProperty);
       pointer = `${pointer}/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`;

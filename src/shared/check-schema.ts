@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ValidationError } from '../errors/app-errors.js';
+import { schemaSentence, typeBoxProblem } from '../errors/schema-wording.js';
 
 // Ajv (at the HTTP edge) knows "email"; TypeBox's own checker needs to be told, with the same
 // deliberately loose rule: something@something, no spaces.
@@ -15,9 +16,13 @@ export function checkSchema<T extends TSchema>(schema: T, value: unknown): void 
   // The quick yes/no first: collecting errors walks the whole value building messages, and on
   // every flag toggle the answer is "valid".
   if (Value.Check(schema, value)) return;
-  const problems = [...Value.Errors(schema, value)].slice(0, 5).map((e) => ({
-    pointer: e.path === '' ? '/' : e.path,
-    message: e.message.charAt(0).toLowerCase() + e.message.slice(1),
-  }));
+  const problems = [...Value.Errors(schema, value)].slice(0, 5).map((e) => {
+    const problem = typeBoxProblem(e);
+    const sentence = problem === undefined ? undefined : schemaSentence(problem);
+    return {
+      pointer: e.path === '' ? '/' : e.path,
+      message: sentence ?? e.message.charAt(0).toLowerCase() + e.message.slice(1),
+    };
+  });
   if (problems.length > 0) throw new ValidationError(problems);
 }

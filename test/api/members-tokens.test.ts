@@ -62,6 +62,8 @@ describe('members', () => {
     ]);
     expect(badEmail.status).toBe(400);
     expect(badEmail.body.message).toContain('/1/email');
+    // The pointer for API clients, a sentence for people (issue 20).
+    expect(badEmail.body.errors).toContainEqual({ pointer: '/1/email', message: 'is not an email address' });
     const tooMany = await t.api(
       'POST',
       '/api/v2/members',

@@ -131,6 +131,30 @@ describe('HipChat integration subscriptions', () => {
     expect(test2.body).toMatchObject({ ok: false, statusCode: 401 });
     expect(test2.body.responseBody).toContain('Invalid OAuth session');
   });
+
+  it('keeps each test in the delivery log as a test, counted in `_status` as the log shows it', async () => {
+    const { _id } = await addIntegration({ statements: productionFlags });
+    const ok = await t.api('POST', `/api/v2/integrations/hipchat/${_id}/test`);
+    const moved = await t.api('PATCH', `/api/v2/integrations/hipchat/${_id}`, [
+      { op: 'add', path: '/config/server', value: 'http://no-such-host.invalid' },
+      { op: 'replace', path: '/config/token', value: opsToken },
+    ]);
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const failed = await t.api('POST', `/api/v2/integrations/hipchat/${_id}/test`);
+    expect(failed.body).toMatchObject({ ok: false, errorClass: 'dns' });
+    expect(failed.body.at).toBeGreaterThanOrEqual(ok.body.at);
+    const log = (await t.api('GET', `/api/v2/integrations/hipchat/${_id}/deliveries`)).body;
+    expect(log.items).toEqual([]);
+    expect(log.tests).toMatchObject([
+      { ok: false, errorClass: 'dns', at: failed.body.at, actorName: expect.any(String) },
+      { ok: true, statusCode: 204, at: ok.body.at },
+    ]);
+    expect(log.tests[0].detail).toContain('no-such-host.invalid');
+    const status = (await t.api('GET', `/api/v2/integrations/hipchat/${_id}`)).body._status;
+    expect(status).toMatchObject({ successCount: 1, errorCount: 1, lastError: failed.body.at });
+    expect(status.errors).toMatchObject([{ errorClass: 'dns', test: true, timestamp: failed.body.at }]);
+    expect(status.errored).toBeUndefined();
+  });
 });
 
 describe('fan-out and delivery', () => {

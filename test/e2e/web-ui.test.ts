@@ -308,12 +308,18 @@ describe('the web UI, in Chromium against a real server and the fake HipChat', {
 
     const release = card('Release room');
     await release.getByRole('button', { name: 'Send test' }).click();
-    const answer = release.getByText(/Test failed: HipChat answered HTTP 401/);
+    // HipChat's 401 in words (issue 20), its answer as it was behind a disclosure.
+    const answer = release.locator('.test-result .alert p').filter({ hasText: 'Test failed' });
     await answer.waitFor();
-    expect(await answer.textContent()).toContain('Invalid OAuth session');
+    expect(await answer.textContent()).toContain(
+      'HipChat rejected the token (“Invalid OAuth session”) — check the room notification token',
+    );
+    const raw = release.locator('.test-result details');
+    expect(await raw.locator('summary').textContent()).toBe('HipChat’s answer');
+    expect(await raw.textContent()).toContain('HTTP 401');
+    expect(await raw.locator('pre').textContent()).toContain('Invalid OAuth session');
     const lastError = release.locator('.health-last-error');
-    await lastError.getByText('HTTP 401').waitFor();
-    expect(await lastError.textContent()).toContain('Invalid OAuth session');
+    await lastError.getByText(/the test below/).waitFor();
 
     // A real change that the filter lets through is refused the same way, and marks the room in error.
     await apiCall('PATCH', '/flags/default/dark-mode', {
@@ -322,6 +328,8 @@ describe('the web UI, in Chromium against a real server and the fake HipChat', {
     });
     await release.getByText(/In error/).waitFor();
     expect(await release.locator('.health-errored').textContent()).toContain('token rejected');
+    await lastError.getByText(/HipChat rejected the token/).waitFor();
+    expect(await lastError.textContent()).not.toContain('a test');
 
     await card('Ops room').getByRole('button', { name: 'Delivery log' }).click();
     await card('Ops room')

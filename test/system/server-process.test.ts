@@ -49,13 +49,19 @@ describe('the server process over real HTTP', () => {
       name: 'Default',
     });
     expect(created.status).toBe(201);
-    // PORT=0 and no SWITCHBOARD_BASE_URL: links point at the port the server actually bound.
+    // PORT=0 and no SWITCHBOARD_BASE_URL: links others read (audit entries, notifications) point
+    // at the port the server actually bound; an invitation link, shown to the inviter only,
+    // follows the address the inviter came by (issue 20), here 127.0.0.1 on that port.
+    const port = new URL(first.baseUrl).port;
     const invited = await call(first.baseUrl, token!, 'POST', '/api/v2/members', [
       { email: 'new@example.com' },
     ]);
     expect(invited.body.items[0]._inviteUrl).toMatch(
-      new RegExp(`^http://localhost:${new URL(first.baseUrl).port}/accept-invitation#`),
+      new RegExp(`^http://127\\.0\\.0\\.1:${port}/accept-invitation#`),
     );
+    const audit = JSON.stringify((await call(first.baseUrl, token!, 'GET', '/api/v2/auditlog?limit=2')).body);
+    expect(audit).toContain(`http://localhost:${port}/settings/projects/default`);
+    expect(audit).not.toContain('127.0.0.1');
 
     // Metrics are on their own port (bound to HOST), and only there.
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;

@@ -265,6 +265,10 @@ export interface IntegrationError {
   readonly statusCode?: number;
   readonly responseBody: string;
   readonly timestamp: number;
+  /** The network error's class when nothing answered (timeout, dns, …). */
+  readonly errorClass?: string;
+  /** A Test button message, not a delivery. */
+  readonly test?: boolean;
 }
 
 export interface IntegrationStatus {
@@ -362,6 +366,28 @@ export interface TestOutcome {
   readonly latencyMs: number;
   readonly responseBody?: string;
   readonly error?: string;
+  readonly errorClass?: string;
+  /** When it was recorded: its row in the delivery log and, failed, the health's last error. */
+  readonly at: number;
+}
+
+/** A Test button message as the delivery log lists it beside the deliveries. */
+export interface TestMessage {
+  readonly _id: number;
+  readonly at: number;
+  readonly ok: boolean;
+  readonly statusCode?: number;
+  readonly latencyMs: number;
+  readonly errorClass?: string;
+  /** The answer's excerpt, or the network error. */
+  readonly detail?: string;
+  readonly actorName?: string;
+}
+
+/** A page of the delivery log: deliveries, and the tests sent in the time they cover. */
+export interface DeliveryPage {
+  readonly items: readonly Delivery[];
+  readonly tests: readonly TestMessage[];
 }
 
 export interface PolicyPreview {

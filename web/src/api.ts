@@ -3,7 +3,7 @@ import type {
   AuditEntry,
   AuditEntryDetail,
   ContextEvaluation,
-  Delivery,
+  DeliveryPage,
   Environment,
   EnvironmentPost,
   Flag,
@@ -155,7 +155,7 @@ export interface ChannelOps<T> {
   readonly setOn: (id: string, on: boolean) => Promise<T>;
   readonly remove: (id: string) => Promise<void>;
   readonly test: (id: string) => Promise<TestOutcome>;
-  readonly deliveries: (id: string, limit?: number) => Promise<Page<Delivery>>;
+  readonly deliveries: (id: string, limit?: number) => Promise<DeliveryPage>;
   readonly retry: (id: string, deliveryId: number) => Promise<{ queued: boolean }>;
 }
 
@@ -177,8 +177,7 @@ function channel<T, P>(path: string): ChannelApi<T, P> {
     setOn: (id, on) => request<T>('PATCH', one(id), [{ op: 'replace', path: '/on', value: on }]),
     remove: (id) => request<void>('DELETE', one(id)),
     test: (id) => request<TestOutcome>('POST', `${one(id)}/test`),
-    deliveries: (id, limit = 20) =>
-      request<Page<Delivery>>('GET', `${one(id)}/deliveries${query({ limit })}`),
+    deliveries: (id, limit = 20) => request<DeliveryPage>('GET', `${one(id)}/deliveries${query({ limit })}`),
     retry: (id, deliveryId) =>
       request<{ queued: boolean }>('POST', `${one(id)}/deliveries/${deliveryId}/retry`),
   };

@@ -19,7 +19,8 @@ export class ChannelTestSender implements TestSender {
     const request = channel.buildTestRequest(target, actorName(actor), { deliveryId: `test_${now}`, now });
     const result = await this.http.post(request.url, request.headers, request.body);
     const outcome = channel.classify(result, this.clock());
-    if (result.kind === 'error') return { ok: false, latencyMs: result.latencyMs, error: result.message };
+    if (result.kind === 'error')
+      return { ok: false, latencyMs: result.latencyMs, error: result.message, errorClass: result.errorClass };
     return {
       ok: outcome.outcome === 'delivered',
       statusCode: result.status,

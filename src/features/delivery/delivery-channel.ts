@@ -165,6 +165,8 @@ export const networkErrorTable: Readonly<Record<HttpErrorClass, 'retry' | 'perma
   connection_refused: 'retry',
   connection_reset: 'retry',
   dns: 'retry',
+  // As before it had a class of its own (it was `network`): a renewed certificate fixes it.
+  tls: 'retry',
   network: 'retry',
   ssrf_refused: 'permanent',
 };

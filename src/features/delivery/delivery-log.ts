@@ -26,6 +26,19 @@ export interface DeliveryView {
   attemptLog: DeliveryAttemptView[];
 }
 
+/** A Test button message in the log: not a delivery, but counted with them in the health. */
+export interface TestView {
+  _id: number;
+  at: number;
+  ok: boolean;
+  statusCode?: number;
+  latencyMs: number;
+  errorClass?: string;
+  /** The answer's excerpt, or the network error. */
+  detail?: string;
+  actorName?: string;
+}
+
 /**
  * The delivery log as people read it: each delivery of an integration with its attempts, newest
  * first. A read model over the outbox tables, separate from the write side (DeliveryQueue).
@@ -37,7 +50,7 @@ export class DeliveryLog {
     integrationId: string,
     limit: number,
     before?: number,
-  ): Promise<{ items: DeliveryView[]; next?: number }> {
+  ): Promise<{ items: DeliveryView[]; tests: TestView[]; next?: number }> {
     let query = this.database
       .selectFrom('deliveries as d')
       .leftJoin('audit_entries as a', 'a.id', 'd.audit_id')
@@ -96,6 +109,47 @@ export class DeliveryLog {
       };
     });
     const last = page[page.length - 1];
-    return rows.length > limit && last !== undefined ? { items, next: Number(last.id) } : { items };
+    const hasNext = rows.length > limit && last !== undefined;
+    const tests = await this.testsBetween(
+      integrationId,
+      hasNext ? Number(last.created_at) : undefined,
+      before === undefined ? undefined : await this.createdAt(before),
+    );
+    return hasNext ? { items, tests, next: Number(last.id) } : { items, tests };
+  }
+
+  /**
+   * The tests sent in the time a page of deliveries covers (from its oldest delivery, or the
+   * beginning on the last page, up to the delivery it continues from), newest first, so paging
+   * shows each test once beside the deliveries of its time.
+   */
+  private async testsBetween(integrationId: string, from?: number, until?: number): Promise<TestView[]> {
+    let query = this.database
+      .selectFrom('integration_tests')
+      .selectAll()
+      .where('integration_id', '=', integrationId)
+      .orderBy('id', 'desc');
+    if (from !== undefined) query = query.where('at', '>=', from);
+    if (until !== undefined) query = query.where('at', '<', until);
+    const rows = await query.execute();
+    return rows.map((t) => ({
+      _id: Number(t.id),
+      at: Number(t.at),
+      ok: Number(t.ok) === 1,
+      ...(t.status_code === null ? {} : { statusCode: Number(t.status_code) }),
+      latencyMs: Number(t.latency_ms),
+      ...(t.error_class === null ? {} : { errorClass: t.error_class }),
+      ...(t.detail === null ? {} : { detail: t.detail }),
+      ...(t.actor_name === null ? {} : { actorName: t.actor_name }),
+    }));
+  }
+
+  private async createdAt(deliveryId: number): Promise<number | undefined> {
+    const row = await this.database
+      .selectFrom('deliveries')
+      .select('created_at')
+      .where('id', '=', deliveryId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.created_at);
   }
 }

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { errorResponses, Links } from '../../http/common-schemas.js';
-import type { TestOutcome } from './delivery-actions.js';
+import type { RecordedTest } from './delivery-actions.js';
 import type { DeliveryLog } from './delivery-log.js';
 
 /**
@@ -34,6 +34,17 @@ const Delivery = Type.Object({
   attemptLog: Type.Array(Attempt),
 });
 
+const TestMessage = Type.Object({
+  _id: Type.Integer(),
+  at: Type.Integer(),
+  ok: Type.Boolean(),
+  statusCode: Type.Optional(Type.Integer()),
+  latencyMs: Type.Integer(),
+  errorClass: Type.Optional(Type.String()),
+  detail: Type.Optional(Type.String({ description: "The answer's excerpt, or the network error" })),
+  actorName: Type.Optional(Type.String({ description: 'Who sent the test' })),
+});
+
 export const DeliveriesQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
@@ -43,7 +54,14 @@ export const DeliveriesQuery = Type.Object(
 );
 
 export const deliveriesResponses = {
-  200: Type.Object({ items: Type.Array(Delivery), _links: Links }),
+  200: Type.Object({
+    items: Type.Array(Delivery),
+    tests: Type.Array(TestMessage, {
+      description:
+        'Test button messages sent in the time this page covers, newest first (the last 20 per integration are kept); they count in `_status` as deliveries do',
+    }),
+    _links: Links,
+  }),
   ...errorResponses,
 };
 
@@ -54,6 +72,12 @@ export const testResponses = {
     latencyMs: Type.Integer(),
     responseBody: Type.Optional(Type.String()),
     error: Type.Optional(Type.String()),
+    errorClass: Type.Optional(
+      Type.String({
+        description: 'timeout, dns, connection_refused, connection_reset, tls, ssrf_refused, network',
+      }),
+    ),
+    at: Type.Integer({ description: 'When the test was recorded (its row in the delivery log)' }),
   }),
   ...errorResponses,
 };
@@ -64,7 +88,7 @@ export type Wake = () => void;
 export const resendResponses = { 202: Type.Object({ queued: Type.Boolean() }), ...errorResponses };
 
 /** A test's outcome as answered: whole milliseconds. */
-export function testAnswer(outcome: TestOutcome): TestOutcome {
+export function testAnswer(outcome: RecordedTest): RecordedTest {
   return { ...outcome, latencyMs: Math.round(outcome.latencyMs) };
 }
 
@@ -78,6 +102,7 @@ export async function deliveriesPage(
   const page = await log.page(integrationId, query.limit ?? 20, query.before);
   return {
     items: page.items,
+    tests: page.tests,
     _links: {
       self: { href: path, type: 'application/json' },
       ...(page.next === undefined

@@ -310,6 +310,7 @@ export class DeliverySender {
       at: this.options.clock(),
       statusCode: result?.kind === 'response' ? result.status : undefined,
       responseBody: result?.kind === 'response' ? result.bodyExcerpt || reason : (result?.message ?? reason),
+      errorClass: result?.kind === 'error' ? result.errorClass : undefined,
       failureThreshold: this.options.failureThreshold,
       failureWindowMs: this.options.failureWindowMs,
     };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertIntegrationRow } from '../../../test/helpers/integration-rows.js';
 import { type DatabaseHandle, migrateToLatest, openSqlite } from '../../db/database.js';
-import { IntegrationHealthStore } from './integration-health-store.js';
+import { IntegrationHealthStore, testsKept } from './integration-health-store.js';
 import { IntegrationHealthView } from './integration-health-view.js';
 import { SqliteDeliveryQueue } from './queue/sqlite-delivery-queue.js';
 
@@ -45,7 +45,8 @@ describe('integration health on a real SQLite file', () => {
         .executeTakeFirstOrThrow();
     expect((await row()).errored_reason).toBeNull(); // three failures, but only 20 s of them
     await store.record(handle.db, 'a', failure(60_000));
-    expect((await row()).errored_reason).toContain('4 consecutive failed attempts');
+    expect((await row()).errored_reason).toBe('4 consecutive failed attempts');
+    expect(Number((await row()).failing_since)).toBe(0);
     expect(JSON.parse((await row()).recent_errors)).toHaveLength(4);
     await store.record(handle.db, 'a', { ...failure(61_000), success: true });
     expect(await row()).toMatchObject({
@@ -82,5 +83,20 @@ describe('integration health on a real SQLite file', () => {
       errors: [],
       pending: 0,
     });
+  });
+
+  it('keeps the newest tests for the delivery log and forgets them with the integration', async () => {
+    for (let at = 1; at <= testsKept + 2; at++) {
+      await store.recordTest(handle.db, 'a', { at, ok: at % 2 === 0, latencyMs: 3.4, errorClass: 'dns' });
+    }
+    await store.recordTest(handle.db, 'other', { at: 1, ok: true, latencyMs: 1 });
+    const tests = (id: string) =>
+      handle.db.selectFrom('integration_tests').selectAll().where('integration_id', '=', id).execute();
+    const kept = await tests('a');
+    expect(kept.map((t) => Number(t.at))).toEqual(Array.from({ length: testsKept }, (_, i) => i + 3));
+    expect(kept[0]).toMatchObject({ ok: 0, latency_ms: 3, error_class: 'dns' });
+    await store.forget(handle.db, 'a');
+    expect(await tests('a')).toEqual([]);
+    expect(await tests('other')).toHaveLength(1);
   });
 });

@@ -7,6 +7,10 @@ export interface HealthUpdate {
   readonly at: number;
   readonly statusCode?: number | undefined;
   readonly responseBody?: string | undefined;
+  /** The network error's class (timeout, dns, …) when there was no answer: the UI words it. */
+  readonly errorClass?: string | undefined;
+  /** A Test button message, not a delivery: the UI says so. */
+  readonly test?: boolean | undefined;
   /** Set to mark the integration in error ("token rejected"); cleared by a success. */
   readonly erroredReason?: string | undefined;
   /** Consecutive failed attempts after which the integration is marked in error. */
@@ -16,6 +20,19 @@ export interface HealthUpdate {
 }
 
 const recentErrorsKept = 10;
+/** Test messages kept per integration for the delivery log; older ones are deleted. */
+export const testsKept = 20;
+
+/** One Test button message, as the delivery log shows it. */
+export interface TestRecord {
+  readonly at: number;
+  readonly ok: boolean;
+  readonly statusCode?: number | undefined;
+  readonly latencyMs: number;
+  readonly errorClass?: string | undefined;
+  readonly detail?: string | undefined;
+  readonly actorName?: string | undefined;
+}
 
 const countSuccess = prepareQuery((db, integrationId: string, at: number) =>
   db
@@ -63,15 +80,14 @@ export class IntegrationHealthStore {
       statusCode: health.statusCode,
       responseBody: health.responseBody ?? '',
       timestamp: health.at,
+      ...(health.errorClass === undefined ? {} : { errorClass: health.errorClass }),
+      ...(health.test === true ? { test: true } : {}),
     });
     const failures = Number(current?.consecutive_failures ?? 0) + 1;
     const since = current?.failing_since == null ? health.at : Number(current.failing_since);
     const tooLong = failures >= health.failureThreshold && health.at - since >= health.failureWindowMs;
-    const reason =
-      health.erroredReason ??
-      (tooLong
-        ? `${failures} consecutive failed attempts since ${new Date(since).toISOString()}`
-        : undefined);
+    // When the failures began is `errored.since` beside the reason, not repeated in it.
+    const reason = health.erroredReason ?? (tooLong ? `${failures} consecutive failed attempts` : undefined);
     await db
       .updateTable('integration_status')
       .set((eb) => ({
@@ -86,6 +102,41 @@ export class IntegrationHealthStore {
       .execute();
   }
 
+  /**
+   * Keeps a Test button message for the delivery log (the newest `testsKept`), so a test that
+   * the counters include is also a row people can see. `record` counts it as for any attempt.
+   */
+  async recordTest(db: Executor, integrationId: string, test: TestRecord): Promise<void> {
+    await db
+      .insertInto('integration_tests')
+      .values({
+        integration_id: integrationId,
+        at: test.at,
+        ok: test.ok ? 1 : 0,
+        status_code: test.statusCode ?? null,
+        latency_ms: Math.round(test.latencyMs),
+        error_class: test.errorClass ?? null,
+        detail: test.detail ?? null,
+        actor_name: test.actorName ?? null,
+      })
+      .execute();
+    const keep = await db
+      .selectFrom('integration_tests')
+      .select('id')
+      .where('integration_id', '=', integrationId)
+      .orderBy('id', 'desc')
+      .offset(testsKept)
+      .limit(1)
+      .executeTakeFirst();
+    if (keep !== undefined) {
+      await db
+        .deleteFrom('integration_tests')
+        .where('integration_id', '=', integrationId)
+        .where('id', '<=', Number(keep.id))
+        .execute();
+    }
+  }
+
   /** Clears the error mark (a success does this too). */
   async clearError(db: Executor, integrationId: string): Promise<void> {
     await db
@@ -95,8 +146,9 @@ export class IntegrationHealthStore {
       .execute();
   }
 
-  /** Removed with the integration. */
+  /** Removed with the integration, its tests too. */
   async forget(db: Executor, integrationId: string): Promise<void> {
     await db.deleteFrom('integration_status').where('integration_id', '=', integrationId).execute();
+    await db.deleteFrom('integration_tests').where('integration_id', '=', integrationId).execute();
   }
 }

@@ -10,6 +10,7 @@ export type HttpErrorClass =
   | 'connection_refused'
   | 'connection_reset'
   | 'dns'
+  | 'tls'
   | 'ssrf_refused'
   | 'network';
 
@@ -75,6 +76,16 @@ const errorClassByCode: Readonly<Record<string, HttpErrorClass>> = {
   EAI_FAIL: 'dns',
   EAI_NONAME: 'dns',
   EAI_NODATA: 'dns',
+  // Certificate and handshake trouble: a person must fix the server or the URL, and must be told so.
+  CERT_HAS_EXPIRED: 'tls',
+  CERT_NOT_YET_VALID: 'tls',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'tls',
+  SELF_SIGNED_CERT_IN_CHAIN: 'tls',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'tls',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'tls',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'tls',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'tls',
+  EPROTO: 'tls',
 };
 
 const describeClass: Readonly<Record<HttpErrorClass, string>> = {
@@ -82,6 +93,7 @@ const describeClass: Readonly<Record<HttpErrorClass, string>> = {
   connection_refused: 'connection refused',
   connection_reset: 'connection reset',
   dns: 'name resolution failed',
+  tls: 'TLS handshake failed',
   ssrf_refused: 'refused',
   network: 'network error',
 };

@@ -64,6 +64,10 @@ export const IntegrationErrorSchema = Type.Object({
   statusCode: Type.Optional(Type.Integer()),
   responseBody: Type.String(),
   timestamp: Type.Integer(),
+  /** Ours: the network error's class when nothing answered (timeout, dns, …). */
+  errorClass: Type.Optional(Type.String()),
+  /** Ours: the failure was a Test button message, not a delivery. */
+  test: Type.Optional(Type.Boolean()),
 });
 
 export const IntegrationStatusSchema = Type.Object({

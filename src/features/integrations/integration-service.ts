@@ -13,7 +13,7 @@ import type { Actor, AuditEntry, TaggedAccess } from '../audit/audit-model.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import type { ChangeLog } from '../audit/change-log.js';
 import { withoutSecrets } from '../audit/secret-redaction.js';
-import type { DeliveryActions, TestOutcome } from '../delivery/delivery-actions.js';
+import type { DeliveryActions, RecordedTest } from '../delivery/delivery-actions.js';
 import { addedEntry, deletedEntry, updateChanges, updatedEntry } from './integration-audit.js';
 import {
   type Integration,
@@ -222,7 +222,7 @@ export class IntegrationService {
   }
 
   /** Sends a test message now (the route lets whoever may switch the integration on and off). */
-  async test(actor: Actor, kind: string, id: string): Promise<TestOutcome> {
+  async test(actor: Actor, kind: string, id: string): Promise<RecordedTest> {
     const spec = this.spec(kind);
     const stored = await this.load(this.o.db, spec, id);
     const { name, config } = stored.doc;

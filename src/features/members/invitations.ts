@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../errors/app-errors.js';
+import { type LinkSite, linkBaseFor, type RequestOrigin } from '../../http/link-origin.js';
 import { hashPassword } from '../../shared/passwords.js';
 import { hashToken } from '../../shared/token-hash.js';
 import type { MemberStore } from '../stores.js';
@@ -12,7 +13,8 @@ export const invitationLifetimeMs = 7 * 24 * 60 * 60_000;
 export interface InvitationsOptions {
   readonly db: Kysely<Database>;
   readonly stores: { readonly members: MemberStore };
-  readonly baseUrl: () => string;
+  /** The site's base URL, and whether SWITCHBOARD_BASE_URL set it (else it follows the bound port). */
+  readonly site: LinkSite;
   readonly clock: () => number;
 }
 
@@ -24,17 +26,21 @@ export interface InvitationsOptions {
 export class Invitations {
   private readonly db: Kysely<Database>;
   private readonly stores: InvitationsOptions['stores'];
-  private readonly baseUrl: () => string;
+  private readonly site: LinkSite;
   private readonly clock: () => number;
 
   constructor(options: InvitationsOptions) {
     this.db = options.db;
     this.stores = options.stores;
-    this.baseUrl = options.baseUrl;
+    this.site = options.site;
     this.clock = options.clock;
   }
 
-  async create(tx: Transaction<Database>, memberId: string): Promise<string> {
+  /**
+   * A new link for the member, shown to the inviter only: without a configured base URL it
+   * follows the origin they came by (`origin`, see http/link-origin.ts).
+   */
+  async create(tx: Transaction<Database>, memberId: string, origin?: RequestOrigin): Promise<string> {
     const token = randomBytes(24).toString('base64url');
     const now = this.clock();
     await tx
@@ -47,7 +53,8 @@ export class Invitations {
         used_at: null,
       })
       .execute();
-    return `${this.baseUrl()}/accept-invitation#${token}`;
+    const base = origin === undefined ? this.site.baseUrl() : linkBaseFor(origin, this.site);
+    return `${base}/accept-invitation#${token}`;
   }
 
   /** Sets the password and ends the pending state; the link is spent whether or not more follow. */

@@ -67,7 +67,8 @@ export function memberRoutes(service: MemberService, invitations: Invitations, s
         },
       },
       async (request, reply) => {
-        const items = await service.invite(principalOf(request).actor, request.body);
+        // The link goes back to the inviter only, so it may follow the Host they came by.
+        const items = await service.invite(principalOf(request).actor, request.body, request);
         return reply.status(201).send({ items, totalCount: items.length, _links: { self } });
       },
     );

@@ -8,6 +8,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../errors/app-errors.js';
+import type { RequestOrigin } from '../../http/link-origin.js';
 import { checkSchema } from '../../shared/check-schema.js';
 import { newId } from '../../shared/ids.js';
 import { applyJsonPatch, assertUnchanged, type PatchRequest } from '../../shared/json-patch.js';
@@ -84,8 +85,12 @@ export class MemberService {
   }
 
   /** Invites every member in the list or none: one bad or duplicate address rejects the request. */
-  /** Returns the new members, each with its one-time invitation link (`_inviteUrl`). */
-  async invite(actor: Actor, invites: readonly MemberPost[]): Promise<(Member & { _inviteUrl: string })[]> {
+  /** Returns the new members, each with its one-time invitation link (`_inviteUrl`) for `origin`. */
+  async invite(
+    actor: Actor,
+    invites: readonly MemberPost[],
+    origin?: RequestOrigin,
+  ): Promise<(Member & { _inviteUrl: string })[]> {
     if (invites.length === 0 || invites.length > maxInvites) {
       throw ValidationError.at('/', `invite between 1 and ${maxInvites} members at a time`);
     }
@@ -138,7 +143,7 @@ export class MemberService {
           lookup: invite.email.toLowerCase(),
         });
         const member = memberRepresentation(stored);
-        created.push({ ...member, _inviteUrl: await this.invitations.create(tx, id) });
+        created.push({ ...member, _inviteUrl: await this.invitations.create(tx, id, origin) });
         await record({
           kind: 'member',
           name: displayName(doc),

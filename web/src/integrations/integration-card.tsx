@@ -1,6 +1,6 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import type { ChannelOps } from '../api';
-import type { Connection } from '../api-types';
+import type { Connection, TestOutcome } from '../api-types';
 import { paths } from '../router';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorMessage } from '../ui/error-message';
@@ -53,6 +53,12 @@ export function IntegrationCard<T extends Connection>({
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>();
   const card = useRef<HTMLElement>(null);
+  // A test's outcome belongs to the moment: switching or editing the integration drops it (the
+  // delivery log keeps the test itself).
+  const [test, setTest] = useState<TestOutcome>();
+  const stateKey = `${integration.on}:${integration._version}`;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: stateKey is the trigger, not read
+  useEffect(() => setTest(undefined), [stateKey]);
   const toggle = useOptimisticToggle(integration.on, async (on) => {
     onChanged(await ops.setOn(integration._id, on));
   });
@@ -110,9 +116,25 @@ export function IntegrationCard<T extends Connection>({
       )}
       {children}
       <PolicySummary statements={integration.statements} />
-      <IntegrationHealth status={status} checkHint={kind.checkHint} />
+      <IntegrationHealth
+        status={status}
+        kind={kind.key}
+        answerer={kind.answerer}
+        checkHint={kind.checkHint}
+        testShownAt={test?.ok === false ? test.at : undefined}
+      />
       <div className="card-actions">
-        <SendTest test={() => ops.test(integration._id)} answerer={kind.answerer} onTested={onStale} />
+        <SendTest
+          key={stateKey}
+          test={() => ops.test(integration._id)}
+          kind={kind.key}
+          answerer={kind.answerer}
+          outcome={test}
+          onTested={(outcome) => {
+            setTest(outcome);
+            if (outcome !== undefined) onStale();
+          }}
+        />
         <Link
           className="button"
           to={paths.editIntegration(integration._id, kind.key)}
@@ -141,7 +163,15 @@ export function IntegrationCard<T extends Connection>({
       </div>
       <ErrorMessage error={deleteError} title="Not deleted." />
       <div id={`${id}-log`} className="log-container">
-        {logOpen ? <DeliveryLog ops={ops} integrationId={integration._id} name={name} /> : null}
+        {logOpen ? (
+          <DeliveryLog
+            ops={ops}
+            integrationId={integration._id}
+            name={name}
+            kind={kind.key}
+            answerer={kind.answerer}
+          />
+        ) : null}
       </div>
       <ConfirmDialog
         open={confirming}

@@ -1,14 +1,27 @@
 import type { IntegrationStatus } from '../api-types';
+import type { IntegrationKindKey } from '../router';
 import { RelativeTime } from '../ui/relative-time';
-import { chatAnswerMessage } from './chat-answer';
+import { describeFailure } from './failure-text';
+import { RawDetail } from './send-test';
 
-/** Is the target receiving its notifications? Last success, last error with its answer, why in error. */
+/**
+ * Is the target receiving its notifications? Last success, the counters (every attempt and
+ * test, as the delivery log lists them), the last error in words with its raw answer behind a
+ * disclosure, and why it is in error.
+ */
 export function IntegrationHealth({
   status,
+  kind,
+  answerer,
   checkHint = 'Check the room and token, then send a test.',
+  testShownAt,
 }: {
   readonly status: IntegrationStatus;
+  readonly kind: IntegrationKindKey;
+  readonly answerer: string;
   readonly checkHint?: string;
+  /** The failed test the card shows right now (under the buttons), if any: not described a second time here. */
+  readonly testShownAt?: number | undefined;
 }) {
   const lastError = status.errors[0];
   const failingNow =
@@ -35,7 +48,10 @@ export function IntegrationHealth({
         <div>
           <dt>Sent · failed · waiting</dt>
           <dd>
-            {status.successCount} · {status.errorCount} · {status.pending}
+            <span className="health-counts">
+              {status.successCount} · {status.errorCount} · {status.pending}
+            </span>
+            <div className="muted small">attempts and tests, as in the delivery log</div>
           </dd>
         </div>
         <div className={failingNow ? 'health-last-error failing' : 'health-last-error'}>
@@ -43,16 +59,26 @@ export function IntegrationHealth({
           <dd>
             {lastError === undefined ? (
               <span className="muted">none</span>
+            ) : lastError.test === true && lastError.timestamp === testShownAt ? (
+              <>
+                <RelativeTime at={lastError.timestamp} />: the test below
+              </>
             ) : (
               <>
                 <RelativeTime at={lastError.timestamp} />
-                {': '}
-                {lastError.statusCode === undefined ? (
-                  'no answer'
-                ) : (
-                  <span className="status-code">HTTP {lastError.statusCode}</span>
-                )}{' '}
-                <span className="chat-answer">{chatAnswerMessage(lastError.responseBody) ?? ''}</span>
+                {lastError.test === true ? ', a test: ' : ': '}
+                <span className="failure-text">
+                  {describeFailure(kind, {
+                    statusCode: lastError.statusCode,
+                    errorClass: lastError.errorClass,
+                    detail: lastError.responseBody,
+                  })}
+                </span>
+                <RawDetail
+                  answerer={answerer}
+                  statusCode={lastError.statusCode}
+                  detail={lastError.responseBody}
+                />
               </>
             )}
           </dd>

@@ -41,7 +41,10 @@ export function InviteForm({
       if (failure instanceof ApiError && failure.issues.length > 0) {
         const lines = failure.issues.map((i) => {
           const index = Number(/^\/(\d+)/.exec(i.pointer)?.[1]);
-          return Number.isNaN(index) ? i.message : `${list[index] ?? i.pointer}: ${i.message}`;
+          const address = list[index];
+          if (address === undefined) return i.message;
+          // "is not an email address", "must be at most 254 characters": the address is the subject.
+          return /^(is|must|does) /.test(i.message) ? `${address} ${i.message}` : `${address}: ${i.message}`;
         });
         setError(new Error([...new Set(lines)].join('; ')));
       } else setError(failure);
