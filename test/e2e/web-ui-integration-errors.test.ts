@@ -5,7 +5,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHipChat } from '../helpers/fake-hipchat.js';
 import type { ServerProcess } from '../helpers/server-process.js';
-import { expectAccessible, seriousViolations } from './axe-check.js';
+import { expectAccessible } from './axe-check.js';
 import { apiClient, launchChromium, ownerPage, startOwnerServer } from './e2e-setup.js';
 
 /**
@@ -27,27 +27,6 @@ let page: Page;
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-errors-'));
 
 const card = (name: string): Locator => page.getByRole('article', { name });
-
-/**
- * axe-core on the parts of the card this suite is about (the test result, the health and the
- * delivery log), light and dark: the card's own chrome (the green "On", an off card's dimmed
- * title) fails contrast until issue 20's item 4 lands, and is checked page-wide by its tests.
- * Once it has, this is `expectAccessible(page, what)`.
- */
-async function expectPartsAccessible(what: string): Promise<void> {
-  await seriousViolations(page); // loads axe-core into the page
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    await page.waitForTimeout(400);
-    const found = (await page.evaluate(
-      `window.axe.run({ include: [['.test-result'], ['.health'], ['.delivery-log']] }, { resultTypes: ['violations'] })
-        .then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join('; ')))`,
-    )) as string[];
-    expect(found, `${what} in ${colorScheme} mode`).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 beforeAll(async () => {
   fake = await FakeHipChat.start({
@@ -147,7 +126,7 @@ describe('integration failures in the web UI', { timeout: 60_000 }, () => {
     expect(await broken.locator('.health-counts').textContent()).toBe('0 · 2 · 0');
     // The card with a failed test, its disclosure open, and the log listing tests.
     await broken.locator('.test-result summary').click();
-    await expectPartsAccessible('an integration card with a failed test and its delivery log');
+    await expectAccessible(page, 'an integration card with a failed test and its delivery log');
   });
 
   it('gives an invitation link on the address the user came by', async () => {
