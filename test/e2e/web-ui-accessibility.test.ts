@@ -11,7 +11,7 @@ import { overflowingText } from './phone-width.js';
 
 /**
  * Every page of the app, with one of each thing in it (a flag of each kind, a segment, a room that
- * delivers and one in error, a custom role, a token, a pending invitation, audit entries), checked
+ * delivers, one in error and one off, a custom role, a token, a pending invitation, audit entries), checked
  * by axe-core (every rule, whatever its impact) at 1280 px in light and dark mode, then at 390 px
  * (a phone) for text that is cut off or runs past its box and for the signed-in email. The states
  * that change what is on screen (a dialog open, a form with errors) are checked too.
@@ -83,6 +83,12 @@ beforeAll(async () => {
       config: { room: '1', token: 'not-the-room-token' },
     })
   )._id;
+  // Switched off: an off card is drawn set aside, and must still read at full contrast.
+  await api('POST', '/integrations/hipchat', {
+    name: 'Quiet room',
+    on: false,
+    config: { room: 'Quiet', token: goodToken },
+  });
   await api('PATCH', '/flags/default/new-checkout', {
     patch: [{ op: 'replace', path: '/environments/production/on', value: true }],
     comment: 'Ship it',
