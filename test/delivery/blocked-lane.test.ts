@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
 import type { TestSwitchboard } from '../helpers/test-switchboard.js';
+import { until } from '../helpers/until.js';
 import { postCreated, productionFlags, startWithFlag, toggleFlag } from './delivery-kit.js';
 
 /**
@@ -25,18 +26,6 @@ afterEach(async () => {
   t = undefined;
   fake.reset();
 });
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const titles = () =>
   fake

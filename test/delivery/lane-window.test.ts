@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultUnrecordedWindow } from '../../src/features/delivery/delivery-worker.js';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
 import { type TestSwitchboard, testDialect } from '../helpers/test-switchboard.js';
+import { until } from '../helpers/until.js';
 import { postCreated, productionFlags, startWithFlag, toggleFlag } from './delivery-kit.js';
 
 /**
@@ -26,17 +27,7 @@ afterEach(async () => {
   fake.reset();
 });
 
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitUntil = (what: string, check: () => boolean | Promise<boolean>) => until(what, check, 20_000);
 
 /** Each delivered flag notification by its audit entry id, in arrival order. */
 const arrivals = () =>
@@ -94,9 +85,9 @@ describe('a record that fails inside the unrecorded window', () => {
     // sent within the window and recorded.
     fake.setMode('down');
     for (const on of [true, false, true]) await toggleFlag(sb, 'production', on);
-    await until('the first was tried', () => fake.received.length >= 1);
+    await waitUntil('the first was tried', () => fake.received.length >= 1);
     fake.setMode('up');
-    await until('all three arrived', () => new Set(arrivals()).size === 3);
+    await waitUntil('all three arrived', () => new Set(arrivals()).size === 3);
     const rows = async () =>
       db
         .selectFrom('deliveries')
@@ -104,7 +95,7 @@ describe('a record that fails inside the unrecorded window', () => {
         .where('id', '>=', head)
         .orderBy('id')
         .execute();
-    await until('the two behind it are recorded', async () =>
+    await waitUntil('the two behind it are recorded', async () =>
       (await rows()).slice(1).every((r) => r.status === 'done'),
     );
     await new Promise((r) => setTimeout(r, 1_500)); // a poll or more: nobody takes a leased head
