@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { FakeHipChat } from '../helpers/fake-hipchat.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 
 /** What the browser tests share: the web build, a free port, polling, and Chromium. */
@@ -166,4 +167,27 @@ export async function startOwnerServer(
     SWITCHBOARD_ADMIN_TOKEN: adminToken,
     ...env,
   });
+}
+
+/**
+ * The fake HipChat with one room that `token` may post to, its own rate limits off: the browser
+ * suites are about the UI, not about throttling.
+ */
+export function startFakeRoom(token: string, room = { id: 1, name: 'Ops' }): Promise<FakeHipChat> {
+  return FakeHipChat.start({
+    rooms: [room],
+    tokens: [{ token, roomId: room.id }],
+    tokenRateLimit: null,
+    roomFloodLimit: null,
+  });
+}
+
+/** What points a server at `fake`, on loopback, with Switchboard's own HipChat throttles off. */
+export function fakeRoomEnv(fake: FakeHipChat): Record<string, string> {
+  return {
+    SWITCHBOARD_HIPCHAT_URL: fake.url,
+    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
+    SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
+    SWITCHBOARD_HIPCHAT_TOKEN_RATE: '0',
+  };
 }

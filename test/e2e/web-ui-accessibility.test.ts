@@ -3,10 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHipChat } from '../helpers/fake-hipchat.js';
+import type { FakeHipChat } from '../helpers/fake-hipchat.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { everyImpact, expectAccessible as expectAccessibleTo } from './axe-check.js';
-import { apiClient, launchChromium, owner, ownerPage, startOwnerServer } from './e2e-setup.js';
+import {
+  apiClient,
+  fakeRoomEnv,
+  launchChromium,
+  owner,
+  ownerPage,
+  startFakeRoom,
+  startOwnerServer,
+} from './e2e-setup.js';
 import { overflowingText } from './phone-width.js';
 
 /**
@@ -33,17 +41,9 @@ let entryId = '';
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-accessibility-'));
 
 beforeAll(async () => {
-  fake = await FakeHipChat.start({
-    rooms: [{ id: 1, name: 'Ops' }],
-    tokens: [{ token: goodToken, roomId: 1 }],
-    tokenRateLimit: null,
-    roomFloodLimit: null,
-  });
+  fake = await startFakeRoom(goodToken);
   server = await startOwnerServer(dir, adminToken, {
-    SWITCHBOARD_HIPCHAT_URL: fake.url,
-    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-    SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
-    SWITCHBOARD_HIPCHAT_TOKEN_RATE: '0',
+    ...fakeRoomEnv(fake),
     SWITCHBOARD_RETRY_SCHEDULE: '0',
   });
   api = apiClient(server.baseUrl, adminToken);

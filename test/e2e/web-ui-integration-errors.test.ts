@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHipChat } from '../helpers/fake-hipchat.js';
+import type { FakeHipChat } from '../helpers/fake-hipchat.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { expectAccessible } from './axe-check.js';
-import { apiClient, launchChromium, ownerPage, startOwnerServer } from './e2e-setup.js';
+import { apiClient, launchChromium, ownerPage, startFakeRoom, startOwnerServer } from './e2e-setup.js';
 
 /**
  * What a new user meets when an integration fails (issue 20): a sentence instead of the raw
@@ -29,12 +29,7 @@ const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-errors-'));
 const card = (name: string): Locator => page.getByRole('article', { name });
 
 beforeAll(async () => {
-  fake = await FakeHipChat.start({
-    rooms: [ROOM],
-    tokens: [{ token, roomId: ROOM.id }],
-    tokenRateLimit: null,
-    roomFloodLimit: null,
-  });
+  fake = await startFakeRoom(token, ROOM);
   server = await startOwnerServer(dir, adminToken, {
     // No configured base URL: links shown in the UI follow how the user came.
     SWITCHBOARD_BASE_URL: '',

@@ -3,10 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHipChat } from '../helpers/fake-hipchat.js';
+import type { FakeHipChat } from '../helpers/fake-hipchat.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { expectAccessible } from './axe-check.js';
-import { apiClient, launchChromium, root, signInAsOwner, startOwnerServer, until } from './e2e-setup.js';
+import {
+  apiClient,
+  fakeRoomEnv,
+  launchChromium,
+  root,
+  signInAsOwner,
+  startFakeRoom,
+  startOwnerServer,
+  until,
+} from './e2e-setup.js';
 
 /**
  * The targeting editor on the flag page, in Chromium against a real server and the fake HipChat:
@@ -42,17 +51,9 @@ const production = async () =>
 
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
-  fake = await FakeHipChat.start({
-    rooms: [{ id: 1, name: 'Ops' }],
-    tokens: [{ token: roomToken, roomId: 1 }],
-    tokenRateLimit: null,
-    roomFloodLimit: null,
-  });
+  fake = await startFakeRoom(roomToken);
   server = await startOwnerServer(dir, adminToken, {
-    SWITCHBOARD_HIPCHAT_URL: fake.url,
-    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-    SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
-    SWITCHBOARD_HIPCHAT_TOKEN_RATE: '0',
+    ...fakeRoomEnv(fake),
   });
   api = apiClient(server.baseUrl, adminToken);
   await api('POST', '/projects', { key: 'default', name: 'Default project' });
