@@ -140,9 +140,9 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
   try {
     await migrateToLatest(db);
     const clock = options.clock ?? systemClock;
-    const stores = createStores();
+    const stores = createStores(database.tail);
     const metrics = new Metrics();
-    const audit = new AuditStore();
+    const audit = new AuditStore(database.tail);
     const health = new IntegrationHealthStore();
     // The queue for this database (SQLite or PostgreSQL), chosen once.
     const queue = deliveryQueueFor(database.capabilities, health, database.tail);
@@ -236,6 +236,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       secrets,
       actions: deliveryActions,
       guard: targetGuard,
+      changed: (id) => worker?.forgetIntegration(id),
     });
     // Webhook URLs are secrets: seal any still in clear from before they were (issue #13).
     await integrations.upgradeStoredRows(integrationKinds);

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { SecretBox } from '../../src/shared/secret-box.js';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
 import { adminToken, type TestSwitchboard, testDialect } from '../helpers/test-switchboard.js';
+import { until } from '../helpers/until.js';
 import { postCreated, productionFlags, startWithFlag, toggleFlag } from './delivery-kit.js';
 
 let fake: FakeWebhook;
@@ -101,6 +102,32 @@ describe('webhooks', () => {
     expect(limited).toBeDefined();
     expect((ok?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1900);
     expect(fake.received[0]?.headers['x-ld-signature']).toBeUndefined();
+  });
+
+  it('switched off while a lane is sending: the rest of the lane is dropped, not sent', async () => {
+    const created = await addWebhook({ sign: false });
+    fake.hold();
+    await toggle('production', true);
+    await until('the first notification held at the receiver', () => fake.held === 1);
+    for (const on of [false, true, false]) await toggle('production', on);
+    // The first lane ends; the next claims the three behind it at once and sends the first.
+    fake.releaseOne();
+    await until('the second notification held at the receiver', () => fake.held === 1);
+    const off = await t.api('PATCH', `/api/v2/webhooks/${created._id}`, [
+      { op: 'replace', path: '/on', value: false },
+    ]);
+    expect(off.status).toBe(200);
+    fake.releaseOne();
+    await t.settle();
+    expect(fake.held).toBe(0);
+    expect(fake.delivered()).toHaveLength(2);
+    const log = (await t.api('GET', `/api/v2/webhooks/${created._id}/deliveries`)).body.items;
+    expect(log.map((d: { status: string }) => d.status).sort()).toEqual([
+      'done',
+      'done',
+      'dropped',
+      'dropped',
+    ]);
   });
 
   it('on/off, patch audit actions, secret rotation, delete', async () => {

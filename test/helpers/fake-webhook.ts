@@ -24,6 +24,8 @@ export class FakeWebhook {
   secret: string | undefined;
   private mode: 'up' | 'down' = 'up';
   private rateLimit: { count: number; retryAfterSec: number } | undefined;
+  /** While held, requests wait here (answered in arrival order by `releaseOne`). */
+  private waiting: (() => void)[] | undefined;
 
   private constructor(private readonly server: http.Server) {}
 
@@ -33,7 +35,11 @@ export class FakeWebhook {
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => fake.handle(req, res, Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => {
+        const answer = () => fake.handle(req, res, Buffer.concat(chunks).toString('utf8'));
+        if (fake.waiting === undefined) answer();
+        else fake.waiting.push(answer);
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     return fake;
@@ -52,7 +58,25 @@ export class FakeWebhook {
     this.rateLimit = { count, retryAfterSec };
   }
 
+  /** From now on each request waits, unanswered and unrecorded, until `releaseOne`. */
+  hold(): void {
+    this.waiting ??= [];
+  }
+
+  /** Requests waiting behind `hold`. */
+  get held(): number {
+    return this.waiting?.length ?? 0;
+  }
+
+  /** Answers the oldest request waiting behind `hold`. */
+  releaseOne(): void {
+    this.waiting?.shift()?.();
+  }
+
   reset(): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    for (const answer of waiting) answer();
     this.received = [];
     this.mode = 'up';
     this.rateLimit = undefined;

@@ -24,6 +24,21 @@ export class AuditEntryCache {
     remember(this.entries, entry._id, entry, entriesKept);
   }
 
+  /**
+   * Reads the entries of a lane's deliveries that are not kept yet, in one query: a worker in a
+   * process of its own (PostgreSQL) read each one as it was sent, a round trip per delivery.
+   */
+  async prefetch(auditIds: readonly string[]): Promise<void> {
+    const missing = [...new Set(auditIds)].filter((id) => !this.entries.has(id));
+    if (missing.length === 0) return;
+    const rows = await this.db
+      .selectFrom('audit_entries')
+      .select(['id', 'entry'])
+      .where('id', 'in', missing)
+      .execute();
+    for (const row of rows) remember(this.entries, row.id, JSON.parse(row.entry) as AuditEntry, entriesKept);
+  }
+
   async get(auditId: string): Promise<AuditEntry | undefined> {
     const cached = this.entries.get(auditId);
     if (cached !== undefined) return cached;

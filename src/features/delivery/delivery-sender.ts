@@ -14,6 +14,7 @@ import type {
   DeliveryOutcome,
   ThrottleKey,
 } from './delivery-channel.js';
+import { IntegrationCache } from './integration-cache.js';
 import type { HealthUpdate } from './integration-health-store.js';
 import type { HttpResult, OutboundHttp } from './outbound-http.js';
 import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, FinishedSend } from './queue/delivery-queue.js';
@@ -93,8 +94,10 @@ export class DeliverySender {
   /** One limiter per channel limit (HipChat room, HipChat token, Slack channel, …). */
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly secretCache = new Map<string, string | undefined>();
+  private readonly integrations: IntegrationCache;
 
   constructor(private readonly options: DeliverySenderOptions) {
+    this.integrations = new IntegrationCache(options.integrations, options.clock);
     for (const channel of options.channels.values()) {
       for (const l of channel.limits) this.limiters.set(l.limiter, new RateLimiter(l.limit, l.windowMs));
     }
@@ -106,9 +109,9 @@ export class DeliverySender {
    * lane's claimed deliveries wait behind this one.
    */
   async send(delivery: ClaimedDelivery, behind: number): Promise<Sent> {
-    const { db, integrations, clock } = this.options;
+    const { db, clock } = this.options;
     const now = clock();
-    const integration = await integrations.getById(db, delivery.integrationId);
+    const integration = await this.integrations.get(db, delivery.integrationId, delivery.integrationVersion);
     if (integration === undefined) return stopped; // deleted with its queue
     const base: AttemptBase = {
       deliveryId: delivery.id,
@@ -131,6 +134,11 @@ export class DeliverySender {
     const entry = await this.options.entries.get(delivery.auditId);
     if (entry === undefined) return this.fail(base, behind, permanent('audit entry not found', false));
     return this.post(base, behind, resolved, keys, entry, integration.doc);
+  }
+
+  /** This process changed the integration: its next send reads it again. */
+  forgetIntegration(id: string): void {
+    this.integrations.forget(id);
   }
 
   private drop(base: AttemptBase): Sent {

@@ -161,6 +161,11 @@ export class DeliveryWorker {
     this.wakeUp?.();
   }
 
+  /** This process changed an integration (committed): what its lane cached is read again. */
+  forgetIntegration(id: string): void {
+    this.sender.forgetIntegration(id);
+  }
+
   /**
    * An entry this process has just written, handed over so its deliveries need not read it
    * back. Harmless if the change then rolls back: no delivery of it will ever be claimed.
@@ -258,6 +263,7 @@ export class DeliveryWorker {
    */
   private async drive(lane: Lane): Promise<void> {
     try {
+      await this.prefetchEntries(lane);
       while (this.running && lane.waiting.length > 0 && !lane.recordFailed) {
         while (lane.unrecorded.length >= this.unrecordedWindow) await lane.unrecorded.shift()?.recorded;
         if (lane.recordFailed) break;
@@ -291,6 +297,16 @@ export class DeliveryWorker {
           this.id,
         );
       }
+    }
+  }
+
+  /** The lane's audit entries in one read; a failure here only means each is read as it is sent. */
+  private async prefetchEntries(lane: Lane): Promise<void> {
+    if (lane.waiting.length < 2) return;
+    try {
+      await this.entries.prefetch(lane.waiting.map((d) => d.auditId));
+    } catch (error) {
+      this.log.warn({ err: error, integrationId: lane.integrationId }, 'reading audit entries ahead failed');
     }
   }
 

@@ -66,6 +66,8 @@ export interface IntegrationServiceOptions {
   readonly secrets: SecretBox;
   readonly actions: Pick<DeliveryActions, 'test' | 'resend'>;
   readonly guard: TargetGuard;
+  /** An integration's change or deletion has committed (this process's worker reads it again). */
+  readonly changed?: ((id: string) => void) | undefined;
 }
 
 /**
@@ -134,7 +136,7 @@ export class IntegrationService {
     request: PatchRequest,
   ): Promise<IntegrationApiDocument> {
     const spec = this.spec(kind);
-    return this.o.changes.transact(async (tx, record) => {
+    const result = await this.o.changes.transact(async (tx, record) => {
       const stored = await this.load(tx, spec, id);
       const before = await this.represent(tx, spec, stored);
       const previous: PreviousConfig = { config: stored.doc.config, secret: await this.openSecret(tx, id) };
@@ -172,6 +174,8 @@ export class IntegrationService {
       );
       return apiOf(spec, integration, parsed.reveal);
     });
+    this.o.changed?.(id);
+    return result;
   }
 
   /** The patched document, checked: the kind parses its config against what is stored. */
@@ -219,6 +223,7 @@ export class IntegrationService {
         ),
       );
     });
+    this.o.changed?.(id);
   }
 
   /** Sends a test message now (the route lets whoever may switch the integration on and off). */

@@ -7,6 +7,8 @@ export interface ClaimedDelivery {
   readonly integrationId: string;
   readonly auditId: string;
   readonly attempts: number;
+  /** The integration's version when the delivery was claimed: a cached read as new is reused. */
+  readonly integrationVersion: number;
 }
 
 /** Consecutive deliveries of one integration, claimed together and sent one after another. */

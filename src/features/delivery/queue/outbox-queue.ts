@@ -19,6 +19,7 @@ export interface HeadRow {
   readonly integration_id: string;
   readonly audit_id: string;
   readonly attempts: number;
+  readonly integration_version: number;
 }
 
 /**
@@ -146,7 +147,7 @@ export abstract class OutboxQueue implements DeliveryQueue {
     return db.transaction().execute(async (tx) => {
       const { now, staleBefore, limit, busy } = request;
       const heads = await queueHeads(tx, this.lateralJoins)
-        .select(['d.id', 'd.integration_id', 'd.audit_id', 'd.attempts'])
+        .select(['d.id', 'd.integration_id', 'd.audit_id', 'd.attempts', 'i.version as integration_version'])
         .where('d.run_at', '<=', now)
         .where((eb) => eb.or([eb('d.locked_at', 'is', null), eb('d.locked_at', '<', staleBefore)]))
         .orderBy('d.id')
@@ -173,12 +174,14 @@ export abstract class OutboxQueue implements DeliveryQueue {
 
   /** A head with the due, unleased rows right behind it, up to the claim's depth. */
   private async laneOf(tx: Executor, head: HeadRow, { now, staleBefore, depth }: ClaimRequest) {
+    const integrationVersion = Number(head.integration_version);
     const deliveries: ClaimedDelivery[] = [
       {
         id: Number(head.id),
         integrationId: head.integration_id,
         auditId: head.audit_id,
         attempts: Number(head.attempts),
+        integrationVersion,
       },
     ];
     if (depth > 1) {
@@ -193,6 +196,7 @@ export abstract class OutboxQueue implements DeliveryQueue {
           integrationId: head.integration_id,
           auditId: row.audit_id,
           attempts: Number(row.attempts),
+          integrationVersion,
         });
       }
     }
