@@ -19,6 +19,8 @@ export interface PreparedQuery<A extends readonly unknown[], O> {
   first(db: Executor, ...args: A): Promise<O | undefined>;
   /** A write: how many rows it changed. */
   run(db: Executor, ...args: A): Promise<number>;
+  /** The query with these arguments, to run later (a write held by TransactionTail). */
+  compile(db: Executor, ...args: A): CompiledQuery<O>;
 }
 
 /** The one better-sqlite3 connection behind a SQLite Kysely instance (see `runDirectly`). */
@@ -88,10 +90,14 @@ export function prepareQuery<A extends readonly unknown[], O>(
     return found;
   }
 
+  function bound(db: Executor, adapter: object, args: A) {
+    const { compiled, slots } = template(db, adapter);
+    return { compiled, parameters: slots.map((s) => ('arg' in s ? args[s.arg] : s.constant)) };
+  }
+
   async function execute(db: Executor, args: A): Promise<QueryResult<O>> {
     const adapter = db.getExecutor().adapter;
-    const { compiled, slots } = template(db, adapter);
-    const parameters = slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
+    const { compiled, parameters } = bound(db, adapter, args);
     const direct = directConnections.get(adapter);
     if (direct !== undefined && (db.isTransaction || !direct.inTransaction)) {
       const statement = direct.prepare(compiled.sql);
@@ -111,6 +117,10 @@ export function prepareQuery<A extends readonly unknown[], O>(
     async run(db, ...args) {
       const result = await execute(db, args);
       return Number(result.numAffectedRows ?? 0n);
+    },
+    compile(db, ...args) {
+      const { compiled, parameters } = bound(db, db.getExecutor().adapter, args);
+      return { ...compiled, parameters } as CompiledQuery<O>;
     },
   };
 }

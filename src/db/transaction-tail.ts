@@ -1,28 +1,37 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { lastStatementMark } from './deferred-begin.js';
 import type { Database, Executor } from './schema.js';
 
-/** A write whose result nobody reads. */
-interface Deferred {
-  readonly sql: string;
-  readonly parameters: readonly unknown[];
+/** A write whose result nobody reads, held for the last statement of a change's transaction. */
+export interface HeldWrite {
+  readonly query: CompiledQuery<unknown>;
+  /** The table it writes: two writes to one table keep their order (see `flush`). */
+  readonly table: string;
+  /**
+   * A compare-and-set: the write must change exactly this many rows, or `failure` fails the
+   * change (the transaction rolls back, held writes and notices with it).
+   */
+  readonly expect?: { readonly rows: number; readonly failure: () => Error } | undefined;
 }
 
 interface Tail {
-  readonly writes: Deferred[];
+  readonly writes: HeldWrite[];
   readonly notices: [channel: string, payload: string][];
 }
 
 /**
  * The last statement of a change's transaction on PostgreSQL, where every statement is a network
- * round trip. What a change's fan-outs write without reading anything back (its delivery rows,
- * the NOTIFYs that wake other processes) is held here while the use case runs and sent in one
- * statement just before the commit: `with w as (insert …) select pg_notify(…), pg_notify(…)`. A
- * toggle was a statement for each delivery row and one per NOTIFY (see bench/README.md).
+ * round trip. What a change writes without reading back is held here while the use case runs and
+ * sent in one statement just before the commit: the flag's compare-and-set, its audit entry, its
+ * delivery rows and the NOTIFYs that wake other processes, as
+ * `with w0 as (update …), w1 as (insert …), w2 as (insert …) select count(w0), pg_notify(…)`.
+ * A toggle was a statement for each (see bench/README.md).
  *
- * Only a transaction that ChangeLog opened here (`open`) defers; on any other executor a write
- * or a notice runs at once, so nothing is ever held without a flush to send it. Writes keep
- * their order: with more than one, all but the last run one by one at the flush (the
- * sub-statements of one `WITH` run in no defined order, and delivery ids are queue order).
+ * Only a transaction that ChangeLog opened here (`open`) holds anything; on any other executor a
+ * write or a notice runs at once, so nothing is ever held without a flush to send it. Writes keep
+ * their order within a table: the sub-statements of one `WITH` run in no defined order, so only
+ * the longest run of writes at the end that touch different tables shares the last statement,
+ * and any before it run one by one (delivery ids are queue order).
  */
 export class TransactionTail {
   private readonly open_ = new WeakMap<object, Tail>();
@@ -32,14 +41,19 @@ export class TransactionTail {
     this.open_.set(tx, { writes: [], notices: [] });
   }
 
-  /** `query` at the flush of `tx`, or now when `tx` is not open here. */
-  async write(tx: Executor, query: CompiledQuery<unknown>): Promise<void> {
+  /** Whether `tx` holds its writes until its flush. */
+  holds(tx: Executor | Kysely<Database>): boolean {
+    return this.open_.has(tx);
+  }
+
+  /** `write` at the flush of `tx`, or now when `tx` is not open here. */
+  async write(tx: Executor, write: HeldWrite): Promise<void> {
     const tail = this.open_.get(tx);
     if (tail === undefined) {
-      await tx.executeQuery(query);
+      await runWrite(tx, write);
       return;
     }
-    tail.writes.push({ sql: query.sql, parameters: query.parameters });
+    tail.writes.push(write);
   }
 
   /** A NOTIFY at the flush of `tx` (delivered when it commits), or now when `tx` is not open. */
@@ -57,22 +71,76 @@ export class TransactionTail {
     const tail = this.open_.get(tx);
     if (tail === undefined) return;
     this.open_.delete(tx);
-    const writes = [...tail.writes];
-    const last = writes.pop();
-    for (const write of writes) await tx.executeQuery(CompiledQuery.raw(write.sql, [...write.parameters]));
-    if (last === undefined && tail.notices.length === 0) return;
-    const parameters: unknown[] = last === undefined ? [] : [...last.parameters];
-    const notices = tail.notices.map(([channel, payload]) => {
-      parameters.push(channel, payload);
-      return `pg_notify($${parameters.length - 1}, $${parameters.length})`;
+    const { writes, notices } = tail;
+    let split = writes.length;
+    const tables = new Set<string>();
+    while (split > 0) {
+      const table = (writes[split - 1] as HeldWrite).table;
+      if (tables.has(table)) break;
+      tables.add(table);
+      split--;
+    }
+    for (const write of writes.slice(0, split)) await runWrite(tx, write);
+    const last = writes.slice(split);
+    if (last.length === 0 && notices.length === 0) return;
+    const parameters: unknown[] = [];
+    const bind = (value: unknown) => {
+      parameters.push(value);
+      return `$${parameters.length}`;
+    };
+    const ctes = last.map((write, i) => {
+      const offset = parameters.length;
+      parameters.push(...write.query.parameters);
+      const text = renumbered(write.query.sql, offset);
+      return `w${i} as (${text}${write.expect === undefined ? '' : ' returning 1'})`;
     });
-    const select = `select ${notices.length === 0 ? '1' : notices.join(', ')}`;
-    const text = last === undefined ? select : `with w as (${last.sql}) ${select}`;
-    await tx.executeQuery(CompiledQuery.raw(text, parameters));
+    const columns = [
+      ...last.flatMap((write, i) => (write.expect === undefined ? [] : [checked(i, write.expect.rows)])),
+      ...notices.map(([channel, payload]) => `pg_notify(${bind(channel)}, ${bind(payload)})`),
+    ];
+    const select = `select ${columns.length === 0 ? '1' : columns.join(', ')}`;
+    const text = `${lastStatementMark} ${ctes.length === 0 ? select : `with ${ctes.join(', ')} ${select}`}`;
+    try {
+      await tx.executeQuery(CompiledQuery.raw(text, parameters));
+    } catch (error) {
+      const refused = refusedWrite.exec(error instanceof Error ? error.message : '');
+      const write = refused === null ? undefined : last[Number(refused[1])];
+      throw write?.expect?.failure() ?? error;
+    }
   }
 
   /** The transaction failed: nothing it held is sent. */
   discard(tx: Executor): void {
     this.open_.delete(tx);
   }
+}
+
+/** In the message of the error a failed check raises: which write changed the wrong number of rows. */
+const refusedWrite = /held write (\d+) refused/;
+
+/**
+ * A check that fails the statement itself, so that nothing of it is written even when it runs
+ * on its own, outside a transaction (db/deferred-begin.ts): the count of rows `w<i>` changed, or
+ * a cast that cannot succeed. The `case` depends on the count, so it is evaluated per execution,
+ * never folded into a constant when the statement is planned.
+ */
+function checked(i: number, rows: number): string {
+  return `cast(case when (select count(*) from w${i}) = ${rows} then '0' else 'held write ${i} refused' end as integer) as c${i}`;
+}
+
+/** One held write on its own, with its check. */
+async function runWrite(tx: Executor, write: HeldWrite): Promise<void> {
+  const result = await tx.executeQuery(write.query);
+  if (write.expect !== undefined && Number(result.numAffectedRows ?? 0) !== write.expect.rows)
+    throw write.expect.failure();
+}
+
+/**
+ * `$n` placeholders moved up by `offset`, for a query placed after others in one statement. The
+ * texts are Kysely's, whose only `$` are its placeholders: values are always bound, and the
+ * literals written into our SQL (`'pending'`) have none.
+ */
+function renumbered(text: string, offset: number): string {
+  if (offset === 0) return text;
+  return text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }

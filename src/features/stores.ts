@@ -1,4 +1,5 @@
 import { DocumentStore } from '../db/document-store.js';
+import type { TransactionTail } from '../db/transaction-tail.js';
 import type { EnvironmentDoc } from './environments/environment-model.js';
 import type { FlagDoc } from './flags/flag-model.js';
 import type { IntegrationDoc } from './integrations/integration-model.js';
@@ -28,17 +29,18 @@ export type TokenStore = DocumentStore<TokenDoc>;
 export type { RoleStore };
 export type IntegrationStore = DocumentStore<IntegrationDoc>;
 
-export function createStores() {
+/** `tail`: PostgreSQL's, where writes held for a change's last statement wait (db/transaction-tail.ts). */
+export function createStores(tail?: TransactionTail) {
   return {
-    projects: new DocumentStore<ProjectDoc>('projects', 'Project'),
-    environments: new DocumentStore<EnvironmentDoc>('environments', 'Environment'),
-    flags: new DocumentStore<FlagDoc>('flags', 'Flag'),
-    segments: new DocumentStore<SegmentDoc>('segments', 'Segment'),
-    metrics: new DocumentStore<MetricDoc>('metrics', 'Metric'),
-    members: new DocumentStore<MemberDoc>('members', 'Member'),
-    tokens: new DocumentStore<TokenDoc>('access_tokens', 'Access token'),
-    roles: new DocumentStore<RoleDoc>('custom_roles', 'Custom role'),
-    integrations: new DocumentStore<IntegrationDoc>('integrations', 'Integration'),
+    projects: new DocumentStore<ProjectDoc>('projects', 'Project', tail),
+    environments: new DocumentStore<EnvironmentDoc>('environments', 'Environment', tail),
+    flags: new DocumentStore<FlagDoc>('flags', 'Flag', tail),
+    segments: new DocumentStore<SegmentDoc>('segments', 'Segment', tail),
+    metrics: new DocumentStore<MetricDoc>('metrics', 'Metric', tail),
+    members: new DocumentStore<MemberDoc>('members', 'Member', tail),
+    tokens: new DocumentStore<TokenDoc>('access_tokens', 'Access token', tail),
+    roles: new DocumentStore<RoleDoc>('custom_roles', 'Custom role', tail),
+    integrations: new DocumentStore<IntegrationDoc>('integrations', 'Integration', tail),
   };
 }
 

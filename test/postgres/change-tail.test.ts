@@ -1,7 +1,9 @@
 import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
+import { DocumentStore } from '../../src/db/document-store.js';
 import type { Database } from '../../src/db/schema.js';
+import { ConflictError } from '../../src/errors/app-errors.js';
 import { authorizeChange } from '../../src/features/access/authorize.js';
 import type { Actor } from '../../src/features/audit/audit-model.js';
 import { AuditStore } from '../../src/features/audit/audit-store.js';
@@ -121,6 +123,52 @@ describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
     expect((await deliveries()).length).toBe(3);
     const audit = await handle.db.selectFrom('audit_entries').select('id').execute();
     expect(audit.length).toBe(1); // d: c rolled back with its rows
+  });
+
+  it('sends a held compare-and-set with the change; a stale one fails it with a 409 and writes nothing', async () => {
+    const projects = new DocumentStore<{ name: string; tags: string[] }>('projects', 'Project', handle.tail);
+    const first = await projects.insert(handle.db, {
+      id: 'p-held',
+      scope: '',
+      key: 'held',
+      doc: { name: 'Held', tags: [] },
+      createdAt: 0,
+    });
+    const second = await changes.transact(async (tx, record) => {
+      const updated = await projects.updateAtEnd(tx, first, { name: 'Held twice', tags: [] });
+      // Held: the use case's own reads do not see it yet (so only a use case that reads
+      // nothing it wrote may hold its write).
+      expect((await projects.getById(tx, 'p-held'))?.doc.name).toBe('Held');
+      await record(created('e'));
+      return updated;
+    });
+    expect(await projects.getById(handle.db, 'p-held')).toMatchObject({
+      version: 2,
+      doc: { name: 'Held twice' },
+    });
+    await until(() => heard.length === 2);
+
+    // `first` is stale now: the change fails at its last statement, and takes its entry, its
+    // delivery rows and its notices with it.
+    await expect(
+      changes.transact(async (tx, record) => {
+        await projects.updateAtEnd(tx, first, { name: 'Lost', tags: [] });
+        await record(created('f'));
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await changes.transact(async (tx, record) => {
+      await projects.updateAtEnd(tx, second, { name: 'Held thrice', tags: [] });
+      await record(created('g'));
+    });
+    await until(() => heard.length === 4);
+    expect(heard).toEqual(['first e', 'second e', 'first g', 'second g']);
+    const names = await handle.db.selectFrom('audit_entries').select('entry').execute();
+    expect(names.map((r) => JSON.parse(r.entry).name).sort()).toEqual(['e', 'g']);
+    expect((await deliveries()).length).toBe(6);
+    expect(await projects.getById(handle.db, 'p-held')).toMatchObject({
+      version: 3,
+      doc: { name: 'Held thrice' },
+    });
   });
 
   it('runs writes and notices at once outside a change', async () => {

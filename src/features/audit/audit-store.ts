@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Executor } from '../../db/schema.js';
+import type { TransactionTail } from '../../db/transaction-tail.js';
 import type { AuditEntry, AuditEntryDetail, AuditRecord, TaggedAccess } from './audit-model.js';
 
 export interface AuditQuery {
@@ -72,20 +73,17 @@ const insertEntry = prepareQuery(
     currentVersion: string | null,
     delta: string | null,
   ) =>
-    db
-      .insertInto('audit_entries')
-      .values({
-        id,
-        date,
-        kind,
-        search,
-        accesses,
-        entry,
-        previous_version: previousVersion,
-        current_version: currentVersion,
-        delta,
-      })
-      .returning('seq'),
+    db.insertInto('audit_entries').values({
+      id,
+      date,
+      kind,
+      search,
+      accesses,
+      entry,
+      previous_version: previousVersion,
+      current_version: currentVersion,
+      delta,
+    }),
 );
 
 const entryById = prepareQuery((db, id: string) =>
@@ -97,10 +95,13 @@ const entryById = prepareQuery((db, id: string) =>
 
 /** Append-only: entries are written in the same transaction as the change they describe. */
 export class AuditStore {
-  async append(db: Executor, record: AuditRecord): Promise<number> {
+  /** `tail`: PostgreSQL's, where an entry waits for its change's last statement. */
+  constructor(private readonly tail?: TransactionTail) {}
+
+  /** Appends the entry, in the change's last statement where the transaction holds its writes. */
+  async append(db: Executor, record: AuditRecord): Promise<void> {
     const e = record.entry;
-    const result = await insertEntry.first(
-      db,
+    const args = [
       e._id,
       e.date,
       e.kind,
@@ -110,9 +111,12 @@ export class AuditStore {
       record.previousVersion === undefined ? null : JSON.stringify(record.previousVersion),
       record.currentVersion === undefined ? null : JSON.stringify(record.currentVersion),
       record.delta === undefined ? null : JSON.stringify(record.delta),
-    );
-    if (result === undefined) throw new Error('inserting an audit entry returned no row');
-    return Number(result.seq);
+    ] as const;
+    if (this.tail?.holds(db)) {
+      await this.tail.write(db, { query: insertEntry.compile(db, ...args), table: 'audit_entries' });
+      return;
+    }
+    await insertEntry.run(db, ...args);
   }
 
   /** The entry, if it exists and `visible` accepts its accesses. */

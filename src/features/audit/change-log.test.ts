@@ -159,7 +159,7 @@ describe('ChangeLog group commit (SQLite)', () => {
 describe('ChangeLog after-commit effects (the SDK change feed)', () => {
   it('runs the effects of the use cases that committed, after the commit, and none of one rolled back', async () => {
     const ran: { key: string; committed: string[] }[] = [];
-    changes.addFanOut(async (_tx, record, _seq, afterCommit) => {
+    changes.addFanOut(async (_tx, record, afterCommit) => {
       const key = record.entry.name;
       afterCommit(() => ran.push({ key, committed: committedKeys() }));
     });
@@ -182,7 +182,7 @@ describe('ChangeLog after-commit effects (the SDK change feed)', () => {
 
   it('runs no effect when the whole group fails to commit', async () => {
     let ran = 0;
-    changes.addFanOut(async (_tx, _record, _seq, afterCommit) => {
+    changes.addFanOut(async (_tx, _record, afterCommit) => {
       afterCommit(() => {
         ran++;
       });

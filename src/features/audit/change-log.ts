@@ -28,7 +28,6 @@ export type RecordChange = (change: ChangeInput) => Promise<AuditRecord>;
 export type FanOut = (
   tx: Transaction<Database>,
   record: AuditRecord,
-  seq: number,
   afterCommit: (effect: AfterCommit) => void,
 ) => Promise<void>;
 export type AfterCommit = () => void;
@@ -216,11 +215,11 @@ export class ChangeLog {
       this.authorize(change);
       const { newTags: _, ...description } = change;
       const audit = buildAuditRecord({ ...description, id: newId(), date: this.clock() }, this.baseUrl());
-      const seq = await this.audit.append(tx, audit);
+      await this.audit.append(tx, audit);
       const afterCommit = (effect: AfterCommit) => {
         recorded.after.push(effect);
       };
-      for (const fanOut of this.fanOuts) await fanOut(tx, audit, seq, afterCommit);
+      for (const fanOut of this.fanOuts) await fanOut(tx, audit, afterCommit);
       recorded.count++;
       return audit;
     };

@@ -290,7 +290,7 @@ export class FlagService implements EnvironmentHooks {
     // A dry run goes through everything but the write and the audit entry (see flag-dry-run.ts).
     const updated = options.dryRun
       ? wouldBeStored(stored, raised)
-      : await this.stores.flags.update(tx, stored, raised);
+      : await this.stores.flags.updateAtEnd(tx, stored, raised);
     const after = flagRepresentation(project.key, updated, envs);
     const byKey = new Map(envs.map((e) => [e.key, e]));
     const env = summary.envKey === undefined ? undefined : byKey.get(summary.envKey);

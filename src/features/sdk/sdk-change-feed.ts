@@ -47,7 +47,7 @@ export class SdkChangeFeed {
   }
 
   /** For ChangeLog.addFanOut. */
-  readonly fanOut: FanOut = async (tx, record, _seq, afterCommit) => {
+  readonly fanOut: FanOut = async (tx, record, afterCommit) => {
     const changes = sdkChangesOf(record);
     if (changes.length === 0) return;
     if (this.notifier !== undefined) {

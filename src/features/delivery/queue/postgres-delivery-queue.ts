@@ -1,9 +1,12 @@
-import { sql } from 'kysely';
-import type { Executor } from '../../../db/schema.js';
+import { type Kysely, sql } from 'kysely';
+import type { Database, Executor } from '../../../db/schema.js';
 import { TransactionTail } from '../../../db/transaction-tail.js';
 import type { IntegrationHealthStore } from '../integration-health-store.js';
-import type { ClaimRequest, LeaseRenewal, NewDeliveries } from './delivery-queue.js';
+import type { ClaimRequest, FinishedSend, LeaseRenewal, NewDeliveries } from './delivery-queue.js';
 import { type HeadRow, OutboxQueue, pending } from './outbox-queue.js';
+import { finishPlainSuccesses, isPlainSuccess } from './postgres-finish.js';
+
+const recorded: PromiseSettledResult<void> = { status: 'fulfilled', value: undefined };
 
 /** The first key of the advisory locks that claims take per integration. */
 export const claimLockSpace = 0x5342_0001;
@@ -36,7 +39,33 @@ export class PostgresDeliveryQueue extends OutboxQueue {
       select t.id, ${auditId}, ${kind}, 'pending', ${at}::bigint, ${at}::bigint
       from unnest(${[...integrationIds]}::text[]) with ordinality as t(id, n)
       order by t.n`;
-    await this.tail.write(db, insert.compile(db));
+    await this.tail.write(db, { query: insert.compile(db), table: 'deliveries' });
+  }
+
+  /**
+   * The sends that simply went through in one statement (postgres-finish.ts) instead of a
+   * transaction of three statements each; the others, or all of them if that statement fails,
+   * the general way (one transaction, then each alone, then once more after a pause).
+   */
+  override async finishMany(
+    db: Kysely<Database>,
+    finished: readonly FinishedSend[],
+    retryAfterMs?: number,
+  ): Promise<PromiseSettledResult<void>[]> {
+    let plainRecorded = false;
+    if (finished.some(isPlainSuccess)) {
+      try {
+        await finishPlainSuccesses(db, finished.filter(isPlainSuccess));
+        plainRecorded = true;
+      } catch {
+        // Recorded below with the rest, each alone if need be: the general path says what failed.
+      }
+    }
+    const inOneStatement = (send: FinishedSend) => plainRecorded && isPlainSuccess(send);
+    const rest = finished.filter((send) => !inOneStatement(send));
+    const results = rest.length === 0 ? [] : await super.finishMany(db, rest, retryAfterMs);
+    let next = 0;
+    return finished.map((send) => (inOneStatement(send) ? recorded : (results[next++] ?? recorded)));
   }
 
   protected async holdHeads<T extends HeadRow>(
