@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { deferBegin } from './deferred-begin.js';
 
 /**
  * The most SQL texts that get a server-side prepared statement. Each name is prepared once per
@@ -16,7 +17,8 @@ type Query = (text: unknown, values?: unknown, callback?: unknown) => unknown;
  * PostgreSQL parses and plans it once per connection instead of on every execution (node-pg
  * sends an unnamed Parse for each query otherwise). Kysely calls `client.query(text, values)`;
  * texts without parameters (`begin`, `commit`, migrations with several statements) keep the
- * simple protocol, which is the only one that takes several statements at once.
+ * simple protocol, which is the only one that takes several statements at once. Each connection
+ * also holds a transaction's `begin` until a statement needs it (db/deferred-begin.ts).
  */
 export function prepareStatementsByName(pool: pg.Pool): void {
   const names = new Map<string, string>();
@@ -45,6 +47,8 @@ export function prepareStatementsByName(pool: pg.Pool): void {
       }
       return query(text, values, callback);
     };
+    // Over the names: it sees each text as Kysely sends it, and sends `begin` only when needed.
+    deferBegin(client as unknown as { query: Query });
     return client;
   };
   // Only `connect` changes: Kysely reserves a connection per query or transaction through it.

@@ -1,0 +1,55 @@
+/**
+ * Marks the statement a change's transaction ends with (db/transaction-tail.ts): when nothing
+ * before it wrote, it runs on its own, atomic as any single statement, with no `begin` before it
+ * and no `commit` after.
+ */
+export const lastStatementMark = '/* last statement */';
+
+type Query = (text: unknown, values?: unknown, callback?: unknown) => unknown;
+
+/** Statements that lock, notify or draw from a sequence must run inside the transaction. */
+const sideEffects =
+  /\bfor\s+(?:no\s+key\s+update|key\s+share|update|share)\b|pg_notify|advisory|nextval|setval|set_config/i;
+
+/** A plain read: it takes its own snapshot in a transaction too (READ COMMITTED). */
+function plainRead(text: string): boolean {
+  return /^\s*select\s/i.test(text) && !sideEffects.test(text);
+}
+
+function done(command: string) {
+  return Promise.resolve({ command, rowCount: null, rows: [], fields: [] });
+}
+
+/**
+ * Sends a transaction's `begin` only when it is needed, on one pooled PostgreSQL connection: a
+ * round trip each, `begin` and `commit` were two of a toggle's statements (bench/README.md).
+ *
+ * Under READ COMMITTED, PostgreSQL's default and the only level used here, every statement takes
+ * its own snapshot, inside a transaction or not. So the plain reads a transaction starts with
+ * (`plainRead`) run just as well before its `begin`, which is held until the first statement that
+ * writes, locks or notifies, and sent right before it. A transaction whose only write is its last
+ * statement (`lastStatementMark`: a toggle's compare-and-set, audit entry, delivery rows and
+ * NOTIFYs, in one statement) never sends `begin` or `commit` at all; a rollback with nothing
+ * begun sends nothing. Transactions with an isolation level (`start transaction …`) are sent as
+ * they are.
+ */
+export function deferBegin(client: { query: Query }): void {
+  const query = client.query.bind(client) as Query;
+  let held = false;
+  client.query = (text, values, callback) => {
+    if (typeof text !== 'string' || typeof values === 'function' || callback !== undefined)
+      return query(text, values, callback);
+    if (text === 'begin') {
+      held = true;
+      return done('BEGIN');
+    }
+    if (!held) return query(text, values);
+    if (text === 'commit' || text === 'rollback') {
+      held = false;
+      return done(text.toUpperCase());
+    }
+    if (text.startsWith(lastStatementMark) || plainRead(text)) return query(text, values);
+    held = false;
+    return (query('begin') as Promise<unknown>).then(() => query(text, values));
+  };
+}
