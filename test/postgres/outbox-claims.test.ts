@@ -117,4 +117,145 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
       .execute();
     expect(await claimY()).toEqual([[first]]);
   });
+
+  it('a lane goes on without a claim while it holds its last row; another worker takes nothing of it', async () => {
+    await insertIntegrationRow(handle.db, 'z');
+    const queueZ = async (n: number) => {
+      for (let i = 0; i < n; i++)
+        await store.enqueue(handle.db, { integrationIds: ['z'], auditId: `g${i}`, kind: 'flag', at: 0 });
+    };
+    await queueZ(2);
+    const onlyZ = new Set(['x', 'y']);
+    const [lane] = await store.claimLanes(handle.db, { ...claimByA(onlyZ), depth: 2 });
+    const given = lane?.deliveries.map((d) => d.id) ?? [];
+    expect(given).toHaveLength(2);
+    // Three more changes are queued while A sends; the second is due later (a deferred row).
+    await queueZ(3);
+    const later = await handle.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('integration_id', '=', 'z')
+      .where('id', '>', given[1]!)
+      .orderBy('id')
+      .execute();
+    const [n1, n2, n3] = later.map((r) => Number(r.id));
+    await handle.db.updateTable('deliveries').set({ run_at: 5_000 }).where('id', '=', n2!).execute();
+    // B, another worker: A's lane is out, so nothing of z for B.
+    const byB = { ...claimByA(onlyZ), workerId: 'B' };
+    expect(await store.claimLanes(handle.db, byB)).toEqual([]);
+    // A goes on after its last row: the row behind it, up to the one that is not due.
+    const extension = {
+      integrationId: 'z',
+      afterId: given[1]!,
+      integrationVersion: 1,
+      workerId: 'A',
+      now: 1_000,
+      staleBefore: -1,
+      depth: 16,
+    };
+    const more = await store.extendLane(handle.db, extension);
+    expect(more.map((d) => [d.id, d.integrationVersion])).toEqual([[n1, 1]]);
+    const holders = await handle.db
+      .selectFrom('deliveries')
+      .select(['id', 'locked_by'])
+      .where('id', 'in', [n1!, n2!, n3!])
+      .orderBy('id')
+      .execute();
+    expect(holders.map((r) => r.locked_by)).toEqual(['A', null, null]);
+    // Once the deferred row is due it goes on again; with nothing behind, the lane ends.
+    const rest = await store.extendLane(handle.db, { ...extension, afterId: n1!, now: 5_000 });
+    expect(rest.map((d) => d.id)).toEqual([n2, n3]);
+    expect(await store.extendLane(handle.db, { ...extension, afterId: n3!, now: 5_000 })).toEqual([]);
+  });
+
+  it('a lane that finds a row behind it leased by another worker keeps only the rows before it', async () => {
+    await insertIntegrationRow(handle.db, 'w');
+    for (let i = 0; i < 4; i++)
+      await store.enqueue(handle.db, { integrationIds: ['w'], auditId: `h${i}`, kind: 'flag', at: 0 });
+    const rows = await handle.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('integration_id', '=', 'w')
+      .orderBy('id')
+      .execute();
+    const [last, w1, w2, w3] = rows.map((r) => Number(r.id));
+    // A is sending `last`, the end of its lane.
+    await handle.db
+      .updateTable('deliveries')
+      .set({ locked_by: 'A', locked_at: 1_000 })
+      .where('id', '=', last!)
+      .execute();
+    // B leases the second row behind A's last and has not committed: A's lease of it waits for
+    // B's row lock, then finds it taken.
+    const b = new pg.Client(url);
+    await b.connect();
+    try {
+      await b.query('begin');
+      await b.query('update deliveries set locked_by = $1, locked_at = $2 where id = $3', ['B', 1_000, w2]);
+      const extending = store.extendLane(handle.db, {
+        integrationId: 'w',
+        afterId: last!,
+        integrationVersion: 1,
+        workerId: 'A',
+        now: 1_000,
+        staleBefore: -1,
+        depth: 16,
+      });
+      await setTimeout(200);
+      await b.query('commit');
+      expect((await extending).map((d) => d.id)).toEqual([w1]);
+    } finally {
+      await b.end();
+    }
+    const holders = await handle.db
+      .selectFrom('deliveries')
+      .select(['id', 'locked_by'])
+      .where('id', 'in', [w1!, w2!, w3!])
+      .orderBy('id')
+      .execute();
+    // The row behind B's went back: it is not A's to send before B's.
+    expect(holders.map((r) => r.locked_by)).toEqual(['A', 'B', null]);
+  });
+
+  it('a lane goes on only while it holds its last row, and never past a late row below it', async () => {
+    await insertIntegrationRow(handle.db, 'v');
+    for (let i = 0; i < 3; i++)
+      await store.enqueue(handle.db, { integrationIds: ['v'], auditId: `k${i}`, kind: 'flag', at: 0 });
+    const [late, last, next] = (
+      await handle.db
+        .selectFrom('deliveries')
+        .select('id')
+        .where('integration_id', '=', 'v')
+        .orderBy('id')
+        .execute()
+    ).map((r) => Number(r.id));
+    const extension = {
+      integrationId: 'v',
+      afterId: last!,
+      integrationVersion: 1,
+      workerId: 'A',
+      now: 1_000,
+      staleBefore: -1,
+      depth: 16,
+    };
+    // Not A's last row (nobody leased it to A): no lane to extend.
+    expect(await store.extendLane(handle.db, extension)).toEqual([]);
+    await handle.db
+      .updateTable('deliveries')
+      .set({ locked_by: 'A', locked_at: 1_000 })
+      .where('id', '=', last!)
+      .execute();
+    // `late` committed after A's lane was claimed, with a lower id: it is the queue's head now.
+    expect(await store.extendLane(handle.db, extension)).toEqual([]);
+    await handle.db.updateTable('deliveries').set({ status: 'done' }).where('id', '=', late!).execute();
+    expect((await store.extendLane(handle.db, extension)).map((d) => d.id)).toEqual([next]);
+    // Once the last row is recorded, the lease that kept other claims off is gone: no more.
+    await handle.db
+      .updateTable('deliveries')
+      .set({ status: 'done' })
+      .where('id', 'in', [last!, next!])
+      .execute();
+    await store.enqueue(handle.db, { integrationIds: ['v'], auditId: 'k3', kind: 'flag', at: 0 });
+    expect(await store.extendLane(handle.db, { ...extension, afterId: next! })).toEqual([]);
+  });
 });

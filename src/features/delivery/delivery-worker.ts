@@ -26,18 +26,14 @@ export interface DeliveryWorkerOptions {
   readonly random?: () => number;
   /** Deliveries sent at once, each to a different integration. */
   readonly maxInFlight?: number;
-  /**
-   * Deliveries of one integration claimed together and then sent one after another: one claim
-   * query serves that many sends to a busy room.
-   */
+  /** Deliveries of one integration claimed (or a lane extended by) together, sent one by one. */
   readonly laneDepth?: number;
   /**
    * How many sends of one lane may have gone out without their attempt being recorded yet, the
    * one in flight included. Each send still waits for the previous one's answer (order), but
    * not for its record, which `FinishBatch` commits together with others: sending does not wait
-   * for the database. It is also what a crash can repeat: at most this many delivered
-   * notifications per integration are sent again after a restart. 1 records each send before
-   * the next goes out.
+   * for the database. It is also what a crash can repeat: at most this many per integration
+   * are sent again after a restart. 1 records each send before the next goes out.
    */
   readonly unrecordedWindow?: number;
   /**
@@ -67,6 +63,10 @@ interface Lane {
   readonly integrationId: string;
   /** Claimed and leased, not yet sent. */
   readonly waiting: ClaimedDelivery[];
+  /** The last row the lane was given: it goes on after it (`extend`). */
+  lastGiven: number;
+  /** The integration's version its claim saw. */
+  readonly integrationVersion: number;
   /** Sent, with their records not yet committed (at most `unrecordedWindow`). */
   readonly unrecorded: { readonly id: number; readonly recorded: Promise<void> }[];
   /** A record failed: the lane sends nothing more (the row's lease brings it back). */
@@ -236,9 +236,12 @@ export class DeliveryWorker {
   }
 
   private startLane(claim: ClaimedLane): void {
+    const last = claim.deliveries.at(-1) as ClaimedDelivery;
     const lane: Lane = {
       integrationId: claim.integrationId,
       waiting: [...claim.deliveries],
+      lastGiven: last.id,
+      integrationVersion: last.integrationVersion,
       unrecorded: [],
       recordFailed: false,
       leasedAt: this.options.clock(),
@@ -258,13 +261,15 @@ export class DeliveryWorker {
   /**
    * Sends a lane's deliveries in order, each once the one before it was answered, with at most
    * `unrecordedWindow` sends whose records are still being committed (so a crash re-sends at
-   * most that many). A retry, a throttle, a failed record or a stop ends the lane early; once
-   * every record has settled, the unsent rest goes back to the queue.
+   * most that many), going on with what was queued behind it meanwhile (`extend`). A retry, a
+   * throttle, a failed record or a stop ends it; once every record has settled, the unsent rest
+   * goes back to the queue.
    */
   private async drive(lane: Lane): Promise<void> {
     try {
       await this.prefetchEntries(lane);
-      while (this.running && lane.waiting.length > 0 && !lane.recordFailed) {
+      while (this.running && !lane.recordFailed) {
+        if (lane.waiting.length === 0 && !(await this.extend(lane))) break;
         while (lane.unrecorded.length >= this.unrecordedWindow) await lane.unrecorded.shift()?.recorded;
         if (lane.recordFailed) break;
         await this.renewIfOld(lane);
@@ -297,6 +302,35 @@ export class DeliveryWorker {
           this.id,
         );
       }
+    }
+  }
+
+  /**
+   * What was queued behind the lane meanwhile, leased to it while it holds its last row: a busy
+   * lane goes on without a claim (eight statements on PostgreSQL, this one). False when nothing
+   * is due behind it or reading failed: the lane ends, and the next claim finds what is left.
+   */
+  private async extend(lane: Lane): Promise<boolean> {
+    const now = this.options.clock();
+    try {
+      const more = await this.queue.extendLane(this.db, {
+        integrationId: lane.integrationId,
+        afterId: lane.lastGiven,
+        integrationVersion: lane.integrationVersion,
+        workerId: this.id,
+        now,
+        staleBefore: now - this.leaseMs,
+        depth: this.laneDepth,
+      });
+      const last = more.at(-1);
+      if (last === undefined) return false;
+      lane.waiting.push(...more);
+      lane.lastGiven = last.id;
+      await this.prefetchEntries(lane);
+      return true;
+    } catch (error) {
+      this.log.error({ err: error, integrationId: lane.integrationId }, 'extending a lane failed');
+      return false;
     }
   }
 

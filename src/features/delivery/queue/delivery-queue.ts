@@ -41,6 +41,20 @@ export interface ClaimRequest {
   readonly busy: ReadonlySet<string>;
 }
 
+/** A lane that goes on without a claim: the rows right behind the last one it was given. */
+export interface LaneExtension {
+  readonly integrationId: string;
+  /** The last row the lane was given. */
+  readonly afterId: number;
+  /** The integration's version its claim saw. */
+  readonly integrationVersion: number;
+  readonly workerId: string;
+  readonly now: number;
+  readonly staleBefore: number;
+  /** Rows taken at most. */
+  readonly depth: number;
+}
+
 /** Rows a worker holds, named by id and holder. */
 export interface LeaseRenewal {
   readonly ids: readonly number[];
@@ -89,6 +103,15 @@ export interface DeliveryQueue {
    * another without another claim. One transaction, so two claimers never take the same row.
    */
   claimLanes(db: Kysely<Database>, request: ClaimRequest): Promise<ClaimedLane[]>;
+  /**
+   * Leases the due, unleased rows right behind a lane's last row, up to `depth` and up to the
+   * first that is not, so the lane goes on without a claim. For a lane still sending, whose
+   * rows this worker holds: while it holds a live lease on a pending row of the integration, no
+   * other worker claims that integration (the claim's lane check), so it stays one lane at a
+   * time. Should another worker's claim slip in once the last row is recorded, each keeps only
+   * its leased rows up to the first it could not lease, as in a claim.
+   */
+  extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<ClaimedDelivery[]>;
   /** Renews a worker's lease on rows it still holds (a long lane, before it goes stale). */
   renewLease(db: Executor, renewal: LeaseRenewal): Promise<void>;
   /** Gives claimed rows back unsent (a lane cut short): the next claim takes them again. */

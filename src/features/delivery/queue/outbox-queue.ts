@@ -8,6 +8,7 @@ import type {
   ClaimRequest,
   DeliveryQueue,
   FinishedSend,
+  LaneExtension,
   LeaseRenewal,
   NewDeliveries,
 } from './delivery-queue.js';
@@ -173,7 +174,7 @@ export abstract class OutboxQueue implements DeliveryQueue {
   }
 
   /** A head with the due, unleased rows right behind it, up to the claim's depth. */
-  private async laneOf(tx: Executor, head: HeadRow, { now, staleBefore, depth }: ClaimRequest) {
+  private async laneOf(tx: Executor, head: HeadRow, request: ClaimRequest) {
     const integrationVersion = Number(head.integration_version);
     const deliveries: ClaimedDelivery[] = [
       {
@@ -184,23 +185,58 @@ export abstract class OutboxQueue implements DeliveryQueue {
         integrationVersion,
       },
     ];
-    if (depth > 1) {
-      // Rows behind a head are not claimed by anyone else while the head is leased: other
-      // workers only ever claim heads. They are leased with it all the same, so a crash
-      // leaves them to the lease's expiry like the head.
-      for (const row of await followersOf.all(tx, head.integration_id, Number(head.id), depth - 1)) {
-        const leased = row.locked_at !== null && Number(row.locked_at) >= staleBefore;
-        if (Number(row.run_at) > now || leased) break;
-        deliveries.push({
-          id: Number(row.id),
-          integrationId: head.integration_id,
-          auditId: row.audit_id,
-          attempts: Number(row.attempts),
-          integrationVersion,
-        });
-      }
+    // Rows behind a head are not claimed by anyone else while the head is leased: other
+    // workers only ever claim heads. They are leased with it all the same, so a crash leaves
+    // them to the lease's expiry like the head.
+    if (request.depth > 1) {
+      const behind = { ...request, afterId: Number(head.id), integrationVersion, depth: request.depth - 1 };
+      deliveries.push(...(await this.freeRowsBehind(tx, head.integration_id, behind)));
     }
     return { integrationId: head.integration_id, deliveries };
+  }
+
+  /** The due, unleased rows after `afterId`, up to the first that is not. */
+  private async freeRowsBehind(
+    tx: Executor,
+    integrationId: string,
+    {
+      afterId,
+      depth,
+      now,
+      staleBefore,
+      integrationVersion,
+    }: Omit<LaneExtension, 'integrationId' | 'workerId'>,
+  ): Promise<ClaimedDelivery[]> {
+    const rows: ClaimedDelivery[] = [];
+    for (const row of await followersOf.all(tx, integrationId, afterId, depth)) {
+      const leased = row.locked_at !== null && Number(row.locked_at) >= staleBefore;
+      if (Number(row.run_at) > now || leased) break;
+      const { audit_id: auditId, attempts } = row;
+      rows.push({
+        id: Number(row.id),
+        integrationId,
+        auditId,
+        attempts: Number(attempts),
+        integrationVersion,
+      });
+    }
+    return rows;
+  }
+
+  extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<ClaimedDelivery[]> {
+    return db.transaction().execute(async (tx) => {
+      const { integrationId, workerId } = extension;
+      const next = await this.freeRowsBehind(tx, integrationId, extension);
+      if (next.length === 0) return [];
+      const request = { ...extension, limit: 1, busy: new Set<string>() };
+      const ours = await this.leaseFree(
+        tx,
+        next.map((d) => d.id),
+        request,
+      );
+      const [kept] = await this.keepOurs(tx, [{ integrationId, deliveries: next }], ours, workerId);
+      return [...(kept?.deliveries ?? [])];
+    });
   }
 
   /** Each lane up to its first row that is not ours; rows of ours behind that gap go back. */

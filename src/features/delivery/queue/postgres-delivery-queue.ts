@@ -2,9 +2,17 @@ import { type Kysely, sql } from 'kysely';
 import type { Database, Executor } from '../../../db/schema.js';
 import { TransactionTail } from '../../../db/transaction-tail.js';
 import type { IntegrationHealthStore } from '../integration-health-store.js';
-import type { ClaimRequest, FinishedSend, LeaseRenewal, NewDeliveries } from './delivery-queue.js';
+import type {
+  ClaimedDelivery,
+  ClaimRequest,
+  FinishedSend,
+  LaneExtension,
+  LeaseRenewal,
+  NewDeliveries,
+} from './delivery-queue.js';
 import { type HeadRow, OutboxQueue, pending } from './outbox-queue.js';
 import { finishPlainSuccesses, isPlainSuccess } from './postgres-finish.js';
+import { extendLaneInOneStatement } from './postgres-lane-extension.js';
 
 const recorded: PromiseSettledResult<void> = { status: 'fulfilled', value: undefined };
 
@@ -66,6 +74,13 @@ export class PostgresDeliveryQueue extends OutboxQueue {
     const results = rest.length === 0 ? [] : await super.finishMany(db, rest, retryAfterMs);
     let next = 0;
     return finished.map((send) => (inOneStatement(send) ? recorded : (results[next++] ?? recorded)));
+  }
+
+  /** One statement instead of a transaction of three (postgres-lane-extension.ts). */
+  override async extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<ClaimedDelivery[]> {
+    const { deliveries, stranded } = await extendLaneInOneStatement(db, extension);
+    await this.release(db, stranded, extension.workerId);
+    return deliveries;
   }
 
   protected async holdHeads<T extends HeadRow>(

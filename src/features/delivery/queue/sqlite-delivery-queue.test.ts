@@ -81,6 +81,31 @@ describe('the delivery queue on a real SQLite file', () => {
     expect(names(await claim({ workerId: 'w2', now: 10, depth: 5, busy: new Set(['b']) }))).toEqual(['a:e2']);
   });
 
+  it('a lane goes on after its last row without a claim, up to a row that is not due', async () => {
+    for (const e of ['e1', 'e2', 'e3', 'e4']) await enqueue(['a'], e);
+    const [lane] = await claim({ workerId: 'w', now: 10, depth: 1 });
+    const head = lane!.deliveries[0]!;
+    const [, second, third, fourth] = (
+      await handle.db.selectFrom('deliveries').select('id').orderBy('id').execute()
+    ).map((r) => Number(r.id));
+    await store.defer(handle.db, fourth!, 5_000);
+    const extension = {
+      integrationId: 'a',
+      afterId: head.id,
+      integrationVersion: head.integrationVersion,
+      workerId: 'w',
+      now: 10,
+      staleBefore: -1,
+      depth: 16,
+    };
+    const more = await store.extendLane(handle.db, extension);
+    expect(more.map((d) => d.auditId)).toEqual(['e2', 'e3']);
+    // Leased to the lane: another claim finds nothing of the integration.
+    expect(await claim({ workerId: 'other', now: 10 })).toEqual([]);
+    expect(more.map((d) => d.id)).toEqual([second, third]);
+    expect(await store.extendLane(handle.db, { ...extension, afterId: third! })).toEqual([]);
+  });
+
   it('a delivery scheduled later holds back its queue; nextDueAt says when', async () => {
     await enqueue(['a'], 'e1');
     await enqueue(['a'], 'e2');
