@@ -36,12 +36,50 @@ const claimByA = (busy: ReadonlySet<string>) => ({
   busy,
 });
 
+/** `count` changes queued for `integration` (audit ids `${prefix}0`…): the ids of its pending rows, in order. */
+async function queued(integration: string, count: number, prefix: string): Promise<number[]> {
+  for (let i = 0; i < count; i++)
+    await store.enqueue(handle.db, {
+      integrationIds: [integration],
+      auditId: `${prefix}${i}`,
+      kind: 'flag',
+      at: 0,
+    });
+  const rows = await handle.db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('integration_id', '=', integration)
+    .where('status', '=', 'pending')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/** Worker A's extension of its lane on `integrationId` after `afterId`, at time 1,000. */
+const extensionByA = (integrationId: string, afterId: number) => ({
+  integrationId,
+  afterId,
+  integrationVersion: 1,
+  workerId: 'A',
+  now: 1_000,
+  staleBefore: -1,
+  depth: 16,
+});
+
+/** Who holds each of these rows, in id order. */
+async function holdersOf(ids: number[]): Promise<(string | null)[]> {
+  const rows = await handle.db
+    .selectFrom('deliveries')
+    .select(['id', 'locked_by'])
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.locked_by);
+}
+
 describe('claiming lanes on PostgreSQL, two workers', () => {
   it('never takes rows that another worker’s claim is leasing at the same moment', async () => {
-    for (let i = 1; i <= 6; i++)
-      await store.enqueue(handle.db, { integrationIds: ['x'], auditId: `e${i}`, kind: 'flag', at: 0 });
-    const rows = await handle.db.selectFrom('deliveries').select('id').orderBy('id').execute();
-    const [first, ...rest] = rows.map((r) => Number(r.id));
+    const [first, ...rest] = await queued('x', 6, 'e');
 
     // Worker B is mid-claim: it has leased every row but the first, and not committed yet (as
     // when the first row's change committed late and became the queue's head meanwhile).
@@ -73,15 +111,7 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
   });
 
   it('passes over an integration whose lane another worker has out, or is claiming right now', async () => {
-    for (let i = 1; i <= 3; i++)
-      await store.enqueue(handle.db, { integrationIds: ['y'], auditId: `f${i}`, kind: 'flag', at: 0 });
-    const rows = await handle.db
-      .selectFrom('deliveries')
-      .select('id')
-      .where('integration_id', '=', 'y')
-      .orderBy('id')
-      .execute();
-    const [first, ...rest] = rows.map((r) => Number(r.id));
+    const [first, ...rest] = await queued('y', 3, 'f');
     const onlyY = new Set(['x']);
     const claimY = async () =>
       (await store.claimLanes(handle.db, claimByA(onlyY))).map((l) => l.deliveries.map((d) => d.id));
@@ -120,48 +150,22 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
 
   it('a lane goes on without a claim while it holds its last row; another worker takes nothing of it', async () => {
     await insertIntegrationRow(handle.db, 'z');
-    const queueZ = async (n: number) => {
-      for (let i = 0; i < n; i++)
-        await store.enqueue(handle.db, { integrationIds: ['z'], auditId: `g${i}`, kind: 'flag', at: 0 });
-    };
-    await queueZ(2);
+    await queued('z', 2, 'g');
     const onlyZ = new Set(['x', 'y']);
     const [lane] = await store.claimLanes(handle.db, { ...claimByA(onlyZ), depth: 2 });
     const given = lane?.deliveries.map((d) => d.id) ?? [];
     expect(given).toHaveLength(2);
     // Three more changes are queued while A sends; the second is due later (a deferred row).
-    await queueZ(3);
-    const later = await handle.db
-      .selectFrom('deliveries')
-      .select('id')
-      .where('integration_id', '=', 'z')
-      .where('id', '>', given[1]!)
-      .orderBy('id')
-      .execute();
-    const [n1, n2, n3] = later.map((r) => Number(r.id));
+    const [n1, n2, n3] = (await queued('z', 3, 'g-later')).slice(2);
     await handle.db.updateTable('deliveries').set({ run_at: 5_000 }).where('id', '=', n2!).execute();
     // B, another worker: A's lane is out, so nothing of z for B.
     const byB = { ...claimByA(onlyZ), workerId: 'B' };
     expect(await store.claimLanes(handle.db, byB)).toEqual([]);
     // A goes on after its last row: the row behind it, up to the one that is not due.
-    const extension = {
-      integrationId: 'z',
-      afterId: given[1]!,
-      integrationVersion: 1,
-      workerId: 'A',
-      now: 1_000,
-      staleBefore: -1,
-      depth: 16,
-    };
+    const extension = extensionByA('z', given[1]!);
     const more = await store.extendLane(handle.db, extension);
     expect(more.map((d) => [d.id, d.integrationVersion])).toEqual([[n1, 1]]);
-    const holders = await handle.db
-      .selectFrom('deliveries')
-      .select(['id', 'locked_by'])
-      .where('id', 'in', [n1!, n2!, n3!])
-      .orderBy('id')
-      .execute();
-    expect(holders.map((r) => r.locked_by)).toEqual(['A', null, null]);
+    expect(await holdersOf([n1!, n2!, n3!])).toEqual(['A', null, null]);
     // Once the deferred row is due it goes on again; with nothing behind, the lane ends.
     const rest = await store.extendLane(handle.db, { ...extension, afterId: n1!, now: 5_000 });
     expect(rest.map((d) => d.id)).toEqual([n2, n3]);
@@ -170,15 +174,7 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
 
   it('a lane that finds a row behind it leased by another worker keeps only the rows before it', async () => {
     await insertIntegrationRow(handle.db, 'w');
-    for (let i = 0; i < 4; i++)
-      await store.enqueue(handle.db, { integrationIds: ['w'], auditId: `h${i}`, kind: 'flag', at: 0 });
-    const rows = await handle.db
-      .selectFrom('deliveries')
-      .select('id')
-      .where('integration_id', '=', 'w')
-      .orderBy('id')
-      .execute();
-    const [last, w1, w2, w3] = rows.map((r) => Number(r.id));
+    const [last, w1, w2, w3] = await queued('w', 4, 'h');
     // A is sending `last`, the end of its lane.
     await handle.db
       .updateTable('deliveries')
@@ -192,52 +188,21 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
     try {
       await b.query('begin');
       await b.query('update deliveries set locked_by = $1, locked_at = $2 where id = $3', ['B', 1_000, w2]);
-      const extending = store.extendLane(handle.db, {
-        integrationId: 'w',
-        afterId: last!,
-        integrationVersion: 1,
-        workerId: 'A',
-        now: 1_000,
-        staleBefore: -1,
-        depth: 16,
-      });
+      const extending = store.extendLane(handle.db, extensionByA('w', last!));
       await setTimeout(200);
       await b.query('commit');
       expect((await extending).map((d) => d.id)).toEqual([w1]);
     } finally {
       await b.end();
     }
-    const holders = await handle.db
-      .selectFrom('deliveries')
-      .select(['id', 'locked_by'])
-      .where('id', 'in', [w1!, w2!, w3!])
-      .orderBy('id')
-      .execute();
     // The row behind B's went back: it is not A's to send before B's.
-    expect(holders.map((r) => r.locked_by)).toEqual(['A', 'B', null]);
+    expect(await holdersOf([w1!, w2!, w3!])).toEqual(['A', 'B', null]);
   });
 
   it('a lane goes on only while it holds its last row, and never past a late row below it', async () => {
     await insertIntegrationRow(handle.db, 'v');
-    for (let i = 0; i < 3; i++)
-      await store.enqueue(handle.db, { integrationIds: ['v'], auditId: `k${i}`, kind: 'flag', at: 0 });
-    const [late, last, next] = (
-      await handle.db
-        .selectFrom('deliveries')
-        .select('id')
-        .where('integration_id', '=', 'v')
-        .orderBy('id')
-        .execute()
-    ).map((r) => Number(r.id));
-    const extension = {
-      integrationId: 'v',
-      afterId: last!,
-      integrationVersion: 1,
-      workerId: 'A',
-      now: 1_000,
-      staleBefore: -1,
-      depth: 16,
-    };
+    const [late, last, next] = await queued('v', 3, 'k');
+    const extension = extensionByA('v', last!);
     // Not A's last row (nobody leased it to A): no lane to extend.
     expect(await store.extendLane(handle.db, extension)).toEqual([]);
     await handle.db
