@@ -24,8 +24,8 @@ interface Tail {
  * round trip. What a change writes without reading back is held here while the use case runs and
  * sent in one statement just before the commit: the flag's compare-and-set, its audit entry, its
  * delivery rows and the NOTIFYs that wake other processes, as
- * `with w0 as (update …), w1 as (insert …), w2 as (insert …) select count(w0), pg_notify(…)`.
- * A toggle was a statement for each (see bench/README.md).
+ * `with w0 as (update … returning 1), w1 as (insert …), w2 as (insert …) select <w0 changed one
+ * row, or fail>, pg_notify(…)`. A toggle was a statement for each (see bench/README.md).
  *
  * Only a transaction that ChangeLog opened here (`open`) holds anything; on any other executor a
  * write or a notice runs at once, so nothing is ever held without a flush to send it. Writes keep
