@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeWebhook } from '../helpers/fake-webhook.js';
+import { describe, expect, it } from 'vitest';
 import type { TestSwitchboard } from '../helpers/test-switchboard.js';
 import { until } from '../helpers/until.js';
-import { postCreated, productionFlags, startWithFlag, toggleFlag } from './delivery-kit.js';
+import { postCreated, productionFlags, startWithFlag, toggleFlag, webhookSuite } from './delivery-kit.js';
 
 /**
  * A receiver outage holds an integration's later changes behind its oldest delivery (order).
@@ -12,23 +11,10 @@ import { postCreated, productionFlags, startWithFlag, toggleFlag } from './deliv
  * delivery that arrives within seconds got there only by the cap or the test.
  */
 
-let fake: FakeWebhook;
-let t: TestSwitchboard | undefined;
-
-beforeAll(async () => {
-  fake = await FakeWebhook.start();
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  fake.reset();
-});
+const suite = webhookSuite();
 
 const titles = () =>
-  fake
+  suite.fake
     .delivered()
     .map((r) => JSON.parse(r.body) as { kind?: string; titleVerb?: string })
     .filter((e) => e.kind === 'flag')
@@ -37,9 +23,9 @@ const titles = () =>
 /** A Switchboard whose deliveries retry after a minute, with the given cap, and an unsigned webhook. */
 async function withWebhook(cap: string): Promise<{ sb: TestSwitchboard; id: string }> {
   const sb = await startWithFlag({ SWITCHBOARD_RETRY_SCHEDULE: '0,60', SWITCHBOARD_BLOCKED_RETRY_CAP: cap });
-  t = sb;
+  suite.t = sb;
   const created = await postCreated(sb, '/api/v2/webhooks', {
-    url: fake.url,
+    url: suite.fake.url,
     sign: false,
     statements: productionFlags,
   });
@@ -56,16 +42,16 @@ async function attemptsOf(sb: TestSwitchboard, id: string): Promise<{ outcome: s
 describe('a lane blocked by a receiver outage', () => {
   it('retries its head within the cap once changes wait behind it, and delivers them in order after recovery', async () => {
     const { sb, id } = await withWebhook('0.3');
-    fake.setMode('down');
+    suite.fake.setMode('down');
     await toggleFlag(sb, 'production', true);
     // The head failed alone: its next try is the schedule's, a minute away.
     await until('the first attempt is recorded', async () => (await attemptsOf(sb, id)).flat().length === 1);
     await toggleFlag(sb, 'production', false);
     await toggleFlag(sb, 'production', true);
     // With changes behind it, the head is tried again within the cap, again and again.
-    await until('the head is retried on the cap', () => fake.received.length >= 4);
-    expect(fake.delivered()).toHaveLength(0);
-    fake.setMode('up');
+    await until('the head is retried on the cap', () => suite.fake.received.length >= 4);
+    expect(suite.fake.delivered()).toHaveLength(0);
+    suite.fake.setMode('up');
     const upAt = Date.now();
     await until('all three are delivered', () => titles().length === 3);
     expect(Date.now() - upAt).toBeLessThan(3_000);
@@ -79,11 +65,11 @@ describe('a lane blocked by a receiver outage', () => {
 
   it('a successful test message retries a waiting head at once, with the changes behind it', async () => {
     const { sb, id } = await withWebhook('60');
-    fake.setMode('down');
+    suite.fake.setMode('down');
     await toggleFlag(sb, 'production', true);
     await until('the first attempt is recorded', async () => (await attemptsOf(sb, id)).flat().length === 1);
     await toggleFlag(sb, 'production', false);
-    fake.setMode('up');
+    suite.fake.setMode('up');
     await new Promise((r) => setTimeout(r, 700));
     // Up again, but the head waits for its next try (cap and schedule both a minute away).
     expect(titles()).toEqual([]);
@@ -96,12 +82,12 @@ describe('a lane blocked by a receiver outage', () => {
 
   it('a failed test leaves the waiting head to its schedule', async () => {
     const { sb, id } = await withWebhook('60');
-    fake.setMode('down');
+    suite.fake.setMode('down');
     await toggleFlag(sb, 'production', true);
     await until('the first attempt is recorded', async () => (await attemptsOf(sb, id)).flat().length === 1);
     const test = await sb.api('POST', `/api/v2/webhooks/${id}/test`);
     expect(test.body).toMatchObject({ ok: false });
     await new Promise((r) => setTimeout(r, 700));
-    expect(fake.received).toHaveLength(2); // the delivery's first try and the test, nothing more
+    expect(suite.fake.received).toHaveLength(2); // the delivery's first try and the test, nothing more
   });
 });

@@ -1,4 +1,5 @@
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { FakeWebhook } from '../helpers/fake-webhook.js';
 import { type ApiResponse, startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
 /** What the delivery suites share: a Switchboard with a flag to toggle, and what they check with it. */
@@ -58,4 +59,30 @@ export async function shownByApi(t: TestSwitchboard, paths: readonly string[]): 
     ...entries.map((e) => t.api('GET', `/api/v2/auditlog/${e._id}`)),
   ]);
   return answers.map((r) => JSON.stringify(r.body)).join('\n');
+}
+
+/** A suite's webhook receiver, and the Switchboard each of its tests starts (`suite.t = …`). */
+export interface WebhookSuite {
+  fake: FakeWebhook;
+  t: TestSwitchboard | undefined;
+}
+
+/**
+ * One receiver for the whole file; after each test its Switchboard is closed and the receiver
+ * reset. Call at the top of a test file.
+ */
+export function webhookSuite(): WebhookSuite {
+  const suite = { t: undefined } as WebhookSuite;
+  beforeAll(async () => {
+    suite.fake = await FakeWebhook.start();
+  });
+  afterAll(async () => {
+    await suite.fake.close();
+  });
+  afterEach(async () => {
+    await suite.t?.close();
+    suite.t = undefined;
+    suite.fake.reset();
+  });
+  return suite;
 }

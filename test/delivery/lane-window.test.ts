@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultUnrecordedWindow } from '../../src/features/delivery/delivery-worker.js';
-import { FakeWebhook } from '../helpers/fake-webhook.js';
 import { type TestSwitchboard, testDialect } from '../helpers/test-switchboard.js';
 import { until } from '../helpers/until.js';
-import { postCreated, productionFlags, startWithFlag, toggleFlag } from './delivery-kit.js';
+import { postCreated, productionFlags, startWithFlag, toggleFlag, webhookSuite } from './delivery-kit.js';
 
 /**
  * A lane sends on while its records are committed (the unrecorded window). When a record cannot
@@ -12,26 +11,13 @@ import { postCreated, productionFlags, startWithFlag, toggleFlag } from './deliv
  * and nothing may be lost. A trigger in the real database refuses to mark one delivery done.
  */
 
-let fake: FakeWebhook;
-let t: TestSwitchboard | undefined;
-
-beforeAll(async () => {
-  fake = await FakeWebhook.start();
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  fake.reset();
-});
+const suite = webhookSuite();
 
 const waitUntil = (what: string, check: () => boolean | Promise<boolean>) => until(what, check, 20_000);
 
 /** Each delivered flag notification by its audit entry id, in arrival order. */
 const arrivals = () =>
-  fake
+  suite.fake
     .delivered()
     .map((r) => JSON.parse(r.body) as { kind?: string; _id: string })
     .filter((e) => e.kind === 'flag')
@@ -71,8 +57,12 @@ describe('a record that fails inside the unrecorded window', () => {
     timeout: 60_000,
   }, async () => {
     const sb = await startWithFlag();
-    t = sb;
-    await postCreated(sb, '/api/v2/webhooks', { url: fake.url, sign: false, statements: productionFlags });
+    suite.t = sb;
+    await postCreated(sb, '/api/v2/webhooks', {
+      url: suite.fake.url,
+      sign: false,
+      statements: productionFlags,
+    });
     const { db } = sb.switchboard.database;
     const next = await db
       .selectFrom('deliveries')
@@ -83,10 +73,10 @@ describe('a record that fails inside the unrecorded window', () => {
     // While the receiver is down the three queue up behind the first; once it is up they go
     // out as one lane: the first is delivered but cannot be recorded, the two behind it are
     // sent within the window and recorded.
-    fake.setMode('down');
+    suite.fake.setMode('down');
     for (const on of [true, false, true]) await toggleFlag(sb, 'production', on);
-    await waitUntil('the first was tried', () => fake.received.length >= 1);
-    fake.setMode('up');
+    await waitUntil('the first was tried', () => suite.fake.received.length >= 1);
+    suite.fake.setMode('up');
     await waitUntil('all three arrived', () => new Set(arrivals()).size === 3);
     const rows = async () =>
       db
