@@ -107,6 +107,24 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** Something a suite started and stops at its end: a fake chat server, a webhook receiver. */
+interface Closable {
+  close(): Promise<unknown>;
+}
+
+/** A browser suite's `afterAll`: its browser, its server, then its fakes, and its data folder. */
+export async function tearDown(
+  dir: string,
+  browser: Browser | undefined,
+  server: ServerProcess | undefined,
+  ...fakes: (Closable | undefined)[]
+): Promise<void> {
+  await browser?.close();
+  await server?.stop();
+  for (const fake of fakes) await fake?.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** Calls the API with a bearer token, as a script would; throws on an error answer. */
 export function apiClient(baseUrl: string, token: string) {
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {

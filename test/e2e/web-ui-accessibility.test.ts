@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -14,6 +14,7 @@ import {
   ownerPage,
   startFakeRoom,
   startOwnerServer,
+  tearDown,
 } from './e2e-setup.js';
 import { overflowingText } from './phone-width.js';
 
@@ -100,12 +101,7 @@ beforeAll(async () => {
   page = await ownerPage(browser, server.baseUrl, laptop);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(dir, browser, server, fake));
 
 /** Held to every rule axe-core has, moderate and minor ones (heading order…) included. */
 const expectAccessible = (p: Page, what: string) => expectAccessibleTo(p, what, everyImpact);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -7,7 +7,16 @@ import { FakeTeams } from '../helpers/fake-msteams.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { apiClient, ensureWebBuild, freePort, launchChromium, owner, ownerPage, until } from './e2e-setup.js';
+import {
+  apiClient,
+  ensureWebBuild,
+  freePort,
+  launchChromium,
+  owner,
+  ownerPage,
+  tearDown,
+  until,
+} from './e2e-setup.js';
 
 /**
  * Slack and a signed webhook added through the web UI, in Chromium against a real server, the fake
@@ -67,14 +76,7 @@ beforeAll(async () => {
   page = await ownerPage(browser, server.baseUrl, { width: 1280, height: 860 });
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await slack?.close();
-  await teams?.close();
-  await receiver?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(dir, browser, server, slack, teams, receiver));
 
 describe('Slack and webhooks in the web UI', { timeout: 30_000 }, () => {
   it('adds a Slack incoming webhook; a broken template is refused next to the field', async () => {

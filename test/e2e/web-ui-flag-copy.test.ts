@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../helpers/server-process.js';
-import { apiClient, launchChromium, ownerPage, startOwnerServer } from './e2e-setup.js';
+import { apiClient, launchChromium, ownerPage, startOwnerServer, tearDown } from './e2e-setup.js';
 
 /**
  * "Copy to environment…" on a flag's page in Chromium against a real server: the settings shown
@@ -42,11 +42,7 @@ beforeAll(async () => {
   page = await ownerPage(browser, server.baseUrl);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(dir, browser, server));
 
 describe('Copy to environment on the flag page', { timeout: 30_000 }, () => {
   it('copies the Test settings into Production, with the comment', async () => {

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { expectAccessible } from './axe-check.js';
-import { apiClient, launchChromium, ownerPage, startOwnerServer, until } from './e2e-setup.js';
+import { apiClient, launchChromium, ownerPage, startOwnerServer, tearDown, until } from './e2e-setup.js';
 
 /**
  * The flag list and its switches in Chromium against a real server: a switch in Production (critical
@@ -52,11 +52,7 @@ beforeAll(async () => {
   page = await ownerPage(browser, server.baseUrl);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(dir, browser, server));
 
 describe('the flag list and its switches, in Chromium against a real server', { timeout: 60_000 }, () => {
   it('shows every environment side by side, each flag with a switch in each', async () => {

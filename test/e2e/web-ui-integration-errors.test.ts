@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeHipChat } from '../helpers/fake-hipchat.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { expectAccessible } from './axe-check.js';
-import { apiClient, launchChromium, ownerPage, startFakeRoom, startOwnerServer } from './e2e-setup.js';
+import {
+  apiClient,
+  launchChromium,
+  ownerPage,
+  startFakeRoom,
+  startOwnerServer,
+  tearDown,
+} from './e2e-setup.js';
 
 /**
  * What a new user meets when an integration fails (issue 20): a sentence instead of the raw
@@ -48,12 +55,7 @@ beforeAll(async () => {
   page = await ownerPage(browser, server.baseUrl, { width: 1280, height: 900 });
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(dir, browser, server, fake));
 
 describe('integration failures in the web UI', { timeout: 60_000 }, () => {
   it('says what went wrong in a sentence, with the raw detail once behind a disclosure', async () => {

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { expectAccessible } from './axe-check.js';
-import { apiClient, launchChromium, ownerPage, startOwnerServer } from './e2e-setup.js';
+import { apiClient, launchChromium, ownerPage, startOwnerServer, tearDown } from './e2e-setup.js';
 
 /**
  * Custom roles and access tokens in the web UI, in Chromium against a real server: a role's policy
@@ -33,11 +33,7 @@ beforeAll(async () => {
   page = await ownerPage(browser, server.baseUrl);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(dir, browser, server));
 
 describe('custom roles and access tokens, in Chromium against a real server', { timeout: 60_000 }, () => {
   it('marks a mistake in a role policy, saves nothing, and saves once it is fixed', async () => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../helpers/server-process.js';
-import { apiClient, launchChromium, signInAsOwner, startOwnerServer } from './e2e-setup.js';
+import { apiClient, launchChromium, signInAsOwner, startOwnerServer, tearDown } from './e2e-setup.js';
 
 /**
  * The SDK keys page in Chromium against a real server: keys shown masked and copied whole, a key
@@ -44,11 +44,7 @@ beforeAll(async () => {
   await signInAsOwner(page, server.baseUrl);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(dir, browser, server));
 
 describe('SDK keys in the web UI', { timeout: 30_000 }, () => {
   it('shows each key masked and copies it whole', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -14,6 +14,7 @@ import {
   signInAsOwner,
   startFakeRoom,
   startOwnerServer,
+  tearDown,
   until,
 } from './e2e-setup.js';
 
@@ -76,12 +77,7 @@ beforeAll(async () => {
   await signInAsOwner(page, server.baseUrl);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(dir, browser, server, fake));
 
 describe('the targeting editor, in Chromium against a real server', { timeout: 60_000 }, () => {
   it('builds a rule with two clauses and a 25/75 rollout, saved as one commented change', async () => {

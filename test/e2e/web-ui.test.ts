@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHipChat } from '../helpers/fake-hipchat.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { ensureWebBuild, freePort, launchChromium, owner, root, until } from './e2e-setup.js';
+import { ensureWebBuild, freePort, launchChromium, owner, root, tearDown, until } from './e2e-setup.js';
 import { overflowingText } from './phone-width.js';
 
 /**
@@ -106,12 +106,7 @@ beforeAll(async () => {
   page.setDefaultTimeout(10_000);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(dir, browser, server, fake));
 
 describe('the web UI, in Chromium against a real server and the fake HipChat', { timeout: 60_000 }, () => {
   it('signs in with the owner’s email and password', async () => {
