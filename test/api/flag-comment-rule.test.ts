@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snapshot, startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
+import { testOnlyToken } from '../helpers/tokens.js';
 
 /** An environment with requireComments takes no flag change without a comment (LaunchDarkly: 400). */
 
@@ -67,15 +68,8 @@ describe('a flag change in an environment that requires comments', () => {
   });
 
   it('tells someone who may not make the change that first', async () => {
-    const token = await t.api('POST', '/api/v2/tokens', {
-      name: 'test only',
-      inlineRole: [
-        { effect: 'allow', resources: ['proj/*'], actions: ['viewProject'] },
-        { effect: 'allow', resources: ['proj/*:env/test:flag/*'], actions: ['updateOn'] },
-      ],
-    });
-    expect(token.status, JSON.stringify(token.body)).toBe(201);
-    const denied = await t.api('PATCH', path, turnOn('production'), { authorization: token.body.token });
+    const token = await testOnlyToken(t);
+    const denied = await t.api('PATCH', path, turnOn('production'), { authorization: token });
     expect(denied.status, JSON.stringify(denied.body)).toBe(403);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snapshot, startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
+import { testOnlyToken } from '../helpers/tokens.js';
 
 let t: TestSwitchboard;
 beforeEach(async () => {
@@ -103,15 +104,8 @@ describe('PATCH a flag with dryRun=true', () => {
   });
 
   it('is refused to whoever may not make the change, as the change would be', async () => {
-    const token = await t.api('POST', '/api/v2/tokens', {
-      name: 'test only',
-      inlineRole: [
-        { effect: 'allow', resources: ['proj/*'], actions: ['viewProject'] },
-        { effect: 'allow', resources: ['proj/*:env/test:flag/*'], actions: ['updateOn'] },
-      ],
-    });
-    expect(token.status, JSON.stringify(token.body)).toBe(201);
-    const headers = { authorization: token.body.token };
+    const token = await testOnlyToken(t);
+    const headers = { authorization: token };
     const before = await snapshot(t);
     const denied = await t.api(
       'PATCH',

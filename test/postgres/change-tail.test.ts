@@ -5,12 +5,11 @@ import { DocumentStore } from '../../src/db/document-store.js';
 import type { Database } from '../../src/db/schema.js';
 import { ConflictError } from '../../src/errors/app-errors.js';
 import { authorizeChange } from '../../src/features/access/authorize.js';
-import type { Actor } from '../../src/features/audit/audit-model.js';
 import { AuditStore } from '../../src/features/audit/audit-store.js';
 import { ChangeLog, type RecordChange } from '../../src/features/audit/change-log.js';
-import { access, resources } from '../../src/features/audit/resource-path.js';
 import { IntegrationHealthStore } from '../../src/features/delivery/integration-health-store.js';
 import { PostgresDeliveryQueue } from '../../src/features/delivery/queue/postgres-delivery-queue.js';
+import { projectCreated } from '../helpers/change-fixtures.js';
 import { insertIntegrationRow } from '../helpers/integration-rows.js';
 import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
 
@@ -23,7 +22,6 @@ let seenInside: number[][];
 const heard: string[] = [];
 let stopListening: () => Promise<void>;
 
-const admin: Actor = { member: { _id: 'm1', email: 'admin@example.com' } };
 const integrations = ['i3', 'i1', 'i2'];
 
 beforeAll(async () => {
@@ -70,15 +68,6 @@ beforeEach(async () => {
   seenInside = [];
 });
 
-const created = (key: string) => ({
-  kind: 'project',
-  name: key,
-  actor: admin,
-  accesses: [access('createProject', ...resources.project({ key, tags: [] }))],
-  titleVerb: 'created the project',
-  changes: [],
-});
-
 const deliveries = () =>
   handle.db
     .selectFrom('deliveries as d')
@@ -94,8 +83,8 @@ async function until(predicate: () => boolean): Promise<void> {
 describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
   it('holds delivery rows and NOTIFYs until the use case ends, then writes them in order and notifies on commit', async () => {
     await changes.transact(async (_tx: Transaction<Database>, record: RecordChange) => {
-      await record(created('a'));
-      await record(created('b'));
+      await record(projectCreated('a'));
+      await record(projectCreated('b'));
     });
     // Held while the use case ran: its own rows were not in the table yet.
     expect(seenInside).toEqual([[], []]);
@@ -112,12 +101,12 @@ describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
   it('writes nothing and notifies nobody when the use case fails after recording', async () => {
     await expect(
       changes.transact(async (_tx, record) => {
-        await record(created('c'));
+        await record(projectCreated('c'));
         throw new Error('the use case fails after its change was recorded');
       }),
     ).rejects.toThrow('fails after');
     // A later change's notifications arrive: had the failed one's been sent, they would be first.
-    await changes.transact(async (_tx, record) => record(created('d')));
+    await changes.transact(async (_tx, record) => record(projectCreated('d')));
     await until(() => heard.length === 2);
     expect(heard).toEqual(['first d', 'second d']);
     expect((await deliveries()).length).toBe(3);
@@ -139,7 +128,7 @@ describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
       // Held: the use case's own reads do not see it yet (so only a use case that reads
       // nothing it wrote may hold its write).
       expect((await projects.getById(tx, 'p-held'))?.doc.name).toBe('Held');
-      await record(created('e'));
+      await record(projectCreated('e'));
       return updated;
     });
     expect(await projects.getById(handle.db, 'p-held')).toMatchObject({
@@ -153,12 +142,12 @@ describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
     await expect(
       changes.transact(async (tx, record) => {
         await projects.updateAtEnd(tx, first, { name: 'Lost', tags: [] });
-        await record(created('f'));
+        await record(projectCreated('f'));
       }),
     ).rejects.toBeInstanceOf(ConflictError);
     await changes.transact(async (tx, record) => {
       await projects.updateAtEnd(tx, second, { name: 'Held thrice', tags: [] });
-      await record(created('g'));
+      await record(projectCreated('g'));
     });
     await until(() => heard.length === 4);
     expect(heard).toEqual(['first e', 'second e', 'first g', 'second g']);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { sql, type Transaction } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { projectCreated, testAdmin } from '../../../test/helpers/change-fixtures.js';
 import { type DatabaseHandle, migrateToLatest, openSqlite } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { ForbiddenError } from '../../errors/app-errors.js';
@@ -11,7 +12,6 @@ import { authorizeChange } from '../access/authorize.js';
 import type { Actor } from './audit-model.js';
 import { AuditStore } from './audit-store.js';
 import { ChangeLog, type RecordChange } from './change-log.js';
-import { access, resources } from './resource-path.js';
 
 let dir: string;
 let file: string;
@@ -21,7 +21,7 @@ let outside: SqliteDatabase.Database;
 let changes: ChangeLog;
 let commits: number;
 
-const admin: Actor = { member: { _id: 'm1', email: 'admin@example.com' } };
+const admin = testAdmin;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'switchboard-change-log-'));
@@ -56,15 +56,6 @@ const insertProject = (tx: Transaction<Database>, key: string) =>
     .insertInto('projects')
     .values({ id: key, scope: '', key, doc: '{}', version: 1, created_at: 1, lookup: null, secret: null })
     .execute();
-
-const projectCreated = (key: string, actor: Actor) => ({
-  kind: 'project',
-  name: key,
-  actor,
-  accesses: [access('createProject', ...resources.project({ key, tags: [] }))],
-  titleVerb: 'created the project',
-  changes: [],
-});
 
 async function createProject(
   tx: Transaction<Database>,

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { projectCreated } from '../../../test/helpers/change-fixtures.js';
 import { insertIntegrationRow } from '../../../test/helpers/integration-rows.js';
 import { type DatabaseHandle, migrateToLatest, openSqlite } from '../../db/database.js';
 import { authorizeChange } from '../access/authorize.js';
-import type { Actor, AuditEntry } from '../audit/audit-model.js';
+import type { AuditEntry } from '../audit/audit-model.js';
 import { AuditStore } from '../audit/audit-store.js';
 import { ChangeLog } from '../audit/change-log.js';
-import { access, resources } from '../audit/resource-path.js';
 import { DeliveryFanOut, type WakeableWorker } from './delivery-fan-out.js';
 import { IntegrationHealthStore } from './integration-health-store.js';
 import { SqliteDeliveryQueue } from './queue/sqlite-delivery-queue.js';
@@ -26,8 +26,6 @@ const worker: WakeableWorker = {
   wake: (ids) => told.push(ids === undefined ? 'wake: look anyway' : `wake: ${[...ids].join(',')}`),
   prime: (entry: AuditEntry) => told.push(`prime: ${entry.name}`),
 };
-
-const admin: Actor = { member: { _id: 'm1', email: 'admin@example.com' } };
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'switchboard-fan-out-'));
@@ -57,14 +55,7 @@ afterEach(async () => {
 /** Records a project change (and, if `fail`, rolls it back after recording). */
 const change = (key: string, fail = false) =>
   changes.transact(async (_tx, record) => {
-    await record({
-      kind: 'project',
-      name: key,
-      actor: admin,
-      accesses: [access('createProject', ...resources.project({ key, tags: [] }))],
-      titleVerb: 'created the project',
-      changes: [],
-    });
+    await record(projectCreated(key));
     if (fail) throw new Error('rolled back');
   });
 
