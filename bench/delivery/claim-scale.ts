@@ -28,7 +28,7 @@ import {
 } from './delivery-phases.js';
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
-import { compileServer, SwitchboardProcess } from './switchboard-process.js';
+import { benchFakeHipChatEnv, compileServer, SwitchboardProcess } from './switchboard-process.js';
 
 /**
  * What the delivery queue costs as the outbox fills with delivered rows (issue 19): at 10,000,
@@ -187,11 +187,7 @@ async function measure(
         SWITCHBOARD_DATABASE_URL: database.url,
         SWITCHBOARD_SECRET_KEY: SECRET_KEY,
         SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-        SWITCHBOARD_HIPCHAT_URL: fake.url,
-        SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-        SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
-        SWITCHBOARD_HIPCHAT_TOKEN_RATE: '0',
-        LOG_LEVEL: 'warn',
+        ...benchFakeHipChatEnv(fake.url),
       },
     });
     const handle = await openDatabase(database.url);

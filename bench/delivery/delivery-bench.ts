@@ -24,7 +24,7 @@ import {
 import { formatHotspots } from './hotspot-report.js';
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
-import { compileServer, SwitchboardProcess } from './switchboard-process.js';
+import { benchFakeHipChatEnv, compileServer, SwitchboardProcess } from './switchboard-process.js';
 
 /**
  * Flag toggles through the HTTP API of a real Switchboard process (fresh SQLite file per size)
@@ -84,12 +84,7 @@ function serverEnv(dir: string, fake: FakeHipChat, extra: Record<string, string>
   return {
     SWITCHBOARD_DATABASE_URL: `sqlite:${join(dir, 'sb.db')}`,
     SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-    SWITCHBOARD_HIPCHAT_URL: fake.url,
-    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-    SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
-    SWITCHBOARD_HIPCHAT_TOKEN_RATE: '0',
-    // info logs two lines per request; see the "LOG_LEVEL=info" row for what that costs.
-    LOG_LEVEL: 'warn',
+    ...benchFakeHipChatEnv(fake.url),
     ...extra,
   };
 }

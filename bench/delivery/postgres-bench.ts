@@ -25,7 +25,7 @@ import {
 } from './delivery-phases.js';
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
-import { compileServer, SwitchboardProcess } from './switchboard-process.js';
+import { benchFakeHipChatEnv, compileServer, SwitchboardProcess } from './switchboard-process.js';
 import { runVersusUnleash } from './versus-unleash.js';
 
 /**
@@ -142,11 +142,7 @@ class Deployment {
       SWITCHBOARD_SECRET_KEY: SECRET_KEY,
       SWITCHBOARD_ROLE: role,
       SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-      SWITCHBOARD_HIPCHAT_URL: fake.url,
-      SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-      SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
-      SWITCHBOARD_HIPCHAT_TOKEN_RATE: '0',
-      LOG_LEVEL: 'warn',
+      ...benchFakeHipChatEnv(fake.url),
     });
     // The API process migrates and creates the owner; the workers start once it is ready.
     const api = await SwitchboardProcess.start({ env: env('api'), entry });

@@ -9,6 +9,21 @@ import { request } from 'undici';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const keptOutput = 16 * 1024;
 
+/**
+ * What every delivery bench gives Switchboard beside its database: the fake HipChat at `url`,
+ * its limits off (the bench measures Switchboard, not HipChat's pacing), private targets
+ * allowed, and warn-level logs (info logs two lines per request).
+ */
+export function benchFakeHipChatEnv(url: string): Record<string, string> {
+  return {
+    SWITCHBOARD_HIPCHAT_URL: url,
+    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
+    SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
+    SWITCHBOARD_HIPCHAT_TOKEN_RATE: '0',
+    LOG_LEVEL: 'warn',
+  };
+}
+
 export interface SwitchboardProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   /**
