@@ -12,6 +12,7 @@ import { PostgresDeliveryQueue } from '../../src/features/delivery/queue/postgre
 import { projectCreated } from '../helpers/change-fixtures.js';
 import { insertIntegrationRow } from '../helpers/integration-rows.js';
 import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
+import { until } from '../helpers/until.js';
 
 let handle: DatabaseHandle;
 let drop: () => Promise<void>;
@@ -76,10 +77,6 @@ const deliveries = () =>
     .orderBy('d.id')
     .execute();
 
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !predicate(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
   it('holds delivery rows and NOTIFYs until the use case ends, then writes them in order and notifies on commit', async () => {
     await changes.transact(async (_tx: Transaction<Database>, record: RecordChange) => {
@@ -94,7 +91,7 @@ describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
     const seqs = rows.map((r) => Number(r.seq));
     expect(seqs.slice(0, 3).every((s) => s === seqs[0])).toBe(true);
     expect(seqs.slice(3).every((s) => s > (seqs[0] ?? 0))).toBe(true);
-    await until(() => heard.length === 4);
+    await until('4 notices heard', () => heard.length === 4);
     expect(heard).toEqual(['first a', 'second a', 'first b', 'second b']);
   });
 
@@ -107,7 +104,7 @@ describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
     ).rejects.toThrow('fails after');
     // A later change's notifications arrive: had the failed one's been sent, they would be first.
     await changes.transact(async (_tx, record) => record(projectCreated('d')));
-    await until(() => heard.length === 2);
+    await until('2 notices heard', () => heard.length === 2);
     expect(heard).toEqual(['first d', 'second d']);
     expect((await deliveries()).length).toBe(3);
     const audit = await handle.db.selectFrom('audit_entries').select('id').execute();
@@ -135,7 +132,7 @@ describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
       version: 2,
       doc: { name: 'Held twice' },
     });
-    await until(() => heard.length === 2);
+    await until('2 notices heard', () => heard.length === 2);
 
     // `first` is stale now: the change fails at its last statement, and takes its entry, its
     // delivery rows and its notices with it.
@@ -149,7 +146,7 @@ describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
       await projects.updateAtEnd(tx, second, { name: 'Held thrice', tags: [] });
       await record(projectCreated('g'));
     });
-    await until(() => heard.length === 4);
+    await until('4 notices heard', () => heard.length === 4);
     expect(heard).toEqual(['first e', 'second e', 'first g', 'second g']);
     const names = await handle.db.selectFrom('audit_entries').select('entry').execute();
     expect(names.map((r) => JSON.parse(r.entry).name).sort()).toEqual(['e', 'g']);
@@ -162,7 +159,7 @@ describe('a change’s last statement on PostgreSQL (TransactionTail)', () => {
 
   it('runs writes and notices at once outside a change', async () => {
     await handle.tail?.notify(handle.db, 'tail_test', 'on its own');
-    await until(() => heard.length === 1);
+    await until('the notice heard', () => heard.length === 1);
     expect(heard).toEqual(['on its own']);
   });
 });
