@@ -147,7 +147,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     // The queue for this database (SQLite or PostgreSQL), chosen once.
     const queue = deliveryQueueFor(database.capabilities, health, database.tail);
     const secrets = new SecretBox(config.secretKey);
-    const directory = new IntegrationDirectory();
+    const directory = new IntegrationDirectory(database.tail);
     const sessions = new SessionService({
       db,
       members: stores.members,

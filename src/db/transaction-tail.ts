@@ -12,6 +12,23 @@ export interface HeldWrite {
    * change (the transaction rolls back, held writes and notices with it).
    */
   readonly expect?: { readonly rows: number; readonly failure: () => Error } | undefined;
+  /**
+   * The query reads instead of writing (`select 1 … where <what the change was based on>`): a
+   * check held with the writes, so what it checks is read in the same statement they are
+   * written in. Its `expect` counts the rows it selects.
+   */
+  readonly reads?: boolean;
+}
+
+/**
+ * A held check found that something the change was based on had moved (read from a cache that
+ * was out of date): nothing of it was written, and `ChangeLog` runs the change again.
+ */
+export class StaleRead extends Error {
+  constructor(what: string) {
+    super(`${what} changed while this change was made`);
+    this.name = 'StaleRead';
+  }
 }
 
 interface Tail {
@@ -92,7 +109,8 @@ export class TransactionTail {
       const offset = parameters.length;
       parameters.push(...write.query.parameters);
       const text = renumbered(write.query.sql, offset);
-      return `w${i} as (${text}${write.expect === undefined ? '' : ' returning 1'})`;
+      const returning = write.expect === undefined || write.reads === true ? '' : ' returning 1';
+      return `w${i} as (${text}${returning})`;
     });
     const columns = [
       ...last.flatMap((write, i) => (write.expect === undefined ? [] : [checked(i, write.expect.rows)])),
@@ -131,8 +149,8 @@ function checked(i: number, rows: number): string {
 /** One held write on its own, with its check. */
 async function runWrite(tx: Executor, write: HeldWrite): Promise<void> {
   const result = await tx.executeQuery(write.query);
-  if (write.expect !== undefined && Number(result.numAffectedRows ?? 0) !== write.expect.rows)
-    throw write.expect.failure();
+  const rows = write.reads === true ? result.rows.length : Number(result.numAffectedRows ?? 0);
+  if (write.expect !== undefined && rows !== write.expect.rows) throw write.expect.failure();
 }
 
 /**

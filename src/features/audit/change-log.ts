@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { TransactionTail } from '../../db/transaction-tail.js';
+import { StaleRead, type TransactionTail } from '../../db/transaction-tail.js';
 import { type Clock, newId } from '../../shared/ids.js';
 import { buildAuditRecord, type ChangeDescription } from './audit-builder.js';
 import type { AuditRecord } from './audit-model.js';
@@ -70,6 +70,9 @@ interface QueuedWork {
 /** The most use cases one group commit takes; the rest wait for the next. */
 const maxGroup = 64;
 
+/** How often a change is run again after a held check found a cache out of date (`StaleRead`). */
+const staleReadAttempts = 3;
+
 /**
  * The unit of work of every mutating use case: one transaction that writes the resource and
  * appends its audit entries, then tells listeners (the delivery worker) after the commit.
@@ -119,12 +122,19 @@ export class ChangeLog {
 
   async transact<T>(work: (tx: Transaction<Database>, record: RecordChange) => Promise<T>): Promise<T> {
     if (!this.groupCommit) {
-      const recorded = nothingRecorded();
-      const result = await this.db
-        .transaction()
-        .execute((tx) => this.unit(tx, () => work(tx, this.recorder(tx, recorded))));
-      if (recorded.count > 0) this.committed(recorded.after);
-      return result;
+      for (let attempt = 1; ; attempt++) {
+        const recorded = nothingRecorded();
+        try {
+          const result = await this.db
+            .transaction()
+            .execute((tx) => this.unit(tx, () => work(tx, this.recorder(tx, recorded))));
+          if (recorded.count > 0) this.committed(recorded.after);
+          return result;
+        } catch (error) {
+          // Nothing was written; the cache that was out of date has been dropped. Once more.
+          if (!(error instanceof StaleRead) || attempt === staleReadAttempts) throw error;
+        }
+      }
     }
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
