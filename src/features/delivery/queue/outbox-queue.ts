@@ -90,18 +90,6 @@ const insertDelivery = prepareQuery((db, integrationId: string, auditId: string,
   }),
 );
 
-/** The pending rows after a queue's head, to claim with it (the caller stops at a gap). */
-const followersOf = prepareQuery((db, integrationId: string, headId: number, limit: number) =>
-  db
-    .selectFrom('deliveries')
-    .select(['id', 'audit_id', 'attempts', 'run_at', 'locked_at'])
-    .where('status', '=', pending)
-    .where('integration_id', '=', integrationId)
-    .where('id', '>', headId)
-    .orderBy('id')
-    .limit(limit),
-);
-
 /**
  * What every database's queue does the same way. A subclass says how heads are held while
  * claimed and how rows are leased, renewed and released: on SQLite one process with one writer
@@ -116,18 +104,17 @@ export abstract class OutboxQueue implements DeliveryQueue {
 
   /** Whether this database joins LATERAL (see `queueHeads`). */
   protected abstract readonly lateralJoins: boolean;
-  /** Of the heads a claim read, those it may take; called in the claim's transaction. */
-  protected abstract holdHeads<T extends HeadRow>(
+  /**
+   * Lanes from the heads a claim read (due, unleased, not busy here, oldest first), in the
+   * claim's transaction: each head with the due, unleased rows right behind it, up to the
+   * claim's depth, leased to the worker. Another worker may be claiming at the same moment.
+   */
+  protected abstract takeLanes(
     tx: Executor,
-    heads: readonly T[],
-    staleBefore: number,
-  ): Promise<readonly T[]>;
-  /** Leases those of `ids` that nobody holds; returns the ones now leased to the worker. */
-  protected abstract leaseFree(
-    tx: Executor,
-    ids: readonly number[],
+    heads: readonly HeadRow[],
     request: ClaimRequest,
-  ): Promise<ReadonlySet<number>>;
+  ): Promise<ClaimedLane[]>;
+  abstract extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<ClaimedDelivery[]>;
   abstract renewLease(db: Executor, renewal: LeaseRenewal): Promise<void>;
   abstract release(db: Executor, ids: readonly number[], workerId: string): Promise<void>;
   abstract recoverLeases(db: Executor): Promise<void>;
@@ -155,112 +142,8 @@ export abstract class OutboxQueue implements DeliveryQueue {
         .limit(limit + busy.size)
         .execute();
       const free = heads.filter((h) => !busy.has(h.integration_id)).slice(0, limit);
-      if (free.length === 0) return [];
-      const held = await this.holdHeads(tx, free, staleBefore);
-      if (held.length === 0) return [];
-      const lanes: ClaimedLane[] = [];
-      for (const head of held) lanes.push(await this.laneOf(tx, head, request));
-      // Only rows nobody holds: on PostgreSQL, a row that commits late can become a queue's new
-      // head while another worker is taking the rows behind it in a claim of its own. The
-      // integration's claim lock keeps two claims apart; should one slip through all the same,
-      // waiting for its row locks and re-checking here keeps both from taking the same rows.
-      const ours = await this.leaseFree(
-        tx,
-        lanes.flatMap((l) => l.deliveries.map((d) => d.id)),
-        request,
-      );
-      return this.keepOurs(tx, lanes, ours, request.workerId);
+      return free.length === 0 ? [] : this.takeLanes(tx, free, request);
     });
-  }
-
-  /** A head with the due, unleased rows right behind it, up to the claim's depth. */
-  private async laneOf(tx: Executor, head: HeadRow, request: ClaimRequest) {
-    const integrationVersion = Number(head.integration_version);
-    const deliveries: ClaimedDelivery[] = [
-      {
-        id: Number(head.id),
-        integrationId: head.integration_id,
-        auditId: head.audit_id,
-        attempts: Number(head.attempts),
-        integrationVersion,
-      },
-    ];
-    // Rows behind a head are not claimed by anyone else while the head is leased: other
-    // workers only ever claim heads. They are leased with it all the same, so a crash leaves
-    // them to the lease's expiry like the head.
-    if (request.depth > 1) {
-      const behind = { ...request, afterId: Number(head.id), integrationVersion, depth: request.depth - 1 };
-      deliveries.push(...(await this.freeRowsBehind(tx, head.integration_id, behind)));
-    }
-    return { integrationId: head.integration_id, deliveries };
-  }
-
-  /** The due, unleased rows after `afterId`, up to the first that is not. */
-  private async freeRowsBehind(
-    tx: Executor,
-    integrationId: string,
-    {
-      afterId,
-      depth,
-      now,
-      staleBefore,
-      integrationVersion,
-    }: Omit<LaneExtension, 'integrationId' | 'workerId'>,
-  ): Promise<ClaimedDelivery[]> {
-    const rows: ClaimedDelivery[] = [];
-    for (const row of await followersOf.all(tx, integrationId, afterId, depth)) {
-      const leased = row.locked_at !== null && Number(row.locked_at) >= staleBefore;
-      if (Number(row.run_at) > now || leased) break;
-      const { audit_id: auditId, attempts } = row;
-      rows.push({
-        id: Number(row.id),
-        integrationId,
-        auditId,
-        attempts: Number(attempts),
-        integrationVersion,
-      });
-    }
-    return rows;
-  }
-
-  extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<ClaimedDelivery[]> {
-    return db.transaction().execute(async (tx) => {
-      const { integrationId, workerId } = extension;
-      const next = await this.freeRowsBehind(tx, integrationId, extension);
-      if (next.length === 0) return [];
-      const request = { ...extension, limit: 1, busy: new Set<string>() };
-      const ours = await this.leaseFree(
-        tx,
-        next.map((d) => d.id),
-        request,
-      );
-      const [kept] = await this.keepOurs(tx, [{ integrationId, deliveries: next }], ours, workerId);
-      return [...(kept?.deliveries ?? [])];
-    });
-  }
-
-  /** Each lane up to its first row that is not ours; rows of ours behind that gap go back. */
-  private async keepOurs(
-    tx: Executor,
-    lanes: readonly ClaimedLane[],
-    ours: ReadonlySet<number>,
-    workerId: string,
-  ): Promise<ClaimedLane[]> {
-    const result: ClaimedLane[] = [];
-    const stranded: number[] = [];
-    for (const lane of lanes) {
-      const cut = lane.deliveries.findIndex((d) => !ours.has(d.id));
-      if (cut < 0) {
-        result.push(lane);
-        continue;
-      }
-      if (cut > 0)
-        result.push({ integrationId: lane.integrationId, deliveries: lane.deliveries.slice(0, cut) });
-      // Rows of ours behind the gap would sit out a lease for nothing: give them back.
-      for (const d of lane.deliveries.slice(cut)) if (ours.has(d.id)) stranded.push(d.id);
-    }
-    await this.release(tx, stranded, workerId);
-    return result;
   }
 
   async nextDueAt(db: Executor, staleBefore: number): Promise<number | undefined> {

@@ -4,13 +4,15 @@ import { TransactionTail } from '../../../db/transaction-tail.js';
 import type { IntegrationHealthStore } from '../integration-health-store.js';
 import type {
   ClaimedDelivery,
+  ClaimedLane,
   ClaimRequest,
   FinishedSend,
   LaneExtension,
   LeaseRenewal,
   NewDeliveries,
 } from './delivery-queue.js';
-import { type HeadRow, OutboxQueue, pending } from './outbox-queue.js';
+import { type HeadRow, OutboxQueue } from './outbox-queue.js';
+import { takeLanesInOneStatement } from './postgres-claim.js';
 import { finishPlainSuccesses, isPlainSuccess } from './postgres-finish.js';
 import { extendLaneInOneStatement } from './postgres-lane-extension.js';
 
@@ -83,83 +85,31 @@ export class PostgresDeliveryQueue extends OutboxQueue {
     return deliveries;
   }
 
-  protected async holdHeads<T extends HeadRow>(
-    tx: Executor,
-    heads: readonly T[],
-    staleBefore: number,
-  ): Promise<readonly T[]> {
-    const free = await this.onlyFreeIntegrations(tx, heads, staleBefore);
-    if (free.length === 0) return [];
-    // Lock the heads we saw, skipping any another worker is claiming right now. The row is
-    // re-checked under the lock, so a head that was finished or leased meanwhile drops out, and
-    // only a queue's head is ever sent.
-    const locked = await tx
-      .selectFrom('deliveries')
-      .select('id')
-      .where(
-        'id',
-        'in',
-        free.map((c) => c.id),
-      )
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('locked_at', 'is', null), eb('locked_at', '<', staleBefore)]))
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    const ids = new Set(locked.map((r) => Number(r.id)));
-    return free.filter((c) => ids.has(Number(c.id)));
-  }
-
   /**
    * One lane per integration at a time, across workers. A change whose transaction commits
    * late gets a lower id than rows another worker is already sending, and so becomes the
    * queue's head while that lane is out; claimed as a head, it would go to the room at the
-   * same time as the lane's rows. So the heads of integrations with a lane out (a pending row
-   * under a live lease) are passed over, and each integration's claim takes a
-   * transaction-scoped advisory lock first: a claim of the same integration running right now
-   * (whose leases are not visible yet) holds it, and this one skips the integration instead of
-   * waiting. The check runs after the lock, so it sees any claim that committed before.
+   * same time as the lane's rows. So each integration's claim takes a transaction-scoped
+   * advisory lock first: a claim of the same integration running right now (whose leases are
+   * not visible yet) holds it, and this one skips the integration instead of waiting. Then one
+   * statement, whose snapshot sees any claim that committed before the lock, passes over the
+   * heads of integrations with a lane out and takes the rest (postgres-claim.ts).
    */
-  private async onlyFreeIntegrations<T extends HeadRow>(
+  protected async takeLanes(
     tx: Executor,
-    heads: readonly T[],
-    staleBefore: number,
-  ): Promise<T[]> {
+    heads: readonly HeadRow[],
+    request: ClaimRequest,
+  ): Promise<ClaimedLane[]> {
     const ids = [...new Set(heads.map((h) => h.integration_id))];
     const { rows } = await sql<{ id: string }>`
       select id from unnest(${ids}::text[]) as t(id)
       where pg_try_advisory_xact_lock(${claimLockSpace}, hashtext(id))`.execute(tx);
-    const locked = rows.map((r) => r.id);
-    if (locked.length === 0) return [];
-    const laneOut = await tx
-      .selectFrom('deliveries')
-      .select('integration_id')
-      .where('status', '=', pending)
-      .where('integration_id', 'in', locked)
-      .where('locked_at', '>=', staleBefore)
-      .groupBy('integration_id')
-      .execute();
-    const free = new Set(locked);
-    for (const row of laneOut) free.delete(row.integration_id);
-    return heads.filter((h) => free.has(h.integration_id));
-  }
-
-  protected async leaseFree(
-    tx: Executor,
-    ids: readonly number[],
-    { workerId, now, staleBefore }: ClaimRequest,
-  ): Promise<ReadonlySet<number>> {
-    const ours = new Set<number>();
-    if (ids.length === 0) return ours;
-    const leased = await tx
-      .updateTable('deliveries')
-      .set({ locked_by: workerId, locked_at: now })
-      .where('id', 'in', ids)
-      .where((eb) => eb.or([eb('locked_at', 'is', null), eb('locked_at', '<', staleBefore)]))
-      .returning('id')
-      .execute();
-    for (const row of leased) ours.add(Number(row.id));
-    return ours;
+    const locked = new Set(rows.map((r) => r.id));
+    const ours = heads.filter((h) => locked.has(h.integration_id));
+    if (ours.length === 0) return [];
+    const { lanes, stranded } = await takeLanesInOneStatement(tx, ours, request);
+    await this.release(tx, stranded, request.workerId);
+    return lanes;
   }
 
   async renewLease(db: Executor, { ids, workerId, now }: LeaseRenewal): Promise<void> {
