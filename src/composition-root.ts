@@ -108,15 +108,16 @@ export interface BuildOptions {
   /** Defaults to a silent logger (tests); `main.ts` passes the real one. */
   readonly logger?: Logger;
   readonly clock?: Clock;
-  /** Tests shorten the HTTP timeouts of deliveries. */
+  /** Tests shorten the HTTP timeouts of deliveries, or lengthen the worker's fallback poll. */
   readonly deliveryTimeouts?: { connectMs: number; totalMs: number };
+  readonly deliveryPollMs?: number;
   /** Where the built web UI is; defaults to `web/dist` in the project. */
   readonly webRoot?: string;
   /** Tests shorten the heartbeat and the unread bytes a stream may hold. */
   readonly sdkStreams?: SdkDataPlaneOptions;
 }
 
-/** Some of the stores (or settings), by name: a service receives the ones it uses, and can reach no other. */
+/** Some of the stores (or settings), by name: a service gets the ones it uses, and no other. */
 function pick<T, K extends keyof T>(from: T, ...names: K[]): Pick<T, K> {
   return Object.fromEntries(names.map((name) => [name, from[name]])) as Pick<T, K>;
 }
@@ -191,6 +192,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
             channels,
             clock,
             listen: listenForDeliveries(database.notifier),
+            pollMs: options.deliveryPollMs,
           });
     // Finished deliveries past their retention go, pruned where deliveries are sent.
     const log = logger.child({ component: 'delivery-retention' });
@@ -204,7 +206,6 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       worker,
     }).attach(changes);
     const wake = () => fanOut.wake();
-
     const bootstrap = await bootstrapOwner(pick(stores, 'members', 'tokens'), changes, {
       email: config.adminEmail,
       password: config.adminPassword,

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { BuildOptions } from '../../src/composition-root.js';
 import { FakeWebhook } from '../helpers/fake-webhook.js';
 import { type ApiResponse, startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
@@ -13,12 +14,14 @@ export const productionFlags = [
 ];
 
 /** A Switchboard (private targets allowed, quick retries, `env` on top) with `default/checkout`. */
-export async function startWithFlag(env: Record<string, string> = {}): Promise<TestSwitchboard> {
-  const t = await startTestSwitchboard({
-    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-    SWITCHBOARD_RETRY_SCHEDULE: quickRetries,
-    ...env,
-  });
+export async function startWithFlag(
+  env: Record<string, string> = {},
+  options: BuildOptions = {},
+): Promise<TestSwitchboard> {
+  const t = await startTestSwitchboard(
+    { SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true', SWITCHBOARD_RETRY_SCHEDULE: quickRetries, ...env },
+    options,
+  );
   await t.api('POST', '/api/v2/projects', { key: 'default', name: 'Default' });
   await t.api('POST', '/api/v2/flags/default', { key: 'checkout', name: 'Checkout' });
   return t;

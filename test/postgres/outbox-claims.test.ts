@@ -164,12 +164,17 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
     // A goes on after its last row: the row behind it, up to the one that is not due.
     const extension = extensionByA('z', given[1]!);
     const more = await store.extendLane(handle.db, extension);
-    expect(more.map((d) => [d.id, d.integrationVersion])).toEqual([[n1, 1]]);
+    expect(more.deliveries.map((d) => [d.id, d.integrationVersion])).toEqual([[n1, 1]]);
+    expect(more.drained).toBe(false);
     expect(await holdersOf([n1!, n2!, n3!])).toEqual(['A', null, null]);
     // Once the deferred row is due it goes on again; with nothing behind, the lane ends.
     const rest = await store.extendLane(handle.db, { ...extension, afterId: n1!, now: 5_000 });
-    expect(rest.map((d) => d.id)).toEqual([n2, n3]);
-    expect(await store.extendLane(handle.db, { ...extension, afterId: n3!, now: 5_000 })).toEqual([]);
+    expect(rest.deliveries.map((d) => d.id)).toEqual([n2, n3]);
+    // Nothing at all behind the last: drained, so the lane's end wakes no claim.
+    expect(await store.extendLane(handle.db, { ...extension, afterId: n3!, now: 5_000 })).toEqual({
+      deliveries: [],
+      drained: true,
+    });
   });
 
   it('a lane that finds a row behind it leased by another worker keeps only the rows before it', async () => {
@@ -191,7 +196,7 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
       const extending = store.extendLane(handle.db, extensionByA('w', last!));
       await setTimeout(200);
       await b.query('commit');
-      expect((await extending).map((d) => d.id)).toEqual([w1]);
+      expect((await extending).deliveries.map((d) => d.id)).toEqual([w1]);
     } finally {
       await b.end();
     }
@@ -203,17 +208,18 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
     await insertIntegrationRow(handle.db, 'v');
     const [late, last, next] = await queued('v', 3, 'k');
     const extension = extensionByA('v', last!);
-    // Not A's last row (nobody leased it to A): no lane to extend.
-    expect(await store.extendLane(handle.db, extension)).toEqual([]);
+    // Not A's last row (nobody leased it to A): no lane to extend, and no word on what is behind.
+    const refused = { deliveries: [], drained: false };
+    expect(await store.extendLane(handle.db, extension)).toEqual(refused);
     await handle.db
       .updateTable('deliveries')
       .set({ locked_by: 'A', locked_at: 1_000 })
       .where('id', '=', last!)
       .execute();
     // `late` committed after A's lane was claimed, with a lower id: it is the queue's head now.
-    expect(await store.extendLane(handle.db, extension)).toEqual([]);
+    expect(await store.extendLane(handle.db, extension)).toEqual(refused);
     await handle.db.updateTable('deliveries').set({ status: 'done' }).where('id', '=', late!).execute();
-    expect((await store.extendLane(handle.db, extension)).map((d) => d.id)).toEqual([next]);
+    expect((await store.extendLane(handle.db, extension)).deliveries.map((d) => d.id)).toEqual([next]);
     // Once the last row is recorded, the lease that kept other claims off is gone: no more.
     await handle.db
       .updateTable('deliveries')
@@ -221,6 +227,6 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
       .where('id', 'in', [last!, next!])
       .execute();
     await store.enqueue(handle.db, { integrationIds: ['v'], auditId: 'k3', kind: 'flag', at: 0 });
-    expect(await store.extendLane(handle.db, { ...extension, afterId: next! })).toEqual([]);
+    expect(await store.extendLane(handle.db, { ...extension, afterId: next! })).toEqual(refused);
   });
 });

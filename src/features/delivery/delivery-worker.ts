@@ -29,11 +29,9 @@ export interface DeliveryWorkerOptions {
   /** Deliveries of one integration claimed (or a lane extended by) together, sent one by one. */
   readonly laneDepth?: number;
   /**
-   * How many sends of one lane may have gone out without their attempt being recorded yet, the
-   * one in flight included. Each send still waits for the previous one's answer (order), but
-   * not for its record, which `FinishBatch` commits together with others: sending does not wait
-   * for the database. It is also what a crash can repeat: at most this many per integration
-   * are sent again after a restart. 1 records each send before the next goes out.
+   * How many sends of one lane may be out with their attempt not yet recorded, the one in flight
+   * included: each waits for the previous one's answer (order), not for its record (`FinishBatch`).
+   * A crash repeats at most this many per integration. 1 records each send before the next.
    */
   readonly unrecordedWindow?: number;
   /**
@@ -72,6 +70,9 @@ interface Lane {
   /** A record failed: the lane sends nothing more (the row's lease brings it back). */
   recordFailed: boolean;
   leasedAt: number;
+  /** Its last look found nothing behind (`LaneExtended.drained`); a change was queued since. */
+  drained: boolean;
+  noticed: boolean;
 }
 
 /**
@@ -139,10 +140,9 @@ export class DeliveryWorker {
   /** Something was queued: look now instead of at the next poll. */
   wake(): void;
   /**
-   * New deliveries for these integrations. When every one of them is already being sent to,
-   * there is nothing to claim now (only a queue's head may go): that lane's end wakes the loop.
-   * This spares a claim query per change while a busy room is sending (a quarter of the
-   * worker's time with one room in bench/delivery).
+   * New deliveries for these integrations. When every one already has a lane out, there is
+   * nothing to claim now (only a queue's head may go): the lane goes on, or its end wakes the
+   * loop. This spares a claim per change while a busy room is sending.
    */
   wake(integrationIds: ReadonlySet<string>): void;
   wake(integrationIds?: ReadonlySet<string>): void {
@@ -150,10 +150,9 @@ export class DeliveryWorker {
     if (integrationIds !== undefined && integrationIds.size > 0) {
       let allBusy = true;
       for (const id of integrationIds) {
-        if (!this.lanes.has(id)) {
-          allBusy = false;
-          break;
-        }
+        const lane = this.lanes.get(id)?.lane;
+        if (lane === undefined) allBusy = false;
+        else lane.noticed = true;
       }
       if (allBusy) return;
     }
@@ -245,6 +244,8 @@ export class DeliveryWorker {
       unrecorded: [],
       recordFailed: false,
       leasedAt: this.options.clock(),
+      drained: false,
+      noticed: false,
     };
     this.loneRetries.delete(claim.integrationId);
     const work = this.drive(lane)
@@ -252,8 +253,10 @@ export class DeliveryWorker {
         this.log.error({ err: error, integrationId: lane.integrationId }, 'delivery failed unexpectedly'),
       )
       .finally(() => {
+        const full = this.lanes.size >= this.maxInFlight;
         this.lanes.delete(lane.integrationId);
-        this.wake();
+        // Nothing behind it, nothing queued since: a claim would find nothing (two queries).
+        if (!lane.drained || lane.noticed || full) this.wake();
       });
     this.lanes.set(lane.integrationId, { lane, work });
   }
@@ -295,25 +298,22 @@ export class DeliveryWorker {
     } finally {
       await Promise.all(lane.unrecorded.map((u) => u.recorded));
       // Unsent deliveries go back to the queue for the next claim (or another worker).
-      if (lane.waiting.length > 0) {
-        await this.queue.release(
-          this.db,
-          lane.waiting.map((d) => d.id),
-          this.id,
-        );
-      }
+      const unsent = lane.waiting.map((d) => d.id);
+      if (unsent.length > 0) await this.queue.release(this.db, unsent, this.id);
     }
   }
 
   /**
    * What was queued behind the lane meanwhile, leased to it while it holds its last row: a busy
-   * lane goes on without a claim (eight statements on PostgreSQL, this one). False when nothing
-   * is due behind it or reading failed: the lane ends, and the next claim finds what is left.
+   * lane goes on without a claim (five statements on PostgreSQL, this one). False when nothing
+   * is due behind it or reading failed: the lane ends, and the next claim finds what is left
+   * (unless the queue said it was drained: then there is nothing, see `startLane`).
    */
   private async extend(lane: Lane): Promise<boolean> {
     const now = this.options.clock();
+    lane.noticed = false; // A change committed after this look's snapshot notices it again.
     try {
-      const more = await this.queue.extendLane(this.db, {
+      const { deliveries: more, drained } = await this.queue.extendLane(this.db, {
         integrationId: lane.integrationId,
         afterId: lane.lastGiven,
         integrationVersion: lane.integrationVersion,
@@ -323,6 +323,7 @@ export class DeliveryWorker {
         depth: this.laneDepth,
       });
       const last = more.at(-1);
+      lane.drained = drained;
       if (last === undefined) return false;
       lane.waiting.push(...more);
       lane.lastGiven = last.id;

@@ -55,6 +55,18 @@ export interface LaneExtension {
   readonly depth: number;
 }
 
+/** What an extension took, and whether the lane's queue was found empty behind it. */
+export interface LaneExtended {
+  /** Leased to the lane, in queue order. */
+  readonly deliveries: ClaimedDelivery[];
+  /**
+   * Nothing at all was pending behind the lane's last row, and the lane could look (it held its
+   * last row, with no late row below it): nothing is left for a claim to find. A change queued
+   * after this look notices the worker as usual.
+   */
+  readonly drained: boolean;
+}
+
 /** Rows a worker holds, named by id and holder. */
 export interface LeaseRenewal {
   readonly ids: readonly number[];
@@ -111,7 +123,7 @@ export interface DeliveryQueue {
    * time. Should another worker's claim slip in once the last row is recorded, each keeps only
    * its leased rows up to the first it could not lease, as in a claim.
    */
-  extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<ClaimedDelivery[]>;
+  extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<LaneExtended>;
   /** Renews a worker's lease on rows it still holds (a long lane, before it goes stale). */
   renewLease(db: Executor, renewal: LeaseRenewal): Promise<void>;
   /** Gives claimed rows back unsent (a lane cut short): the next claim takes them again. */

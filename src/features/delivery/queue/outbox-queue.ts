@@ -3,11 +3,11 @@ import { prepareQuery } from '../../../db/prepared-query.js';
 import type { Database, DeliveryStatus, Executor } from '../../../db/schema.js';
 import type { IntegrationHealthStore } from '../integration-health-store.js';
 import type {
-  ClaimedDelivery,
   ClaimedLane,
   ClaimRequest,
   DeliveryQueue,
   FinishedSend,
+  LaneExtended,
   LaneExtension,
   LeaseRenewal,
   NewDeliveries,
@@ -114,7 +114,7 @@ export abstract class OutboxQueue implements DeliveryQueue {
     heads: readonly HeadRow[],
     request: ClaimRequest,
   ): Promise<ClaimedLane[]>;
-  abstract extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<ClaimedDelivery[]>;
+  abstract extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<LaneExtended>;
   abstract renewLease(db: Executor, renewal: LeaseRenewal): Promise<void>;
   abstract release(db: Executor, ids: readonly number[], workerId: string): Promise<void>;
   abstract recoverLeases(db: Executor): Promise<void>;

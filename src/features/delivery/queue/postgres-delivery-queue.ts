@@ -3,10 +3,10 @@ import type { Database, Executor } from '../../../db/schema.js';
 import { TransactionTail } from '../../../db/transaction-tail.js';
 import type { IntegrationHealthStore } from '../integration-health-store.js';
 import type {
-  ClaimedDelivery,
   ClaimedLane,
   ClaimRequest,
   FinishedSend,
+  LaneExtended,
   LaneExtension,
   LeaseRenewal,
   NewDeliveries,
@@ -79,10 +79,10 @@ export class PostgresDeliveryQueue extends OutboxQueue {
   }
 
   /** One statement instead of a transaction of three (postgres-lane-extension.ts). */
-  override async extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<ClaimedDelivery[]> {
-    const { deliveries, stranded } = await extendLaneInOneStatement(db, extension);
+  async extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<LaneExtended> {
+    const { deliveries, stranded, drained } = await extendLaneInOneStatement(db, extension);
     await this.release(db, stranded, extension.workerId);
-    return deliveries;
+    return { deliveries, drained };
   }
 
   /**

@@ -8,6 +8,8 @@ export interface ExtendedLane {
   readonly deliveries: ClaimedDelivery[];
   /** Leased behind a row another worker took first: not to be sent by this lane. */
   readonly stranded: number[];
+  /** See `LaneExtended.drained`. */
+  readonly drained: boolean;
 }
 
 /**
@@ -29,16 +31,27 @@ export async function extendLaneInOneStatement(
   db: Kysely<Database>,
   x: LaneExtension,
 ): Promise<ExtendedLane> {
-  const { rows } = await sql<{ id: number; audit_id: string; attempts: number; ours: boolean }>`
-    with next as (
-      select id, audit_id, attempts, run_at, locked_at from deliveries
-      where status = ${pending} and integration_id = ${x.integrationId} and id > ${x.afterId}
-        and exists (
+  const { rows } = await sql<{
+    held: boolean;
+    blocked: boolean;
+    id: number | null;
+    audit_id: string;
+    attempts: number;
+    free: boolean;
+    ours: boolean;
+  }>`
+    with state as (
+      select
+        exists (
           select 1 from deliveries where id = ${x.afterId} and status = ${pending}
-            and locked_by = ${x.workerId})
-        and not exists (
+            and locked_by = ${x.workerId}) as held,
+        exists (
           select 1 from deliveries where status = ${pending} and integration_id = ${x.integrationId}
-            and id < ${x.afterId} and locked_by is distinct from ${x.workerId})
+            and id < ${x.afterId} and locked_by is distinct from ${x.workerId}) as blocked
+    ), next as (
+      select id, audit_id, attempts, run_at, locked_at from deliveries, state
+      where status = ${pending} and integration_id = ${x.integrationId} and id > ${x.afterId}
+        and state.held and not state.blocked
       order by id limit ${x.depth}
     ), lane as (
       select id, audit_id, attempts,
@@ -51,12 +64,15 @@ export async function extendLaneInOneStatement(
       where d.id = lane.id and lane.free and (d.locked_at is null or d.locked_at < ${x.staleBefore})
       returning d.id
     )
-    select lane.id, lane.audit_id, lane.attempts, leased.id is not null as ours
-    from lane left join leased on leased.id = lane.id
-    where lane.free
+    select state.held, state.blocked, lane.id, lane.audit_id, lane.attempts, lane.free,
+      leased.id is not null as ours
+    from state left join (lane left join leased on leased.id = lane.id) on true
     order by lane.id`.execute(db);
-  const cut = rows.findIndex((row) => !row.ours);
-  const kept = cut < 0 ? rows : rows.slice(0, cut);
+  const first = rows[0];
+  const behind = rows.filter((row) => row.id !== null);
+  const free = behind.filter((row) => row.free);
+  const cut = free.findIndex((row) => !row.ours);
+  const kept = cut < 0 ? free : free.slice(0, cut);
   const deliveries = kept.map(
     (row): ClaimedDelivery => ({
       id: Number(row.id),
@@ -66,6 +82,7 @@ export async function extendLaneInOneStatement(
       integrationVersion: x.integrationVersion,
     }),
   );
-  const stranded = cut < 0 ? [] : rows.slice(cut).flatMap((row) => (row.ours ? [Number(row.id)] : []));
-  return { deliveries, stranded };
+  const stranded = cut < 0 ? [] : free.slice(cut).flatMap((row) => (row.ours ? [Number(row.id)] : []));
+  const drained = first?.held === true && !first.blocked && behind.length === 0;
+  return { deliveries, stranded, drained };
 }

@@ -98,12 +98,22 @@ describe('the delivery queue on a real SQLite file', () => {
       staleBefore: -1,
       depth: 16,
     };
-    const more = await store.extendLane(handle.db, extension);
+    const { deliveries: more, drained } = await store.extendLane(handle.db, extension);
     expect(more.map((d) => d.auditId)).toEqual(['e2', 'e3']);
+    expect(drained).toBe(false);
     // Leased to the lane: another claim finds nothing of the integration.
     expect(await claim({ workerId: 'other', now: 10 })).toEqual([]);
     expect(more.map((d) => d.id)).toEqual([second, third]);
-    expect(await store.extendLane(handle.db, { ...extension, afterId: third! })).toEqual([]);
+    // The row behind the last is due later: not drained, a claim takes it when it is due.
+    expect(await store.extendLane(handle.db, { ...extension, afterId: third! })).toEqual({
+      deliveries: [],
+      drained: false,
+    });
+    // Nothing at all behind: drained, so the lane's end wakes no claim.
+    expect(await store.extendLane(handle.db, { ...extension, afterId: fourth! })).toEqual({
+      deliveries: [],
+      drained: true,
+    });
   });
 
   it('a delivery scheduled later holds back its queue; nextDueAt says when', async () => {

@@ -5,6 +5,7 @@ import type {
   ClaimedDelivery,
   ClaimedLane,
   ClaimRequest,
+  LaneExtended,
   LaneExtension,
   LeaseRenewal,
 } from './delivery-queue.js';
@@ -72,18 +73,21 @@ export class SqliteDeliveryQueue extends OutboxQueue {
     return this.keepOurs(tx, lanes, ours, request.workerId);
   }
 
-  extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<ClaimedDelivery[]> {
+  extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<LaneExtended> {
     return db.transaction().execute(async (tx) => {
       const { integrationId, workerId } = extension;
       const next = await this.freeRowsBehind(tx, integrationId, extension);
-      if (next.length === 0) return [];
+      if (next.length === 0) {
+        const drained = !(await this.hasPendingBehind(tx, integrationId, extension.afterId));
+        return { deliveries: [], drained };
+      }
       const ours = await this.leaseFree(
         tx,
         next.map((d) => d.id),
         extension,
       );
       const [kept] = await this.keepOurs(tx, [{ integrationId, deliveries: next }], ours, workerId);
-      return [...(kept?.deliveries ?? [])];
+      return { deliveries: [...(kept?.deliveries ?? [])], drained: false };
     });
   }
 
