@@ -47,7 +47,16 @@ export interface Notifier {
     channel: string,
     onNotice: (payload: string) => void,
     onLost?: () => void,
+    options?: ListenOptions,
   ): Promise<() => Promise<void>>;
+}
+
+export interface ListenOptions {
+  /**
+   * Only notifications that other processes sent: those sent through this handle's own pool
+   * are not passed on, for a listener that heard of its own process's changes in memory already.
+   */
+  readonly othersOnly?: boolean;
 }
 
 export interface DatabaseHandle {
@@ -136,11 +145,16 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   pool.on('error', () => undefined);
   prepareStatementsByName(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // The server processes of the pool's connections: a notification names the one that sent it.
+  const ownBackends = new Set<number>();
+  const backendOf = (client: pg.Client) => (client as unknown as { processID: number | null }).processID;
+  pool.on('connect', (client) => ownBackends.add(backendOf(client) ?? -1));
+  pool.on('remove', (client) => ownBackends.delete(backendOf(client) ?? -1));
   const listeners = new Set<pg.Client>();
   const tail = new TransactionTail();
   const notifier: Notifier = {
     notify: (tx, channel, payload = '') => tail.notify(tx, channel, payload),
-    async listen(channel, onNotice, onLost) {
+    async listen(channel, onNotice, onLost, options = {}) {
       // A dedicated connection: LISTEN belongs to a session, not to a pooled connection.
       const client = new pg.Client({ connectionString: url });
       let stopped = false;
@@ -156,7 +170,9 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
       client.on('end', lost);
       await client.connect();
       client.on('notification', (message) => {
-        if (message.channel === channel) onNotice(message.payload ?? '');
+        if (message.channel !== channel) return;
+        if (options.othersOnly === true && ownBackends.has(message.processId)) return;
+        onNotice(message.payload ?? '');
       });
       await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
       listeners.add(client);

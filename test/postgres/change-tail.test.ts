@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
 import { DocumentStore } from '../../src/db/document-store.js';
@@ -15,6 +16,7 @@ import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
 import { until } from '../helpers/until.js';
 
 let handle: DatabaseHandle;
+let url: string;
 let drop: () => Promise<void>;
 let changes: ChangeLog;
 /** What the fan-out saw of its own rows while the use case ran (ids of `deliveries`). */
@@ -26,7 +28,6 @@ let stopListening: () => Promise<void>;
 const integrations = ['i3', 'i1', 'i2'];
 
 beforeAll(async () => {
-  let url: string;
   ({ url, drop } = await freshPostgresDatabase());
   handle = await openPostgres(url);
   await migrateToLatest(handle.db);
@@ -176,5 +177,28 @@ describe('named prepared statements on PostgreSQL', () => {
     });
     expect(names).toHaveLength(1);
     expect(names[0]).toMatch(/^sb\d+$/);
+  });
+});
+
+describe('listening to other processes only (PostgreSQL)', () => {
+  it('passes on what other connections notify, not what this handle’s own pool sent', async () => {
+    const othersHeard: string[] = [];
+    const stop = await handle.notifier?.listen('others_test', (p) => othersHeard.push(p), undefined, {
+      othersOnly: true,
+    });
+    try {
+      // Several at once, so the pool opens more than one connection: none of them is heard.
+      await Promise.all(
+        ['own 1', 'own 2', 'own 3'].map((p) => sql`select pg_notify('others_test', ${p})`.execute(handle.db)),
+      );
+      const other = new pg.Client(url);
+      await other.connect();
+      await other.query(`select pg_notify('others_test', 'from another process')`);
+      await other.end();
+      await until('the other process heard', () => othersHeard.length >= 1);
+      expect(othersHeard).toEqual(['from another process']);
+    } finally {
+      await stop?.();
+    }
   });
 });

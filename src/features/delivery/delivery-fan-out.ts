@@ -75,10 +75,14 @@ export class DeliveryFanOut {
   }
 }
 
-/** The worker's subscription to other processes' notices (PostgreSQL LISTEN); none on SQLite. */
+/**
+ * The worker's subscription to other processes' notices (PostgreSQL LISTEN); none on SQLite. Its
+ * own process's changes wake it in memory (`DeliveryFanOut`), with the integrations they queued
+ * for: hearing them again from the database would cost a claim that finds nothing each.
+ */
 export function listenForDeliveries(
   notifier: Notifier | undefined,
 ): ((onNotice: () => void) => Promise<() => Promise<void>>) | undefined {
   if (notifier === undefined) return undefined;
-  return (onNotice) => notifier.listen(deliveryNoticeChannel, onNotice);
+  return (onNotice) => notifier.listen(deliveryNoticeChannel, onNotice, undefined, { othersOnly: true });
 }
