@@ -189,9 +189,10 @@ export class DeliveryWorker {
       const capacity = this.maxInFlight - this.lanes.size;
       const claimed = capacity > 0 ? await this.claim(capacity) : [];
       for (const claim of claimed) this.startLane(claim);
-      if (claimed.length === 0 && this.running && !this.woken) await this.sleep(capacity > 0);
-      // Let I/O callbacks run between rounds even when every round finds work.
-      else await new Promise((resolve) => setImmediate(resolve));
+      // Fewer lanes than there was room for: no due head is left (but another worker's).
+      const tookAll = claimed.length < capacity || capacity === 0;
+      if (tookAll && this.running && !this.woken) await this.sleep(capacity > 0);
+      else await new Promise((resolve) => setImmediate(resolve)); // I/O callbacks between rounds
     }
   }
 
@@ -379,8 +380,7 @@ export class DeliveryWorker {
       try {
         const now = this.options.clock();
         const due = await this.queue.nextDueAt(this.db, now - this.leaseMs);
-        // At least 1 ms: better-sqlite3 answers synchronously, so a loop that never waited on a
-        // timer would starve the event loop (and with it the sends it is waiting for).
+        // At least 1 ms: with synchronous SQLite, a loop never waiting on a timer starves sends.
         if (due !== undefined) wait = Math.max(1, Math.min(wait, due - now));
       } catch (error) {
         this.log.error({ err: error }, 'reading the delivery queue failed');
