@@ -8,6 +8,7 @@ import { AuditEntryCache } from './audit-entry-cache.js';
 import type { ChannelRegistry } from './delivery-channel.js';
 import { DeliverySender, type IntegrationReader, type Sent } from './delivery-sender.js';
 import { FinishBatch } from './finish-batch.js';
+import { NextDueLook } from './next-due.js';
 import type { OutboundHttp } from './outbound-http.js';
 import type { ClaimedDelivery, ClaimedLane, DeliveryQueue } from './queue/delivery-queue.js';
 
@@ -106,6 +107,7 @@ export class DeliveryWorker {
   private readonly loneRetries = new Map<string, { readonly id: number; runAt: number }>();
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly nextDue: NextDueLook;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.db = options.db;
@@ -127,6 +129,7 @@ export class DeliveryWorker {
     this.unrecordedWindow = Math.max(1, options.unrecordedWindow ?? defaultUnrecordedWindow);
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1_000;
+    this.nextDue = new NextDueLook((now) => this.queue.nextDueAt(this.db, now - this.leaseMs), this.pollMs);
   }
 
   async start(): Promise<void> {
@@ -196,11 +199,8 @@ export class DeliveryWorker {
     }
   }
 
-  /**
-   * Changes were queued behind heads that wait for a retry on the schedule: they are retried
-   * within the cap instead (the pull-in wakes nothing itself; the worker's next look-ahead, at
-   * most a poll interval away, sees the new due time).
-   */
+  /** Changes were queued behind heads waiting for a retry on the schedule: retried within the
+   * cap instead (waking nothing: the next look-ahead, a poll interval away at most, sees it). */
   private pullInLoneRetries(integrationIds: ReadonlySet<string>): void {
     if (this.loneRetries.size === 0) return;
     const now = this.options.clock();
@@ -257,6 +257,7 @@ export class DeliveryWorker {
         const full = this.lanes.size >= this.maxInFlight;
         this.lanes.delete(lane.integrationId);
         // Nothing behind it, nothing queued since: a claim would find nothing (two queries).
+        if (!lane.drained) this.nextDue.forget();
         if (!lane.drained || lane.noticed || full) this.wake();
       });
     this.lanes.set(lane.integrationId, { lane, work });
@@ -347,9 +348,8 @@ export class DeliveryWorker {
   }
 
   /**
-   * A send's record, never rejecting. One that failed (after `finishMany`'s own retry) leaves
-   * its row leased and pending, so the lease's expiry sends it again: a repeat, within the
-   * window. The lane stops; what it sent after that row is recorded as usual.
+   * A send's record, never rejecting. One that failed (after `finishMany`'s own retry) leaves its
+   * row leased and pending, for the lease's expiry to send again (a repeat, within the window).
    */
   private settled(lane: Lane, id: number, recorded: Promise<void>): Promise<void> {
     return recorded.catch((error: unknown) => {
@@ -379,7 +379,7 @@ export class DeliveryWorker {
     if (lookAhead) {
       try {
         const now = this.options.clock();
-        const due = await this.queue.nextDueAt(this.db, now - this.leaseMs);
+        const due = await this.nextDue.dueAt(now);
         // At least 1 ms: with synchronous SQLite, a loop never waiting on a timer starves sends.
         if (due !== undefined) wait = Math.max(1, Math.min(wait, due - now));
       } catch (error) {
