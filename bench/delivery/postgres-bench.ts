@@ -25,6 +25,7 @@ import {
 } from './delivery-phases.js';
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
+import { runStatementCount } from './statement-count.js';
 import { benchFakeHipChatEnv, compileServer, SwitchboardProcess } from './switchboard-process.js';
 import { runVersusUnleash } from './versus-unleash.js';
 
@@ -55,6 +56,8 @@ export interface PostgresBenchOptions {
   readonly built?: boolean;
   /** Only the comparison with Unleash (versus-unleash.ts), in this many alternating rounds. */
   readonly versusUnleash?: number;
+  /** Only the statements and CPU time one toggle costs (statement-count.ts). */
+  readonly statements?: boolean;
 }
 
 interface Outcome {
@@ -280,9 +283,11 @@ function parseArgs(args: readonly string[]): PostgresBenchOptions {
   // The compiled server, as `npm start` runs it, unless --tsx asks for src/ through tsx.
   let built = true;
   let versusUnleash: number | undefined;
+  let statements = false;
   for (const arg of args) {
     if (arg === '--postgres') continue;
-    if (arg === '--versus-unleash') versusUnleash ??= 8;
+    if (arg === '--statements') statements = true;
+    else if (arg === '--versus-unleash') versusUnleash ??= 8;
     else if (arg.startsWith('--rounds=')) versusUnleash = Number(arg.slice('--rounds='.length));
     else if (arg === '--built') built = true;
     else if (arg === '--tsx') built = false;
@@ -295,13 +300,14 @@ function parseArgs(args: readonly string[]): PostgresBenchOptions {
     else if (arg.startsWith('--workers=')) workers = parseList(arg, '--workers', WORKER_COUNTS);
     else
       throw new Error(
-        `delivery bench on PostgreSQL: unknown option ${arg} (--tsx, --integrations=1,10,100, --workers=1,2, --versus-unleash, --rounds=N)`,
+        `delivery bench on PostgreSQL: unknown option ${arg} (--tsx, --integrations=1,10,100, --workers=1,2, --versus-unleash, --rounds=N, --statements)`,
       );
   }
   if (versusUnleash !== undefined && !(Number.isInteger(versusUnleash) && versusUnleash > 0))
     throw new Error('--rounds: a whole number of rounds, at least 1');
   return {
     built,
+    statements,
     ...(versusUnleash === undefined ? {} : { versusUnleash }),
     ...(integrations === undefined ? {} : { integrations }),
     ...(workers === undefined ? {} : { workers }),
@@ -324,10 +330,11 @@ export async function runPostgresDeliveryBench(args: readonly string[] = []): Pr
       .map((n) => n.toFixed(2))
       .join(' ')}`,
   );
-  if (options.versusUnleash !== undefined) {
+  if (options.versusUnleash !== undefined || options.statements) {
     const cluster = await startPostgresCluster();
     try {
-      await runVersusUnleash(cluster, options.versusUnleash, entry);
+      if (options.statements) await runStatementCount(cluster, entry);
+      else await runVersusUnleash(cluster, options.versusUnleash ?? 8, entry);
     } finally {
       cluster.stop();
     }

@@ -16,6 +16,31 @@ export interface ToggleApi {
 /** What a webhook body says: which flag went on or off (undefined: not a toggle notification). */
 export type ReadWebhook = (body: string) => { flag: string; on: boolean } | undefined;
 
+/** Switchboard's toggle of `project`'s flags in production (a JSON patch), with `token`. */
+export function switchboardToggles(baseUrl: string, project: string, token: string): ToggleApi {
+  return {
+    name: 'Switchboard',
+    baseUrl,
+    request: (flag, on, marker) => ({
+      method: 'PATCH',
+      path: `/api/v2/flags/${project}/${flag}`,
+      headers: { authorization: token, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        patch: [{ op: 'replace', path: '/environments/production/on', value: on }],
+        comment: marker,
+      }),
+    }),
+  };
+}
+
+/** A Switchboard webhook's audit entry, read as a toggle. */
+export const readSwitchboardWebhook: ReadWebhook = (body) => {
+  const entry = JSON.parse(body) as { name?: string; titleVerb?: string };
+  if (entry.titleVerb === 'turned on the flag') return { flag: entry.name ?? '', on: true };
+  if (entry.titleVerb === 'turned off the flag') return { flag: entry.name ?? '', on: false };
+  return undefined;
+};
+
 /**
  * One webhook receiver for both products. A flag has at most one toggle in flight and starts
  * off, so the k-th notification of a flag answers its k-th toggle: no marker is needed (Unleash's

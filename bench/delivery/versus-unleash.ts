@@ -5,7 +5,14 @@ import { median } from '../measure.js';
 import { UNLEASH_ADMIN_TOKEN, UNLEASH_VERSION, UnleashProcess } from '../sdk/unleash.js';
 import { percentile, whole } from './delivery-phases.js';
 import { SwitchboardProcess } from './switchboard-process.js';
-import { type ReadWebhook, type ToggleApi, ToggleLoad, WebhookReceiver } from './toggle-webhook.js';
+import {
+  type ReadWebhook,
+  readSwitchboardWebhook,
+  switchboardToggles,
+  type ToggleApi,
+  ToggleLoad,
+  WebhookReceiver,
+} from './toggle-webhook.js';
 
 /**
  * Switchboard beside Unleash on the same PostgreSQL cluster, in the same run, with the same load
@@ -92,25 +99,8 @@ async function startSwitchboard(
   for (const key of FLAGS) await call(base, 'POST', '/flags/bench', TOKEN, { key, name: key });
   await call(base, 'POST', '/webhooks', TOKEN, { name: 'bench', url: receiver.url, sign: false, on: true });
   return {
-    api: {
-      name: 'Switchboard',
-      baseUrl: process.baseUrl,
-      request: (flag, on, marker) => ({
-        method: 'PATCH',
-        path: `/api/v2/flags/bench/${flag}`,
-        headers: { authorization: TOKEN, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          patch: [{ op: 'replace', path: '/environments/production/on', value: on }],
-          comment: marker,
-        }),
-      }),
-    },
-    read: (body) => {
-      const entry = JSON.parse(body) as { name?: string; titleVerb?: string };
-      if (entry.titleVerb === 'turned on the flag') return { flag: entry.name ?? '', on: true };
-      if (entry.titleVerb === 'turned off the flag') return { flag: entry.name ?? '', on: false };
-      return undefined;
-    },
+    api: switchboardToggles(process.baseUrl, 'bench', TOKEN),
+    read: readSwitchboardWebhook,
     stop: () => process.stop(),
   };
 }

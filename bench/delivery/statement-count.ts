@@ -1,0 +1,142 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { PostgresCluster } from '../../test/helpers/postgres-cluster.js';
+import { SwitchboardProcess } from './switchboard-process.js';
+import { readSwitchboardWebhook, switchboardToggles, ToggleLoad, WebhookReceiver } from './toggle-webhook.js';
+
+/**
+ * What one toggle costs Switchboard on PostgreSQL (`npm run bench -- delivery-postgres
+ * --statements`): one process (`SWITCHBOARD_ROLE=all`) with one webhook integration, toggled by
+ * one client and by eight for `SECONDS` each, as the comparison with Unleash does. For each phase:
+ * toggles/s, the CPU time per toggle of the server, of PostgreSQL's processes and of this bench
+ * (its load client and webhook receiver: a fixed amount of work per toggle, so a slower machine
+ * shows in it too), and every statement PostgreSQL ran per toggle (`pg_stat_statements`, which
+ * this bench loads into its cluster with a restart).
+ */
+
+const SECRET_KEY = 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=';
+const TOKEN = 'api-statement-count-0123456789abcdef';
+const FLAGS = Array.from({ length: 8 }, (_, i) => `sc-${i}`);
+const SECONDS = 5;
+const DRAIN_MS = 60_000;
+
+/** Loads pg_stat_statements: a setting read only at server start. */
+async function withStatementStats(cluster: PostgresCluster): Promise<void> {
+  const admin = new pg.Client(cluster.url);
+  await admin.connect();
+  let dataDir: string;
+  try {
+    await admin.query(`alter system set shared_preload_libraries = 'pg_stat_statements'`);
+    dataDir =
+      (await admin.query<{ data_directory: string }>('show data_directory')).rows[0]?.data_directory ?? '';
+  } finally {
+    await admin.end();
+  }
+  const restart = ['-D', dataDir, '-w', 'restart'];
+  // stdio ignored: the restarted server would otherwise hold this process's pipes open.
+  const result =
+    process.getuid?.() === 0
+      ? spawnSync('runuser', ['-u', 'postgres', '--', 'pg_ctl', ...restart], { stdio: 'ignore' })
+      : spawnSync('pg_ctl', restart, { stdio: 'ignore' });
+  if (result.status !== 0) throw new Error(`pg_ctl restart failed (${result.status})`);
+}
+
+/** CPU time (user + system, ms) of every PostgreSQL process on the machine. */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres')) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+async function call(base: string, method: string, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: TOKEN, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status >= 300)
+    throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+}
+
+export async function runStatementCount(cluster: PostgresCluster, entry: 'tsx' | 'built'): Promise<void> {
+  await withStatementStats(cluster);
+  const admin = new pg.Client(cluster.url);
+  await admin.connect();
+  await admin.query('create database sb_statements');
+  await admin.end();
+  const url = new URL(cluster.url);
+  url.pathname = '/sb_statements';
+  const receiver = await WebhookReceiver.start();
+  const server = await SwitchboardProcess.start({
+    entry,
+    timeoutMs: 120_000,
+    env: {
+      SWITCHBOARD_DATABASE_URL: url.toString(),
+      SWITCHBOARD_SECRET_KEY: SECRET_KEY,
+      SWITCHBOARD_ADMIN_TOKEN: TOKEN,
+      SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const stats = new pg.Client(url.toString());
+  try {
+    const base = `${server.baseUrl}/api/v2`;
+    await call(base, 'POST', '/projects', { key: 'bench', name: 'Statement bench' });
+    for (const key of FLAGS) await call(base, 'POST', '/flags/bench', { key, name: key });
+    await call(base, 'POST', '/webhooks', { name: 'bench', url: receiver.url, sign: false, on: true });
+    await stats.connect();
+    await stats.query('create extension if not exists pg_stat_statements');
+    const load = new ToggleLoad(switchboardToggles(server.baseUrl, 'bench', TOKEN), receiver, FLAGS.length);
+    receiver.reset(readSwitchboardWebhook, load.state);
+    const warm = await load.saturate(FLAGS, 3);
+    await receiver.waitFor(warm.count, DRAIN_MS);
+    for (const clients of [1, FLAGS.length]) {
+      receiver.reset(readSwitchboardWebhook, load.state);
+      await stats.query('select pg_stat_statements_reset()');
+      const [serverBefore, postgresBefore, ownBefore] = [server.cpuMs(), postgresCpuMs(), ownCpuMs()];
+      const { count, perSecond } = await load.saturate(FLAGS.slice(0, clients), SECONDS);
+      await receiver.waitFor(count, DRAIN_MS);
+      const per = (ms: number) => (ms / count).toFixed(2);
+      console.log(
+        `\n${clients} client${clients === 1 ? '' : 's'}: ${perSecond.toFixed(0)} toggles/s; CPU per toggle: ` +
+          `server ${per(server.cpuMs() - serverBefore)} ms, PostgreSQL ${per(postgresCpuMs() - postgresBefore)} ms, ` +
+          `bench ${per(ownCpuMs() - ownBefore)} ms; ${receiver.received} of ${count} delivered`,
+      );
+      const { rows } = await stats.query<{ calls: string; ms: string; query: string }>(
+        `select calls, total_exec_time as ms, regexp_replace(query, '\\s+', ' ', 'g') as query
+         from pg_stat_statements where query not like '%pg_stat_statements%' order by calls desc`,
+      );
+      let total = 0;
+      console.log('| per toggle | exec ms per call | statement |\n|---|---|---|');
+      for (const row of rows) {
+        const calls = Number(row.calls);
+        total += calls / count;
+        if (calls / count < 0.01) continue;
+        console.log(
+          `| ${(calls / count).toFixed(2)} | ${(Number(row.ms) / calls).toFixed(3)} | \`${row.query.slice(0, 90)}…\` |`,
+        );
+      }
+      console.log(`| **${total.toFixed(2)}** | | every statement |`);
+    }
+    await load.close();
+  } finally {
+    await stats.end().catch(() => undefined);
+    await server.stop();
+    await receiver.close();
+  }
+}
