@@ -121,7 +121,8 @@ export interface DeliveryQueue {
    * rows this worker holds: while it holds a live lease on a pending row of the integration, no
    * other worker claims that integration (the claim's lane check), so it stays one lane at a
    * time. Should another worker's claim slip in once the last row is recorded, each keeps only
-   * its leased rows up to the first it could not lease, as in a claim.
+   * its leased rows up to the first it could not lease, as in a claim. Says whether the queue
+   * was drained behind the lane (`LaneExtended.drained`).
    */
   extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<LaneExtended>;
   /** Renews a worker's lease on rows it still holds (a long lane, before it goes stale). */

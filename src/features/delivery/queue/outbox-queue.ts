@@ -91,9 +91,10 @@ const insertDelivery = prepareQuery((db, integrationId: string, auditId: string,
 );
 
 /**
- * What every database's queue does the same way. A subclass says how heads are held while
- * claimed and how rows are leased, renewed and released: on SQLite one process with one writer
- * claims, on PostgreSQL several processes claim at once.
+ * What every database's queue does the same way. A subclass says how a claim takes lanes from
+ * the heads it read, how a lane is extended, and how rows are renewed and released: on SQLite
+ * one process with one writer claims, row by row; on PostgreSQL several processes claim at once,
+ * in as few statements as it takes.
  */
 export abstract class OutboxQueue implements DeliveryQueue {
   private readonly finisher: SendFinisher;
