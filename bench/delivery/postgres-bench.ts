@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -25,6 +24,7 @@ import {
 } from './delivery-phases.js';
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
+import { machineBusyMs, postgresCpuMs } from './process-cpu.js';
 import { runStatementCount } from './statement-count.js';
 import { benchFakeHipChatEnv, compileServer, SwitchboardProcess } from './switchboard-process.js';
 import { runVersusUnleash } from './versus-unleash.js';
@@ -65,56 +65,6 @@ interface Outcome {
   readonly workers: number;
   readonly throughput: readonly ThroughputResult[];
   readonly latency: LatencyResult | undefined;
-}
-
-/** CPU time the whole machine has been busy (all cores, everything but idle and iowait), in ms. */
-function machineBusyMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number);
-  if (fields === undefined) return Number.NaN;
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-  return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
-}
-
-/** utime + stime (+ cutime + cstime of reaped children when `reaped`) of a process, in ms. */
-function processCpuMs(pid: number, reaped: boolean): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .map(Number);
-    const ticks =
-      (fields[11] ?? 0) + (fields[12] ?? 0) + (reaped ? (fields[13] ?? 0) + (fields[14] ?? 0) : 0);
-    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * CPU time of the bench's PostgreSQL cluster so far: the postmaster (found by its `-p <port>`),
- * every live child (backends, walwriter, …) and the children it has reaped, in ms.
- */
-function postgresCpuMs(port: string): number {
-  let postmaster: number | undefined;
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('-p') && argv[argv.indexOf('-p') + 1] === port) postmaster = pid;
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  if (postmaster === undefined) return Number.NaN;
-  let total = processCpuMs(postmaster, true);
-  for (const [pid, parent] of parents) if (parent === postmaster) total += processCpuMs(pid, false);
-  return total;
 }
 
 /** One database with one API process and `workers` worker processes on it. */

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { PostgresCluster } from '../../test/helpers/postgres-cluster.js';
-import { SwitchboardProcess } from './switchboard-process.js';
-import { readSwitchboardWebhook, switchboardToggles, ToggleLoad, WebhookReceiver } from './toggle-webhook.js';
+import { postgresCpuMs } from './process-cpu.js';
+import { readSwitchboardWebhook, ToggleLoad, WebhookReceiver } from './toggle-webhook.js';
+import { FLAGS, startBenchSwitchboard } from './versus-unleash.js';
 
 /**
  * What one toggle costs Switchboard on PostgreSQL (`npm run bench -- delivery-postgres
@@ -15,9 +15,6 @@ import { readSwitchboardWebhook, switchboardToggles, ToggleLoad, WebhookReceiver
  * this bench loads into its cluster with a restart).
  */
 
-const SECRET_KEY = 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=';
-const TOKEN = 'api-statement-count-0123456789abcdef';
-const FLAGS = Array.from({ length: 8 }, (_, i) => `sc-${i}`);
 const SECONDS = 5;
 const DRAIN_MS = 60_000;
 
@@ -42,79 +39,34 @@ async function withStatementStats(cluster: PostgresCluster): Promise<void> {
   if (result.status !== 0) throw new Error(`pg_ctl restart failed (${result.status})`);
 }
 
-/** CPU time (user + system, ms) of every PostgreSQL process on the machine. */
-function postgresCpuMs(): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres')) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return total;
-}
-
 const ownCpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
 
-async function call(base: string, method: string, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: TOKEN, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (response.status >= 300)
-    throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-}
-
 export async function runStatementCount(cluster: PostgresCluster, entry: 'tsx' | 'built'): Promise<void> {
   await withStatementStats(cluster);
-  const admin = new pg.Client(cluster.url);
-  await admin.connect();
-  await admin.query('create database sb_statements');
-  await admin.end();
-  const url = new URL(cluster.url);
-  url.pathname = '/sb_statements';
+  const port = new URL(cluster.url).port;
   const receiver = await WebhookReceiver.start();
-  const server = await SwitchboardProcess.start({
-    entry,
-    timeoutMs: 120_000,
-    env: {
-      SWITCHBOARD_DATABASE_URL: url.toString(),
-      SWITCHBOARD_SECRET_KEY: SECRET_KEY,
-      SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-      SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
-      LOG_LEVEL: 'warn',
-    },
-  });
-  const stats = new pg.Client(url.toString());
+  const { server, api, url } = await startBenchSwitchboard(cluster, receiver, entry, 'sb_statements');
+  const stats = new pg.Client(url);
   try {
-    const base = `${server.baseUrl}/api/v2`;
-    await call(base, 'POST', '/projects', { key: 'bench', name: 'Statement bench' });
-    for (const key of FLAGS) await call(base, 'POST', '/flags/bench', { key, name: key });
-    await call(base, 'POST', '/webhooks', { name: 'bench', url: receiver.url, sign: false, on: true });
     await stats.connect();
     await stats.query('create extension if not exists pg_stat_statements');
-    const load = new ToggleLoad(switchboardToggles(server.baseUrl, 'bench', TOKEN), receiver, FLAGS.length);
+    const load = new ToggleLoad(api, receiver, FLAGS.length);
     receiver.reset(readSwitchboardWebhook, load.state);
     const warm = await load.saturate(FLAGS, 3);
     await receiver.waitFor(warm.count, DRAIN_MS);
     for (const clients of [1, FLAGS.length]) {
       receiver.reset(readSwitchboardWebhook, load.state);
       await stats.query('select pg_stat_statements_reset()');
-      const [serverBefore, postgresBefore, ownBefore] = [server.cpuMs(), postgresCpuMs(), ownCpuMs()];
+      const [serverBefore, postgresBefore, ownBefore] = [server.cpuMs(), postgresCpuMs(port), ownCpuMs()];
       const { count, perSecond } = await load.saturate(FLAGS.slice(0, clients), SECONDS);
       await receiver.waitFor(count, DRAIN_MS);
       const per = (ms: number) => (ms / count).toFixed(2);
       console.log(
         `\n${clients} client${clients === 1 ? '' : 's'}: ${perSecond.toFixed(0)} toggles/s; CPU per toggle: ` +
-          `server ${per(server.cpuMs() - serverBefore)} ms, PostgreSQL ${per(postgresCpuMs() - postgresBefore)} ms, ` +
+          `server ${per(server.cpuMs() - serverBefore)} ms, PostgreSQL ${per(postgresCpuMs(port) - postgresBefore)} ms, ` +
           `bench ${per(ownCpuMs() - ownBefore)} ms; ${receiver.received} of ${count} delivered`,
       );
       const { rows } = await stats.query<{ calls: string; ms: string; query: string }>(

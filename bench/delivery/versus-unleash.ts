@@ -25,7 +25,7 @@ import {
 
 const SECRET_KEY = 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=';
 const TOKEN = 'api-versus-unleash-0123456789abcdef';
-const FLAGS = Array.from({ length: 8 }, (_, i) => `vs-${i}`);
+export const FLAGS = Array.from({ length: 8 }, (_, i) => `vs-${i}`);
 /** Seconds of each throughput phase, and of the paced phase. */
 const SATURATE_SECONDS = 5;
 const PACED_PER_SECOND = 200;
@@ -76,13 +76,19 @@ async function call(baseUrl: string, method: string, path: string, auth: string,
   if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
 }
 
-async function startSwitchboard(
+/**
+ * Switchboard as one process (`SWITCHBOARD_ROLE=all`) on a database of its own in `cluster`, with
+ * `FLAGS` in project `bench` and one webhook to `receiver`: what the comparison and the statement
+ * count (statement-count.ts) toggle.
+ */
+export async function startBenchSwitchboard(
   cluster: PostgresCluster,
   receiver: WebhookReceiver,
   entry: 'tsx' | 'built',
-): Promise<Product> {
-  const url = await createDatabase(cluster, 'sb_versus');
-  const process = await SwitchboardProcess.start({
+  database: string,
+): Promise<{ server: SwitchboardProcess; api: ToggleApi; url: string }> {
+  const url = await createDatabase(cluster, database);
+  const server = await SwitchboardProcess.start({
     entry,
     // Start-up (tsx, migrations) takes far longer than usual on a busy machine.
     timeoutMs: 120_000,
@@ -94,15 +100,20 @@ async function startSwitchboard(
       LOG_LEVEL: 'warn',
     },
   });
-  const base = `${process.baseUrl}/api/v2`;
+  const base = `${server.baseUrl}/api/v2`;
   await call(base, 'POST', '/projects', TOKEN, { key: 'bench', name: 'Versus bench' });
   for (const key of FLAGS) await call(base, 'POST', '/flags/bench', TOKEN, { key, name: key });
   await call(base, 'POST', '/webhooks', TOKEN, { name: 'bench', url: receiver.url, sign: false, on: true });
-  return {
-    api: switchboardToggles(process.baseUrl, 'bench', TOKEN),
-    read: readSwitchboardWebhook,
-    stop: () => process.stop(),
-  };
+  return { server, api: switchboardToggles(server.baseUrl, 'bench', TOKEN), url };
+}
+
+async function startSwitchboard(
+  cluster: PostgresCluster,
+  receiver: WebhookReceiver,
+  entry: 'tsx' | 'built',
+): Promise<Product> {
+  const { server, api } = await startBenchSwitchboard(cluster, receiver, entry, 'sb_versus');
+  return { api, read: readSwitchboardWebhook, stop: () => server.stop() };
 }
 
 async function startUnleash(cluster: PostgresCluster, receiver: WebhookReceiver): Promise<Product> {

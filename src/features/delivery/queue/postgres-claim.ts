@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../../db/schema.js';
 import type { ClaimedLane, ClaimRequest } from './delivery-queue.js';
 import { type HeadRow, pending } from './outbox-queue.js';
+import { upToFirstNotOurs } from './postgres-lane-extension.js';
 
 /** The lanes one statement took, and the rows it leased that must go back. */
 export interface TakenLanes {
@@ -58,31 +59,22 @@ export async function takeLanesInOneStatement(
     from lane left join leased on leased.id = lane.id
     where lane.free
     order by lane.head, lane.id`.execute(tx);
-  const byId = new Map(heads.map((h) => [Number(h.id), h]));
   const lanes: ClaimedLane[] = [];
   const stranded: number[] = [];
-  let current: { head: HeadRow; deliveries: ClaimedLane['deliveries'][number][]; cut: boolean } | undefined;
-  for (const row of rows) {
-    const headId = Number(row.head);
-    if (current === undefined || Number(current.head.id) !== headId) {
-      const head = byId.get(headId);
-      if (head === undefined) continue;
-      current = { head, deliveries: [], cut: false };
-      lanes.push({ integrationId: head.integration_id, deliveries: current.deliveries });
-    }
-    // Up to the first row the lease did not get; rows of ours behind it go back.
-    if (current.cut || !row.ours) {
-      current.cut = true;
-      if (row.ours) stranded.push(Number(row.id));
-      continue;
-    }
-    current.deliveries.push({
+  for (const head of heads) {
+    const { kept, stranded: back } = upToFirstNotOurs(
+      rows.filter((row) => Number(row.head) === Number(head.id)),
+    );
+    stranded.push(...back);
+    if (kept.length === 0) continue;
+    const deliveries = kept.map((row) => ({
       id: Number(row.id),
-      integrationId: current.head.integration_id,
+      integrationId: head.integration_id,
       auditId: row.audit_id,
       attempts: Number(row.attempts),
-      integrationVersion: Number(current.head.integration_version),
-    });
+      integrationVersion: Number(head.integration_version),
+    }));
+    lanes.push({ integrationId: head.integration_id, deliveries });
   }
-  return { lanes: lanes.filter((lane) => lane.deliveries.length > 0), stranded };
+  return { lanes, stranded };
 }

@@ -70,9 +70,7 @@ export async function extendLaneInOneStatement(
     order by lane.id`.execute(db);
   const first = rows[0];
   const behind = rows.filter((row) => row.id !== null);
-  const free = behind.filter((row) => row.free);
-  const cut = free.findIndex((row) => !row.ours);
-  const kept = cut < 0 ? free : free.slice(0, cut);
+  const { kept, stranded } = upToFirstNotOurs(behind.filter((row) => row.free));
   const deliveries = kept.map(
     (row): ClaimedDelivery => ({
       id: Number(row.id),
@@ -82,7 +80,19 @@ export async function extendLaneInOneStatement(
       integrationVersion: x.integrationVersion,
     }),
   );
-  const stranded = cut < 0 ? [] : free.slice(cut).flatMap((row) => (row.ours ? [Number(row.id)] : []));
   const drained = first?.held === true && !first.blocked && behind.length === 0;
   return { deliveries, stranded, drained };
+}
+
+/**
+ * A lane's rows, in queue order, up to the first one its lease did not get (another worker's
+ * took it first); the rows of ours behind that one go back, not to be sent before it.
+ */
+export function upToFirstNotOurs<T extends { readonly id: number | null; readonly ours: boolean }>(
+  rows: readonly T[],
+): { kept: T[]; stranded: number[] } {
+  const cut = rows.findIndex((row) => !row.ours);
+  if (cut < 0) return { kept: [...rows], stranded: [] };
+  const stranded = rows.slice(cut).flatMap((row) => (row.ours ? [Number(row.id)] : []));
+  return { kept: rows.slice(0, cut), stranded };
 }
