@@ -1,19 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import {
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  type SqliteDatabase as SqliteDatabaseLike,
-  SqliteDialect,
-} from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type SqliteDatabase as SqliteDatabaseLike } from 'kysely';
 import type pg from 'pg';
 import { migrations } from '../../migrations/migration-list.js';
 import { remember } from '../shared/bounded-cache.js';
 import { prepareStatementsByName } from './postgres-statements.js';
 import { runDirectly } from './prepared-query.js';
 import type { Database } from './schema.js';
+import { ImmediateSqliteDialect, sqliteBusyTimeoutMs } from './sqlite-begin.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { TransactionTail } from './transaction-tail.js';
 
@@ -29,6 +24,12 @@ export interface DbCapabilities {
    * one writer, so one fsync for many changes; PostgreSQL commits each on its own connection).
    */
   readonly groupCommit: boolean;
+  /**
+   * This process delivers from a thread of its own, with a second connection (a SQLite file:
+   * sends do not wait behind the API's event loop). Not on `:memory:`, which is one connection's
+   * own, nor on PostgreSQL, where delivery scales by processes (`SWITCHBOARD_ROLE=worker`).
+   */
+  readonly deliveryThread: boolean;
 }
 
 /** Wakes a process when another one says there is work (PostgreSQL LISTEN/NOTIFY). */
@@ -97,7 +98,15 @@ function withStatementCache(
   };
 }
 
-export function openSqlite(file: string): DatabaseHandle {
+export interface SqliteOptions {
+  /**
+   * Checkpoints the WAL from a thread of its own (default). A second connection in the same
+   * process (the delivery thread's) leaves that to the first.
+   */
+  readonly checkpointer?: boolean;
+}
+
+export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseHandle {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
   // WAL lets readers proceed during a write; synchronous=NORMAL is durable across process
@@ -105,16 +114,16 @@ export function openSqlite(file: string): DatabaseHandle {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
   let checkpointer: SqliteCheckpointer | undefined;
-  if (file !== ':memory:') {
+  if (file !== ':memory:' && options.checkpointer !== false) {
     sqlite.pragma(`wal_autocheckpoint = ${SqliteCheckpointer.backstopPages}`);
     // Past a checkpoint that emptied it, the WAL file is cut back to this size.
     sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     checkpointer = SqliteCheckpointer.start(file);
   }
   const statements = withStatementCache(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: statements }, sqlite) });
   runDirectly(db, {
     prepare: (text) => statements.prepare(text),
     get inTransaction() {
@@ -123,7 +132,13 @@ export function openSqlite(file: string): DatabaseHandle {
   });
   return {
     db,
-    capabilities: { dialect: 'sqlite', multiProcess: false, skipLocked: false, groupCommit: true },
+    capabilities: {
+      dialect: 'sqlite',
+      multiProcess: false,
+      skipLocked: false,
+      groupCommit: true,
+      deliveryThread: file !== ':memory:',
+    },
     notifier: undefined,
     tail: undefined,
     close: async () => {
@@ -185,7 +200,13 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   };
   return {
     db,
-    capabilities: { dialect: 'postgres', multiProcess: true, skipLocked: true, groupCommit: false },
+    capabilities: {
+      dialect: 'postgres',
+      multiProcess: true,
+      skipLocked: true,
+      groupCommit: false,
+      deliveryThread: false,
+    },
     notifier,
     tail,
     close: async () => {
@@ -195,8 +216,8 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   };
 }
 
-export async function openDatabase(url: string): Promise<DatabaseHandle> {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+export async function openDatabase(url: string, options: SqliteOptions = {}): Promise<DatabaseHandle> {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
   return openPostgres(url);
 }
 
