@@ -8,7 +8,7 @@ import { remember } from '../shared/bounded-cache.js';
 import { prepareStatementsByName } from './postgres-statements.js';
 import { runDirectly } from './prepared-query.js';
 import type { Database } from './schema.js';
-import { ImmediateSqliteDialect, sqliteBusyTimeoutMs } from './sqlite-begin.js';
+import { ImmediateSqliteDialect, sqliteBusyTimeoutMs, WriteTurns } from './sqlite-begin.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { TransactionTail } from './transaction-tail.js';
 
@@ -67,6 +67,11 @@ export interface DatabaseHandle {
   readonly notifier: Notifier | undefined;
   /** What a change writes without reading back, sent in its last statement (PostgreSQL). */
   readonly tail: TransactionTail | undefined;
+  /**
+   * SQLite: the memory in which this connection takes turns at the write lock with the
+   * process's other connections to the file (`WriteTurns`); a second one opens with it.
+   */
+  readonly writeTurns: SharedArrayBuffer | undefined;
   close(): Promise<void>;
 }
 
@@ -104,6 +109,8 @@ export interface SqliteOptions {
    * process (the delivery thread's) leaves that to the first.
    */
   readonly checkpointer?: boolean;
+  /** The write turns of the process's first connection to the file (`DatabaseHandle.writeTurns`). */
+  readonly writeTurns?: SharedArrayBuffer | undefined;
 }
 
 export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseHandle {
@@ -123,7 +130,10 @@ export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseH
     checkpointer = SqliteCheckpointer.start(file);
   }
   const statements = withStatementCache(sqlite);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: statements }, sqlite) });
+  const turns = new WriteTurns(options.writeTurns);
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: statements }, turns),
+  });
   runDirectly(db, {
     prepare: (text) => statements.prepare(text),
     get inTransaction() {
@@ -141,6 +151,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseH
     },
     notifier: undefined,
     tail: undefined,
+    writeTurns: turns.shared,
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();
@@ -209,6 +220,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     },
     notifier,
     tail,
+    writeTurns: undefined,
     close: async () => {
       for (const client of listeners) await client.end().catch(() => undefined);
       await db.destroy();

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type DatabaseHandle, openSqlite } from './database.js';
+import { WriteTurns } from './sqlite-begin.js';
 
 // Two connections on one file, as the API and the delivery thread have (database.ts,
 // sqlite-begin.ts). Both run on this test's one thread, so a connection that blocked inside
@@ -16,7 +18,8 @@ let second: DatabaseHandle;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'switchboard-begin-'));
   first = openSqlite(join(dir, 'db.sqlite'));
-  second = openSqlite(join(dir, 'db.sqlite'), { checkpointer: false });
+  // The delivery thread's connection takes part in the API connection's turns (WriteTurns).
+  second = openSqlite(join(dir, 'db.sqlite'), { checkpointer: false, writeTurns: first.writeTurns });
   await sql`create table counters (id integer primary key, n integer not null)`.execute(first.db);
   await sql`insert into counters (id, n) values (1, 0)`.execute(first.db);
 });
@@ -74,4 +77,49 @@ it('waiting for the other connection keeps the event loop turning', async () => 
   clearInterval(ticker);
   expect(ticksWhileWaiting).toBeGreaterThan(5);
   expect(await counter(second)).toBe(2);
+});
+
+it('a connection that waits gets the next turn, even from one that begins again at once', async () => {
+  let firstCommits = 0;
+  const busy = (async () => {
+    for (let i = 0; i < 50; i++) {
+      await first.db.transaction().execute(async (tx) => {
+        await sql`update counters set n = n + 1 where id = 1`.execute(tx);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      });
+      firstCommits++;
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 3));
+  await second.db.transaction().execute(async (tx) => {
+    await sql`update counters set n = n + 100 where id = 1`.execute(tx);
+  });
+  const firstCommitsBeforeSecond = firstCommits;
+  await busy;
+  // Without turns the waiting connection found the lock free only once the busy one was done.
+  expect(firstCommitsBeforeSecond).toBeLessThanOrEqual(3);
+  expect(await counter(first)).toBe(150);
+});
+
+it('a turn held by a thread that ended is given back, and the others go on', async () => {
+  const shared = first.writeTurns as SharedArrayBuffer;
+  // A delivery thread cut off inside a transaction: it took the turn and will never give it.
+  await new WriteTurns(shared).take();
+  let done = false;
+  const waiter = second.db
+    .transaction()
+    .execute(async (tx) => {
+      await sql`update counters set n = n + 1 where id = 1`.execute(tx);
+    })
+    .then(() => {
+      done = true;
+    });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(done).toBe(false);
+  const forsaken = Date.now();
+  new WriteTurns(shared).forsake(threadId);
+  await waiter;
+  // Not the busy timeout's five seconds, after which a connection goes on without its turn.
+  expect(Date.now() - forsaken).toBeLessThan(1_000);
+  expect(await counter(first)).toBe(1);
 });

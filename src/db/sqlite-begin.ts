@@ -1,5 +1,6 @@
-import type SqliteDatabase from 'better-sqlite3';
+import { threadId } from 'node:worker_threads';
 import {
+  CompiledQuery,
   type DatabaseConnection,
   type Driver,
   SqliteDialect,
@@ -10,74 +11,150 @@ import {
 /** How long a connection waits for another one's write to end, as `busy_timeout` (ms). */
 export const sqliteBusyTimeoutMs = 5_000;
 
-/** The pauses between tries of a busy `begin immediate`: at once, then growing to 4 ms. */
-const pausesMs = [0, 0, 1, 1, 2, 4];
+/** The longest wait for the write turn between looks (a lost wake-up costs at most this). */
+const retryCapMs = 4;
+/** How long a connection leaves the write turn to another that waits for it, before taking it. */
+const courtesyMs = 2;
+
+/** Node 20 has it; TypeScript's ES2023 library does not declare it yet (ES2024 does). */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      cells: Int32Array,
+      index: number,
+      value: number,
+      ms: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync.bind(Atomics);
+
+const waitingCell = 0;
+const releasesCell = 1;
+const holderCell = 2;
+
+/**
+ * The write turn of the connections of one process to one SQLite file (the API's and the
+ * delivery thread's), in memory they share: a lock taken before `begin immediate` and given back
+ * at commit or rollback. A connection waits for it without blocking its thread
+ * (`Atomics.waitAsync`) and is woken by the release itself, where SQLite's busy timeout would
+ * sleep inside the call, stopping every request and send of the thread, and find the lock free
+ * only by chance. A connection that releases and begins again at once leaves the next turn to
+ * one that waits: without that, the API's back-to-back group commits starved the delivery
+ * thread's records.
+ */
+export class WriteTurns {
+  private readonly cells: Int32Array;
+  /** Who this connection is in the holder cell: its thread's id, plus one (0 is "nobody"). */
+  private readonly me = threadId + 1;
+  /** This connection holds the turn (a failed commit is followed by a rollback: one release). */
+  private holding = false;
+
+  /** `shared`: the turns of the process's first connection, to take part in them. */
+  constructor(readonly shared = new SharedArrayBuffer(12)) {
+    this.cells = new Int32Array(shared);
+  }
+
+  /**
+   * Waits for the turn. Past the busy timeout it goes on without it: SQLite's own lock still
+   * keeps writes apart, the turn only orders who tries when.
+   */
+  async take(): Promise<void> {
+    const { cells } = this;
+    // Someone waits: their turn first (until their release, or a moment).
+    if (Atomics.load(cells, waitingCell) > 0)
+      await this.released(Atomics.load(cells, releasesCell), courtesyMs);
+    const deadline = Date.now() + sqliteBusyTimeoutMs;
+    let waiting = false;
+    try {
+      for (;;) {
+        const seen = Atomics.load(cells, releasesCell);
+        if (Atomics.compareExchange(cells, holderCell, 0, this.me) === 0) {
+          this.holding = true;
+          return;
+        }
+        if (Date.now() >= deadline) return;
+        if (!waiting) Atomics.add(cells, waitingCell, 1);
+        waiting = true;
+        await this.released(seen, retryCapMs);
+      }
+    } finally {
+      if (waiting) Atomics.sub(cells, waitingCell, 1);
+    }
+  }
+
+  give(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.free(this.me);
+  }
+
+  /** A thread that ended (a crash) gives back the turn it held, if it held one. */
+  forsake(endedThreadId: number): void {
+    this.free(endedThreadId + 1);
+  }
+
+  private free(holder: number): void {
+    if (Atomics.compareExchange(this.cells, holderCell, holder, 0) !== holder) return;
+    Atomics.add(this.cells, releasesCell, 1);
+    Atomics.notify(this.cells, releasesCell);
+  }
+
+  /** At the first release after `seen` (at once if there was one), or after `ms`. */
+  private async released(seen: number, ms: number): Promise<void> {
+    const result = waitAsync(this.cells, releasesCell, seen, ms);
+    if (result.async) await result.value;
+  }
+}
 
 /**
  * Every SQLite transaction begins `immediate`: it takes the write lock at `begin`, not at its
  * first write. With one connection that changes nothing. With two (the delivery thread's, or a
  * second process on the file), a deferred transaction that read before another connection
  * committed could not write any more (`SQLITE_BUSY_SNAPSHOT`, which no busy timeout waits out),
- * and the use case would fail.
- *
- * While the other connection holds the lock, `begin` is tried again without blocking the event
- * loop (the busy timeout would sleep inside SQLite, stopping every request and send of the
- * thread): `busy_timeout` is 0 for the try and is put back after. Past the busy timeout it waits
- * the blocking way once more, and then fails as before.
+ * and the use case would fail. Within the process, the connections take turns (`WriteTurns`)
+ * before `begin`, so SQLite's busy timeout only ever waits for another process.
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
   constructor(
     private readonly config: SqliteDialectConfig,
-    private readonly sqlite: SqliteDatabase.Database,
+    private readonly turns: WriteTurns,
   ) {
     super(config);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.config, this.sqlite);
+    return new ImmediateSqliteDriver(this.config, this.turns);
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
-  private readonly tryBegin: () => boolean;
-  private readonly begin: () => void;
-
-  constructor(config: SqliteDialectConfig, sqlite: SqliteDatabase.Database) {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly turns: WriteTurns,
+  ) {
     super(config);
-    const begin = sqlite.prepare('begin immediate');
-    this.begin = () => begin.run();
-    // A pragma takes effect when it is prepared, so each try prepares it again (microseconds).
-    this.tryBegin = () => {
-      sqlite.pragma('busy_timeout = 0');
-      try {
-        begin.run();
-        return true;
-      } catch (error) {
-        if (isBusy(error)) return false;
-        throw error;
-      } finally {
-        sqlite.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
-      }
-    };
   }
 
-  override async beginTransaction(_connection: DatabaseConnection): Promise<void> {
-    const deadline = Date.now() + sqliteBusyTimeoutMs;
-    for (let attempt = 0; !this.tryBegin(); attempt++) {
-      if (Date.now() >= deadline) {
-        this.begin();
-        return;
-      }
-      await pause(pausesMs[Math.min(attempt, pausesMs.length - 1)] as number);
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await this.turns.take();
+    try {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    } catch (error) {
+      this.turns.give();
+      throw error;
     }
   }
-}
 
-function isBusy(error: unknown): boolean {
-  const { code } = error as { code?: unknown };
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
-}
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await super.commitTransaction(connection);
+    this.turns.give();
+  }
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => (ms === 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } finally {
+      this.turns.give();
+    }
+  }
 }
