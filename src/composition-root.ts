@@ -5,6 +5,8 @@ import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
+import { deliveryChannels, deliveryFor, outboundHttpFor } from './delivery-root.js';
+import { DeliveryThread } from './delivery-thread.js';
 import { Authenticator } from './features/access/authenticator.js';
 import { RequestAuthorization } from './features/access/request-authorization.js';
 import { auditRoutes } from './features/audit/audit-routes.js';
@@ -13,14 +15,12 @@ import { AuditStore } from './features/audit/audit-store.js';
 import { ChangeLog } from './features/audit/change-log.js';
 import { ChannelTestSender } from './features/delivery/channel-test-sender.js';
 import { DeliveryActions } from './features/delivery/delivery-actions.js';
-import type { DeliveryChannel } from './features/delivery/delivery-channel.js';
-import { DeliveryFanOut, listenForDeliveries } from './features/delivery/delivery-fan-out.js';
+import { DeliveryFanOut } from './features/delivery/delivery-fan-out.js';
 import { DeliveryLog } from './features/delivery/delivery-log.js';
 import { DeliveryRetention } from './features/delivery/delivery-retention.js';
-import { DeliveryWorker } from './features/delivery/delivery-worker.js';
+import type { DeliveryWorker } from './features/delivery/delivery-worker.js';
 import { IntegrationHealthStore } from './features/delivery/integration-health-store.js';
 import { IntegrationHealthView } from './features/delivery/integration-health-view.js';
-import { OutboundHttp } from './features/delivery/outbound-http.js';
 import { deliveryQueueFor } from './features/delivery/queue/delivery-queue-for.js';
 import { checkTarget } from './features/delivery/ssrf-guard.js';
 import { environmentRoutes } from './features/environments/environment-routes.js';
@@ -82,8 +82,11 @@ export interface Switchboard {
   readonly metricsApp: FastifyInstance | undefined;
   readonly database: DatabaseHandle;
   readonly bootstrap: BootstrapResult | undefined;
-  /** Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`). */
-  readonly worker: DeliveryWorker | undefined;
+  /**
+   * Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`); a thread of its own
+   * on a SQLite file (`capabilities.deliveryThread`).
+   */
+  readonly worker: DeliveryWorker | DeliveryThread | undefined;
   /** Prunes finished deliveries where they are sent (undefined with `SWITCHBOARD_ROLE=api`). */
   readonly retention: DeliveryRetention | undefined;
   /** Every mutating use case's unit of work (tests drive a change that rolls back through it). */
@@ -111,6 +114,8 @@ export interface BuildOptions {
   /** Tests shorten the HTTP timeouts of deliveries, or lengthen the worker's fallback poll. */
   readonly deliveryTimeouts?: { connectMs: number; totalMs: number };
   readonly deliveryPollMs?: number;
+  /** False keeps delivery on the API's event loop even where it could have a thread. */
+  readonly deliveryThread?: boolean;
   /** Where the built web UI is; defaults to `web/dist` in the project. */
   readonly webRoot?: string;
   /** Tests shorten the heartbeat and the unread bytes a stream may hold. */
@@ -129,15 +134,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
   let baseUrl = config.baseUrl;
   const currentBaseUrl = () => baseUrl;
   const logger = options.logger ?? pino({ level: 'silent' });
-  const http = new OutboundHttp({
-    allowPrivateTargets: config.allowPrivateTargets,
-    ...(options.deliveryTimeouts === undefined
-      ? {}
-      : {
-          connectTimeoutMs: options.deliveryTimeouts.connectMs,
-          totalTimeoutMs: options.deliveryTimeouts.totalMs,
-        }),
-  });
+  const http = outboundHttpFor(config, options.deliveryTimeouts);
   try {
     await migrateToLatest(db);
     const clock = options.clock ?? systemClock;
@@ -174,25 +171,19 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     });
     changes.addFanOut(async () => metrics.auditEntries.inc());
 
-    // One channel per integration kind: how to build, send, classify and pace its messages.
-    const channels = new Map<string, DeliveryChannel>(
-      integrationKinds.map((kind) => [kind.kind, kind.channel({ config, baseUrl: currentBaseUrl })]),
-    );
+    const channels = deliveryChannels(config, currentBaseUrl);
     const worker =
       config.role === 'api'
         ? undefined
-        : new DeliveryWorker({
-            db,
-            queue,
+        : deliveryFor({
+            ...{ config, database, queue, secrets, http, channels, clock },
             integrations: stores.integrations,
-            secrets,
-            http,
-            log: logger.child({ component: 'delivery' }),
-            ...pick(config, 'retrySchedule', 'blockedRetryCapMs'),
-            channels,
-            clock,
-            listen: listenForDeliveries(database.notifier),
+            log: logger,
             pollMs: options.deliveryPollMs,
+            timeouts: options.deliveryTimeouts,
+            baseUrl: currentBaseUrl,
+            // A test's clock cannot cross into a thread.
+            threaded: options.clock === undefined && options.deliveryThread !== false,
           });
     // Finished deliveries past their retention go, pruned where deliveries are sent.
     const log = logger.child({ component: 'delivery-retention' });
@@ -375,7 +366,9 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       sdk: { feed: sdkFeed, plane: sdkPlane, clients: clientStreams },
       sdkKeys,
       listening(port) {
-        if (config.baseUrlFromPort) baseUrl = `http://localhost:${port}`;
+        if (!config.baseUrlFromPort) return;
+        baseUrl = `http://localhost:${port}`;
+        if (worker instanceof DeliveryThread) worker.setBaseUrl(baseUrl);
       },
       close: async () => {
         // Streams first: the server waits for open connections, and these never end alone.

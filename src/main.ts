@@ -1,17 +1,7 @@
 import pino from 'pino';
 import { buildSwitchboard } from './composition-root.js';
 import { ConfigError, loadConfig } from './config/config.js';
-
-/** Paths of values that must never reach a log line. */
-const redactedPaths = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.token',
-  '*.password',
-  '*.secret',
-  'config.token',
-];
+import { loggerOptions } from './logging.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -25,7 +15,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = pino({ level: config.logLevel, redact: { paths: redactedPaths, censor: '[redacted]' } });
+  const logger = pino(loggerOptions(config.logLevel));
   const switchboard = await buildSwitchboard(config, { logger });
   const { app, bootstrap } = switchboard;
 

@@ -1,0 +1,98 @@
+import { threadId } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { DeliveryThread } from '../../src/delivery-thread.js';
+import { DeliveryWorker } from '../../src/features/delivery/delivery-worker.js';
+import { testDialect } from '../helpers/test-switchboard.js';
+import { until } from '../helpers/until.js';
+import { postCreated, productionFlags, startWithFlag, toggleFlag, webhookSuite } from './delivery-kit.js';
+
+/**
+ * On a SQLite file the delivery worker runs in a thread of its own, with its own connection
+ * (src/delivery-thread.ts): the API's event loop no longer paces its sends. The thread must
+ * deliver what the API's thread commits, in commit order, and come back after it dies.
+ */
+
+const suite = webhookSuite();
+const flags = ['checkout', 'f2', 'f3', 'f4'];
+
+/** Each delivered flag notification's audit entry id, in arrival order. */
+const arrivals = () =>
+  suite.fake
+    .delivered()
+    .map((r) => JSON.parse(r.body) as { kind?: string; _id: string })
+    .filter((e) => e.kind === 'flag')
+    .map((e) => e._id);
+
+async function start() {
+  const sb = await startWithFlag();
+  suite.t = sb;
+  for (const key of flags.slice(1)) await sb.api('POST', '/api/v2/flags/default', { key, name: key });
+  await postCreated(sb, '/api/v2/webhooks', {
+    url: suite.fake.url,
+    sign: false,
+    statements: productionFlags,
+  });
+  return sb;
+}
+
+/** The audit entries queued for delivery, in commit order (deliveries are numbered as committed). */
+async function committed(sb: Awaited<ReturnType<typeof start>>): Promise<string[]> {
+  const rows = await sb.switchboard.database.db
+    .selectFrom('deliveries')
+    .select('audit_id')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.audit_id);
+}
+
+describe.skipIf(testDialect !== 'sqlite')('the delivery thread (SQLite file)', () => {
+  it('delivers changes committed by the API in commit order, from a thread of its own', {
+    timeout: 60_000,
+  }, async () => {
+    const sb = await start();
+    const { worker } = sb.switchboard;
+    expect(worker).toBeInstanceOf(DeliveryThread);
+    expect((worker as DeliveryThread).threadId).toBeDefined();
+    expect((worker as DeliveryThread).threadId).not.toBe(threadId);
+    // Bursts of concurrent changes: group commits on one connection while the thread records
+    // its sends on the other.
+    for (let round = 1; round <= 10; round++) {
+      await Promise.all(flags.map((flag) => toggleFlag(sb, 'production', round % 2 === 1, flag)));
+    }
+    await until('every change arrived', () => arrivals().length >= 40, 20_000);
+    expect(arrivals()).toEqual(await committed(sb));
+    await sb.settle();
+  });
+
+  it('is started again after it dies, and delivers what was queued meanwhile', {
+    timeout: 60_000,
+  }, async () => {
+    const sb = await start();
+    const thread = sb.switchboard.worker as DeliveryThread;
+    await toggleFlag(sb, 'production', true);
+    await until('the first change arrived', () => arrivals().length === 1, 10_000);
+    const first = thread.threadId;
+    await thread.terminate();
+    await toggleFlag(sb, 'production', true, 'f2');
+    await toggleFlag(sb, 'production', true, 'f3');
+    await until('the changes made while it was down arrived', () => arrivals().length === 3, 20_000);
+    expect(thread.threadId).toBeDefined();
+    expect(thread.threadId).not.toBe(first);
+    expect(arrivals()).toEqual(await committed(sb));
+  });
+
+  it('stops with the server: its sends finish and the thread ends', async () => {
+    const sb = await start();
+    const thread = sb.switchboard.worker as DeliveryThread;
+    await toggleFlag(sb, 'production', true);
+    await sb.close();
+    suite.t = undefined;
+    expect(thread.threadId).toBeUndefined();
+  });
+
+  it('stays on the API event loop when told to (or when a test clock drives it)', async () => {
+    const sb = await startWithFlag({}, { deliveryThread: false });
+    suite.t = sb;
+    expect(sb.switchboard.worker).toBeInstanceOf(DeliveryWorker);
+  });
+});
