@@ -8,17 +8,25 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
+/** How long a finished send waits for others to share its commit. */
+export const finishGatherMs = 1;
+/** …unless this many are waiting already (half the default `unrecordedWindow`: no lane stalls). */
+export const finishGatherCount = 8;
+
 /**
- * Commits finished sends together (`DeliveryQueue.finishMany`), one commit at a time: the sends
- * that finish while a commit is running wait for the next one, which starts as soon as it ends
- * (group commit). An idle worker commits a send at once; a busy lane, whose sends come back
- * faster than a commit's round trip on PostgreSQL, commits several per statement instead of one
- * statement per send (bench/README.md, "Issue 19, third round"). Sends do not wait for their
- * records (`unrecordedWindow`), so this holds up no send.
+ * Commits finished sends together (`DeliveryQueue.finishMany`), one commit at a time: a send's
+ * record waits `finishGatherMs` (or for `finishGatherCount` records) to share a commit, and the
+ * sends that finish while a commit is running wait for the next one, which starts as soon as it
+ * ends (group commit). A busy lane commits several records per statement instead of one per
+ * send: on PostgreSQL a round trip each, on SQLite each commit's pages written to the WAL and a
+ * turn at the write lock taken from the API (bench/README.md, "Issue 19, third round" and
+ * "fourth round"). Sends do not wait for their records (`unrecordedWindow`), so this holds up no
+ * send; the delivery itself is not later, only its record.
  */
 export class FinishBatch {
   private waiting: Waiting[] = [];
   private flushing = false;
+  private gathering: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -29,12 +37,15 @@ export class FinishBatch {
   finish(send: FinishedSend): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ send, resolve, reject });
-      if (this.waiting.length === 1 && !this.flushing) setImmediate(() => void this.flush());
+      if (this.flushing) return;
+      if (this.waiting.length === 1) this.gathering = setTimeout(() => void this.flush(), finishGatherMs);
+      else if (this.waiting.length >= finishGatherCount) void this.flush();
     });
   }
 
   /** Commits what is waiting, then what came meanwhile, until nothing waits. */
   private async flush(): Promise<void> {
+    clearTimeout(this.gathering);
     this.flushing = true;
     try {
       while (this.waiting.length > 0) {
