@@ -24,7 +24,7 @@ const arrivals = () =>
     .map((e) => e._id);
 
 async function start() {
-  const sb = await startWithFlag();
+  const sb = await startWithFlag({}, { deliveryThread: true });
   suite.t = sb;
   for (const key of flags.slice(1)) await sb.api('POST', '/api/v2/flags/default', { key, name: key });
   await postCreated(sb, '/api/v2/webhooks', {

@@ -79,7 +79,11 @@ export async function startTestSwitchboard(
     SWITCHBOARD_BASE_URL: 'https://flags.example.com',
     ...env,
   });
-  const switchboard = await buildSwitchboard(config, options);
+  // In-process tests deliver from the API's event loop unless they ask for the thread: from the
+  // TypeScript sources each thread loads tsx and compiles the delivery code anew (about a second
+  // per Switchboard). delivery-thread.test.ts, and every test that runs the built server
+  // (test/system, test/e2e), deliver from the thread, as a SQLite file in production does.
+  const switchboard = await buildSwitchboard(config, { deliveryThread: false, ...options });
   return {
     switchboard,
     dir,
