@@ -100,10 +100,8 @@ export class DeliveryWorker {
   private readonly laneDepth: number;
   private readonly unrecordedWindow: number;
   private readonly blockedRetryCapMs: number;
-  /**
-   * Queue heads this worker saw fail with nothing behind them, by integration: due again on the
-   * schedule, possibly an hour away. When a change queues behind one, it is brought forward.
-   */
+  /** Heads seen failing with nothing behind them, by integration: due again on the schedule
+   * (maybe an hour away), brought forward when a change queues behind one. */
   private readonly loneRetries = new Map<string, { readonly id: number; runAt: number }>();
   private readonly leaseMs: number;
   private readonly pollMs: number;
@@ -158,7 +156,8 @@ export class DeliveryWorker {
         else lane.noticed = true;
       }
       if (allBusy) return;
-    }
+      // From another process (NOTIFY), for no integration in particular: for any lane out.
+    } else for (const { lane } of this.lanes.values()) lane.noticed = true;
     this.woken = true;
     this.wakeUp?.();
   }
