@@ -69,7 +69,13 @@ export class DeliveryThread {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.spawn();
+    try {
+      await this.spawn();
+    } catch (error) {
+      this.running = false; // a thread that cannot start is not started again and again
+      clearTimeout(this.restartTimer);
+      throw error;
+    }
   }
 
   wake(integrationIds?: ReadonlySet<string>): void {

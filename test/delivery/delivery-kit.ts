@@ -64,6 +64,35 @@ export async function shownByApi(t: TestSwitchboard, paths: readonly string[]): 
   return answers.map((r) => JSON.stringify(r.body)).join('\n');
 }
 
+/** Each flag notification the receiver got, by its audit entry id, in arrival order. */
+export function flagArrivals(fake: FakeWebhook): string[] {
+  return fake
+    .delivered()
+    .map((r) => JSON.parse(r.body) as { kind?: string; _id: string })
+    .filter((e) => e.kind === 'flag')
+    .map((e) => e._id);
+}
+
+/**
+ * `startWithFlag`, then a flag for each of `moreFlags` and a webhook to the suite's receiver for
+ * production flag changes; the suite closes it after the test.
+ */
+export async function startWithWebhook(
+  suite: WebhookSuite,
+  moreFlags: readonly string[],
+  options: BuildOptions = {},
+): Promise<TestSwitchboard> {
+  const sb = await startWithFlag({}, options);
+  suite.t = sb;
+  for (const key of moreFlags) await sb.api('POST', '/api/v2/flags/default', { key, name: key });
+  await postCreated(sb, '/api/v2/webhooks', {
+    url: suite.fake.url,
+    sign: false,
+    statements: productionFlags,
+  });
+  return sb;
+}
+
 /** A suite's webhook receiver, and the Switchboard each of its tests starts (`suite.t = …`). */
 export interface WebhookSuite {
   fake: FakeWebhook;

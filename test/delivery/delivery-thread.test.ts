@@ -1,10 +1,15 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
 import { DeliveryThread } from '../../src/delivery-thread.js';
 import { DeliveryWorker } from '../../src/features/delivery/delivery-worker.js';
-import { testDialect } from '../helpers/test-switchboard.js';
+import { type TestSwitchboard, testDialect } from '../helpers/test-switchboard.js';
 import { until } from '../helpers/until.js';
-import { postCreated, productionFlags, startWithFlag, toggleFlag, webhookSuite } from './delivery-kit.js';
+import { flagArrivals, startWithFlag, startWithWebhook, toggleFlag, webhookSuite } from './delivery-kit.js';
 
 /**
  * On a SQLite file the delivery worker runs in a thread of its own, with its own connection
@@ -15,28 +20,11 @@ import { postCreated, productionFlags, startWithFlag, toggleFlag, webhookSuite }
 const suite = webhookSuite();
 const flags = ['checkout', 'f2', 'f3', 'f4'];
 
-/** Each delivered flag notification's audit entry id, in arrival order. */
-const arrivals = () =>
-  suite.fake
-    .delivered()
-    .map((r) => JSON.parse(r.body) as { kind?: string; _id: string })
-    .filter((e) => e.kind === 'flag')
-    .map((e) => e._id);
-
-async function start() {
-  const sb = await startWithFlag({}, { deliveryThread: true });
-  suite.t = sb;
-  for (const key of flags.slice(1)) await sb.api('POST', '/api/v2/flags/default', { key, name: key });
-  await postCreated(sb, '/api/v2/webhooks', {
-    url: suite.fake.url,
-    sign: false,
-    statements: productionFlags,
-  });
-  return sb;
-}
+const arrivals = () => flagArrivals(suite.fake);
+const start = () => startWithWebhook(suite, flags.slice(1), { deliveryThread: true });
 
 /** The audit entries queued for delivery, in commit order (deliveries are numbered as committed). */
-async function committed(sb: Awaited<ReturnType<typeof start>>): Promise<string[]> {
+async function committed(sb: TestSwitchboard): Promise<string[]> {
   const rows = await sb.switchboard.database.db
     .selectFrom('deliveries')
     .select('audit_id')
@@ -88,6 +76,33 @@ describe.skipIf(testDialect !== 'sqlite')('the delivery thread (SQLite file)', (
     await sb.close();
     suite.t = undefined;
     expect(thread.threadId).toBeUndefined();
+  });
+
+  it('refuses to start, once, when the thread cannot open its database', async () => {
+    // Its directory would be inside a file.
+    const file = join(mkdtempSync(join(tmpdir(), 'switchboard-thread-')), 'not-a-directory');
+    writeFileSync(file, '');
+    const config = loadConfig({
+      SWITCHBOARD_DATABASE_URL: `sqlite:${file}/switchboard.db`,
+      SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=',
+    });
+    const logged: string[] = [];
+    const thread = new DeliveryThread(
+      {
+        config,
+        baseUrl: config.baseUrl,
+        logLevel: 'silent',
+        timeouts: undefined,
+        pollMs: undefined,
+        writeTurns: undefined,
+      },
+      pino({ level: 'error' }, { write: (line: string) => logged.push(line) }),
+    );
+    await expect(thread.start()).rejects.toThrow(/delivery thread/);
+    // Not started again and again in the background after a start that failed.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(logged.filter((line) => line.includes('starting it again'))).toEqual([]);
+    await thread.stop();
   });
 
   it('stays on the API event loop when told to (or when a test clock drives it)', async () => {

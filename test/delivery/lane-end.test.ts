@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
-import { postCreated, productionFlags, startWithFlag, toggleFlag, webhookSuite } from './delivery-kit.js';
+import { flagArrivals, startWithWebhook, toggleFlag, webhookSuite } from './delivery-kit.js';
 
 /**
  * A lane that finds nothing behind it ends without waking the worker's loop (a claim then would
@@ -13,23 +13,9 @@ const suite = webhookSuite();
 const flags = ['checkout', 'f2', 'f3', 'f4'];
 
 /** Flag notifications received so far. */
-const received = () =>
-  suite.fake
-    .delivered()
-    .map((r) => JSON.parse(r.body) as { kind?: string })
-    .filter((e) => e.kind === 'flag').length;
+const received = () => flagArrivals(suite.fake).length;
 
-async function start() {
-  const sb = await startWithFlag({}, { deliveryPollMs: 60_000 });
-  suite.t = sb;
-  for (const key of flags.slice(1)) await sb.api('POST', '/api/v2/flags/default', { key, name: key });
-  await postCreated(sb, '/api/v2/webhooks', {
-    url: suite.fake.url,
-    sign: false,
-    statements: productionFlags,
-  });
-  return sb;
-}
+const start = () => startWithWebhook(suite, flags.slice(1), { deliveryPollMs: 60_000 });
 
 describe('the end of a lane, with the fallback poll a minute away', () => {
   it('sends every change of one client at once, each after the lane before it ended', {

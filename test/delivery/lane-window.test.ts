@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { defaultUnrecordedWindow } from '../../src/features/delivery/delivery-worker.js';
 import { type TestSwitchboard, testDialect } from '../helpers/test-switchboard.js';
 import { until } from '../helpers/until.js';
-import { postCreated, productionFlags, startWithFlag, toggleFlag, webhookSuite } from './delivery-kit.js';
+import {
+  flagArrivals,
+  postCreated,
+  productionFlags,
+  startWithFlag,
+  toggleFlag,
+  webhookSuite,
+} from './delivery-kit.js';
 
 /**
  * A lane sends on while its records are committed (the unrecorded window). When a record cannot
@@ -15,13 +22,7 @@ const suite = webhookSuite();
 
 const waitUntil = (what: string, check: () => boolean | Promise<boolean>) => until(what, check, 20_000);
 
-/** Each delivered flag notification by its audit entry id, in arrival order. */
-const arrivals = () =>
-  suite.fake
-    .delivered()
-    .map((r) => JSON.parse(r.body) as { kind?: string; _id: string })
-    .filter((e) => e.kind === 'flag')
-    .map((e) => e._id);
+const arrivals = () => flagArrivals(suite.fake);
 
 async function refuseDone(sb: TestSwitchboard, id: number): Promise<void> {
   const { db } = sb.switchboard.database;
