@@ -106,8 +106,13 @@ describe.skipIf(testDialect !== 'sqlite')('the delivery thread (SQLite file)', (
   });
 
   it('stays on the API event loop when told to (or when a test clock drives it)', async () => {
-    const sb = await startWithFlag({}, { deliveryThread: false });
-    suite.t = sb;
-    expect(sb.switchboard.worker).toBeInstanceOf(DeliveryWorker);
+    const told = await startWithFlag({}, { deliveryThread: false });
+    suite.t = told;
+    expect(told.switchboard.worker).toBeInstanceOf(DeliveryWorker);
+    await told.close();
+    // A test's clock cannot cross into a thread, even when the thread is asked for.
+    const clocked = await startWithFlag({}, { deliveryThread: true, clock: () => Date.now() });
+    suite.t = clocked;
+    expect(clocked.switchboard.worker).toBeInstanceOf(DeliveryWorker);
   });
 });

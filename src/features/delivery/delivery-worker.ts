@@ -112,7 +112,8 @@ export class DeliveryWorker {
     this.queue = options.queue;
     this.log = options.log;
     this.entries = new AuditEntryCache(options.db);
-    const batch = new FinishBatch(options.db, options.queue);
+    this.unrecordedWindow = Math.max(1, options.unrecordedWindow ?? defaultUnrecordedWindow);
+    const batch = new FinishBatch(options.db, options.queue, Math.ceil(this.unrecordedWindow / 2));
     this.blockedRetryCapMs = options.blockedRetryCapMs ?? defaultBlockedRetryCapMs;
     this.sender = new DeliverySender({
       ...options,
@@ -124,7 +125,6 @@ export class DeliveryWorker {
     });
     this.maxInFlight = options.maxInFlight ?? 64;
     this.laneDepth = options.laneDepth ?? 16;
-    this.unrecordedWindow = Math.max(1, options.unrecordedWindow ?? defaultUnrecordedWindow);
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.nextDue = new NextDueLook((now) => this.queue.nextDueAt(this.db, now - this.leaseMs), this.pollMs);

@@ -8,14 +8,12 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
-/** How long a finished send waits for others to share its commit. */
+/** How long a finished send waits for others to share its commit (unless `gatherCount` wait). */
 export const finishGatherMs = 1;
-/** …unless this many are waiting already (half the default `unrecordedWindow`: no lane stalls). */
-export const finishGatherCount = 8;
 
 /**
  * Commits finished sends together (`DeliveryQueue.finishMany`), one commit at a time: a send's
- * record waits `finishGatherMs` (or for `finishGatherCount` records) to share a commit, and the
+ * record waits `finishGatherMs` (or for `gatherCount` records) to share a commit, and the
  * sends that finish while a commit is running wait for the next one, which starts as soon as it
  * ends (group commit). A busy lane commits several records per statement instead of one per
  * send: on PostgreSQL a round trip each, on SQLite each commit's pages written to the WAL and a
@@ -31,6 +29,8 @@ export class FinishBatch {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly queue: Pick<DeliveryQueue, 'finishMany'>,
+    /** Half the worker's `unrecordedWindow`: a lane never waits on a record that is gathering. */
+    private readonly gatherCount: number,
   ) {}
 
   /** Queues a finished send for the next batched commit and resolves once it is committed. */
@@ -39,7 +39,7 @@ export class FinishBatch {
       this.waiting.push({ send, resolve, reject });
       if (this.flushing) return;
       if (this.waiting.length === 1) this.gathering = setTimeout(() => void this.flush(), finishGatherMs);
-      else if (this.waiting.length >= finishGatherCount) void this.flush();
+      if (this.waiting.length >= this.gatherCount) void this.flush();
     });
   }
 
