@@ -129,7 +129,7 @@ function pick<T, K extends keyof T>(from: T, ...names: K[]): Pick<T, K> {
 
 /** The one place where stores, services, the delivery worker and the HTTP app are constructed. */
 export async function buildSwitchboard(config: Config, options: BuildOptions = {}): Promise<Switchboard> {
-  const database = await openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl, { listenCheckMs: config.listenCheckMs });
   const { db } = database;
   let baseUrl = config.baseUrl;
   const currentBaseUrl = () => baseUrl;

@@ -48,18 +48,19 @@ export interface DeliveryWorkerParts {
 
 export function composeDeliveryWorker(parts: DeliveryWorkerParts): DeliveryWorker {
   const { config, database } = parts;
+  const log = parts.log.child({ component: 'delivery' });
   return new DeliveryWorker({
     db: database.db,
     queue: parts.queue,
     integrations: parts.integrations,
     secrets: parts.secrets,
     http: parts.http,
-    log: parts.log.child({ component: 'delivery' }),
+    log,
     retrySchedule: config.retrySchedule,
     blockedRetryCapMs: config.blockedRetryCapMs,
     channels: parts.channels,
     clock: parts.clock,
-    listen: listenForDeliveries(database.notifier),
+    listen: listenForDeliveries(database.notifier, log),
     pollMs: parts.pollMs,
   });
 }

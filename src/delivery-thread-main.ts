@@ -27,6 +27,7 @@ async function run(): Promise<void> {
   const database = await openDatabase(config.databaseUrl, {
     checkpointer: false,
     writeTurns: data.writeTurns,
+    listenCheckMs: config.listenCheckMs,
   });
   const http = outboundHttpFor(config, data.timeouts);
   const worker = composeDeliveryWorker({

@@ -60,6 +60,7 @@ describe('loadConfig', () => {
       SWITCHBOARD_METRICS_TOKEN: 'metrics-0123456789abcdefghij',
       SWITCHBOARD_API_RATE_LIMIT: '0',
       SWITCHBOARD_DELIVERY_RETENTION_DAYS: '90',
+      SWITCHBOARD_LISTEN_CHECK: '0.5',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -77,6 +78,7 @@ describe('loadConfig', () => {
       metricsToken: 'metrics-0123456789abcdefghij',
       apiRateLimit: 0,
       deliveryRetentionDays: 90,
+      listenCheckMs: 500,
     });
     expect(config.secretKey.toString('hex')).toBe('ab'.repeat(32));
   });
@@ -107,6 +109,7 @@ describe('loadConfig', () => {
     [{ SWITCHBOARD_ROLE: 'both' }, 'SWITCHBOARD_ROLE: expected all, api or worker'],
     [{ SWITCHBOARD_RETRY_SCHEDULE: '0,5s' }, 'SWITCHBOARD_RETRY_SCHEDULE: expected comma-separated seconds'],
     [{ SWITCHBOARD_BLOCKED_RETRY_CAP: '5s' }, 'SWITCHBOARD_BLOCKED_RETRY_CAP: expected seconds such as "5"'],
+    [{ SWITCHBOARD_LISTEN_CHECK: '0' }, 'SWITCHBOARD_LISTEN_CHECK: must be at least 0.1 seconds, got 0'],
     [{ SWITCHBOARD_HIPCHAT_ROOM_RATE: '-1' }, 'SWITCHBOARD_HIPCHAT_ROOM_RATE: expected a whole number'],
     [{ SWITCHBOARD_ADMIN_EMAIL: 'nobody' }, 'SWITCHBOARD_ADMIN_EMAIL: not an email address'],
     [{ SWITCHBOARD_ADMIN_TOKEN: 'short' }, 'SWITCHBOARD_ADMIN_TOKEN: must be at least 20 characters'],

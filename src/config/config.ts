@@ -42,6 +42,11 @@ export interface Config {
   readonly apiRateLimit: number;
   /** Finished deliveries and their attempts are deleted this many days after they finished; 0 = kept. */
   readonly deliveryRetentionDays: number;
+  /**
+   * PostgreSQL: every LISTEN connection must answer a check this often, within as long, or it
+   * is opened again (a server or network gone silent closes nothing).
+   */
+  readonly listenCheckMs: number;
 }
 
 /** A configuration problem: the message names the variable and says what is wrong. */
@@ -151,6 +156,14 @@ function seconds(env: Env, name: string, fallback: number): number {
   return Number(raw);
 }
 
+function listenCheck(env: Env): number {
+  const name = 'SWITCHBOARD_LISTEN_CHECK';
+  const value = seconds(env, name, 5);
+  // Below 0.1 s a check would race its own answer on a busy machine.
+  if (value < 0.1) throw new ConfigError(name, `must be at least 0.1 seconds, got ${value}`);
+  return value * 1000;
+}
+
 /**
  * The SQLite key lives beside the database so that a fresh `npm start` needs no setup; it is
  * written with mode 0600 because whoever reads it can decrypt every stored chat token.
@@ -246,5 +259,6 @@ export function loadConfig(env: Env = process.env): Config {
     // default leaves three times that, so it stops a runaway script, not a busy pipeline.
     apiRateLimit: integer(env, 'SWITCHBOARD_API_RATE_LIMIT', 100_000, 0, 100_000_000),
     deliveryRetentionDays: retentionDays(env, 'SWITCHBOARD_DELIVERY_RETENTION_DAYS', 30),
+    listenCheckMs: listenCheck(env),
   };
 }

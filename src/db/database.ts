@@ -5,12 +5,15 @@ import { Kysely, Migrator, PostgresDialect, type SqliteDatabase as SqliteDatabas
 import type pg from 'pg';
 import { migrations } from '../../migrations/migration-list.js';
 import { remember } from '../shared/bounded-cache.js';
+import { defaultListenCheckMs, type ListenOptions, listenOnPostgres } from './postgres-listen.js';
 import { prepareStatementsByName } from './postgres-statements.js';
 import { runDirectly } from './prepared-query.js';
 import type { Database } from './schema.js';
 import { ImmediateSqliteDialect, sqliteBusyTimeoutMs, WriteTurns } from './sqlite-begin.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { TransactionTail } from './transaction-tail.js';
+
+export type { ListenOptions } from './postgres-listen.js';
 
 /** What differs between engines, decided once here instead of `if (dialect)` across the code. */
 export interface DbCapabilities {
@@ -41,23 +44,16 @@ export interface Notifier {
   notify(tx: Kysely<Database>, channel: string, payload?: string): Promise<void>;
   /**
    * Calls `onNotice` for each notification; the returned function stops listening. `onLost`
-   * is called once if the listening connection breaks: notifications may have been missed
-   * from then on, and listening again is the caller's business.
+   * is called once, with what happened, if the listening connection breaks or stops answering
+   * (db/postgres-listen.ts): notifications may have been missed from then on, and listening
+   * again is the caller's business (db/lasting-listen.ts).
    */
   listen(
     channel: string,
     onNotice: (payload: string) => void,
-    onLost?: () => void,
+    onLost?: (cause: Error) => void,
     options?: ListenOptions,
   ): Promise<() => Promise<void>>;
-}
-
-export interface ListenOptions {
-  /**
-   * Only notifications that other processes sent: those sent through this handle's own pool
-   * are not passed on, for a listener that heard of its own process's changes in memory already.
-   */
-  readonly othersOnly?: boolean;
 }
 
 export interface DatabaseHandle {
@@ -159,13 +155,20 @@ export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseH
   };
 }
 
-export async function openPostgres(url: string, poolSize = 10): Promise<DatabaseHandle> {
+export interface PostgresOptions {
+  readonly poolSize?: number;
+  /** How often each LISTEN connection must answer a check (`SWITCHBOARD_LISTEN_CHECK`). */
+  readonly listenCheckMs?: number;
+}
+
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<DatabaseHandle> {
   // Loaded only here: the driver adds about 15 MB to the memory of a server on SQLite.
   const { default: pg } = await import('pg');
   // int8 (bigint, count(*)) arrives as a string by default; every bigint here is an epoch-ms
   // date or a row number, far below 2^53, so a JavaScript number is exact.
   pg.types.setTypeParser(20, (value) => Number(value));
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // TCP keepalive: a pooled connection whose server went silent fails in minutes, not hours.
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, keepAlive: true });
   // An idle pooled connection that the server closes (restart, failover) emits 'error' on the
   // pool; without a handler that would crash the process. The next query reconnects.
   pool.on('error', () => undefined);
@@ -176,38 +179,19 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   const backendOf = (client: pg.Client) => (client as unknown as { processID: number | null }).processID;
   pool.on('connect', (client) => ownBackends.add(backendOf(client) ?? -1));
   pool.on('remove', (client) => ownBackends.delete(backendOf(client) ?? -1));
-  const listeners = new Set<pg.Client>();
+  const listening = new Set<{ close(): Promise<void> }>();
+  const listenParts = {
+    Client: pg.Client,
+    url,
+    checkMs: options.listenCheckMs ?? defaultListenCheckMs,
+    ownBackends,
+    open: listening,
+  };
   const tail = new TransactionTail();
   const notifier: Notifier = {
     notify: (tx, channel, payload = '') => tail.notify(tx, channel, payload),
-    async listen(channel, onNotice, onLost, options = {}) {
-      // A dedicated connection: LISTEN belongs to a session, not to a pooled connection.
-      const client = new pg.Client({ connectionString: url });
-      let stopped = false;
-      const lost = () => {
-        if (stopped) return;
-        stopped = true;
-        listeners.delete(client);
-        onLost?.();
-      };
-      // A dropped listener connection must not crash the process; polling (deliveries) or
-      // the caller's `onLost` (the SDK feed) covers what it missed.
-      client.on('error', lost);
-      client.on('end', lost);
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel !== channel) return;
-        if (options.othersOnly === true && ownBackends.has(message.processId)) return;
-        onNotice(message.payload ?? '');
-      });
-      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
-      listeners.add(client);
-      return async () => {
-        stopped = true;
-        listeners.delete(client);
-        await client.end().catch(() => undefined);
-      };
-    },
+    listen: (channel, onNotice, onLost, listenOptions = {}) =>
+      listenOnPostgres(listenParts, channel, onNotice, onLost, listenOptions),
   };
   return {
     db,
@@ -222,15 +206,18 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     tail,
     writeTurns: undefined,
     close: async () => {
-      for (const client of listeners) await client.end().catch(() => undefined);
+      for (const listener of [...listening]) await listener.close();
       await db.destroy();
     },
   };
 }
 
-export async function openDatabase(url: string, options: SqliteOptions = {}): Promise<DatabaseHandle> {
+export async function openDatabase(
+  url: string,
+  options: SqliteOptions & PostgresOptions = {},
+): Promise<DatabaseHandle> {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
-  return openPostgres(url);
+  return openPostgres(url, options);
 }
 
 /**

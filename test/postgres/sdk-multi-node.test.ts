@@ -8,7 +8,8 @@ import { nextUpdate, sdkClient, user } from '../sdk/sdk-data-plane-kit.js';
 /**
  * Two API processes on one PostgreSQL: an official SDK streaming from node A sees every change
  * made through node B (LISTEN/NOTIFY after commit), and a change made while A's listening
- * connection is down is not lost: A listens again and heals its streams with a fresh `put`.
+ * connection is down is not lost: A listens again and heals its streams with a fresh `put`. That
+ * holds too when the connection stops answering without closing, which only a check notices.
  */
 
 const adminToken = 'api-sdk-multi-node-0123456789abcdef';
@@ -23,6 +24,8 @@ const env = () => ({
   SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtdGVzdC1rZXktMzItYnl0ZXMhISE=',
   SWITCHBOARD_ADMIN_TOKEN: adminToken,
   SWITCHBOARD_ROLE: 'api',
+  // A LISTEN connection that stops answering is noticed within about a second.
+  SWITCHBOARD_LISTEN_CHECK: '0.5',
 });
 
 async function call(node: ServerProcess, method: string, path: string, body?: unknown) {
@@ -125,5 +128,36 @@ describe('the SDK data plane on two nodes', () => {
     await toggle(nodeB, 'checkout', true);
     await next;
     expect(await client.variation('checkout', user('zoe'), 'x')).toBe(true);
+  }, 30_000);
+
+  it('notices a listening connection that stopped answering, and heals what it missed', async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    let frozen: number[] = [];
+    try {
+      const { rows } = await admin.query<{ pid: number }>(
+        `select pid from pg_stat_activity
+          where datname = current_database() and query ilike 'LISTEN%switchboard_sdk_changes%'`,
+      );
+      frozen = rows.map((row) => row.pid);
+      expect(frozen).toHaveLength(2);
+      // The backends stop without closing their sockets: no NOTIFY comes, and nothing says so.
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      const update = nextUpdate(client, 'checkout', 10_000);
+      await toggle(nodeB, 'checkout', false);
+      await update;
+      expect(nodeA.stdout()).toContain('stopped answering');
+      expect(await client.variationDetail('checkout', user('zoe'), 'x')).toMatchObject({
+        reason: { kind: 'OFF' },
+      });
+
+      const next = nextUpdate(client, 'checkout');
+      await toggle(nodeB, 'checkout', true);
+      await next;
+      expect(await client.variation('checkout', user('zoe'), 'x')).toBe(true);
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      await admin.end();
+    }
   }, 30_000);
 });

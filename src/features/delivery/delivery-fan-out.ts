@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import type { Notifier } from '../../db/database.js';
+import { LastingListen } from '../../db/lasting-listen.js';
 import type { Executor } from '../../db/schema.js';
 import type { TaggedAccess } from '../../policy/resource.js';
 import type { AuditEntry } from '../audit/audit-model.js';
@@ -78,11 +80,28 @@ export class DeliveryFanOut {
 /**
  * The worker's subscription to other processes' notices (PostgreSQL LISTEN); none on SQLite. Its
  * own process's changes wake it in memory (`DeliveryFanOut`), with the integrations they queued
- * for: hearing them again from the database would cost a claim that finds nothing each.
+ * for: hearing them again from the database would cost a claim that finds nothing each. A lost
+ * connection is listened on again (`LastingListen`), and the worker then looks at the queue: a
+ * change may have committed while nobody listened, and the fallback poll may be far away.
  */
 export function listenForDeliveries(
   notifier: Notifier | undefined,
+  log: Logger,
 ): ((onNotice: () => void) => Promise<() => Promise<void>>) | undefined {
   if (notifier === undefined) return undefined;
-  return (onNotice) => notifier.listen(deliveryNoticeChannel, onNotice, undefined, { othersOnly: true });
+  return async (onNotice) => {
+    const listening = new LastingListen(
+      notifier,
+      deliveryNoticeChannel,
+      {
+        notice: onNotice,
+        resumed: onNotice,
+        lost: (cause) => log.warn(`delivery worker: ${cause.message}; listening again`),
+        retryFailed: (error) => log.warn({ err: error }, 'delivery worker: could not listen; retrying'),
+      },
+      { othersOnly: true },
+    );
+    await listening.start();
+    return () => listening.close();
+  };
 }
