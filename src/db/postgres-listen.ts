@@ -37,7 +37,7 @@ export async function listenOnPostgres(
   onLost: ((cause: Error) => void) | undefined,
   options: ListenOptions,
 ): Promise<() => Promise<void>> {
-  const client = new parts.Client({ connectionString: parts.url, keepAlive: true });
+  const client = new parts.Client({ connectionString: parts.url });
   // `end()` waits for the server to close its side, which a silent one never does.
   const destroy = () =>
     (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
