@@ -170,6 +170,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       authorize: authorization.admitChange,
     });
     changes.addFanOut(async () => metrics.auditEntries.inc());
+    metrics.watchListens(database.notifier);
 
     const channels = deliveryChannels(config, currentBaseUrl);
     const worker =

@@ -54,6 +54,8 @@ export interface Notifier {
     onLost?: (cause: Error) => void,
     options?: ListenOptions,
   ): Promise<() => Promise<void>>;
+  /** LISTEN connections lost since start (broken or silent), by channel. */
+  readonly lostListens: ReadonlyMap<string, number>;
 }
 
 export interface DatabaseHandle {
@@ -186,18 +188,21 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   pool.on('connect', (client) => ownBackends.add(backendOf(client) ?? -1));
   pool.on('remove', (client) => ownBackends.delete(backendOf(client) ?? -1));
   const listening = new Set<{ close(): Promise<void> }>();
+  const lostListens = new Map<string, number>();
   const listenParts = {
     Client: pg.Client,
     url,
     checkMs: options.listenCheckMs ?? defaultListenCheckMs,
     ownBackends,
     open: listening,
+    lost: lostListens,
   };
   const tail = new TransactionTail();
   const notifier: Notifier = {
     notify: (tx, channel, payload = '') => tail.notify(tx, channel, payload),
     listen: (channel, onNotice, onLost, listenOptions = {}) =>
       listenOnPostgres(listenParts, channel, onNotice, onLost, listenOptions),
+    lostListens,
   };
   return {
     db,

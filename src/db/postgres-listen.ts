@@ -20,6 +20,8 @@ export interface PostgresListenParts {
   readonly ownBackends: ReadonlySet<number>;
   /** The listening connections open now, closed with the handle. */
   readonly open: Set<{ close(): Promise<void> }>;
+  /** Connections lost while listening, by channel (for /metrics). */
+  readonly lost: Map<string, number>;
 }
 
 /**
@@ -60,7 +62,9 @@ export async function listenOnPostgres(
   const lost = (cause: Error) => {
     if (ended) return;
     end();
-    if (listening) onLost?.(cause);
+    if (!listening) return;
+    parts.lost.set(channel, (parts.lost.get(channel) ?? 0) + 1);
+    onLost?.(cause);
   };
   // A dropped listener connection must not crash the process; the caller listens again.
   client.on('error', (error) => lost(new Error(`the listening connection broke: ${error.message}`)));

@@ -96,6 +96,20 @@ export class Metrics {
     }
   }
 
+  /** LISTEN connections lost (PostgreSQL), by channel: each was opened again (db/lasting-listen.ts). */
+  watchListens(notifier: { readonly lostListens: ReadonlyMap<string, number> } | undefined): void {
+    if (notifier === undefined) return;
+    new client.Gauge({
+      name: 'switchboard_listen_connections_lost',
+      help: 'LISTEN connections lost since start (broken, or silent past SWITCHBOARD_LISTEN_CHECK), by channel',
+      labelNames: ['channel'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [channel, count] of notifier.lostListens) this.set({ channel }, count);
+      },
+    });
+  }
+
   /**
    * Delivery retention: the days finished deliveries are kept (0: for ever), the deliveries it
    * has deleted, and when its last pass ended. Returns what the pruner reports to.

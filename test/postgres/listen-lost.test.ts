@@ -42,8 +42,10 @@ const received = () =>
     .map((r) => JSON.parse(r.body) as { kind?: string })
     .filter((e) => e.kind === 'flag').length;
 
+const metricsToken = 'metrics-listen-lost-0123456789';
+
 /** An API and a worker on one new database, with a webhook for every flag change. */
-async function apiAndWorker(): Promise<{ url: string; api: TestSwitchboard }> {
+async function apiAndWorker(): Promise<{ url: string; api: TestSwitchboard; worker: TestSwitchboard }> {
   const { url, drop } = await freshPostgresDatabase();
   cleanups.push(drop);
   const env = {
@@ -54,7 +56,7 @@ async function apiAndWorker(): Promise<{ url: string; api: TestSwitchboard }> {
   const api = await startTestSwitchboard({ ...env, SWITCHBOARD_ROLE: 'api' });
   started.push(api);
   const worker = await startTestSwitchboard(
-    { ...env, SWITCHBOARD_ROLE: 'worker' },
+    { ...env, SWITCHBOARD_ROLE: 'worker', SWITCHBOARD_METRICS_TOKEN: metricsToken },
     { deliveryPollMs: 60_000 },
   );
   started.push(worker);
@@ -62,7 +64,17 @@ async function apiAndWorker(): Promise<{ url: string; api: TestSwitchboard }> {
   await api.api('POST', '/api/v2/flags/default', { key: 'checkout', name: 'Checkout' });
   const webhook = await api.api('POST', '/api/v2/webhooks', { url: fake.url, sign: false });
   expect(webhook.status).toBe(201);
-  return { url, api };
+  return { url, api, worker };
+}
+
+/** What the worker's /metrics says of its lost LISTEN connections for deliveries. */
+async function lostDeliveryListens(worker: TestSwitchboard): Promise<number> {
+  const res = await worker.api('GET', '/metrics', undefined, { authorization: `Bearer ${metricsToken}` });
+  expect(res.status).toBe(200);
+  const line = /^switchboard_listen_connections_lost\{channel="switchboard_deliveries"\} (\d+)$/m.exec(
+    String(res.body),
+  );
+  return Number(line?.[1] ?? 0);
 }
 
 async function toggle(api: TestSwitchboard, on: boolean): Promise<void> {
@@ -91,7 +103,7 @@ async function adminOn(url: string): Promise<pg.Client> {
 it('listens again when the server ends its LISTEN connection, and claims what came meanwhile', {
   timeout: 60_000,
 }, async () => {
-  const { url, api } = await apiAndWorker();
+  const { url, api, worker } = await apiAndWorker();
   await toggle(api, true);
   await until('the first change arrived', () => received() === 1, 10_000);
   const admin = await adminOn(url);
@@ -108,12 +120,13 @@ it('listens again when the server ends its LISTEN connection, and claims what ca
   );
   await toggle(api, true);
   await until('the next change arrived', () => received() === 3, 10_000);
+  expect(await lostDeliveryListens(worker)).toBeGreaterThanOrEqual(1);
 });
 
 it('notices a LISTEN connection that stopped answering, and listens on a new one', {
   timeout: 60_000,
 }, async () => {
-  const { url, api } = await apiAndWorker();
+  const { url, api, worker } = await apiAndWorker();
   await toggle(api, true);
   await until('the first change arrived', () => received() === 1, 10_000);
   const admin = await adminOn(url);
@@ -125,6 +138,7 @@ it('notices a LISTEN connection that stopped answering, and listens on a new one
 
   await toggle(api, false);
   await until('the change arrived', () => received() === 2, 15_000);
+  expect(await lostDeliveryListens(worker)).toBeGreaterThanOrEqual(1);
   await toggle(api, true);
   await until('the next change arrived', () => received() === 3, 10_000);
 });
