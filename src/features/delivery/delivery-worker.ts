@@ -6,7 +6,8 @@ import type { SecretBox } from '../../shared/secret-box.js';
 import type { AuditEntry } from '../audit/audit-model.js';
 import { AuditEntryCache } from './audit-entry-cache.js';
 import type { ChannelRegistry } from './delivery-channel.js';
-import { DeliverySender, type IntegrationReader, type Sent } from './delivery-sender.js';
+import { type Lane, LaneDriver } from './delivery-lane.js';
+import { DeliverySender, type IntegrationReader } from './delivery-sender.js';
 import { FinishBatch } from './finish-batch.js';
 import { NextDueLook } from './next-due.js';
 import type { OutboundHttp } from './outbound-http.js';
@@ -57,25 +58,6 @@ export const defaultUnrecordedWindow = 16;
 /** The default `blockedRetryCapMs`: later changes are at most about this late after an outage. */
 export const defaultBlockedRetryCapMs = 5_000;
 
-/** One integration's claimed deliveries, sent in order by one loop. */
-interface Lane {
-  readonly integrationId: string;
-  /** Claimed and leased, not yet sent. */
-  readonly waiting: ClaimedDelivery[];
-  /** The last row the lane was given: it goes on after it (`extend`). */
-  lastGiven: number;
-  /** The integration's version its claim saw. */
-  readonly integrationVersion: number;
-  /** Sent, with their records not yet committed (at most `unrecordedWindow`). */
-  readonly unrecorded: { readonly id: number; readonly recorded: Promise<void> }[];
-  /** A record failed: the lane sends nothing more (the row's lease brings it back). */
-  recordFailed: boolean;
-  leasedAt: number;
-  /** Its last look found nothing behind (`LaneExtended.drained`); a change was queued since. */
-  drained: boolean;
-  noticed: boolean;
-}
-
 /**
  * Sends queued deliveries: claims the head of each integration's queue (so every room hears its
  * changes in commit order) and sends each claimed lane in its own loop, at most `maxInFlight`
@@ -92,13 +74,13 @@ export class DeliveryWorker {
   private readonly log: Logger;
   private readonly entries: AuditEntryCache;
   private readonly sender: DeliverySender;
+  private readonly driver: LaneDriver;
   private unlisten: (() => Promise<void>) | undefined;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private readonly maxInFlight: number;
   private readonly laneDepth: number;
-  private readonly unrecordedWindow: number;
   private readonly blockedRetryCapMs: number;
   /** Heads seen failing with nothing behind them, by integration: due again on the schedule
    * (maybe an hour away), brought forward when a change queues behind one. */
@@ -112,8 +94,8 @@ export class DeliveryWorker {
     this.queue = options.queue;
     this.log = options.log;
     this.entries = new AuditEntryCache(options.db);
-    this.unrecordedWindow = Math.max(1, options.unrecordedWindow ?? defaultUnrecordedWindow);
-    const batch = new FinishBatch(options.db, options.queue, Math.ceil(this.unrecordedWindow / 2));
+    const unrecordedWindow = Math.max(1, options.unrecordedWindow ?? defaultUnrecordedWindow);
+    const batch = new FinishBatch(options.db, options.queue, Math.ceil(unrecordedWindow / 2));
     this.blockedRetryCapMs = options.blockedRetryCapMs ?? defaultBlockedRetryCapMs;
     this.sender = new DeliverySender({
       ...options,
@@ -128,6 +110,20 @@ export class DeliveryWorker {
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.nextDue = new NextDueLook((now) => this.queue.nextDueAt(this.db, now - this.leaseMs), this.pollMs);
+    this.driver = new LaneDriver({
+      db: this.db,
+      queue: this.queue,
+      sender: this.sender,
+      entries: this.entries,
+      log: this.log,
+      clock: options.clock,
+      workerId: this.id,
+      leaseMs: this.leaseMs,
+      laneDepth: this.laneDepth,
+      unrecordedWindow,
+      running: () => this.running,
+      onLoneRetry: (integrationId, id, runAt) => this.loneRetries.set(integrationId, { id, runAt }),
+    });
   }
 
   async start(): Promise<void> {
@@ -248,7 +244,8 @@ export class DeliveryWorker {
       noticed: false,
     };
     this.loneRetries.delete(claim.integrationId);
-    const work = this.drive(lane)
+    const work = this.driver
+      .drive(lane)
       .catch((error: unknown) =>
         this.log.error({ err: error, integrationId: lane.integrationId }, 'delivery failed unexpectedly'),
       )
@@ -260,113 +257,6 @@ export class DeliveryWorker {
         if (!lane.drained || lane.noticed || full) this.wake();
       });
     this.lanes.set(lane.integrationId, { lane, work });
-  }
-
-  /**
-   * Sends a lane's deliveries in order, each once the one before it was answered, with at most
-   * `unrecordedWindow` sends whose records are still being committed (so a crash re-sends at
-   * most that many), going on with what was queued behind it meanwhile (`extend`). A retry, a
-   * throttle, a failed record or a stop ends it; once every record has settled, the unsent rest
-   * goes back to the queue.
-   */
-  private async drive(lane: Lane): Promise<void> {
-    try {
-      await this.prefetchEntries(lane);
-      while (this.running && !lane.recordFailed) {
-        if (lane.waiting.length === 0 && !(await this.extend(lane))) break;
-        while (lane.unrecorded.length >= this.unrecordedWindow) await lane.unrecorded.shift()?.recorded;
-        if (lane.recordFailed) break;
-        await this.renewIfOld(lane);
-        const delivery = lane.waiting[0] as ClaimedDelivery;
-        let sent: Sent = { next: 'stop', recorded: Promise.resolve() };
-        try {
-          sent = await this.sender.send(delivery, lane.waiting.length - 1);
-        } catch (error) {
-          // Left leased: the lease's expiry brings it back, after whatever went wrong here.
-          this.log.error({ err: error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
-        }
-        lane.waiting.shift();
-        const recorded = this.settled(lane, delivery.id, sent.recorded);
-        lane.unrecorded.push({ id: delivery.id, recorded });
-        const runAt = sent.loneRetryAt;
-        // Known once recorded: until then the row is leased, and a pull-in would not move it.
-        if (runAt !== undefined)
-          void recorded.then(() => {
-            if (!lane.recordFailed) this.loneRetries.set(lane.integrationId, { id: delivery.id, runAt });
-          });
-        if (sent.next === 'stop') break;
-      }
-    } finally {
-      await Promise.all(lane.unrecorded.map((u) => u.recorded));
-      // Unsent deliveries go back to the queue for the next claim (or another worker).
-      const unsent = lane.waiting.map((d) => d.id);
-      if (unsent.length > 0) await this.queue.release(this.db, unsent, this.id);
-    }
-  }
-
-  /**
-   * What was queued behind the lane meanwhile, leased to it while it holds its last row: a busy
-   * lane goes on without a claim (five statements on PostgreSQL, this one). False when nothing
-   * is due behind it or reading failed: the lane ends, and the next claim finds what is left
-   * (unless the queue said it was drained: then there is nothing, see `startLane`).
-   */
-  private async extend(lane: Lane): Promise<boolean> {
-    const now = this.options.clock();
-    lane.noticed = false; // A change committed after this look's snapshot notices it again.
-    try {
-      const { deliveries: more, drained } = await this.queue.extendLane(this.db, {
-        integrationId: lane.integrationId,
-        afterId: lane.lastGiven,
-        integrationVersion: lane.integrationVersion,
-        workerId: this.id,
-        now,
-        staleBefore: now - this.leaseMs,
-        depth: this.laneDepth,
-      });
-      const last = more.at(-1);
-      lane.drained = drained;
-      if (last === undefined) return false;
-      lane.waiting.push(...more);
-      lane.lastGiven = last.id;
-      await this.prefetchEntries(lane);
-      return true;
-    } catch (error) {
-      this.log.error({ err: error, integrationId: lane.integrationId }, 'extending a lane failed');
-      return false;
-    }
-  }
-
-  /** The lane's audit entries in one read; a failure here only means each is read as it is sent. */
-  private async prefetchEntries(lane: Lane): Promise<void> {
-    if (lane.waiting.length < 2) return;
-    try {
-      await this.entries.prefetch(lane.waiting.map((d) => d.auditId));
-    } catch (error) {
-      this.log.warn({ err: error, integrationId: lane.integrationId }, 'reading audit entries ahead failed');
-    }
-  }
-
-  /**
-   * A send's record, never rejecting. One that failed (after `finishMany`'s own retry) leaves its
-   * row leased and pending, for the lease's expiry to send again (a repeat, within the window).
-   */
-  private settled(lane: Lane, id: number, recorded: Promise<void>): Promise<void> {
-    return recorded.catch((error: unknown) => {
-      lane.recordFailed = true;
-      this.log.error({ err: error, deliveryId: id }, 'recording a delivery failed');
-    });
-  }
-
-  /** A slow room (rate limits) can take longer than a lease: renew before it goes stale. */
-  private async renewIfOld(lane: Lane): Promise<void> {
-    const now = this.options.clock();
-    if (now - lane.leasedAt <= this.leaseMs / 2) return;
-    await this.queue.renewLease(this.db, {
-      ids: [...lane.unrecorded.map((u) => u.id), ...lane.waiting.map((d) => d.id)],
-      workerId: this.id,
-      now,
-    });
-    lane.leasedAt = now;
   }
 
   /**
