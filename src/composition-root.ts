@@ -169,7 +169,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       tail: database.tail,
       authorize: authorization.admitChange,
     });
-    changes.addFanOut(async () => metrics.auditEntries.inc());
+    // Counted once committed: a change run again after a stale read, or rolled back, is not.
+    changes.addFanOut(async (_tx, _record, afterCommit) => afterCommit(() => metrics.auditEntries.inc()));
     metrics.watchListens(database.notifier);
 
     const channels = deliveryChannels(config, currentBaseUrl);
