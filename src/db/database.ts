@@ -169,8 +169,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   // int8 (bigint, count(*)) arrives as a string by default; every bigint here is an epoch-ms
   // date or a row number, far below 2^53, so a JavaScript number is exact.
   pg.types.setTypeParser(20, (value) => Number(value));
-  // TCP keepalive after 10 s idle: a pooled connection whose server went silent fails within
-  // about a quarter of an hour (Linux's default probes), not after the default two hours idle.
+  // TCP keepalive from 10 s idle: an idle pooled connection whose server went silent fails
+  // after Linux's default probes (about 11 minutes), not after two idle hours.
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
