@@ -6,6 +6,8 @@ export interface ApiAndWorker {
   readonly url: string;
   readonly api: TestSwitchboard;
   readonly worker: TestSwitchboard;
+  /** The webhook's id. */
+  readonly webhookId: string;
   /** Toggles the flag `checkout` in production through the API. */
   toggle(on: boolean): Promise<void>;
   close(): Promise<void>;
@@ -51,7 +53,7 @@ export async function startApiAndWorker(
       ]);
       expect(res.status).toBe(200);
     };
-    return { url, api, worker, toggle, close };
+    return { url, api, worker, webhookId: webhook.body._id as string, toggle, close };
   } catch (error) {
     await close();
     throw error;

@@ -15,6 +15,14 @@ export interface IntegrationMatcher {
   matching(db: Executor, accesses: readonly TaggedAccess[]): Promise<string[]>;
 }
 
+/**
+ * Subscribes a worker to other processes' delivery notices: `onNotice` gets the integrations a
+ * change queued for, or undefined when any may have work (a notice naming none, a LISTEN lost).
+ */
+export type DeliveryListen = (
+  onNotice: (integrationIds: ReadonlySet<string> | undefined) => void,
+) => Promise<() => Promise<void>>;
+
 /** This process's worker, as far as fan-out is concerned. */
 export interface WakeableWorker {
   wake(integrationIds?: ReadonlySet<string>): void;
@@ -66,7 +74,7 @@ export class DeliveryFanOut {
     if (ids.length === 0) return;
     worker?.prime(entry);
     // Other processes' workers hear about it on commit; this process is woken in memory.
-    await notifier?.notify(tx, deliveryNoticeChannel);
+    await notifier?.notify(tx, deliveryNoticeChannel, deliveryNotice(ids));
   };
 
   private committed(): void {
@@ -77,6 +85,24 @@ export class DeliveryFanOut {
   }
 }
 
+/** Longest list of integration ids a notice names (PostgreSQL takes payloads under 8,000 bytes). */
+const noticeIdsLength = 7_000;
+
+/**
+ * A delivery notice names the integrations the change queued for, as the in-memory wake-up
+ * does: a worker in another process then goes on with their lanes and brings forward a head
+ * waiting for a retry behind which a change now waits. Too many to name: "" (look at all).
+ */
+export function deliveryNotice(integrationIds: readonly string[]): string {
+  const payload = integrationIds.join(',');
+  return payload.length <= noticeIdsLength ? payload : '';
+}
+
+/** The integrations a delivery notice names; undefined for a notice that names none (look at all). */
+export function noticedIntegrations(payload: string): ReadonlySet<string> | undefined {
+  return payload === '' ? undefined : new Set(payload.split(','));
+}
+
 /**
  * The worker's subscription to other processes' notices (PostgreSQL LISTEN); none on SQLite. Its
  * own process's changes wake it in memory (`DeliveryFanOut`), with the integrations they queued
@@ -84,18 +110,15 @@ export class DeliveryFanOut {
  * connection is listened on again (`LastingListen`), and the worker then looks at the queue: a
  * change may have committed while nobody listened, and the fallback poll may be far away.
  */
-export function listenForDeliveries(
-  notifier: Notifier | undefined,
-  log: Logger,
-): ((onNotice: () => void) => Promise<() => Promise<void>>) | undefined {
+export function listenForDeliveries(notifier: Notifier | undefined, log: Logger): DeliveryListen | undefined {
   if (notifier === undefined) return undefined;
   return async (onNotice) => {
     const listening = new LastingListen(
       notifier,
       deliveryNoticeChannel,
       {
-        notice: onNotice,
-        resumed: onNotice,
+        notice: (payload) => onNotice(noticedIntegrations(payload)),
+        resumed: () => onNotice(undefined),
         lost: (cause) => log.warn(`delivery worker: ${cause.message}; listening again`),
         retryFailed: (error) => log.warn({ err: error }, 'delivery worker: could not listen; retrying'),
       },

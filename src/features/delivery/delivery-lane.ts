@@ -38,8 +38,11 @@ export interface LaneParts {
   readonly unrecordedWindow: number;
   /** False once the worker stops: the lane ends after the send in flight. */
   readonly running: () => boolean;
-  /** A head failed with nothing behind it, due again at `runAt` (see `DeliveryWorker.wake`). */
-  readonly onLoneRetry: (integrationId: string, deliveryId: number, runAt: number) => void;
+  /**
+   * A head sent at `sentAt` failed with nothing behind it, due again at `runAt` (see
+   * `DeliveryWorker.wake`); known once its record has committed.
+   */
+  readonly onLoneRetry: (integrationId: string, deliveryId: number, runAt: number, sentAt: number) => void;
 }
 
 /**
@@ -66,6 +69,7 @@ export class LaneDriver {
         if (lane.recordFailed) break;
         await this.renewIfOld(lane);
         const delivery = lane.waiting[0] as ClaimedDelivery;
+        const sentAt = this.parts.clock();
         let sent: Sent = { next: 'stop', recorded: Promise.resolve() };
         try {
           sent = await this.parts.sender.send(delivery, lane.waiting.length - 1);
@@ -80,7 +84,7 @@ export class LaneDriver {
         // Known once recorded: until then the row is leased, and a pull-in would not move it.
         if (runAt !== undefined)
           void recorded.then(() => {
-            if (!lane.recordFailed) this.parts.onLoneRetry(lane.integrationId, delivery.id, runAt);
+            if (!lane.recordFailed) this.parts.onLoneRetry(lane.integrationId, delivery.id, runAt, sentAt);
           });
         if (sent.next === 'stop') break;
       }

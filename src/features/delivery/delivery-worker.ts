@@ -6,6 +6,7 @@ import type { SecretBox } from '../../shared/secret-box.js';
 import type { AuditEntry } from '../audit/audit-model.js';
 import { AuditEntryCache } from './audit-entry-cache.js';
 import type { ChannelRegistry } from './delivery-channel.js';
+import type { DeliveryListen } from './delivery-fan-out.js';
 import { type Lane, LaneDriver } from './delivery-lane.js';
 import { DeliverySender, type IntegrationReader } from './delivery-sender.js';
 import { FinishBatch } from './finish-batch.js';
@@ -49,7 +50,7 @@ export interface DeliveryWorkerOptions {
   readonly failureThreshold?: number;
   readonly failureWindowMs?: number;
   /** Subscribes to "new deliveries" from other processes (PostgreSQL LISTEN); polling covers gaps. */
-  readonly listen?: ((onNotice: () => void) => Promise<() => Promise<void>>) | undefined;
+  readonly listen?: DeliveryListen | undefined;
 }
 
 /** The default `unrecordedWindow`: a crash repeats at most this many sends per integration. */
@@ -85,6 +86,8 @@ export class DeliveryWorker {
   /** Heads seen failing with nothing behind them, by integration: due again on the schedule
    * (maybe an hour away), brought forward when a change queues behind one. */
   private readonly loneRetries = new Map<string, { readonly id: number; runAt: number }>();
+  /** When a change was last queued for each integration (`wake` with ids). */
+  private readonly queuedAt = new Map<string, number>();
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly nextDue: NextDueLook;
@@ -122,14 +125,20 @@ export class DeliveryWorker {
       laneDepth: this.laneDepth,
       unrecordedWindow,
       running: () => this.running,
-      onLoneRetry: (integrationId, id, runAt) => this.loneRetries.set(integrationId, { id, runAt }),
+      onLoneRetry: (integrationId, id, runAt, sentAt) => {
+        this.loneRetries.set(integrationId, { id, runAt });
+        // A change queued while it was sent and recorded is behind it already.
+        if ((this.queuedAt.get(integrationId) ?? 0) >= sentAt)
+          this.pullInLoneRetries(new Set([integrationId]));
+      },
     });
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     await this.queue.recoverLeases(this.db);
-    if (this.options.listen !== undefined) this.unlisten = await this.options.listen(() => this.wake());
+    if (this.options.listen !== undefined)
+      this.unlisten = await this.options.listen((ids) => (ids === undefined ? this.wake() : this.wake(ids)));
     this.running = true;
     this.loop = this.run();
   }
@@ -143,7 +152,11 @@ export class DeliveryWorker {
    */
   wake(integrationIds: ReadonlySet<string>): void;
   wake(integrationIds?: ReadonlySet<string>): void {
-    if (integrationIds !== undefined) this.pullInLoneRetries(integrationIds);
+    if (integrationIds !== undefined) {
+      const now = this.options.clock();
+      for (const id of integrationIds) this.queuedAt.set(id, now);
+      this.pullInLoneRetries(integrationIds);
+    }
     if (integrationIds !== undefined && integrationIds.size > 0) {
       let allBusy = true;
       for (const id of integrationIds) {
@@ -195,7 +208,8 @@ export class DeliveryWorker {
   }
 
   /** Changes were queued behind heads waiting for a retry on the schedule: retried within the
-   * cap instead (waking nothing: the next look-ahead, a poll interval away at most, sees it). */
+   * cap instead. Once moved, the loop looks again when the next is due: its sleep was set by
+   * the head's old time, perhaps an hour away, or by a poll as far (a worker of its own). */
   private pullInLoneRetries(integrationIds: ReadonlySet<string>): void {
     if (this.loneRetries.size === 0) return;
     const now = this.options.clock();
@@ -207,6 +221,10 @@ export class DeliveryWorker {
       if (head.runAt <= runAt) continue;
       this.queue
         .pullIn(this.db, head.id, runAt)
+        .then(() => {
+          this.nextDue.forget();
+          this.wake();
+        })
         .catch((error: unknown) =>
           this.log.error({ err: error, deliveryId: head.id }, 'pulling in a retry failed'),
         );
