@@ -197,8 +197,9 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       queue,
       notifier: database.notifier,
       worker,
+      db,
     }).attach(changes);
-    const wake = () => fanOut.wake();
+    const wake = (integrationId: string) => fanOut.wake(integrationId);
     const bootstrap = await bootstrapOwner(pick(stores, 'members', 'tokens'), changes, {
       email: config.adminEmail,
       password: config.adminPassword,

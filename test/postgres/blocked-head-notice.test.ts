@@ -11,7 +11,9 @@ import { until } from '../helpers/until.js';
  * must bring the head forward all the same, not leave the change behind it for the minute (its
  * fallback poll is a minute away too). Nor may a change that arrives while the head's failure
  * is being recorded, before it is known to wait alone, be left behind it. Both failed before
- * notices named their integrations and the worker noted when each was last queued for.
+ * notices named their integrations and the worker noted when each was last queued for. And a
+ * successful test message through the API, which makes the head due at once, must reach the
+ * worker at once (it had waited for the worker's poll).
  */
 
 let fake: FakeWebhook;
@@ -75,4 +77,23 @@ it('brings it forward too when the change came while the failure was being recor
 }, async () => {
   // No wait: the notice of the change may arrive before the head is known to wait alone.
   await outage(async () => undefined);
+});
+
+it('a successful test through the API retries the waiting head at once in the worker', {
+  timeout: 60_000,
+}, async () => {
+  nodes = await startApiAndWorker(fake, {
+    SWITCHBOARD_RETRY_SCHEDULE: '0,60',
+    SWITCHBOARD_BLOCKED_RETRY_CAP: '60',
+  });
+  fake.setMode('down');
+  await nodes.toggle(true);
+  const current = nodes;
+  await until('the failed attempt is recorded', async () => (await attemptsLogged(current)) === 1, 10_000);
+  fake.setMode('up');
+  // Up again, but the head waits a minute for its next try, and the worker's poll as long.
+  const test = await nodes.api.api('POST', `/api/v2/webhooks/${nodes.webhookId}/test`);
+  expect(test.body).toMatchObject({ ok: true });
+  await until('the waiting head arrived', () => flagNotices(fake) === 1, 5_000);
+  expect(arrived()).toEqual(['turned on the flag']);
 });

@@ -8,6 +8,12 @@ import type { ChannelTarget } from './delivery-channel.js';
 import type { IntegrationHealthStore } from './integration-health-store.js';
 import type { DeliveryQueue } from './queue/delivery-queue.js';
 
+/**
+ * Tells the delivery workers that an integration's queue changed outside a change (a re-send
+ * queued, a waiting head made due): `DeliveryFanOut.wake`.
+ */
+export type Wake = (integrationId: string) => Promise<void>;
+
 /** Sends one message to an integration now, outside the queue (the Test button). */
 export interface TestSender {
   sendTest(target: ChannelTarget, actor: Actor): Promise<TestOutcome>;
@@ -20,7 +26,7 @@ export interface DeliveryActionsOptions {
   readonly sender: TestSender;
   readonly clock: Clock;
   /** Tells this process's delivery worker to look now (workers elsewhere find it at their next poll). */
-  readonly wake: () => void;
+  readonly wake: Wake;
 }
 
 /** What the target answered a test message, as the sender saw it. */
@@ -80,7 +86,7 @@ export class DeliveryActions {
         failureWindowMs: 0,
       });
     });
-    if (outcome.ok && (await queue.retryHeadNow(db, target.id, at))) wake();
+    if (outcome.ok && (await queue.retryHeadNow(db, target.id, at))) await wake(target.id);
     return { ...outcome, at };
   }
 

@@ -1,7 +1,8 @@
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Notifier } from '../../db/database.js';
 import { LastingListen } from '../../db/lasting-listen.js';
-import type { Executor } from '../../db/schema.js';
+import type { Database, Executor } from '../../db/schema.js';
 import type { TaggedAccess } from '../../policy/resource.js';
 import type { AuditEntry } from '../audit/audit-model.js';
 import type { ChangeLog, FanOut } from '../audit/change-log.js';
@@ -36,6 +37,8 @@ export interface DeliveryFanOutOptions {
   readonly notifier: Notifier | undefined;
   /** Undefined when this process does not deliver (`SWITCHBOARD_ROLE=api`). */
   readonly worker: WakeableWorker | undefined;
+  /** Where notices outside a change are sent from (`wake`). */
+  readonly db?: Kysely<Database> | undefined;
 }
 
 /**
@@ -60,9 +63,17 @@ export class DeliveryFanOut {
     return this;
   }
 
-  /** Look at the queue now (a delivery was re-sent by hand). */
-  wake(): void {
-    this.options.worker?.wake();
+  /**
+   * An integration's queue changed outside a change (a delivery re-sent by hand, a waiting head
+   * made due by a successful test): this process's worker looks now, and on PostgreSQL a notice
+   * tells the workers of other processes, which would otherwise wait for their poll. A notice
+   * that fails leaves them to it.
+   */
+  async wake(integrationId: string): Promise<void> {
+    this.options.worker?.wake(new Set([integrationId]));
+    const { notifier, db } = this.options;
+    if (notifier === undefined || db === undefined) return;
+    await notifier.notify(db, deliveryNoticeChannel, deliveryNotice([integrationId])).catch(() => undefined);
   }
 
   private readonly fanOut: FanOut = async (tx, record) => {

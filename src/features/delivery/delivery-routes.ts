@@ -82,8 +82,7 @@ export const testResponses = {
   ...errorResponses,
 };
 
-/** Wakes the delivery worker after a re-send is queued. */
-export type Wake = () => void;
+export type { Wake } from './delivery-actions.js';
 
 export const resendResponses = { 202: Type.Object({ queued: Type.Boolean() }), ...errorResponses };
 

@@ -235,7 +235,7 @@ export function integrationRoutes(service: IntegrationService, log: DeliveryLog,
         const { integrationKey, id, deliveryId } = request.params;
         checkKind(integrationKey);
         await service.retryDelivery(integrationKey, id, deliveryId);
-        wake();
+        await wake(id);
         return reply.status(202).send({ queued: true });
       },
     );

@@ -162,7 +162,7 @@ export function webhookRoutes(service: IntegrationService, log: DeliveryLog, wak
       },
       async (request, reply) => {
         await service.retryDelivery(kind, request.params.id, request.params.deliveryId);
-        wake();
+        await wake(request.params.id);
         return reply.status(202).send({ queued: true });
       },
     );
