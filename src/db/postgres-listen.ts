@@ -47,10 +47,17 @@ export async function listenOnPostgres(
   let ended = false;
   let check: NodeJS.Timeout | undefined;
   const handle = {
+    /** Ends the connection; one that does not end within `checkMs` is destroyed. */
     async close() {
       end();
-      const silent = setTimeout(destroy, parts.checkMs);
-      await client.end().catch(() => undefined);
+      let silent: NodeJS.Timeout | undefined;
+      const destroyed = new Promise<void>((resolve) => {
+        silent = setTimeout(() => {
+          destroy();
+          resolve();
+        }, parts.checkMs);
+      });
+      await Promise.race([client.end().catch(() => undefined), destroyed]);
       clearTimeout(silent);
     },
   };
