@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
-import type { FakeWebhook } from './fake-webhook.js';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { FakeWebhook } from './fake-webhook.js';
 import { freshPostgresDatabase, startTestSwitchboard, type TestSwitchboard } from './test-switchboard.js';
 
 export interface ApiAndWorker {
@@ -66,3 +66,40 @@ export const flagNotices = (fake: FakeWebhook): number =>
     .delivered()
     .map((r) => JSON.parse(r.body) as { kind?: string })
     .filter((e) => e.kind === 'flag').length;
+
+/** A file's fake webhook, and the API and worker of its current test (closed after each). */
+export interface ApiAndWorkerSuite {
+  readonly fake: FakeWebhook;
+  start(env?: Record<string, string>, workerEnv?: Record<string, string>): Promise<ApiAndWorker>;
+}
+
+/**
+ * Registers the hooks of a file whose tests each start an API and a worker (`startApiAndWorker`)
+ * against one fake webhook; the fake is back up and empty for the next test.
+ */
+export function apiAndWorkerSuite(): ApiAndWorkerSuite {
+  let fake: FakeWebhook | undefined;
+  let nodes: ApiAndWorker | undefined;
+  beforeAll(async () => {
+    fake = await FakeWebhook.start();
+  });
+  afterEach(async () => {
+    await nodes?.close();
+    nodes = undefined;
+    fake?.setMode('up');
+    fake?.reset();
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  return {
+    get fake() {
+      if (fake === undefined) throw new Error('the fake webhook starts in beforeAll');
+      return fake;
+    },
+    async start(env = {}, workerEnv = {}) {
+      nodes = await startApiAndWorker(this.fake, env, workerEnv);
+      return nodes;
+    },
+  };
+}

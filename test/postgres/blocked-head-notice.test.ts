@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { type ApiAndWorker, flagNotices, startApiAndWorker } from '../helpers/api-and-worker.js';
-import { FakeWebhook } from '../helpers/fake-webhook.js';
+import { expect, it } from 'vitest';
+import { type ApiAndWorker, apiAndWorkerSuite, flagNotices } from '../helpers/api-and-worker.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -16,25 +15,11 @@ import { until } from '../helpers/until.js';
  * worker at once (it had waited for the worker's poll).
  */
 
-let fake: FakeWebhook;
-let nodes: ApiAndWorker | undefined;
-
-beforeAll(async () => {
-  fake = await FakeWebhook.start();
-});
-afterEach(async () => {
-  await nodes?.close();
-  nodes = undefined;
-  fake.setMode('up');
-  fake.reset();
-});
-afterAll(async () => {
-  await fake.close();
-});
+const suite = apiAndWorkerSuite();
 
 /** The titles of the flag changes the webhook received, in order. */
 const arrived = () =>
-  fake
+  suite.fake
     .delivered()
     .map((r) => JSON.parse(r.body) as { kind?: string; titleVerb?: string })
     .filter((e) => e.kind === 'flag')
@@ -48,19 +33,19 @@ async function attemptsLogged({ api, webhookId }: ApiAndWorker): Promise<number>
 
 /** Two changes through the API while the receiver is down; `between` runs after the first failed. */
 async function outage(between: (nodes: ApiAndWorker) => Promise<void>): Promise<void> {
-  nodes = await startApiAndWorker(fake, {
+  const nodes = await suite.start({
     SWITCHBOARD_RETRY_SCHEDULE: '0,60',
     SWITCHBOARD_BLOCKED_RETRY_CAP: '0.3',
   });
-  fake.setMode('down');
+  suite.fake.setMode('down');
   await nodes.toggle(true);
-  await until('the first attempt failed', () => fake.received.length === 1, 10_000);
+  await until('the first attempt failed', () => suite.fake.received.length === 1, 10_000);
   await between(nodes);
   // Alone, the head waits a minute. Behind it now: a change made through the API's process.
   await nodes.toggle(false);
-  await until('the head is tried again within the cap', () => fake.received.length >= 2, 10_000);
-  fake.setMode('up');
-  await until('both changes arrived', () => flagNotices(fake) === 2, 10_000);
+  await until('the head is tried again within the cap', () => suite.fake.received.length >= 2, 10_000);
+  suite.fake.setMode('up');
+  await until('both changes arrived', () => flagNotices(suite.fake) === 2, 10_000);
   expect(arrived()).toEqual(['turned on the flag', 'turned off the flag']);
 }
 
@@ -82,18 +67,17 @@ it('brings it forward too when the change came while the failure was being recor
 it('a successful test through the API retries the waiting head at once in the worker', {
   timeout: 60_000,
 }, async () => {
-  nodes = await startApiAndWorker(fake, {
+  const nodes = await suite.start({
     SWITCHBOARD_RETRY_SCHEDULE: '0,60',
     SWITCHBOARD_BLOCKED_RETRY_CAP: '60',
   });
-  fake.setMode('down');
+  suite.fake.setMode('down');
   await nodes.toggle(true);
-  const current = nodes;
-  await until('the failed attempt is recorded', async () => (await attemptsLogged(current)) === 1, 10_000);
-  fake.setMode('up');
+  await until('the failed attempt is recorded', async () => (await attemptsLogged(nodes)) === 1, 10_000);
+  suite.fake.setMode('up');
   // Up again, but the head waits a minute for its next try, and the worker's poll as long.
   const test = await nodes.api.api('POST', `/api/v2/webhooks/${nodes.webhookId}/test`);
   expect(test.body).toMatchObject({ ok: true });
-  await until('the waiting head arrived', () => flagNotices(fake) === 1, 5_000);
+  await until('the waiting head arrived', () => flagNotices(suite.fake) === 1, 5_000);
   expect(arrived()).toEqual(['turned on the flag']);
 });

@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { type ApiAndWorker, flagNotices, startApiAndWorker } from '../helpers/api-and-worker.js';
-import { FakeWebhook } from '../helpers/fake-webhook.js';
+import { expect, it } from 'vitest';
+import { apiAndWorkerSuite, flagNotices } from '../helpers/api-and-worker.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -11,29 +10,16 @@ import { until } from '../helpers/until.js';
  * with its own pool, as two processes are.
  */
 
-let fake: FakeWebhook;
-let nodes: ApiAndWorker | undefined;
-
-beforeAll(async () => {
-  fake = await FakeWebhook.start();
-});
-afterEach(async () => {
-  await nodes?.close();
-  nodes = undefined;
-  fake.reset();
-});
-afterAll(async () => {
-  await fake.close();
-});
+const suite = apiAndWorkerSuite();
 
 it('claims a change heard by NOTIFY while its lane was ending, without the poll', {
   timeout: 90_000,
 }, async () => {
-  nodes = await startApiAndWorker(fake);
+  const nodes = await suite.start();
   // Each change right after the one before arrived: while that one's lane is still ending.
   for (let i = 1; i <= 30; i++) {
     await nodes.toggle(i % 2 === 1);
-    await until(`change ${i} arrived`, () => flagNotices(fake) >= i, 10_000);
+    await until(`change ${i} arrived`, () => flagNotices(suite.fake) >= i, 10_000);
   }
-  expect(flagNotices(fake)).toBe(30);
+  expect(flagNotices(suite.fake)).toBe(30);
 });

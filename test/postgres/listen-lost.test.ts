@@ -1,7 +1,6 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { type ApiAndWorker, flagNotices, startApiAndWorker } from '../helpers/api-and-worker.js';
-import { FakeWebhook } from '../helpers/fake-webhook.js';
+import { afterEach, expect, it } from 'vitest';
+import { type ApiAndWorker, apiAndWorkerSuite, flagNotices } from '../helpers/api-and-worker.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -14,36 +13,26 @@ import { until } from '../helpers/until.js';
  */
 
 const metricsToken = 'metrics-listen-lost-0123456789';
-let fake: FakeWebhook;
-let nodes: ApiAndWorker | undefined;
+const suite = apiAndWorkerSuite();
 let admin: pg.Client | undefined;
 /** Backends stopped by a test, let go before anything closes (a close would wait on them). */
 const stopped: number[] = [];
 
-beforeAll(async () => {
-  fake = await FakeWebhook.start();
-});
+// Registered after the suite's hooks, so it runs before they close the nodes.
 afterEach(async () => {
   for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
   await admin?.end();
   admin = undefined;
-  await nodes?.close();
-  nodes = undefined;
-  fake.reset();
-});
-afterAll(async () => {
-  await fake.close();
 });
 
 /** An API and a worker that has delivered a first change heard by LISTEN; a client to look with. */
 async function delivering(): Promise<{ nodes: ApiAndWorker; admin: pg.Client }> {
-  nodes = await startApiAndWorker(
-    fake,
+  const nodes = await suite.start(
     { SWITCHBOARD_LISTEN_CHECK: '0.5' },
     { SWITCHBOARD_METRICS_TOKEN: metricsToken },
   );
   await nodes.toggle(true);
-  await until('the first change arrived', () => flagNotices(fake) === 1, 10_000);
+  await until('the first change arrived', () => flagNotices(suite.fake) === 1, 10_000);
   admin = new pg.Client({ connectionString: nodes.url });
   await admin.connect();
   return { nodes, admin };
@@ -77,14 +66,14 @@ it('listens again when the server ends its LISTEN connection, and claims what ca
   await admin.query('select pg_terminate_backend($1)', [listener]);
 
   await nodes.toggle(false);
-  await until('the change made while nobody listened arrived', () => flagNotices(fake) === 2, 10_000);
+  await until('the change made while nobody listened arrived', () => flagNotices(suite.fake) === 2, 10_000);
   await until(
     'the worker listens again',
     async () => (await deliveryListeners(admin)).some((pid) => pid !== listener),
     10_000,
   );
   await nodes.toggle(true);
-  await until('the next change arrived', () => flagNotices(fake) === 3, 10_000);
+  await until('the next change arrived', () => flagNotices(suite.fake) === 3, 10_000);
   expect(await lostDeliveryListens(nodes)).toBeGreaterThanOrEqual(1);
 });
 
@@ -99,8 +88,8 @@ it('notices a LISTEN connection that stopped answering, and listens on a new one
   stopped.push(frozen);
 
   await nodes.toggle(false);
-  await until('the change arrived', () => flagNotices(fake) === 2, 15_000);
+  await until('the change arrived', () => flagNotices(suite.fake) === 2, 15_000);
   expect(await lostDeliveryListens(nodes)).toBeGreaterThanOrEqual(1);
   await nodes.toggle(true);
-  await until('the next change arrived', () => flagNotices(fake) === 3, 10_000);
+  await until('the next change arrived', () => flagNotices(suite.fake) === 3, 10_000);
 });
