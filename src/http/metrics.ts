@@ -96,7 +96,7 @@ export class Metrics {
     }
   }
 
-  /** LISTEN connections lost (PostgreSQL), by channel: each was opened again (db/lasting-listen.ts). */
+  /** LISTEN connections lost (PostgreSQL), by channel: each is opened again (db/lasting-listen.ts). */
   watchListens(notifier: { readonly lostListens: ReadonlyMap<string, number> } | undefined): void {
     if (notifier === undefined) return;
     new client.Gauge({

@@ -13,12 +13,7 @@ import { postCreated, productionFlags, startWithFlag, toggleFlag, webhookSuite }
 
 const suite = webhookSuite();
 
-const titles = () =>
-  suite.fake
-    .delivered()
-    .map((r) => JSON.parse(r.body) as { kind?: string; titleVerb?: string })
-    .filter((e) => e.kind === 'flag')
-    .map((e) => e.titleVerb);
+const titles = () => suite.fake.deliveredFlagChanges().map((e) => e.titleVerb);
 
 /** A Switchboard whose deliveries retry after a minute, with the given cap, and an unsigned webhook. */
 async function withWebhook(cap: string): Promise<{ sb: TestSwitchboard; id: string }> {

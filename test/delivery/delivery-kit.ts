@@ -66,11 +66,7 @@ export async function shownByApi(t: TestSwitchboard, paths: readonly string[]): 
 
 /** Each flag notification the receiver got, by its audit entry id, in arrival order. */
 export function flagArrivals(fake: FakeWebhook): string[] {
-  return fake
-    .delivered()
-    .map((r) => JSON.parse(r.body) as { kind?: string; _id: string })
-    .filter((e) => e.kind === 'flag')
-    .map((e) => e._id);
+  return fake.deliveredFlagChanges().map((e) => e._id);
 }
 
 /**

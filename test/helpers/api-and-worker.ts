@@ -61,11 +61,7 @@ export async function startApiAndWorker(
 }
 
 /** How many flag changes `fake` has received. */
-export const flagNotices = (fake: FakeWebhook): number =>
-  fake
-    .delivered()
-    .map((r) => JSON.parse(r.body) as { kind?: string })
-    .filter((e) => e.kind === 'flag').length;
+export const flagNotices = (fake: FakeWebhook): number => fake.deliveredFlagChanges().length;
 
 /** A file's fake webhook, and the API and worker of its current test (closed after each). */
 export interface ApiAndWorkerSuite {

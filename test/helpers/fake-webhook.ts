@@ -87,6 +87,13 @@ export class FakeWebhook {
     return this.received.filter((r) => r.status === 200);
   }
 
+  /** The flag changes delivered (answered 200), as their bodies say, in arrival order. */
+  deliveredFlagChanges(): { readonly _id: string; readonly titleVerb?: string }[] {
+    return this.delivered()
+      .map((r) => JSON.parse(r.body) as { kind?: string; _id: string; titleVerb?: string })
+      .filter((e) => e.kind === 'flag');
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     let status = 200;
     const headers: Record<string, string> = {};

@@ -18,12 +18,7 @@ import { until } from '../helpers/until.js';
 const suite = apiAndWorkerSuite();
 
 /** The titles of the flag changes the webhook received, in order. */
-const arrived = () =>
-  suite.fake
-    .delivered()
-    .map((r) => JSON.parse(r.body) as { kind?: string; titleVerb?: string })
-    .filter((e) => e.kind === 'flag')
-    .map((e) => e.titleVerb);
+const arrived = () => suite.fake.deliveredFlagChanges().map((e) => e.titleVerb);
 
 /** Attempts the delivery log holds for the webhook (through the API's process). */
 async function attemptsLogged({ api, webhookId }: ApiAndWorker): Promise<number> {
