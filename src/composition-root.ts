@@ -157,6 +157,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       db,
       roles: stores.roles,
       sessions,
+      shareLookups: database.capabilities.sharedReads,
     });
     // The one authorization path: the routes' declared reads, and every change as it is recorded.
     const authorization = new RequestAuthorization({ db, projects: stores.projects, authenticator });

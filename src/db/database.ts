@@ -33,6 +33,11 @@ export interface DbCapabilities {
    * own, nor on PostgreSQL, where delivery scales by processes (`SWITCHBOARD_ROLE=worker`).
    */
   readonly deliveryThread: boolean;
+  /**
+   * A statement is a network round trip (PostgreSQL), so reads of one thing asked for in the same
+   * event-loop turn are worth sharing (`SharedReads`); on SQLite a read is a function call.
+   */
+  readonly sharedReads: boolean;
 }
 
 /** Wakes a process when another one says there is work (PostgreSQL LISTEN/NOTIFY). */
@@ -146,6 +151,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseH
       skipLocked: false,
       groupCommit: true,
       deliveryThread: file !== ':memory:',
+      sharedReads: false,
     },
     notifier: undefined,
     tail: undefined,
@@ -212,6 +218,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       skipLocked: true,
       groupCommit: false,
       deliveryThread: false,
+      sharedReads: true,
     },
     notifier,
     tail,
