@@ -32,7 +32,8 @@ beforeAll(async () => {
   db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url, max: 4 }) }),
     log: (event) => {
-      if (event.level === 'query' && event.query.sql.includes('from "access_tokens"')) lookups.push(event.query);
+      if (event.level === 'query' && event.query.sql.includes('from "access_tokens"'))
+        lookups.push(event.query);
     },
   });
   authenticator = new Authenticator({
@@ -60,7 +61,9 @@ async function newToken(name: string, role: 'reader' | 'writer'): Promise<{ id: 
 
 describe('token lookups shared within a turn (PostgreSQL)', () => {
   it('looks a token up once for the requests that carry it in one turn', async () => {
-    const principals = await Promise.all(Array.from({ length: 8 }, () => authenticator.authenticate(adminToken)));
+    const principals = await Promise.all(
+      Array.from({ length: 8 }, () => authenticator.authenticate(adminToken)),
+    );
     expect(lookups).toHaveLength(1);
     expect(new Set(principals.map((p) => p.memberId)).size).toBe(1);
   });
