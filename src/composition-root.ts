@@ -29,6 +29,7 @@ import { SdkKeyStore } from './features/environments/sdk-key-store.js';
 import { flagCopyRoutes } from './features/flags/flag-copy-routes.js';
 import { FlagCopies } from './features/flags/flag-copy-service.js';
 import { flagEvaluationRoutes } from './features/flags/flag-evaluations-routes.js';
+import { FlagLoader } from './features/flags/flag-load.js';
 import { flagRoutes } from './features/flags/flag-routes.js';
 import { FlagService } from './features/flags/flag-service.js';
 import { flagStatusRoutes } from './features/flags/flag-status-routes.js';
@@ -207,7 +208,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
       token: config.adminToken,
     });
 
-    const flags = new FlagService(pick(stores, 'projects', 'environments', 'flags', 'members'), changes);
+    const flagStores = pick(stores, 'projects', 'environments', 'flags', 'members');
+    const flags = new FlagService(flagStores, changes, new FlagLoader(database.capabilities.sharedReads));
     const flagCopies = new FlagCopies(pick(stores, 'projects', 'environments', 'flags', 'members'), changes);
     const deliveryActions = new DeliveryActions({
       db,

@@ -6,9 +6,9 @@ import { SharedReads } from './shared-reads.js';
 function controlledReads() {
   const started: string[] = [];
   const answers: ((value: string) => void)[] = [];
-  const reads = new SharedReads<string, string>((key) => {
+  const reads = SharedReads.each((key: string) => {
     started.push(key);
-    return new Promise((resolve) => answers.push(resolve));
+    return new Promise<string>((resolve) => answers.push(resolve));
   });
   const answerAll = (suffix: string) => {
     for (const answer of answers.splice(0)) answer(suffix);
@@ -42,7 +42,7 @@ describe('SharedReads', () => {
   });
 
   it('gives every caller the failure of their read, thrown or rejected', async () => {
-    const reads = new SharedReads<string, string>((key) => {
+    const reads = SharedReads.each((key: string): Promise<string> => {
       if (key === 'thrown') throw new Error('thrown at once');
       return Promise.reject(new Error(`no ${key}`));
     });
@@ -50,5 +50,28 @@ describe('SharedReads', () => {
     const thrown = reads.get('thrown');
     for (const read of rejected) await expect(read).rejects.toThrow('no k');
     await expect(thrown).rejects.toThrow('thrown at once');
+  });
+
+  it('hands the turn’s keys to readMany at once, each with its first caller’s context', async () => {
+    const calls: [string[], string[]][] = [];
+    const reads = new SharedReads<string, string, string>(async (keys, contexts) => {
+      calls.push([[...keys], [...contexts]]);
+      return keys.map(
+        (key): PromiseSettledResult<string> =>
+          key === 'gone'
+            ? { status: 'rejected', reason: new Error('gone') }
+            : { status: 'fulfilled', value: key.toUpperCase() },
+      );
+    });
+    const asked = [reads.get('a', 'tx1'), reads.get('b', 'tx2'), reads.get('a', 'tx3')];
+    const gone = reads.get('gone', 'tx4');
+    expect(await Promise.all(asked)).toEqual(['A', 'B', 'A']);
+    await expect(gone).rejects.toThrow('gone');
+    expect(calls).toEqual([
+      [
+        ['a', 'b', 'gone'],
+        ['tx1', 'tx2', 'tx4'],
+      ],
+    ]);
   });
 });

@@ -31,7 +31,8 @@ export class Authenticator {
   private readonly lookups: SharedReads<string, Principal> | undefined;
 
   constructor(private readonly options: AuthenticatorOptions) {
-    if (options.shareLookups === true) this.lookups = new SharedReads((lookup) => this.principal(lookup));
+    if (options.shareLookups === true)
+      this.lookups = SharedReads.each((lookup: string) => this.principal(lookup));
   }
 
   /** An access token in Authorization wins; otherwise the session cookie, with the CSRF check. */

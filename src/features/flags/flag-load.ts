@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type DocumentRow, documentColumns, type StoredDocument, toStored } from '../../db/document-store.js';
 import { prepareQuery } from '../../db/prepared-query.js';
-import type { Executor } from '../../db/schema.js';
+import type { Database, Executor } from '../../db/schema.js';
 import { NotFoundError } from '../../errors/app-errors.js';
+import { SharedReads } from '../../shared/shared-reads.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { ProjectDoc } from '../projects/project-model.js';
 import type { FlagDoc } from './flag-model.js';
@@ -44,33 +45,107 @@ export interface FlagWithParents {
   readonly flag: StoredDocument<FlagDoc>;
 }
 
+type PartRow = DocumentRow & { part: number };
+
 /** The flag, its project and the project's environments; a 404 naming what is missing. */
 export async function loadFlagWithParents(
   db: Executor,
   projectKey: string,
   flagKey: string,
 ): Promise<FlagWithParents> {
-  const rows = (await withParents.all(
-    db,
-    '',
-    projectKey,
-    projectKey,
-    projectKey,
-    flagKey,
-  )) as (DocumentRow & {
-    part: number;
-  })[];
+  const rows = (await withParents.all(db, '', projectKey, projectKey, projectKey, flagKey)) as PartRow[];
+  return fromParts(rows, projectKey, flagKey);
+}
+
+/**
+ * Several flags of one project with their parents, in one statement: the project, its
+ * environments, and each of `flagKeys` that exists (a query built anew, unlike `withParents`:
+ * its number of keys varies).
+ */
+function flagsWithParents(db: Executor, projectKey: string, flagKeys: readonly string[]): Promise<PartRow[]> {
+  const documents = (table: 'projects' | 'environments' | 'flags', part: number) =>
+    (db as Kysely<Database>)
+      .selectFrom(table)
+      .select([sql<number>`${sql.lit(part)}`.as('part'), ...documentColumns]);
+  return documents('projects', 0)
+    .where('scope', '=', '')
+    .where('key', '=', projectKey)
+    .unionAll(documents('environments', 1).where('scope', '=', projectKey))
+    .unionAll(documents('flags', 2).where('scope', '=', projectKey).where('key', 'in', flagKeys))
+    .orderBy('part')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute() as Promise<PartRow[]>;
+}
+
+/** One flag's answer from the rows of a read (`part` says which of the three reads a row answers). */
+function fromParts(rows: readonly PartRow[], projectKey: string, flagKey: string): FlagWithParents {
   let project: StoredDocument<ProjectDoc> | undefined;
   let flag: StoredDocument<FlagDoc> | undefined;
   const envs: StoredDocument<EnvironmentDoc>[] = [];
   for (const row of rows) {
     const part = Number(row.part);
-    // `part` says which of the three reads a row answers.
     if (part === 0) project = toStored<ProjectDoc>(row);
     else if (part === 1) envs.push(toStored<EnvironmentDoc>(row));
-    else flag = toStored<FlagDoc>(row);
+    else if (row.key === flagKey) flag = toStored<FlagDoc>(row);
   }
   if (project === undefined) throw new NotFoundError(`Project "${projectKey}" not found`);
   if (flag === undefined) throw new NotFoundError(`Flag "${flagKey}" not found in project "${projectKey}"`);
   return { project, envs, flag };
+}
+
+interface FlagAsked {
+  /** The asking change's transaction, which has sent nothing yet. */
+  readonly tx: Executor;
+  readonly projectKey: string;
+  readonly flagKey: string;
+}
+
+/**
+ * Where every change to a flag starts (`FlagService`): its flag, project and environments. With
+ * `share` (PostgreSQL, where each statement is a round trip), the changes that ask in one
+ * event-loop turn read their project's flags in one statement (`SharedReads`), sent on the first
+ * asker's connection: eight clients toggling eight flags read one flag per statement before.
+ *
+ * Only as a change's first statement: the read may run on another change's connection, which is
+ * the same under READ COMMITTED only while neither transaction has begun (db/deferred-begin.ts
+ * holds `begin` until the first write). Each change gets documents of its own to read.
+ */
+export class FlagLoader {
+  private readonly shared: SharedReads<number, FlagWithParents, FlagAsked> | undefined;
+  private asked = 0;
+
+  constructor(share: boolean) {
+    if (share) this.shared = new SharedReads((_, asked) => this.readTogether(asked));
+  }
+
+  load(tx: Executor, projectKey: string, flagKey: string): Promise<FlagWithParents> {
+    if (this.shared === undefined) return loadFlagWithParents(tx, projectKey, flagKey);
+    this.asked = (this.asked + 1) % Number.MAX_SAFE_INTEGER;
+    return this.shared.get(this.asked, { tx, projectKey, flagKey });
+  }
+
+  /** One statement per project asked for, each on the connection of its first asker. */
+  private async readTogether(asked: readonly FlagAsked[]): Promise<PromiseSettledResult<FlagWithParents>[]> {
+    const byProject = new Map<string, FlagAsked[]>();
+    for (const a of asked) byProject.set(a.projectKey, [...(byProject.get(a.projectKey) ?? []), a]);
+    const rows = new Map<string, Promise<PartRow[]>>();
+    for (const [projectKey, group] of byProject) {
+      const first = group[0] as FlagAsked;
+      const keys = [...new Set(group.map((a) => a.flagKey))];
+      rows.set(
+        projectKey,
+        keys.length === 1
+          ? (withParents.all(first.tx, '', projectKey, projectKey, projectKey, first.flagKey) as Promise<
+              PartRow[]
+            >)
+          : flagsWithParents(first.tx, projectKey, keys),
+      );
+    }
+    return Promise.allSettled(
+      asked.map(async (a) =>
+        fromParts(await (rows.get(a.projectKey) as Promise<PartRow[]>), a.projectKey, a.flagKey),
+      ),
+    );
+  }
 }

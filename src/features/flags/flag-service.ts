@@ -19,7 +19,7 @@ import { missingCommentError } from './flag-comment-rule.js';
 import { authorizeOnly, type FlagWriteOptions, wouldBeStored } from './flag-dry-run.js';
 import { insertFlag } from './flag-insert.js';
 import { type FlagListRequest, flagPageQuery, summarized } from './flag-list.js';
-import { loadFlagWithParents } from './flag-load.js';
+import { FlagLoader } from './flag-load.js';
 import type { Flag, FlagDoc, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
 import { assertMaintainer, withOptionalFieldsAdded } from './flag-patch-fields.js';
 import { flagRepresentation, flagSitePath } from './flag-representation.js';
@@ -93,6 +93,8 @@ export class FlagService implements EnvironmentHooks {
       readonly projects: ProjectStore;
     },
     private readonly changes: ChangeLog,
+    /** Each change's first read: shared by the changes of one turn on PostgreSQL. */
+    private readonly loader = new FlagLoader(false),
   ) {}
 
   /** One page of the project's flags, filtered, sorted and counted in the database. */
@@ -350,7 +352,7 @@ export class FlagService implements EnvironmentHooks {
   }
 
   private async loadAll(tx: Transaction<Database>, projectKey: string, flagKey: string) {
-    const { project, envs, flag: stored } = await loadFlagWithParents(tx, projectKey, flagKey);
+    const { project, envs, flag: stored } = await this.loader.load(tx, projectKey, flagKey);
     return { project, envs, stored, before: flagRepresentation(projectKey, stored, envs) };
   }
 
