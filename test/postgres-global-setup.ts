@@ -7,7 +7,7 @@ import { startPostgresCluster } from './helpers/postgres-cluster.js';
 export default async function setup(): Promise<() => void> {
   process.env.SWITCHBOARD_TEST_DIALECT = 'postgres';
   if (process.env.SWITCHBOARD_TEST_DATABASE_URL !== undefined) return () => undefined;
-  const cluster = await startPostgresCluster();
+  const cluster = await startPostgresCluster({ statementStats: true });
   process.env.SWITCHBOARD_TEST_DATABASE_URL = cluster.url;
   return () => cluster.stop();
 }

@@ -53,8 +53,9 @@ function asPostgres(name: string, args: string[]): void {
 /**
  * A throwaway PostgreSQL cluster on 127.0.0.1 (initdb + pg_ctl from PATH), trusting local
  * connections, in a temporary directory removed by `stop()`. Tuned for tests: no fsync.
+ * `statementStats` loads pg_stat_statements, for tests that count what reached the server.
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster({ statementStats = false } = {}): Promise<PostgresCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-pg-'));
   const data = join(dir, 'data');
   const isRoot = process.getuid?.() === 0;
@@ -74,7 +75,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     join(dir, 'log'),
     '-w',
     '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300${statementStats ? ' -c shared_preload_libraries=pg_stat_statements' : ''}`,
     'start',
   ]);
   return {

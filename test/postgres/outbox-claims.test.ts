@@ -155,6 +155,8 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
     const [lane] = await store.claimLanes(handle.db, { ...claimByA(onlyZ), depth: 2 });
     const given = lane?.deliveries.map((d) => d.id) ?? [];
     expect(given).toHaveLength(2);
+    // As deep as the lane goes: more may wait behind, so it must look again when it has sent them.
+    expect(lane?.whole).toBe(false);
     // Three more changes are queued while A sends; the second is due later (a deferred row).
     const [n1, n2, n3] = (await queued('z', 3, 'g-later')).slice(2);
     await handle.db.updateTable('deliveries').set({ run_at: 5_000 }).where('id', '=', n2!).execute();
@@ -166,15 +168,38 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
     const more = await store.extendLane(handle.db, extension);
     expect(more.deliveries.map((d) => [d.id, d.integrationVersion])).toEqual([[n1, 1]]);
     expect(more.drained).toBe(false);
+    // It stopped short of rows it saw (not due): not the end of the queue.
+    expect(more.whole).toBe(false);
     expect(await holdersOf([n1!, n2!, n3!])).toEqual(['A', null, null]);
     // Once the deferred row is due it goes on again; with nothing behind, the lane ends.
     const rest = await store.extendLane(handle.db, { ...extension, afterId: n1!, now: 5_000 });
     expect(rest.deliveries.map((d) => d.id)).toEqual([n2, n3]);
+    // It took every row it saw, fewer than its depth: the end of the queue, no need to look again.
+    expect(rest.whole).toBe(true);
     // Nothing at all behind the last: drained, so the lane's end wakes no claim.
     expect(await store.extendLane(handle.db, { ...extension, afterId: n3!, now: 5_000 })).toEqual({
       deliveries: [],
       drained: true,
+      whole: true,
     });
+  });
+
+  it('a claim says whether its lane is the whole queue of its integration', async () => {
+    await insertIntegrationRow(handle.db, 'u');
+    const others = new Set(['x', 'y', 'z', 'w', 'v']);
+    const [u1, u2] = await queued('u', 2, 'm');
+    // A row behind that is not due: the lane stops short of it, and must look again.
+    await handle.db.updateTable('deliveries').set({ run_at: 5_000 }).where('id', '=', u2!).execute();
+    const [short] = await store.claimLanes(handle.db, claimByA(others));
+    expect([short?.deliveries.map((d) => d.id), short?.whole]).toEqual([[u1], false]);
+    await handle.db
+      .updateTable('deliveries')
+      .set({ status: 'done', locked_by: null, locked_at: null })
+      .where('id', '=', u1!)
+      .execute();
+    // Every row pending, fewer than the depth: the whole queue.
+    const [whole] = await store.claimLanes(handle.db, { ...claimByA(others), now: 5_000 });
+    expect([whole?.deliveries.map((d) => d.id), whole?.whole]).toEqual([[u2], true]);
   });
 
   it('a lane that finds a row behind it leased by another worker keeps only the rows before it', async () => {
@@ -209,7 +234,7 @@ describe('claiming lanes on PostgreSQL, two workers', () => {
     const [late, last, next] = await queued('v', 3, 'k');
     const extension = extensionByA('v', last!);
     // Not A's last row (nobody leased it to A): no lane to extend, and no word on what is behind.
-    const refused = { deliveries: [], drained: false };
+    const refused = { deliveries: [], drained: false, whole: false };
     expect(await store.extendLane(handle.db, extension)).toEqual(refused);
     await handle.db
       .updateTable('deliveries')

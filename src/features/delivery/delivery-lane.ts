@@ -22,6 +22,10 @@ export interface Lane {
   /** Its last look found nothing behind (`LaneExtended.drained`); a change was queued since. */
   drained: boolean;
   noticed: boolean;
+  /** The queue mark (`LaneParts.queueMark`) when its last look (the claim, or an extension) began. */
+  lookedAt: number;
+  /** That look saw the end of its queue (`ClaimedLane.whole`, `LaneExtended.whole`). */
+  whole: boolean;
 }
 
 /** What a lane's loop needs of its worker. */
@@ -38,8 +42,12 @@ export interface LaneParts {
   readonly unrecordedWindow: number;
   /** False once the worker stops: the lane ends after the send in flight. */
   readonly running: () => boolean;
+  /** A mark of the changes queued so far, in this process's wakes; it only grows. */
+  readonly queueMark: () => number;
+  /** Whether a change was queued for the integration after `mark` (or might have been). */
+  readonly queuedSince: (integrationId: string, mark: number) => boolean;
   /**
-   * A head sent at `sentAt` failed with nothing behind it, due again at `runAt` (see
+   * A head sent at mark `sentAt` (`queueMark`) failed with nothing behind it, due again at `runAt` (see
    * `DeliveryWorker.wake`); known once its record has committed.
    */
   readonly onLoneRetry: (integrationId: string, deliveryId: number, runAt: number, sentAt: number) => void;
@@ -64,12 +72,12 @@ export class LaneDriver {
     try {
       await this.prefetchEntries(lane);
       while (this.parts.running() && !lane.recordFailed) {
-        if (lane.waiting.length === 0 && !(await this.extend(lane))) break;
+        if (lane.waiting.length === 0 && (this.sawTheEnd(lane) || !(await this.extend(lane)))) break;
         while (lane.unrecorded.length >= this.parts.unrecordedWindow) await lane.unrecorded.shift()?.recorded;
         if (lane.recordFailed) break;
         await this.renewIfOld(lane);
         const delivery = lane.waiting[0] as ClaimedDelivery;
-        const sentAt = this.parts.clock();
+        const sentAt = this.parts.queueMark();
         let sent: Sent = { next: 'stop', recorded: Promise.resolve() };
         try {
           sent = await this.parts.sender.send(delivery, lane.waiting.length - 1);
@@ -97,6 +105,20 @@ export class LaneDriver {
   }
 
   /**
+   * Whether the lane has sent what there was: its last look saw the end of its queue and no
+   * change was queued for its integration since that look began. Another look would find
+   * nothing (on PostgreSQL, a round trip per lane, as many as there are changes at one client),
+   * so the lane ends as drained. A change committed after the look's snapshot was queued after
+   * it began, and its wake says so; one from another process whose notice comes later wakes a
+   * claim as usual.
+   */
+  private sawTheEnd(lane: Lane): boolean {
+    if (!lane.whole || this.parts.queuedSince(lane.integrationId, lane.lookedAt)) return false;
+    lane.drained = true;
+    return true;
+  }
+
+  /**
    * What was queued behind the lane meanwhile, leased to it while it holds its last row: a busy
    * lane goes on without a claim (five statements on PostgreSQL, this one). False when nothing
    * is due behind it or reading failed: the lane ends, and the next claim finds what is left
@@ -105,8 +127,10 @@ export class LaneDriver {
   private async extend(lane: Lane): Promise<boolean> {
     const now = this.parts.clock();
     lane.noticed = false; // A change committed after this look's snapshot notices it again.
+    lane.lookedAt = this.parts.queueMark();
+    lane.whole = false;
     try {
-      const { deliveries: more, drained } = await this.parts.queue.extendLane(this.parts.db, {
+      const extended = await this.parts.queue.extendLane(this.parts.db, {
         integrationId: lane.integrationId,
         afterId: lane.lastGiven,
         integrationVersion: lane.integrationVersion,
@@ -115,8 +139,10 @@ export class LaneDriver {
         staleBefore: now - this.parts.leaseMs,
         depth: this.parts.laneDepth,
       });
+      const more = extended.deliveries;
       const last = more.at(-1);
-      lane.drained = drained;
+      lane.drained = extended.drained;
+      lane.whole = extended.whole;
       if (last === undefined) return false;
       lane.waiting.push(...more);
       lane.lastGiven = last.id;

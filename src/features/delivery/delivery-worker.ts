@@ -86,8 +86,14 @@ export class DeliveryWorker {
   /** Heads seen failing with nothing behind them, by integration: due again on the schedule
    * (maybe an hour away), brought forward when a change queues behind one. */
   private readonly loneRetries = new Map<string, { readonly id: number; runAt: number }>();
-  /** When a change was last queued for each integration (`wake` with ids). */
+  /**
+   * Changes queued so far, counted by their wakes (a mark that never goes back, unlike a clock):
+   * the count at each integration's last (`wake` with ids), and at the last notice from another
+   * process that named none (`queuedSince`).
+   */
+  private queued = 0;
   private readonly queuedAt = new Map<string, number>();
+  private anyQueuedAt = -1;
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly nextDue: NextDueLook;
@@ -125,10 +131,12 @@ export class DeliveryWorker {
       laneDepth: this.laneDepth,
       unrecordedWindow,
       running: () => this.running,
+      queueMark: () => this.queued,
+      queuedSince: (integrationId, mark) => this.queuedSince(integrationId, mark),
       onLoneRetry: (integrationId, id, runAt, sentAt) => {
         this.loneRetries.set(integrationId, { id, runAt });
         // A change queued while it was sent and recorded is behind it already.
-        if ((this.queuedAt.get(integrationId) ?? 0) >= sentAt)
+        if ((this.queuedAt.get(integrationId) ?? -1) > sentAt)
           this.pullInLoneRetries(new Set([integrationId]));
       },
     });
@@ -138,7 +146,11 @@ export class DeliveryWorker {
     if (this.running) return;
     await this.queue.recoverLeases(this.db);
     if (this.options.listen !== undefined)
-      this.unlisten = await this.options.listen((ids) => (ids === undefined ? this.wake() : this.wake(ids)));
+      this.unlisten = await this.options.listen((ids) => {
+        if (ids !== undefined) return this.wake(ids);
+        this.anyQueuedAt = ++this.queued;
+        this.wake();
+      });
     this.running = true;
     this.loop = this.run();
   }
@@ -153,8 +165,8 @@ export class DeliveryWorker {
   wake(integrationIds: ReadonlySet<string>): void;
   wake(integrationIds?: ReadonlySet<string>): void {
     if (integrationIds !== undefined) {
-      const now = this.options.clock();
-      for (const id of integrationIds) this.queuedAt.set(id, now);
+      this.queued++;
+      for (const id of integrationIds) this.queuedAt.set(id, this.queued);
       this.pullInLoneRetries(integrationIds);
     }
     if (integrationIds !== undefined && integrationIds.size > 0) {
@@ -169,6 +181,11 @@ export class DeliveryWorker {
     } else for (const { lane } of this.lanes.values()) lane.noticed = true;
     this.woken = true;
     this.wakeUp?.();
+  }
+
+  /** Whether a change was queued for the integration after `mark` (`queueMark`), or maybe was. */
+  private queuedSince(integrationId: string, mark: number): boolean {
+    return this.anyQueuedAt > mark || (this.queuedAt.get(integrationId) ?? -1) > mark;
   }
 
   /** This process changed an integration (committed): what its lane cached is read again. */
@@ -198,8 +215,9 @@ export class DeliveryWorker {
     while (this.running) {
       this.woken = false;
       const capacity = this.maxInFlight - this.lanes.size;
+      const lookedAt = this.queued;
       const claimed = capacity > 0 ? await this.claim(capacity) : [];
-      for (const claim of claimed) this.startLane(claim);
+      for (const claim of claimed) this.startLane(claim, lookedAt);
       // Fewer lanes than there was room for: no due head is left (but another worker's).
       const tookAll = claimed.length < capacity || capacity === 0;
       if (tookAll && this.running && !this.woken) await this.sleep(capacity > 0);
@@ -248,7 +266,7 @@ export class DeliveryWorker {
     }
   }
 
-  private startLane(claim: ClaimedLane): void {
+  private startLane(claim: ClaimedLane, lookedAt: number): void {
     const last = claim.deliveries.at(-1) as ClaimedDelivery;
     const lane: Lane = {
       integrationId: claim.integrationId,
@@ -260,6 +278,8 @@ export class DeliveryWorker {
       leasedAt: this.options.clock(),
       drained: false,
       noticed: false,
+      lookedAt,
+      whole: claim.whole === true,
     };
     this.loneRetries.delete(claim.integrationId);
     const work = this.driver

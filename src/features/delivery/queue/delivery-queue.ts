@@ -16,6 +16,12 @@ export interface ClaimedLane {
   readonly integrationId: string;
   /** In queue order; the first is the queue's head. */
   readonly deliveries: readonly ClaimedDelivery[];
+  /**
+   * The claim saw the end of the integration's queue: every row pending behind the head, fewer
+   * than the lane's depth, is in the lane (`LaneExtended.whole`). Left out where a look is
+   * cheap (SQLite).
+   */
+  readonly whole?: boolean;
 }
 
 /** One delivery row per integration that hears a change, written in the change's transaction. */
@@ -65,6 +71,13 @@ export interface LaneExtended {
    * after this look notices the worker as usual.
    */
   readonly drained: boolean;
+  /**
+   * The look saw the end of the lane's queue (as `drained`, but having taken what it found:
+   * every row pending behind the lane's last, fewer than `depth`, is now the lane's). With no
+   * change queued for the integration since the look began, another would find nothing, and
+   * the lane ends without it (`LaneDriver`): on PostgreSQL a round trip per lane.
+   */
+  readonly whole: boolean;
 }
 
 /** Rows a worker holds, named by id and holder. */

@@ -30,7 +30,14 @@ export async function takeLanesInOneStatement(
   heads: readonly HeadRow[],
   { workerId, now, staleBefore, depth }: ClaimRequest,
 ): Promise<TakenLanes> {
-  const { rows } = await sql<{ head: number; id: number; audit_id: string; attempts: number; ours: boolean }>`
+  const { rows } = await sql<{
+    head: number;
+    id: number;
+    audit_id: string;
+    attempts: number;
+    free: boolean;
+    ours: boolean;
+  }>`
     with head as (
       select d.id, d.integration_id from deliveries d
       where d.id = any(${heads.map((h) => Number(h.id))}::bigint[]) and d.status = ${pending}
@@ -55,16 +62,14 @@ export async function takeLanesInOneStatement(
       where d.id = lane.id and lane.free and (d.locked_at is null or d.locked_at < ${staleBefore})
       returning d.id
     )
-    select lane.head, lane.id, lane.audit_id, lane.attempts, leased.id is not null as ours
+    select lane.head, lane.id, lane.audit_id, lane.attempts, lane.free, leased.id is not null as ours
     from lane left join leased on leased.id = lane.id
-    where lane.free
     order by lane.head, lane.id`.execute(tx);
   const lanes: ClaimedLane[] = [];
   const stranded: number[] = [];
   for (const head of heads) {
-    const { kept, stranded: back } = upToFirstNotOurs(
-      rows.filter((row) => Number(row.head) === Number(head.id)),
-    );
+    const seen = rows.filter((row) => Number(row.head) === Number(head.id));
+    const { kept, stranded: back } = upToFirstNotOurs(seen.filter((row) => row.free));
     stranded.push(...back);
     if (kept.length === 0) continue;
     const deliveries = kept.map((row) => ({
@@ -74,7 +79,9 @@ export async function takeLanesInOneStatement(
       attempts: Number(row.attempts),
       integrationVersion: Number(head.integration_version),
     }));
-    lanes.push({ integrationId: head.integration_id, deliveries });
+    // Every row it saw is the lane's, fewer than the depth: the end of the queue (ClaimedLane.whole).
+    const whole = seen.length < depth && kept.length === seen.length;
+    lanes.push({ integrationId: head.integration_id, deliveries, whole });
   }
   return { lanes, stranded };
 }

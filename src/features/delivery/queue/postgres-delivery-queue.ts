@@ -80,9 +80,9 @@ export class PostgresDeliveryQueue extends OutboxQueue {
 
   /** One statement instead of a transaction of three (postgres-lane-extension.ts). */
   async extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<LaneExtended> {
-    const { deliveries, stranded, drained } = await extendLaneInOneStatement(db, extension);
+    const { stranded, ...extended } = await extendLaneInOneStatement(db, extension);
     await this.release(db, stranded, extension.workerId);
-    return { deliveries, drained };
+    return extended;
   }
 
   /**

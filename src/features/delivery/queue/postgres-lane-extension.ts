@@ -10,6 +10,8 @@ export interface ExtendedLane {
   readonly stranded: number[];
   /** See `LaneExtended.drained`. */
   readonly drained: boolean;
+  /** See `LaneExtended.whole`. */
+  readonly whole: boolean;
 }
 
 /**
@@ -80,8 +82,9 @@ export async function extendLaneInOneStatement(
       integrationVersion: x.integrationVersion,
     }),
   );
-  const drained = first?.held === true && !first.blocked && behind.length === 0;
-  return { deliveries, stranded, drained };
+  const looked = first?.held === true && !first.blocked;
+  const whole = looked && behind.length < x.depth && deliveries.length === behind.length;
+  return { deliveries, stranded, drained: looked && behind.length === 0, whole };
 }
 
 /**

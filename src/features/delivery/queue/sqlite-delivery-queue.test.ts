@@ -108,11 +108,13 @@ describe('the delivery queue on a real SQLite file', () => {
     expect(await store.extendLane(handle.db, { ...extension, afterId: third! })).toEqual({
       deliveries: [],
       drained: false,
+      whole: false,
     });
     // Nothing at all behind: drained, so the lane's end wakes no claim.
     expect(await store.extendLane(handle.db, { ...extension, afterId: fourth! })).toEqual({
       deliveries: [],
       drained: true,
+      whole: true,
     });
   });
 

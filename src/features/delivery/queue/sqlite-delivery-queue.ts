@@ -79,7 +79,7 @@ export class SqliteDeliveryQueue extends OutboxQueue {
       const next = await this.freeRowsBehind(tx, integrationId, extension);
       if (next.length === 0) {
         const drained = !(await this.hasPendingBehind(tx, integrationId, extension.afterId));
-        return { deliveries: [], drained };
+        return { deliveries: [], drained, whole: drained };
       }
       const ours = await this.leaseFree(
         tx,
@@ -87,7 +87,8 @@ export class SqliteDeliveryQueue extends OutboxQueue {
         extension,
       );
       const [kept] = await this.keepOurs(tx, [{ integrationId, deliveries: next }], ours, workerId);
-      return { deliveries: [...(kept?.deliveries ?? [])], drained: false };
+      // Whether the rows it took were all there was is not looked at: a look costs little here.
+      return { deliveries: [...(kept?.deliveries ?? [])], drained: false, whole: false };
     });
   }
 

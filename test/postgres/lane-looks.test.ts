@@ -1,0 +1,64 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { flagArrivals, startWithWebhook, toggleFlag, webhookSuite } from '../delivery/delivery-kit.js';
+import type { TestSwitchboard } from '../helpers/test-switchboard.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * A lane whose last look saw the end of its queue, with no change queued for its integration
+ * since, ends without looking again (`LaneDriver.sawTheEnd`): at one client, where every change
+ * is claimed on its own, that look was a statement per change and found nothing. Counted with
+ * pg_stat_statements (loaded by the test cluster) in this test's own database. What must not
+ * change: every change arrives without the fallback poll, a minute away here (lane-end.test.ts
+ * runs the bursts on both databases).
+ */
+
+const suite = webhookSuite();
+
+/** Statements this database ran whose text starts with `start`, since the last reset. */
+async function calls(t: TestSwitchboard, start: string): Promise<number> {
+  const { rows } = await sql<{ calls: string | null }>`
+    select sum(calls) as calls from pg_stat_statements
+    where dbid = (select oid from pg_database where datname = current_database())
+      and ltrim(query) like ${`${start}%`}`.execute(t.switchboard.database.db);
+  return Number(rows[0]?.calls ?? 0);
+}
+
+async function resetStatementStats(t: TestSwitchboard): Promise<void> {
+  const { db } = t.switchboard.database;
+  await sql`create extension if not exists pg_stat_statements`.execute(db);
+  await sql`select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)`.execute(
+    db,
+  );
+}
+
+describe('looks a lane does not make (PostgreSQL)', () => {
+  it('ends a lane that saw the end of its queue without another look, at one client', {
+    timeout: 60_000,
+  }, async () => {
+    const t = await startWithWebhook(suite, [], { deliveryPollMs: 60_000 });
+    await resetStatementStats(t);
+    const toggles = 8;
+    for (let i = 1; i <= toggles; i++) {
+      await toggleFlag(t, 'production', i % 2 === 1);
+      await until(`change ${i} arrived`, () => flagArrivals(suite.fake).length >= i, 10_000);
+      await t.settle();
+    }
+    expect(await calls(t, 'with state as')).toBe(0);
+    // Each change was claimed (the lane before it had ended), and the claim was all it took.
+    expect(await calls(t, 'with head as')).toBe(toggles);
+  });
+
+  it('looks again when a change was queued for the integration while its lane was out', {
+    timeout: 60_000,
+  }, async () => {
+    const t = await startWithWebhook(suite, ['f2', 'f3', 'f4'], { deliveryPollMs: 60_000 });
+    await resetStatementStats(t);
+    const flags = ['checkout', 'f2', 'f3', 'f4'];
+    for (let round = 1; round <= 4; round++)
+      await Promise.all(flags.map((flag) => toggleFlag(t, 'production', round % 2 === 1, flag)));
+    await until('every change arrived', () => flagArrivals(suite.fake).length >= 16, 10_000);
+    expect(flagArrivals(suite.fake)).toHaveLength(16);
+    expect(await calls(t, 'with state as')).toBeGreaterThan(0);
+  });
+});
