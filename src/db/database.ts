@@ -35,7 +35,7 @@ export interface DbCapabilities {
   readonly deliveryThread: boolean;
   /**
    * A statement is a network round trip (PostgreSQL), so reads of one thing asked for in the same
-   * event-loop turn are worth sharing (`SharedReads`); on SQLite a read is a function call.
+   * event-loop turn are worth sharing (`TurnBatch`); on SQLite a read is a function call.
    */
   readonly sharedReads: boolean;
 }
@@ -203,7 +203,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     open: listening,
     lost: lostListens,
   };
-  const tail = new TransactionTail();
+  const tail = new TransactionTail({ share: true });
   const notifier: Notifier = {
     notify: (tx, channel, payload = '') => tail.notify(tx, channel, payload),
     listen: (channel, onNotice, onLost, listenOptions = {}) =>

@@ -5,6 +5,14 @@
  */
 export const lastStatementMark = '/* last statement */';
 
+/**
+ * Asked of a pooled connection and answered by `deferBegin` itself, without a round trip: one
+ * row, `{ begun }`, saying whether its transaction has sent `begin` (so has written, locked or
+ * notified). Until it has, its last statement may be sent on another connection
+ * (`TransactionTail`), as any statement that takes a snapshot of its own.
+ */
+export const begunProbe = '/* has this transaction begun? */';
+
 type Query = (text: unknown, values?: unknown, callback?: unknown) => unknown;
 
 /** Statements that lock, notify or draw from a sequence must run inside the transaction. */
@@ -35,21 +43,31 @@ function done(command: string) {
  */
 export function deferBegin(client: { query: Query }): void {
   const query = client.query.bind(client) as Query;
+  /** `begin` asked for and not sent yet. */
   let held = false;
+  /** `begin` sent (or `start transaction`), and the transaction not ended yet. */
+  let begun = false;
   client.query = (text, values, callback) => {
     if (typeof text !== 'string' || typeof values === 'function' || callback !== undefined)
       return query(text, values, callback);
+    if (text === begunProbe)
+      return Promise.resolve({ command: 'SELECT', rowCount: 1, rows: [{ begun }], fields: [] });
     if (text === 'begin') {
       held = true;
       return done('BEGIN');
     }
-    if (!held) return query(text, values);
+    if (!held) {
+      if (text === 'commit' || text === 'rollback') begun = false;
+      else if (/^\s*start\s+transaction\b/i.test(text)) begun = true;
+      return query(text, values);
+    }
     if (text === 'commit' || text === 'rollback') {
       held = false;
       return done(text.toUpperCase());
     }
     if (text.startsWith(lastStatementMark) || plainRead(text)) return query(text, values);
     held = false;
+    begun = true;
     return (query('begin') as Promise<unknown>).then(() => query(text, values));
   };
 }

@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
-import { lastStatementMark } from './deferred-begin.js';
+import { TurnBatch } from '../shared/turn-batch.js';
+import { begunProbe, lastStatementMark } from './deferred-begin.js';
 import type { Database, Executor } from './schema.js';
 
 /** A write whose result nobody reads, held for the last statement of a change's transaction. */
@@ -36,6 +37,16 @@ interface Tail {
   readonly notices: [channel: string, payload: string][];
 }
 
+/** A change's last statement, sent with others of the same turn (`TransactionTail.shared`). */
+interface SharedTail {
+  /** The change's transaction: it has sent nothing that needs `begin`. */
+  readonly tx: Executor;
+  readonly tail: Tail;
+}
+
+/** Parameters in one statement at most (PostgreSQL takes 65,535): a larger turn is sent in parts. */
+const parametersPerStatement = 30_000;
+
 /**
  * The last statement of a change's transaction on PostgreSQL, where every statement is a network
  * round trip. What a change writes without reading back is held here while the use case runs and
@@ -49,9 +60,24 @@ interface Tail {
  * their order within a table: the sub-statements of one `WITH` run in no defined order, so only
  * the longest run of writes at the end that touch different tables shares the last statement,
  * and any before it run one by one (delivery ids are queue order).
+ *
+ * With `share` (a PostgreSQL pool), the last statements of changes that flush in one event-loop
+ * turn, each the only statement of its change that writes (its transaction never sent `begin`),
+ * are sent as one statement on the first one's connection: one commit for them all, as SQLite's
+ * group commit does. Such a change has read only (each read its own snapshot), so its writes
+ * mean the same on any connection; its checks (a compare-and-set, the integrations' generation)
+ * are made in that statement. If the statement fails, nothing of it was written, and each is
+ * sent again on its own connection, so that only a change that fails alone fails. A failure
+ * that may have committed (the connection lost) fails them all, as it would one alone.
  */
 export class TransactionTail {
   private readonly open_ = new WeakMap<object, Tail>();
+  private readonly shared: TurnBatch<number, void, SharedTail> | undefined;
+  private sharing = 0;
+
+  constructor({ share = false }: { readonly share?: boolean } = {}) {
+    if (share) this.shared = new TurnBatch((_, tails) => sendTogether(tails));
+  }
 
   /** From now until `flush`, writes and notices in `tx` are held. */
   open(tx: Executor): void {
@@ -98,33 +124,13 @@ export class TransactionTail {
       split--;
     }
     for (const write of writes.slice(0, split)) await runWrite(tx, write);
-    const last = writes.slice(split);
-    if (last.length === 0 && notices.length === 0) return;
-    const parameters: unknown[] = [];
-    const bind = (value: unknown) => {
-      parameters.push(value);
-      return `$${parameters.length}`;
-    };
-    const ctes = last.map((write, i) => {
-      const offset = parameters.length;
-      parameters.push(...write.query.parameters);
-      const text = renumbered(write.query.sql, offset);
-      const returning = write.expect === undefined || write.reads === true ? '' : ' returning 1';
-      return `w${i} as (${text}${returning})`;
-    });
-    const columns = [
-      ...last.flatMap((write, i) => (write.expect === undefined ? [] : [checked(i, write.expect.rows)])),
-      ...notices.map(([channel, payload]) => `pg_notify(${bind(channel)}, ${bind(payload)})`),
-    ];
-    const select = `select ${columns.length === 0 ? '1' : columns.join(', ')}`;
-    const text = `${lastStatementMark} ${ctes.length === 0 ? select : `with ${ctes.join(', ')} ${select}`}`;
-    try {
-      await tx.executeQuery(CompiledQuery.raw(text, parameters));
-    } catch (error) {
-      const refused = refusedWrite.exec(error instanceof Error ? error.message : '');
-      const write = refused === null ? undefined : last[Number(refused[1])];
-      throw write?.expect?.failure() ?? error;
+    const last = { writes: writes.slice(split), notices };
+    if (last.writes.length === 0 && notices.length === 0) return;
+    if (this.shared !== undefined && split === 0 && !(await hasBegun(tx))) {
+      this.sharing = (this.sharing + 1) % Number.MAX_SAFE_INTEGER;
+      return this.shared.get(this.sharing, { tx, tail: last });
     }
+    await sendAlone(tx, last);
   }
 
   /** The transaction failed: nothing it held is sent. */
@@ -134,16 +140,109 @@ export class TransactionTail {
 }
 
 /** In the message of the error a failed check raises: which write changed the wrong number of rows. */
-const refusedWrite = /held write (\d+) refused/;
+const refusedWrite = /held write (\d+)\.(\d+) refused/;
+
+/** Whether `tx` has sent `begin` (db/deferred-begin.ts answers without a round trip). */
+async function hasBegun(tx: Executor): Promise<boolean> {
+  const { rows } = await tx.executeQuery<{ begun?: boolean }>(CompiledQuery.raw(begunProbe));
+  return rows[0]?.begun !== false;
+}
+
+/**
+ * The last statement of these tails, each change's writes as `w<change>_<write>` and its checks
+ * as columns: `with w0_0 as (update … returning 1), w0_1 as (insert …), w1_0 as (…) select
+ * <w0_0 changed one row, or fail>, <w1_0 …>, pg_notify(…)`.
+ */
+function lastStatement(tails: readonly Tail[]): CompiledQuery {
+  const parameters: unknown[] = [];
+  const bind = (value: unknown) => {
+    parameters.push(value);
+    return `$${parameters.length}`;
+  };
+  const ctes: string[] = [];
+  const columns: string[] = [];
+  for (const [k, { writes }] of tails.entries())
+    for (const [i, write] of writes.entries()) {
+      const offset = parameters.length;
+      parameters.push(...write.query.parameters);
+      const returning = write.expect === undefined || write.reads === true ? '' : ' returning 1';
+      ctes.push(`w${k}_${i} as (${renumbered(write.query.sql, offset)}${returning})`);
+      if (write.expect !== undefined) columns.push(checked(k, i, write.expect.rows));
+    }
+  for (const { notices } of tails)
+    for (const [channel, payload] of notices) columns.push(`pg_notify(${bind(channel)}, ${bind(payload)})`);
+  const select = `select ${columns.length === 0 ? '1' : columns.join(', ')}`;
+  const text = `${lastStatementMark} ${ctes.length === 0 ? select : `with ${ctes.join(', ')} ${select}`}`;
+  return CompiledQuery.raw(text, parameters);
+}
+
+/** One change's last statement on its own connection; a refused check fails it with its own error. */
+async function sendAlone(tx: Executor, tail: Tail): Promise<void> {
+  try {
+    await tx.executeQuery(lastStatement([tail]));
+  } catch (error) {
+    const refused = refusedWrite.exec(error instanceof Error ? error.message : '');
+    const write = refused === null ? undefined : tail.writes[Number(refused[2])];
+    throw write?.expect?.failure() ?? error;
+  }
+}
+
+/**
+ * The last statements of one turn's changes in as few statements as their parameters allow, on
+ * the first one's connection (see `TransactionTail`). A statement PostgreSQL refused (an error
+ * with its SQLSTATE: a check, a constraint) wrote nothing, and each is then sent on its own.
+ */
+async function sendTogether(shared: readonly SharedTail[]): Promise<PromiseSettledResult<void>[]> {
+  const results: PromiseSettledResult<void>[] = [];
+  let start = 0;
+  while (start < shared.length) {
+    let end = start + 1;
+    let count = parameterCount(shared[start] as SharedTail);
+    while (end < shared.length && count + parameterCount(shared[end] as SharedTail) <= parametersPerStatement)
+      count += parameterCount(shared[end++] as SharedTail);
+    const part = shared.slice(start, end);
+    results.push(...(await sendPart(part)));
+    start = end;
+  }
+  return results;
+}
+
+async function sendPart(part: readonly SharedTail[]): Promise<PromiseSettledResult<void>[]> {
+  const [first] = part;
+  if (first === undefined) return [];
+  if (part.length === 1) return Promise.allSettled([sendAlone(first.tx, first.tail)]);
+  try {
+    await first.tx.executeQuery(lastStatement(part.map((p) => p.tail)));
+    return part.map(() => ({ status: 'fulfilled', value: undefined }));
+  } catch (error) {
+    if (!refusedByServer(error)) return part.map(() => ({ status: 'rejected', reason: error }));
+    return Promise.allSettled(part.map(({ tx, tail }) => sendAlone(tx, tail)));
+  }
+}
+
+function parameterCount({ tail }: SharedTail): number {
+  return tail.writes.reduce((n, w) => n + w.query.parameters.length, 0) + tail.notices.length * 2;
+}
+
+/** An error PostgreSQL answered with (it has a SQLSTATE): the statement ran and rolled back. */
+function refusedByServer(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(error.code)
+  );
+}
 
 /**
  * A check that fails the statement itself, so that nothing of it is written even when it runs
- * on its own, outside a transaction (db/deferred-begin.ts): the count of rows `w<i>` changed, or
- * a cast that cannot succeed. The `case` depends on the count, so it is evaluated per execution,
- * never folded into a constant when the statement is planned.
+ * on its own, outside a transaction (db/deferred-begin.ts): the count of rows `w<k>_<i>` changed,
+ * or a cast that cannot succeed. The `case` depends on the count, so it is evaluated per
+ * execution, never folded into a constant when the statement is planned.
  */
-function checked(i: number, rows: number): string {
-  return `cast(case when (select count(*) from w${i}) = ${rows} then '0' else 'held write ${i} refused' end as integer) as c${i}`;
+function checked(k: number, i: number, rows: number): string {
+  const cte = `w${k}_${i}`;
+  return `cast(case when (select count(*) from ${cte}) = ${rows} then '0' else 'held write ${k}.${i} refused' end as integer) as c${k}_${i}`;
 }
 
 /** One held write on its own, with its check. */

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
-import { deferBegin, lastStatementMark } from '../../src/db/deferred-begin.js';
+import { begunProbe, deferBegin, lastStatementMark } from '../../src/db/deferred-begin.js';
 import { insertIntegrationRow } from '../helpers/integration-rows.js';
 import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
 
@@ -107,5 +107,24 @@ describe('a transaction’s begin, held until needed (PostgreSQL)', () => {
     await client.query('commit');
     expect(sent).toEqual(['select 1', 'begin', insert, 'commit']);
     expect(await rowsSeenByOthers()).toBe(1);
+  });
+
+  it('says whether a transaction has begun, without a round trip', async () => {
+    const begun = async () =>
+      ((await client.query(begunProbe)) as unknown as { rows: { begun: boolean }[] }).rows[0]?.begun;
+    expect(await begun()).toBe(false);
+    await client.query('begin');
+    await client.query('select 1');
+    // Only read: its last statement may go on another connection (TransactionTail).
+    expect(await begun()).toBe(false);
+    await client.query(insert);
+    expect(await begun()).toBe(true);
+    await client.query('commit');
+    expect(await begun()).toBe(false);
+    await client.query('start transaction isolation level serializable');
+    expect(await begun()).toBe(true);
+    await client.query('rollback');
+    expect(await begun()).toBe(false);
+    expect(sent).not.toContain(begunProbe);
   });
 });

@@ -14,7 +14,7 @@ import {
 
 /**
  * On PostgreSQL, requests with one access token in the same event-loop turn share its lookup
- * (`SharedReads`): one statement, not one per request. What must not change: each request gets
+ * (`TurnBatch`): one statement, not one per request. What must not change: each request gets
  * the rights of its own token, as stored when it asked.
  */
 

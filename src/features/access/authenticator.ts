@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors/app-errors.js';
 import { type AuthRequest, csrfHeader, readToken } from '../../http/credentials.js';
-import { SharedReads } from '../../shared/shared-reads.js';
 import { hashToken } from '../../shared/token-hash.js';
+import { TurnBatch } from '../../shared/turn-batch.js';
 import type { RoleStore } from '../stores.js';
 import { permissionsFor } from './permissions.js';
 import { type Principal, principalFor } from './principal.js';
@@ -18,7 +18,7 @@ export interface AuthenticatorOptions {
   readonly roles: RoleStore;
   readonly sessions: SessionAuthenticator;
   /**
-   * Requests with one token in the same event-loop turn share its lookup (`SharedReads`): worth
+   * Requests with one token in the same event-loop turn share its lookup (`TurnBatch`): worth
    * it where each statement is a round trip (PostgreSQL), not where a read is a function call.
    */
   readonly shareLookups?: boolean;
@@ -28,11 +28,11 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Who a request's credentials name: an access token, or a browser session. */
 export class Authenticator {
-  private readonly lookups: SharedReads<string, Principal> | undefined;
+  private readonly lookups: TurnBatch<string, Principal> | undefined;
 
   constructor(private readonly options: AuthenticatorOptions) {
     if (options.shareLookups === true)
-      this.lookups = SharedReads.each((lookup: string) => this.principal(lookup));
+      this.lookups = TurnBatch.each((lookup: string) => this.principal(lookup));
   }
 
   /** An access token in Authorization wins; otherwise the session cookie, with the CSRF check. */

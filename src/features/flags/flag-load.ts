@@ -3,7 +3,7 @@ import { type DocumentRow, documentColumns, type StoredDocument, toStored } from
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, Executor } from '../../db/schema.js';
 import { NotFoundError } from '../../errors/app-errors.js';
-import { SharedReads } from '../../shared/shared-reads.js';
+import { TurnBatch } from '../../shared/turn-batch.js';
 import type { EnvironmentDoc } from '../environments/environment-model.js';
 import type { ProjectDoc } from '../projects/project-model.js';
 import type { FlagDoc } from './flag-model.js';
@@ -104,7 +104,7 @@ interface FlagAsked {
 /**
  * Where every change to a flag starts (`FlagService`): its flag, project and environments. With
  * `share` (PostgreSQL, where each statement is a round trip), the changes that ask in one
- * event-loop turn read their project's flags in one statement (`SharedReads`), sent on the first
+ * event-loop turn read their project's flags in one statement (`TurnBatch`), sent on the first
  * asker's connection: eight clients toggling eight flags read one flag per statement before.
  *
  * Only as a change's first statement: the read may run on another change's connection, which is
@@ -112,11 +112,11 @@ interface FlagAsked {
  * holds `begin` until the first write). Each change gets documents of its own to read.
  */
 export class FlagLoader {
-  private readonly shared: SharedReads<number, FlagWithParents, FlagAsked> | undefined;
+  private readonly shared: TurnBatch<number, FlagWithParents, FlagAsked> | undefined;
   private asked = 0;
 
   constructor(share: boolean) {
-    if (share) this.shared = new SharedReads((_, asked) => this.readTogether(asked));
+    if (share) this.shared = new TurnBatch((_, asked) => this.readTogether(asked));
   }
 
   load(tx: Executor, projectKey: string, flagKey: string): Promise<FlagWithParents> {

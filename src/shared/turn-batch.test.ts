@@ -1,12 +1,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { SharedReads } from './shared-reads.js';
+import { TurnBatch } from './turn-batch.js';
 
 /** A read that answers when told to, and remembers each key it was started for. */
 function controlledReads() {
   const started: string[] = [];
   const answers: ((value: string) => void)[] = [];
-  const reads = SharedReads.each((key: string) => {
+  const reads = TurnBatch.each((key: string) => {
     started.push(key);
     return new Promise<string>((resolve) => answers.push(resolve));
   });
@@ -16,7 +16,7 @@ function controlledReads() {
   return { reads, started, answerAll };
 }
 
-describe('SharedReads', () => {
+describe('TurnBatch', () => {
   it('starts one read for the callers of one key in a turn, and one per key', async () => {
     const { reads, started, answerAll } = controlledReads();
     const asked = [reads.get('a'), reads.get('a'), reads.get('b'), reads.get('a')];
@@ -42,7 +42,7 @@ describe('SharedReads', () => {
   });
 
   it('gives every caller the failure of their read, thrown or rejected', async () => {
-    const reads = SharedReads.each((key: string): Promise<string> => {
+    const reads = TurnBatch.each((key: string): Promise<string> => {
       if (key === 'thrown') throw new Error('thrown at once');
       return Promise.reject(new Error(`no ${key}`));
     });
@@ -52,9 +52,9 @@ describe('SharedReads', () => {
     await expect(thrown).rejects.toThrow('thrown at once');
   });
 
-  it('hands the turn’s keys to readMany at once, each with its first caller’s context', async () => {
+  it('hands the turn’s keys to answerMany at once, each with its first caller’s context', async () => {
     const calls: [string[], string[]][] = [];
-    const reads = new SharedReads<string, string, string>(async (keys, contexts) => {
+    const reads = new TurnBatch<string, string, string>(async (keys, contexts) => {
       calls.push([[...keys], [...contexts]]);
       return keys.map(
         (key): PromiseSettledResult<string> =>

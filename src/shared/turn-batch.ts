@@ -1,34 +1,36 @@
 /**
- * Reads asked for in the same event-loop turn, made together: one read per key, however many
- * callers asked for it, and the turn's keys handed to `readMany` at once (which may read them in
- * one statement). On PostgreSQL every statement is a network round trip and about 0.2 ms of the
- * server's CPU; eight clients toggling with one access token looked it up eight times over.
+ * What is asked for in the same event-loop turn, done together: one answer per key, however many
+ * callers asked for it, and the turn's keys handed to `answerMany` at once (which may answer them
+ * in one statement). On PostgreSQL every statement is a network round trip and about 0.2 ms of
+ * the server's CPU; eight clients toggling with one access token looked it up eight times over.
+ * Used for reads (a token's lookup, the flags changes start with) and for the last statements of
+ * changes (db/transaction-tail.ts).
  *
- * The reads are held until the turn's I/O callbacks have run (`setImmediate`) and only then
- * started, so every caller that shares one asked before it was sent: what it returns is no older
- * than what each would have read alone. A caller never joins a read already under way, which
- * could answer from before a change the caller saw committed (a token revoked, a role taken away).
+ * Nothing is started until the turn's I/O callbacks have run (`setImmediate`), so every caller
+ * that shares a read asked before it was sent: what it returns is no older than what each would
+ * have read alone. A caller never joins a read already under way, which could answer from before
+ * a change the caller saw committed (a token revoked, a role taken away).
  *
  * A value is handed to every caller of its key, so it must be treated as read-only.
  */
-export class SharedReads<K, V, C = undefined> {
+export class TurnBatch<K, V, C = undefined> {
   private waiting = new Map<K, Waiting<V, C>>();
   private scheduled = false;
 
   /**
-   * `readMany` answers each key, in the order given, with its value or its failure. `contexts`
+   * `answerMany` answers each key, in the order given, with its value or its failure. `contexts`
    * are what the first caller of each key passed to `get` (a transaction to read in).
    */
   constructor(
-    private readonly readMany: (
+    private readonly answerMany: (
       keys: readonly K[],
       contexts: readonly C[],
     ) => Promise<readonly PromiseSettledResult<V>[]>,
   ) {}
 
   /** Reads one at a time, each on its own (`read`), shared only between callers of one key. */
-  static each<K, V>(read: (key: K) => Promise<V>): SharedReads<K, V> {
-    return new SharedReads((keys) => Promise.allSettled(keys.map(async (key) => read(key))));
+  static each<K, V>(read: (key: K) => Promise<V>): TurnBatch<K, V> {
+    return new TurnBatch((keys) => Promise.allSettled(keys.map(async (key) => read(key))));
   }
 
   get(key: K, ...[context]: C extends undefined ? [] : [C]): Promise<V> {
@@ -51,7 +53,7 @@ export class SharedReads<K, V, C = undefined> {
     this.waiting = new Map();
     this.scheduled = false;
     try {
-      const results = await this.readMany(
+      const results = await this.answerMany(
         batch.map(([key]) => key),
         batch.map(([, waiting]) => waiting.context),
       );

@@ -1,0 +1,89 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { lastStatementMark } from '../../src/db/deferred-begin.js';
+import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
+
+/**
+ * On PostgreSQL the last statements of changes that end in one event-loop turn, each the only
+ * statement of its change that writes, are sent as one (`TransactionTail` with `share`): one
+ * commit for them all. What must not change: each change is written exactly once or not at all,
+ * a change refused in the shared statement fails alone with its own error, and the others go
+ * through. Statements are counted with pg_stat_statements (loaded by the test cluster) in this
+ * test's own database.
+ */
+
+let t: TestSwitchboard;
+const flags = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'];
+
+beforeAll(async () => {
+  t = await startTestSwitchboard();
+  const { db } = t.switchboard.database;
+  await sql`create extension if not exists pg_stat_statements`.execute(db);
+  expect((await t.api('POST', '/api/v2/projects', { key: 'p', name: 'P' })).status).toBe(201);
+  for (const key of flags)
+    expect((await t.api('POST', '/api/v2/flags/p', { key, name: key })).status).toBe(201);
+});
+afterAll(async () => {
+  await t?.close();
+});
+beforeEach(async () => {
+  await sql`select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)`.execute(
+    t.switchboard.database.db,
+  );
+});
+
+/** Last statements this database ran since the test began. */
+async function lastStatements(): Promise<number> {
+  const { rows } = await sql<{ calls: string | null }>`
+    select sum(calls) as calls from pg_stat_statements
+    where dbid = (select oid from pg_database where datname = current_database())
+      and query like ${`${lastStatementMark}%`}`.execute(t.switchboard.database.db);
+  return Number(rows[0]?.calls ?? 0);
+}
+
+const toggle = (flag: string, on: boolean) =>
+  t.api('PATCH', `/api/v2/flags/p/${flag}`, [
+    { op: 'replace', path: '/environments/production/on', value: on },
+  ]);
+
+async function productionOn(flag: string): Promise<boolean> {
+  return (await t.api('GET', `/api/v2/flags/p/${flag}`)).body.environments.production.on;
+}
+
+async function auditEntriesOf(flag: string): Promise<number> {
+  const rows = await t.switchboard.database.db.selectFrom('audit_entries').select('entry').execute();
+  const entries = rows.map((r) => JSON.parse(r.entry) as { name: string; titleVerb: string });
+  return entries.filter((e) => e.name === flag && e.titleVerb.startsWith('turned')).length;
+}
+
+describe('the last statements of one turn’s changes, sent as one (PostgreSQL)', () => {
+  it('writes toggles that end in one turn in one statement, each once', async () => {
+    const answers = await Promise.all(flags.map((flag) => toggle(flag, true)));
+    expect(answers.map((a) => a.status)).toEqual(flags.map(() => 200));
+    // One in the best case; never one per change.
+    expect(await lastStatements()).toBeLessThanOrEqual(2);
+    for (const flag of flags) {
+      expect(await productionOn(flag)).toBe(true);
+      expect(await auditEntriesOf(flag)).toBe(1);
+    }
+  });
+
+  it('fails only the change refused in a shared statement; the others are written', async () => {
+    // Two changes to f0 read the same version: one compare-and-set must fail, and with it the
+    // shared statement. Each is then sent alone: one of the two wins, the other gets its 409.
+    const answers = await Promise.all([
+      toggle('f0', false),
+      toggle('f0', false),
+      toggle('f1', false),
+      toggle('f2', false),
+    ]);
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.slice(0, 2).sort()).toEqual([200, 409]);
+    expect(statuses.slice(2)).toEqual([200, 200]);
+    expect(answers.find((a) => a.status === 409)?.body.message).toMatch(/changed/i);
+    for (const flag of ['f0', 'f1', 'f2']) {
+      expect(await productionOn(flag)).toBe(false);
+      expect(await auditEntriesOf(flag)).toBe(2);
+    }
+  });
+});
