@@ -1,14 +1,9 @@
-import { type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deferBegin } from '../../src/db/deferred-begin.js';
 import type { Database } from '../../src/db/schema.js';
 import { FlagLoader, type FlagWithParents } from '../../src/features/flags/flag-load.js';
-import {
-  freshPostgresDatabase,
-  startTestSwitchboard,
-  type TestSwitchboard,
-} from '../helpers/test-switchboard.js';
+import { type LoggedPostgres, loggedPostgres } from '../helpers/logged-postgres.js';
+import type { TestSwitchboard } from '../helpers/test-switchboard.js';
 
 /**
  * On PostgreSQL the changes to flags that start in one event-loop turn read their flags with
@@ -18,25 +13,15 @@ import {
  */
 
 let t: TestSwitchboard;
-let drop: () => Promise<void>;
 let db: Kysely<Database>;
+let logged: LoggedPostgres;
 /** The reads of a flag with its parents that reached PostgreSQL. */
 let reads: CompiledQuery[];
 const flagKeys = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7'];
 
 beforeAll(async () => {
-  const fresh = await freshPostgresDatabase();
-  drop = fresh.drop;
-  t = await startTestSwitchboard({ SWITCHBOARD_DATABASE_URL: fresh.url });
-  const pool = new pg.Pool({ connectionString: fresh.url, max: 8, idleTimeoutMillis: 0 });
-  // As openPostgres does: a transaction that has only read has sent no `begin`.
-  pool.on('connect', (client) => deferBegin(client as unknown as Parameters<typeof deferBegin>[0]));
-  db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
-    log: (event) => {
-      if (event.level === 'query' && event.query.sql.includes('as "part"')) reads.push(event.query);
-    },
-  });
+  logged = await loggedPostgres((text) => text.includes('as "part"'), 8);
+  ({ t, db, logged: reads } = logged);
   // Eight connections open, so eight transactions begin in one turn, as on a warm server.
   await Promise.all(flagKeys.map(() => db.transaction().execute((tx) => sql`select 1`.execute(tx))));
   expect((await t.api('POST', '/api/v2/projects', { key: 'p', name: 'P' })).status).toBe(201);
@@ -44,12 +29,10 @@ beforeAll(async () => {
     expect((await t.api('POST', '/api/v2/flags/p', { key, name: key })).status).toBe(201);
 });
 afterAll(async () => {
-  await db?.destroy();
-  await t?.close();
-  await drop?.();
+  await logged?.close();
 });
 beforeEach(() => {
-  reads = [];
+  reads.length = 0;
 });
 
 /** Each change's read, in a transaction of its own, all asked in one turn. */

@@ -1,16 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type CompiledQuery, Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/schema.js';
 import { Authenticator } from '../../src/features/access/authenticator.js';
 import { createStores } from '../../src/features/stores.js';
-import {
-  adminToken,
-  freshPostgresDatabase,
-  startTestSwitchboard,
-  type TestSwitchboard,
-} from '../helpers/test-switchboard.js';
+import { type LoggedPostgres, loggedPostgres } from '../helpers/logged-postgres.js';
+import { adminToken, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
 /**
  * On PostgreSQL, requests with one access token in the same event-loop turn share its lookup
@@ -19,25 +13,16 @@ import {
  */
 
 let t: TestSwitchboard;
-let drop: () => Promise<void>;
-let db: Kysely<Database>;
+let logged: LoggedPostgres;
 /** The token lookups that reached PostgreSQL. */
 let lookups: CompiledQuery[];
 let authenticator: Authenticator;
 
 beforeAll(async () => {
-  const fresh = await freshPostgresDatabase();
-  drop = fresh.drop;
-  t = await startTestSwitchboard({ SWITCHBOARD_DATABASE_URL: fresh.url });
-  db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url, max: 4 }) }),
-    log: (event) => {
-      if (event.level === 'query' && event.query.sql.includes('from "access_tokens"'))
-        lookups.push(event.query);
-    },
-  });
+  logged = await loggedPostgres((text) => text.includes('from "access_tokens"'), 4);
+  ({ t, logged: lookups } = logged);
   authenticator = new Authenticator({
-    db,
+    db: logged.db,
     roles: createStores().roles,
     // Sessions are not what these tests are about; a cookie never reaches them.
     sessions: { authenticate: () => Promise.reject(new Error('no sessions here')) },
@@ -45,12 +30,10 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await db?.destroy();
-  await t?.close();
-  await drop?.();
+  await logged?.close();
 });
 beforeEach(() => {
-  lookups = [];
+  lookups.length = 0;
 });
 
 async function newToken(name: string, role: 'reader' | 'writer'): Promise<{ id: string; token: string }> {
