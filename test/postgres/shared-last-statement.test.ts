@@ -32,13 +32,14 @@ beforeEach(async () => {
   );
 });
 
-/** Last statements this database ran since the test began. */
-async function lastStatements(): Promise<number> {
-  const { rows } = await sql<{ calls: string | null }>`
-    select sum(calls) as calls from pg_stat_statements
+/** Last statements this database ran since the test began: all, and those of two changes or more. */
+async function lastStatements(): Promise<{ all: number; shared: number }> {
+  const { rows } = await sql<{ all: string | null; shared: string | null }>`
+    select sum(calls) as all, sum(calls) filter (where query like '% w1_0 as (%') as shared
+    from pg_stat_statements
     where dbid = (select oid from pg_database where datname = current_database())
       and query like ${`${lastStatementMark}%`}`.execute(t.switchboard.database.db);
-  return Number(rows[0]?.calls ?? 0);
+  return { all: Number(rows[0]?.all ?? 0), shared: Number(rows[0]?.shared ?? 0) };
 }
 
 const toggle = (flag: string, on: boolean) =>
@@ -60,8 +61,10 @@ describe('the last statements of one turn’s changes, sent as one (PostgreSQL)'
   it('writes toggles that end in one turn in one statement, each once', async () => {
     const answers = await Promise.all(flags.map((flag) => toggle(flag, true)));
     expect(answers.map((a) => a.status)).toEqual(flags.map(() => 200));
-    // One in the best case; never one per change.
-    expect(await lastStatements()).toBeLessThanOrEqual(2);
+    // One when all six end in the same turn (a busy machine may split them): never one each.
+    const sent = await lastStatements();
+    expect(sent.shared).toBeGreaterThanOrEqual(1);
+    expect(sent.all).toBeLessThan(flags.length);
     for (const flag of flags) {
       expect(await productionOn(flag)).toBe(true);
       expect(await auditEntriesOf(flag)).toBe(1);
