@@ -1,3 +1,5 @@
+import { CompiledQuery } from 'kysely';
+import type { Executor } from './schema.js';
 /**
  * Marks the statement a change's transaction ends with (db/transaction-tail.ts): when nothing
  * before it wrote, it runs on its own, atomic as any single statement, with no `begin` before it
@@ -12,6 +14,15 @@ export const lastStatementMark = '/* last statement */';
  * (`TransactionTail`), as any statement that takes a snapshot of its own.
  */
 export const begunProbe = '/* has this transaction begun? */';
+
+/**
+ * Whether `tx` has sent `begin`, answered by `deferBegin` without a round trip. A connection
+ * without it (or a dialect without it) answers nothing, which counts as begun: the safe side.
+ */
+export async function hasBegun(tx: Executor): Promise<boolean> {
+  const { rows } = await tx.executeQuery<{ begun?: boolean }>(CompiledQuery.raw(begunProbe));
+  return rows[0]?.begun !== false;
+}
 
 type Query = (text: unknown, values?: unknown, callback?: unknown) => unknown;
 

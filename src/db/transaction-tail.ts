@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { TurnBatch } from '../shared/turn-batch.js';
-import { begunProbe, lastStatementMark } from './deferred-begin.js';
+import { hasBegun, lastStatementMark } from './deferred-begin.js';
 import type { Database, Executor } from './schema.js';
 
 /** A write whose result nobody reads, held for the last statement of a change's transaction. */
@@ -141,12 +141,6 @@ export class TransactionTail {
 
 /** In the message of the error a failed check raises: which write changed the wrong number of rows. */
 const refusedWrite = /held write (\d+)\.(\d+) refused/;
-
-/** Whether `tx` has sent `begin` (db/deferred-begin.ts answers without a round trip). */
-async function hasBegun(tx: Executor): Promise<boolean> {
-  const { rows } = await tx.executeQuery<{ begun?: boolean }>(CompiledQuery.raw(begunProbe));
-  return rows[0]?.begun !== false;
-}
 
 /**
  * The last statement of these tails, each change's writes as `w<change>_<write>` and its checks

@@ -79,6 +79,46 @@ describe('flag reads shared within a turn (PostgreSQL)', () => {
     expect(reads).toHaveLength(2);
   });
 
+  it('reads in its own transaction a change that has written already', async () => {
+    const loader = new FlagLoader(true);
+    let written!: () => void;
+    const barrier = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    class Undo extends Error {
+      constructor(readonly loaded: PromiseSettledResult<FlagWithParents>) {
+        super('rolled back');
+      }
+    }
+    // Three changes ask in one turn; the third has deleted f3 in its transaction first.
+    const asked = Promise.allSettled([
+      db.transaction().execute(async (tx) => {
+        await barrier;
+        return loader.load(tx, 'p', 'f3');
+      }),
+      db.transaction().execute(async (tx) => {
+        await barrier;
+        return loader.load(tx, 'p', 'f4');
+      }),
+      db.transaction().execute(async (tx) => {
+        await sql`delete from flags where scope = 'p' and key = 'f3'`.execute(tx);
+        written();
+        const [loaded] = await Promise.allSettled([loader.load(tx, 'p', 'f3')]);
+        throw new Undo(loaded as PromiseSettledResult<FlagWithParents>);
+      }),
+    ]);
+    const [first, second, third] = await asked;
+    expect(value(first).flag.key).toBe('f3');
+    expect(value(second).flag.key).toBe('f4');
+    // Its own delete, seen only in its own transaction (and rolled back).
+    const own = third?.status === 'rejected' ? (third.reason as Undo).loaded : undefined;
+    expect(own).toMatchObject({
+      status: 'rejected',
+      reason: { message: 'Flag "f3" not found in project "p"' },
+    });
+    expect(reads).toHaveLength(2);
+  });
+
   it('reads each change on its own when not shared', async () => {
     await loadInTransactions(
       new FlagLoader(false),

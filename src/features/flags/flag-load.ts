@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { hasBegun } from '../../db/deferred-begin.js';
 import { type DocumentRow, documentColumns, type StoredDocument, toStored } from '../../db/document-store.js';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Database, Executor } from '../../db/schema.js';
@@ -107,9 +108,9 @@ interface FlagAsked {
  * event-loop turn read their project's flags in one statement (`TurnBatch`), sent on the first
  * asker's connection: eight clients toggling eight flags read one flag per statement before.
  *
- * Only as a change's first statement: the read may run on another change's connection, which is
- * the same under READ COMMITTED only while neither transaction has begun (db/deferred-begin.ts
- * holds `begin` until the first write). Each change gets documents of its own to read.
+ * The read may run on another change's connection, which is the same under READ COMMITTED only
+ * while neither transaction has begun (db/deferred-begin.ts holds `begin` until the first write):
+ * a change that has begun reads on its own. Each change gets documents of its own to read.
  */
 export class FlagLoader {
   private readonly shared: TurnBatch<number, FlagWithParents, FlagAsked> | undefined;
@@ -119,8 +120,10 @@ export class FlagLoader {
     if (share) this.shared = new TurnBatch((_, asked) => this.readTogether(asked));
   }
 
-  load(tx: Executor, projectKey: string, flagKey: string): Promise<FlagWithParents> {
-    if (this.shared === undefined) return loadFlagWithParents(tx, projectKey, flagKey);
+  async load(tx: Executor, projectKey: string, flagKey: string): Promise<FlagWithParents> {
+    // A change that has written already reads in its own transaction, where its writes are.
+    if (this.shared === undefined || (await hasBegun(tx)))
+      return loadFlagWithParents(tx, projectKey, flagKey);
     this.asked = (this.asked + 1) % Number.MAX_SAFE_INTEGER;
     return this.shared.get(this.asked, { tx, projectKey, flagKey });
   }
