@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { flagArrivals, startWithWebhook, toggleFlag, webhookSuite } from '../delivery/delivery-kit.js';
+import { resetStatementStats, statementCalls } from '../helpers/statement-stats.js';
 import type { TestSwitchboard } from '../helpers/test-switchboard.js';
 import { until } from '../helpers/until.js';
 
@@ -15,29 +15,15 @@ import { until } from '../helpers/until.js';
 
 const suite = webhookSuite();
 
-/** Statements this database ran whose text starts with `start`, since the last reset. */
-async function calls(t: TestSwitchboard, start: string): Promise<number> {
-  const { rows } = await sql<{ calls: string | null }>`
-    select sum(calls) as calls from pg_stat_statements
-    where dbid = (select oid from pg_database where datname = current_database())
-      and ltrim(query) like ${`${start}%`}`.execute(t.switchboard.database.db);
-  return Number(rows[0]?.calls ?? 0);
-}
-
-async function resetStatementStats(t: TestSwitchboard): Promise<void> {
-  const { db } = t.switchboard.database;
-  await sql`create extension if not exists pg_stat_statements`.execute(db);
-  await sql`select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)`.execute(
-    db,
-  );
-}
+/** Statements of this Switchboard's database whose text starts with `start`. */
+const calls = (t: TestSwitchboard, start: string) => statementCalls(t.switchboard.database.db, `${start}%`);
 
 describe('looks a lane does not make (PostgreSQL)', () => {
   it('ends a lane that saw the end of its queue without another look, at one client', {
     timeout: 60_000,
   }, async () => {
     const t = await startWithWebhook(suite, [], { deliveryPollMs: 60_000 });
-    await resetStatementStats(t);
+    await resetStatementStats(t.switchboard.database.db);
     const toggles = 8;
     for (let i = 1; i <= toggles; i++) {
       await toggleFlag(t, 'production', i % 2 === 1);
@@ -53,7 +39,7 @@ describe('looks a lane does not make (PostgreSQL)', () => {
     timeout: 60_000,
   }, async () => {
     const t = await startWithWebhook(suite, ['f2', 'f3', 'f4'], { deliveryPollMs: 60_000 });
-    await resetStatementStats(t);
+    await resetStatementStats(t.switchboard.database.db);
     const flags = ['checkout', 'f2', 'f3', 'f4'];
     for (let round = 1; round <= 4; round++)
       await Promise.all(flags.map((flag) => toggleFlag(t, 'production', round % 2 === 1, flag)));

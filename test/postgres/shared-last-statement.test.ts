@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lastStatementMark } from '../../src/db/deferred-begin.js';
+import { resetStatementStats, statementCalls } from '../helpers/statement-stats.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
 /**
@@ -17,8 +17,6 @@ const flags = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'];
 
 beforeAll(async () => {
   t = await startTestSwitchboard();
-  const { db } = t.switchboard.database;
-  await sql`create extension if not exists pg_stat_statements`.execute(db);
   expect((await t.api('POST', '/api/v2/projects', { key: 'p', name: 'P' })).status).toBe(201);
   for (const key of flags)
     expect((await t.api('POST', '/api/v2/flags/p', { key, name: key })).status).toBe(201);
@@ -27,19 +25,16 @@ afterAll(async () => {
   await t?.close();
 });
 beforeEach(async () => {
-  await sql`select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)`.execute(
-    t.switchboard.database.db,
-  );
+  await resetStatementStats(t.switchboard.database.db);
 });
 
 /** Last statements this database ran since the test began: all, and those of two changes or more. */
 async function lastStatements(): Promise<{ all: number; shared: number }> {
-  const { rows } = await sql<{ all: string | null; shared: string | null }>`
-    select sum(calls) as all, sum(calls) filter (where query like '% w1_0 as (%') as shared
-    from pg_stat_statements
-    where dbid = (select oid from pg_database where datname = current_database())
-      and query like ${`${lastStatementMark}%`}`.execute(t.switchboard.database.db);
-  return { all: Number(rows[0]?.all ?? 0), shared: Number(rows[0]?.shared ?? 0) };
+  const { db } = t.switchboard.database;
+  return {
+    all: await statementCalls(db, `${lastStatementMark}%`),
+    shared: await statementCalls(db, `${lastStatementMark}% w1_0 as (%`),
+  };
 }
 
 const toggle = (flag: string, on: boolean) =>
