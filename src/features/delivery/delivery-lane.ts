@@ -21,9 +21,8 @@ export interface Lane {
   leasedAt: number;
   /** Its last look found nothing behind (`LaneExtended.drained`); a change was queued since. */
   drained: boolean;
+  /** A change may have been queued for its integration since its last look (the claim, or an extension) began. */
   noticed: boolean;
-  /** The queue mark (`LaneParts.queueMark`) when its last look (the claim, or an extension) began. */
-  lookedAt: number;
   /** That look saw the end of its queue (`ClaimedLane.whole`, `LaneExtended.whole`). */
   whole: boolean;
 }
@@ -44,8 +43,6 @@ export interface LaneParts {
   readonly running: () => boolean;
   /** A mark of the changes queued so far, in this process's wakes; it only grows. */
   readonly queueMark: () => number;
-  /** Whether a change was queued for the integration after `mark` (or might have been). */
-  readonly queuedSince: (integrationId: string, mark: number) => boolean;
   /**
    * A head sent at mark `sentAt` (`queueMark`) failed with nothing behind it, due again at `runAt` (see
    * `DeliveryWorker.wake`); known once its record has committed.
@@ -109,11 +106,11 @@ export class LaneDriver {
    * change was queued for its integration since that look began. Another look would find
    * nothing (on PostgreSQL, a round trip per lane, as many as there are changes at one client),
    * so the lane ends as drained. A change committed after the look's snapshot was queued after
-   * it began, and its wake says so; one from another process whose notice comes later wakes a
+   * it began, and its wake notices the lane; one from another process whose notice comes later wakes a
    * claim as usual.
    */
   private sawTheEnd(lane: Lane): boolean {
-    if (!lane.whole || this.parts.queuedSince(lane.integrationId, lane.lookedAt)) return false;
+    if (!lane.whole || lane.noticed) return false;
     lane.drained = true;
     return true;
   }
@@ -127,7 +124,6 @@ export class LaneDriver {
   private async extend(lane: Lane): Promise<boolean> {
     const now = this.parts.clock();
     lane.noticed = false; // A change committed after this look's snapshot notices it again.
-    lane.lookedAt = this.parts.queueMark();
     lane.whole = false;
     try {
       const extended = await this.parts.queue.extendLane(this.parts.db, {

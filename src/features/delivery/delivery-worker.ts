@@ -132,7 +132,6 @@ export class DeliveryWorker {
       unrecordedWindow,
       running: () => this.running,
       queueMark: () => this.queued,
-      queuedSince: (integrationId, mark) => this.queuedSince(integrationId, mark),
       onLoneRetry: (integrationId, id, runAt, sentAt) => {
         this.loneRetries.set(integrationId, { id, runAt });
         // A change queued while it was sent and recorded is behind it already.
@@ -277,8 +276,8 @@ export class DeliveryWorker {
       recordFailed: false,
       leasedAt: this.options.clock(),
       drained: false,
-      noticed: false,
-      lookedAt,
+      // Queued while the claim looked: its wake found no lane to notice yet.
+      noticed: this.queuedSince(claim.integrationId, lookedAt),
       whole: claim.whole === true,
     };
     this.loneRetries.delete(claim.integrationId);

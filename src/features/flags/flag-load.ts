@@ -49,7 +49,7 @@ export interface FlagWithParents {
 type PartRow = DocumentRow & { part: number };
 
 /** The flag, its project and the project's environments; a 404 naming what is missing. */
-export async function loadFlagWithParents(
+async function loadFlagWithParents(
   db: Executor,
   projectKey: string,
   flagKey: string,
