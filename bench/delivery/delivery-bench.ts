@@ -54,7 +54,7 @@ export interface DeliveryBenchOptions {
   /** Which sizes to run (numbers of integrations); all by default. */
   readonly integrations?: readonly number[];
   /**
-   * Loads `server-probe.ts` into the server and prints where its time goes during the first
+   * Loads `server-probe.mjs` into the server and prints where its time goes during the first
    * throughput repetition of each size. The probe costs time itself: its figures are not
    * comparable with a normal run, so only one repetition runs and the latency phase is skipped.
    */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Hotspot, summariseCpuProfile } from './cpu-profile-summary.js';
 
-/** One query shape as `server-probe.ts` counts it. */
+/** One query shape as `server-probe.mjs` counts it. */
 interface SqlStat {
   readonly sql: string;
   readonly prepares: number;
@@ -20,6 +20,8 @@ export interface HotspotInput {
   readonly windowMs: number;
   readonly toggles: number;
   readonly deliveries: number;
+  /** The delivery thread's profile and SQL counts (SQLite), when the server runs one. */
+  readonly thread?: { readonly cpuProfile: string; readonly sql: string } | undefined;
 }
 
 const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
@@ -30,8 +32,6 @@ function list(title: string, rows: readonly Hotspot[]): string[] {
 
 /** The profile and SQL counts of one window, as plain text for the console. */
 export function formatHotspots(input: HotspotInput): string {
-  const profile = summariseCpuProfile(input.cpuProfile, 15);
-  const sql = JSON.parse(readFileSync(input.sql, 'utf8')) as SqlStat[];
   const memory = JSON.parse(readFileSync(input.memory, 'utf8')) as Record<
     'start' | 'end',
     NodeJS.MemoryUsage
@@ -39,6 +39,21 @@ export function formatHotspots(input: HotspotInput): string {
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
   const memoryLine = (label: string, m: NodeJS.MemoryUsage) =>
     `${label} rss ${mb(m.rss)}, V8 heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, external ${mb(m.external)}`;
+  return [
+    `### ${input.title}`,
+    `window ${(input.windowMs / 1000).toFixed(1)} s; ${input.toggles} toggles, ${input.deliveries} deliveries`,
+    `memory: ${memoryLine('start', memory.start)}; ${memoryLine('end', memory.end)}`,
+    ...threadLines('main thread', input.cpuProfile, input.sql, input),
+    ...(input.thread === undefined
+      ? []
+      : ['', ...threadLines('delivery thread', input.thread.cpuProfile, input.thread.sql, input)]),
+  ].join('\n');
+}
+
+/** One thread's busy time, hotspots and SQL. */
+function threadLines(name: string, cpuProfile: string, sqlFile: string, input: HotspotInput): string[] {
+  const profile = summariseCpuProfile(cpuProfile, 15);
+  const sql = JSON.parse(readFileSync(sqlFile, 'utf8')) as SqlStat[];
   const prepareMs = sql.reduce((sum, s) => sum + s.prepareMs, 0);
   const runMs = sql.reduce((sum, s) => sum + s.runMs, 0);
   const statements = sql.reduce((sum, s) => sum + s.runs, 0);
@@ -46,14 +61,11 @@ export function formatHotspots(input: HotspotInput): string {
   const perEvent = (n: number) =>
     `${(n / Math.max(1, input.toggles)).toFixed(1)}/toggle` +
     (input.deliveries > 0 ? `, ${(n / input.deliveries).toFixed(2)}/delivery` : '');
-  const lines = [
-    `### ${input.title}`,
-    `window ${(input.windowMs / 1000).toFixed(1)} s, server busy (sampled, not idle) ${(profile.busyMs / 1000).toFixed(1)} s ` +
-      `= ${pct(profile.busyMs / input.windowMs)} of one core; ${input.toggles} toggles, ${input.deliveries} deliveries`,
+  return [
+    `#### ${name}: busy (sampled, not idle) ${(profile.busyMs / 1000).toFixed(1)} s = ${pct(profile.busyMs / input.windowMs)} of one core`,
     `SQLite: ${statements} statements (${perEvent(statements)}), ${prepared} prepared in the window: ` +
       `prepare ${(prepareMs / 1000).toFixed(2)} s + run ${(runMs / 1000).toFixed(2)} s ` +
       `= ${pct((prepareMs + runMs) / profile.busyMs)} of busy time`,
-    `memory: ${memoryLine('start', memory.start)}; ${memoryLine('end', memory.end)}`,
     ...list('self time by module', profile.selfByModule.slice(0, 10)),
     ...list('self time by function', profile.selfByFunction.slice(0, 12)),
     ...list(
@@ -69,5 +81,4 @@ export function formatHotspots(input: HotspotInput): string {
           `prep ${s.prepareMs.toFixed(0)} run ${s.runMs.toFixed(0)}  ${s.sql.length > 150 ? `${s.sql.slice(0, 150)}…` : s.sql}`,
       ),
   ];
-  return lines.join('\n');
 }

@@ -31,9 +31,18 @@ export interface SwitchboardProcessOptions {
    * `npm run build`, as `npm start` does (tsx's compiler and source maps add about 40 MB of RSS).
    */
   readonly entry?: 'tsx' | 'built';
-  /** Loads `server-probe.ts` into the server, writing its profiles and SQL counts here. */
+  /** Loads `server-probe.mjs` into the server, writing its profiles and SQL counts here. */
   readonly probeDir?: string | undefined;
   readonly timeoutMs?: number;
+}
+
+/** What one profiling window wrote (see `server-probe.mjs`). */
+export interface ProfileFiles {
+  readonly cpuProfile: string;
+  readonly sql: string;
+  readonly memory: string;
+  /** The delivery thread's (SQLite), when there is one. */
+  readonly thread?: { readonly cpuProfile: string; readonly sql: string };
 }
 
 /**
@@ -69,9 +78,9 @@ export class SwitchboardProcess {
     if (built && !existsSync(join(root, 'dist/src/main.js'))) {
       throw new Error('dist/src/main.js not found: run compileServer() (or `npm run build`) first');
     }
-    const probe = options.probeDir === undefined ? [] : ['--import', './bench/delivery/server-probe.ts'];
-    // The probe is TypeScript, so a built server still needs tsx when it is loaded.
-    const loader = built && probe.length === 0 ? [] : ['--import', 'tsx'];
+    const probe = options.probeDir === undefined ? [] : ['--import', './bench/delivery/server-probe.mjs'];
+    // The probe is plain JavaScript: a built server runs without tsx with or without it.
+    const loader = built ? [] : ['--import', 'tsx'];
     const main = built ? 'dist/src/main.js' : 'src/main.ts';
     const child = spawn(process.execPath, [...startFlags(), ...loader, ...probe, main], {
       cwd: root,
@@ -126,14 +135,17 @@ export class SwitchboardProcess {
     }
   }
 
-  /** Starts a profiling window of the probe (see `server-probe.ts`). */
+  /** Starts a profiling window of the probe (see `server-probe.mjs`). */
   startProfile(): void {
     if (this.probeDir === undefined) throw new Error('started without a probe');
     this.child.kill('SIGUSR2');
   }
 
-  /** Ends the window; resolves with the paths of its CPU profile, SQL counts and memory. */
-  async stopProfile(): Promise<{ cpuProfile: string; sql: string; memory: string }> {
+  /**
+   * Ends the window; resolves with the paths of its CPU profile, SQL counts and memory, and the
+   * delivery thread's profile and SQL counts when the server runs one.
+   */
+  async stopProfile(): Promise<ProfileFiles> {
     if (this.probeDir === undefined) throw new Error('started without a probe');
     this.windows++;
     const base = join(this.probeDir, `window-${this.windows}`);
@@ -143,7 +155,13 @@ export class SwitchboardProcess {
       if (Date.now() > deadline) throw new Error(`no profile from the server:\n${this.tail}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return { cpuProfile: `${base}.cpuprofile`, sql: `${base}.sql.json`, memory: `${base}.memory.json` };
+    const thread = { cpuProfile: `${base}.thread.cpuprofile`, sql: `${base}.thread.sql.json` };
+    return {
+      cpuProfile: `${base}.cpuprofile`,
+      sql: `${base}.sql.json`,
+      memory: `${base}.memory.json`,
+      ...(existsSync(thread.cpuProfile) ? { thread } : {}),
+    };
   }
 
   /** SIGTERM, then waits for the exit (which is when a CPU profile is written). */
