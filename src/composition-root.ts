@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
-import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
+import { type DatabaseHandle, openDatabase } from './db/database.js';
 import { deliveryChannels, deliveryFor, outboundHttpFor } from './delivery-root.js';
 import { DeliveryThread } from './delivery-thread.js';
 import { Authenticator } from './features/access/authenticator.js';
@@ -130,14 +130,14 @@ function pick<T, K extends keyof T>(from: T, ...names: K[]): Pick<T, K> {
 
 /** The one place where stores, services, the delivery worker and the HTTP app are constructed. */
 export async function buildSwitchboard(config: Config, options: BuildOptions = {}): Promise<Switchboard> {
-  const database = await openDatabase(config.databaseUrl, { listenCheckMs: config.listenCheckMs });
+  const database = await openDatabase(config.databaseUrl, pick(config, 'listenCheckMs', 'databaseTimeoutMs'));
   const { db } = database;
   let baseUrl = config.baseUrl;
   const currentBaseUrl = () => baseUrl;
   const logger = options.logger ?? pino({ level: 'silent' });
   const http = outboundHttpFor(config, options.deliveryTimeouts);
   try {
-    await migrateToLatest(db);
+    await database.migrate();
     const clock = options.clock ?? systemClock;
     const stores = createStores(database.tail);
     const metrics = new Metrics();

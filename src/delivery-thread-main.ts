@@ -28,6 +28,7 @@ async function run(): Promise<void> {
     checkpointer: false,
     writeTurns: data.writeTurns,
     listenCheckMs: config.listenCheckMs,
+    databaseTimeoutMs: config.databaseTimeoutMs,
   });
   const http = outboundHttpFor(config, data.timeouts);
   const worker = composeDeliveryWorker({

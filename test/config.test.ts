@@ -61,6 +61,7 @@ describe('loadConfig', () => {
       SWITCHBOARD_API_RATE_LIMIT: '0',
       SWITCHBOARD_DELIVERY_RETENTION_DAYS: '90',
       SWITCHBOARD_LISTEN_CHECK: '0.5',
+      SWITCHBOARD_DATABASE_TIMEOUT: '2.5',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -79,6 +80,7 @@ describe('loadConfig', () => {
       apiRateLimit: 0,
       deliveryRetentionDays: 90,
       listenCheckMs: 500,
+      databaseTimeoutMs: 2_500,
     });
     expect(config.secretKey.toString('hex')).toBe('ab'.repeat(32));
   });
@@ -91,6 +93,14 @@ describe('loadConfig', () => {
           SWITCHBOARD_DELIVERY_RETENTION_DAYS: value,
         }).deliveryRetentionDays,
       ).toBe(0);
+  });
+
+  it('bounds how long a PostgreSQL statement waits for its answer: 30 s by default, no limit with 0', () => {
+    expect(loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:' }).databaseTimeoutMs).toBe(30_000);
+    expect(
+      loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:', SWITCHBOARD_DATABASE_TIMEOUT: '0' })
+        .databaseTimeoutMs,
+    ).toBeUndefined();
   });
 
   it.each([
@@ -110,6 +120,11 @@ describe('loadConfig', () => {
     [{ SWITCHBOARD_RETRY_SCHEDULE: '0,5s' }, 'SWITCHBOARD_RETRY_SCHEDULE: expected comma-separated seconds'],
     [{ SWITCHBOARD_BLOCKED_RETRY_CAP: '5s' }, 'SWITCHBOARD_BLOCKED_RETRY_CAP: expected seconds such as "5"'],
     [{ SWITCHBOARD_LISTEN_CHECK: '0' }, 'SWITCHBOARD_LISTEN_CHECK: must be at least 0.1 seconds, got 0'],
+    [
+      { SWITCHBOARD_DATABASE_TIMEOUT: '0.5' },
+      'SWITCHBOARD_DATABASE_TIMEOUT: must be 0 (no limit) or at least 1 second, got 0.5',
+    ],
+    [{ SWITCHBOARD_DATABASE_TIMEOUT: '30s' }, 'SWITCHBOARD_DATABASE_TIMEOUT: expected seconds such as "5"'],
     [{ SWITCHBOARD_HIPCHAT_ROOM_RATE: '-1' }, 'SWITCHBOARD_HIPCHAT_ROOM_RATE: expected a whole number'],
     [{ SWITCHBOARD_ADMIN_EMAIL: 'nobody' }, 'SWITCHBOARD_ADMIN_EMAIL: not an email address'],
     [{ SWITCHBOARD_ADMIN_TOKEN: 'short' }, 'SWITCHBOARD_ADMIN_TOKEN: must be at least 20 characters'],

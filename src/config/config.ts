@@ -47,6 +47,11 @@ export interface Config {
    * is opened again (a server or network gone silent closes nothing).
    */
   readonly listenCheckMs: number;
+  /**
+   * PostgreSQL: a pooled connection whose server has not answered a statement within this long
+   * is closed and the statement fails (503); undefined = no limit. Migrations are not bounded.
+   */
+  readonly databaseTimeoutMs: number | undefined;
 }
 
 /** A configuration problem: the message names the variable and says what is wrong. */
@@ -164,6 +169,15 @@ function listenCheck(env: Env): number {
   return value * 1000;
 }
 
+function databaseTimeout(env: Env): number | undefined {
+  const name = 'SWITCHBOARD_DATABASE_TIMEOUT';
+  const value = seconds(env, name, 30);
+  if (value === 0) return undefined;
+  // Below a second an ordinary lock wait on a busy server would close connections.
+  if (value < 1) throw new ConfigError(name, `must be 0 (no limit) or at least 1 second, got ${value}`);
+  return value * 1000;
+}
+
 /**
  * The SQLite key lives beside the database so that a fresh `npm start` needs no setup; it is
  * written with mode 0600 because whoever reads it can decrypt every stored chat token.
@@ -260,5 +274,6 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimit: integer(env, 'SWITCHBOARD_API_RATE_LIMIT', 100_000, 0, 100_000_000),
     deliveryRetentionDays: retentionDays(env, 'SWITCHBOARD_DELIVERY_RETENTION_DAYS', 30),
     listenCheckMs: listenCheck(env),
+    databaseTimeoutMs: databaseTimeout(env),
   };
 }

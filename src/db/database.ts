@@ -75,6 +75,8 @@ export interface DatabaseHandle {
    * process's other connections to the file (`WriteTurns`); a second one opens with it.
    */
   readonly writeTurns: SharedArrayBuffer | undefined;
+  /** Applies pending migrations (`migrateToLatest`); on PostgreSQL on a connection of its own. */
+  migrate(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -156,6 +158,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseH
     notifier: undefined,
     tail: undefined,
     writeTurns: turns.shared,
+    migrate: () => migrateToLatest(db),
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();
@@ -167,6 +170,8 @@ export interface PostgresOptions {
   readonly poolSize?: number;
   /** How often each LISTEN connection must answer a check (`SWITCHBOARD_LISTEN_CHECK`). */
   readonly listenCheckMs?: number;
+  /** How long a pooled connection's statement may wait for its answer (`SWITCHBOARD_DATABASE_TIMEOUT`). */
+  readonly databaseTimeoutMs?: number | undefined;
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<DatabaseHandle> {
@@ -186,7 +191,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   // An idle pooled connection that the server closes (restart, failover) emits 'error' on the
   // pool; without a handler that would crash the process. The next query reconnects.
   pool.on('error', () => undefined);
-  prepareStatementsByName(pool);
+  prepareStatementsByName(pool, { answerMs: options.databaseTimeoutMs });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // The server processes of the pool's connections: a notification names the one that sent it.
   const ownBackends = new Set<number>();
@@ -223,6 +228,18 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     notifier,
     tail,
     writeTurns: undefined,
+    // Unbounded by the pool's answer deadline: a migration may rightly take minutes, or wait
+    // that long for another node's (its advisory lock).
+    migrate: async () => {
+      const own = new Kysely<Database>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+      });
+      try {
+        return await migrateToLatest(own);
+      } finally {
+        await own.destroy();
+      }
+    },
     close: async () => {
       for (const listener of [...listening]) await listener.close();
       await db.destroy();

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { answerDeadline } from './answer-deadline.js';
 import { deferBegin } from './deferred-begin.js';
 
 /**
@@ -18,9 +19,13 @@ type Query = (text: unknown, values?: unknown, callback?: unknown) => unknown;
  * sends an unnamed Parse for each query otherwise). Kysely calls `client.query(text, values)`;
  * texts without parameters (`begin`, `commit`, migrations with several statements) keep the
  * simple protocol, which is the only one that takes several statements at once. Each connection
- * also holds a transaction's `begin` until a statement needs it (db/deferred-begin.ts).
+ * also holds a transaction's `begin` until a statement needs it (db/deferred-begin.ts), and, with
+ * `answerMs`, is closed when its server does not answer a statement in time (db/answer-deadline.ts).
  */
-export function prepareStatementsByName(pool: pg.Pool): void {
+export function prepareStatementsByName(
+  pool: pg.Pool,
+  options: { answerMs?: number | undefined } = {},
+): void {
   const names = new Map<string, string>();
   const nameOf = (text: string): string | undefined => {
     let name = names.get(text);
@@ -39,6 +44,9 @@ export function prepareStatementsByName(pool: pg.Pool): void {
     const client = await connect();
     if (wrapped.has(client)) return client;
     wrapped.add(client);
+    // Innermost: it times what is sent to the server, not a `begin` held back.
+    if (options.answerMs !== undefined)
+      answerDeadline(client as unknown as Parameters<typeof answerDeadline>[0], options.answerMs);
     const query = client.query.bind(client) as Query;
     (client as unknown as { query: Query }).query = (text, values, callback) => {
       if (typeof text === 'string' && Array.isArray(values) && values.length > 0) {

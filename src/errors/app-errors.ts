@@ -103,3 +103,16 @@ export class UnsupportedMediaTypeError extends AppError {
     this.name = 'UnsupportedMediaTypeError';
   }
 }
+
+/**
+ * The database did not answer in time (its connection was closed as lost). What the request
+ * sent may still have been applied, as after any lost connection: a change is one statement or
+ * one transaction, so it was made whole or not at all.
+ */
+export class DatabaseUnavailableError extends AppError {
+  readonly code = 'service_unavailable';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+}

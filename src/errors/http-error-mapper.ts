@@ -3,6 +3,7 @@ import {
   AppError,
   BadRequestError,
   ConflictError,
+  DatabaseUnavailableError,
   ForbiddenError,
   MethodNotAllowedError,
   NotFoundError,
@@ -29,6 +30,7 @@ const statusByClass = new Map<unknown, number>([
   [ConflictError, 409],
   [UnsupportedMediaTypeError, 415],
   [RateLimitedError, 429],
+  [DatabaseUnavailableError, 503],
 ]);
 
 interface AjvIssue {
@@ -102,5 +104,7 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   if (error instanceof RateLimitedError)
     void reply.header('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
   if (error instanceof MethodNotAllowedError) void reply.header('allow', error.allow.join(', '));
+  // A new connection is opened for the next request: worth trying again at once.
+  if (error instanceof DatabaseUnavailableError) void reply.header('retry-after', '1');
   void reply.status(status).send(body);
 }
