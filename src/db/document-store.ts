@@ -1,5 +1,5 @@
 import { type SqlBool, sql } from 'kysely';
-import { ConflictError, NotFoundError } from '../errors/app-errors.js';
+import { ChangedMeanwhileError, ConflictError, NotFoundError } from '../errors/app-errors.js';
 import {
   conditionSql,
   isPostgres,
@@ -296,8 +296,8 @@ export class DocumentStore<T> {
     ] as const;
   }
 
-  private conflict(current: StoredDocument<T>): ConflictError {
-    return new ConflictError(
+  private conflict(current: StoredDocument<T>): ChangedMeanwhileError {
+    return new ChangedMeanwhileError(
       `${this.describe} "${current.key}" was changed by someone else; reload and retry`,
     );
   }
@@ -330,11 +330,7 @@ export class DocumentStore<T> {
       .where('id', '=', current.id)
       .where('version', '=', current.version)
       .executeTakeFirst();
-    if (Number(result.numDeletedRows) !== 1) {
-      throw new ConflictError(
-        `${this.describe} "${current.key}" was changed by someone else; reload and retry`,
-      );
-    }
+    if (Number(result.numDeletedRows) !== 1) throw this.conflict(current);
   }
 
   /** Removes every document under a parent scope (`proj` removes `proj` and `proj/env`). */

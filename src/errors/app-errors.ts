@@ -57,6 +57,18 @@ export class ConflictError extends AppError {
   }
 }
 
+/**
+ * A write's compare-and-set found its document at another version than the change read: another
+ * change committed in between. Nothing of the change was written; `ChangeLog` runs it again on
+ * what is there now, and only when that keeps failing does the client get this 409.
+ */
+export class ChangedMeanwhileError extends ConflictError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChangedMeanwhileError';
+  }
+}
+
 export class UnauthorizedError extends AppError {
   readonly code = 'unauthorized';
   constructor(message = 'Invalid or missing access token') {

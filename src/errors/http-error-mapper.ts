@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppError,
   BadRequestError,
+  ChangedMeanwhileError,
   ConflictError,
   DatabaseUnavailableError,
   ForbiddenError,
@@ -28,6 +29,7 @@ const statusByClass = new Map<unknown, number>([
   [NotFoundError, 404],
   [MethodNotAllowedError, 405],
   [ConflictError, 409],
+  [ChangedMeanwhileError, 409],
   [UnsupportedMediaTypeError, 415],
   [RateLimitedError, 429],
   [DatabaseUnavailableError, 503],

@@ -283,6 +283,31 @@ describe('flags: JSON Patch', () => {
     expect([flag.environments.production.on, flag.environments.test.on].filter(Boolean)).toHaveLength(1);
   });
 
+  it('applies concurrent changes to one flag that test no version, each on top of the others', async () => {
+    // On PostgreSQL they read the same version and only one compare-and-set can win: the others
+    // are run again on what it wrote, as if they had come a moment later (on SQLite they queue).
+    await createFlag();
+    const patches = [
+      [{ op: 'replace', path: '/environments/production/on', value: true }],
+      [{ op: 'replace', path: '/environments/test/on', value: true }],
+      [{ op: 'replace', path: '/description', value: 'Checkout, rebuilt' }],
+      [{ op: 'add', path: '/tags/-', value: 'checkout' }],
+    ];
+    const answers = await Promise.all(
+      patches.map((patch) => t.api('PATCH', '/api/v2/flags/default/new-checkout', patch)),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    const flag = (await t.api('GET', '/api/v2/flags/default/new-checkout')).body;
+    expect(flag).toMatchObject({
+      _version: 5,
+      description: 'Checkout, rebuilt',
+      tags: ['checkout'],
+      environments: { production: { on: true }, test: { on: true } },
+    });
+    const log = (await t.api('GET', '/api/v2/auditlog?limit=20')).body.items;
+    expect(log.filter((e: { kind: string }) => e.kind === 'flag')).toHaveLength(5);
+  });
+
   it('refuses to delete a flag that is another flag’s prerequisite, then deletes it', async () => {
     await createFlag();
     await t.api('POST', '/api/v2/flags/default', { key: 'dep', name: 'Dependency' });

@@ -90,7 +90,7 @@ async function cluster(): Promise<{ apis: ServerProcess[]; workers: ServerProces
 /**
  * Change n toggles flag n % 20 through API n % 2, carrying `seq n` in its comment. Each flag
  * belongs to one of 4 lanes that send its changes one after another, so a flag's changes commit
- * in `seq` order (concurrent PATCHes of one flag would rightly get 409s).
+ * in `seq` order (concurrent PATCHes of one flag would all apply, in no set order).
  */
 async function burst(apis: ServerProcess[], from: number, to: number, onProgress?: () => Promise<void>) {
   const lanes = Array.from({ length: 4 }, async (_, lane) => {

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { StaleRead, type TransactionTail } from '../../db/transaction-tail.js';
+import { ChangedMeanwhileError } from '../../errors/app-errors.js';
 import { type Clock, newId } from '../../shared/ids.js';
 import { buildAuditRecord, type ChangeDescription } from './audit-builder.js';
 import type { AuditRecord } from './audit-model.js';
@@ -70,8 +71,23 @@ interface QueuedWork {
 /** The most use cases one group commit takes; the rest wait for the next. */
 const maxGroup = 64;
 
-/** How often a change is run again after a held check found a cache out of date (`StaleRead`). */
+/** How often a change is run after a held check found a cache out of date (`StaleRead`). */
 const staleReadAttempts = 3;
+/**
+ * How often a change is run after its compare-and-set lost to another change's commit
+ * (`ChangedMeanwhileError`). Concurrent changes to one document (PostgreSQL: separate
+ * transactions) read the same version and only one write can win each round; the rest run again
+ * on what it wrote, as they would have had they come a moment later, which on SQLite they do (group
+ * commit runs them one after another). Eight at once need up to eight rounds.
+ */
+const changedMeanwhileAttempts = 10;
+
+/** Whether a change that failed at `attempt` without writing anything is run again. */
+function runAgain(error: unknown, attempt: number): boolean {
+  if (error instanceof StaleRead) return attempt < staleReadAttempts;
+  if (error instanceof ChangedMeanwhileError) return attempt < changedMeanwhileAttempts;
+  return false;
+}
 
 /**
  * The unit of work of every mutating use case: one transaction that writes the resource and
@@ -131,8 +147,8 @@ export class ChangeLog {
           if (recorded.count > 0) this.committed(recorded.after);
           return result;
         } catch (error) {
-          // Nothing was written; the cache that was out of date has been dropped. Once more.
-          if (!(error instanceof StaleRead) || attempt === staleReadAttempts) throw error;
+          // Nothing was written (a stale cache has been dropped): once more, on what is there now.
+          if (!runAgain(error, attempt)) throw error;
         }
       }
     }
