@@ -57,6 +57,7 @@ export class SwitchboardProcess {
   logBytes = 0;
   private tail = '';
   private windows = 0;
+  private lastCpuMs = Number.NaN;
 
   private constructor(
     readonly child: ChildProcess,
@@ -122,17 +123,21 @@ export class SwitchboardProcess {
     return { rss: kb('VmRSS') * 1024, peak: kb('VmHWM') * 1024 };
   }
 
-  /** CPU time (user + system) the process has used so far, in ms. */
+  /**
+   * CPU time (user + system) the process has used so far, in ms. Once it is gone, the last
+   * reading: a phase that ends after an exit still gets a figure (NaN before).
+   */
   cpuMs(): number {
     try {
       // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
       const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]);
-      return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+      this.lastCpuMs = (ticks * 1000) / 100; // USER_HZ is 100 on Linux
     } catch {
-      return Number.NaN;
+      // Gone: the last reading stands.
     }
+    return this.lastCpuMs;
   }
 
   /** Starts a profiling window of the probe (see `server-probe.mjs`). */
