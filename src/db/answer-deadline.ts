@@ -23,16 +23,18 @@ interface DeadlineClient {
  * one when needed.
  *
  * Every statement the pool runs is bounded so, the longest included: lock waits count.
- * Migrations run on a connection of their own without it (`migrateWithoutDeadline`).
+ * Migrations run on a connection of their own without it (`DatabaseHandle.migrate`).
  */
 export function answerDeadline(client: DeadlineClient, answerMs: number): void {
   const query = client.query.bind(client) as Query;
   let lost: DatabaseUnavailableError | undefined;
   client.query = (text, values, callback) => {
-    // The callback and Submittable forms are node-pg's own (pool.query, cursors): not Kysely's.
+    // The callback form is node-pg's own (pool.query), not Kysely's.
     if (typeof values === 'function' || callback !== undefined) return query(text, values, callback);
     if (lost !== undefined) return Promise.reject(lost);
-    const sent = query(text, values) as Promise<unknown>;
+    const sent = query(text, values);
+    // A Submittable (a cursor) is returned as it is: it is read on its own terms.
+    if (!(sent instanceof Promise)) return sent;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         lost = new DatabaseUnavailableError(
