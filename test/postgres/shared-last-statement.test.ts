@@ -7,9 +7,9 @@ import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-swit
  * On PostgreSQL the last statements of changes that end in one event-loop turn, each the only
  * statement of its change that writes, are sent as one (`TransactionTail` with `share`): one
  * commit for them all. What must not change: each change is written exactly once or not at all,
- * a change refused in the shared statement fails alone with its own error (a lost
- * compare-and-set: runs again), and the others go through. Statements are counted with pg_stat_statements (loaded by the test cluster) in this
- * test's own database.
+ * a change refused in the shared statement fails alone with its own error (or, having lost its
+ * compare-and-set, runs again), and the others go through. Statements are counted with
+ * pg_stat_statements (loaded by the test cluster) in this test's own database.
  */
 
 let t: TestSwitchboard;
@@ -66,7 +66,7 @@ describe('the last statements of one turn’s changes, sent as one (PostgreSQL)'
     }
   });
 
-  it('sends a statement PostgreSQL refused again change by change; the change that lost runs again', async () => {
+  it('runs again a change that lost its compare-and-set in a shared statement; the others are written', async () => {
     // Two changes to f0 read the same version: one compare-and-set must fail, and with it the
     // shared statement. Each is then sent alone: one of the two wins, and the other runs again
     // on what the winner wrote (ChangeLog), as if it had come a moment later.
