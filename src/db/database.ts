@@ -231,9 +231,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     // Unbounded by the pool's answer deadline: a migration may rightly take minutes, or wait
     // that long for another node's (its advisory lock).
     migrate: async () => {
-      const own = new Kysely<Database>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
-      });
+      const migrationPool = new pg.Pool({ connectionString: url, max: 1 });
+      // As the main pool's: a connection closed while idle must not crash the process.
+      migrationPool.on('error', () => undefined);
+      const own = new Kysely<Database>({ dialect: new PostgresDialect({ pool: migrationPool }) });
       try {
         return await migrateToLatest(own);
       } finally {
