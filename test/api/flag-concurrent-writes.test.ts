@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCheckoutFlag, eachTestWithDefaultProject } from '../helpers/flag-tests.js';
+import { eachTestWithDefaultProject } from '../helpers/flag-tests.js';
 import type { TestSwitchboard } from '../helpers/test-switchboard.js';
 
 /**
@@ -9,11 +9,9 @@ import type { TestSwitchboard } from '../helpers/test-switchboard.js';
 
 let t: TestSwitchboard;
 
-eachTestWithDefaultProject((started) => {
+const { createFlag } = eachTestWithDefaultProject((started) => {
   t = started;
 });
-
-const createFlag = () => createCheckoutFlag(t);
 
 describe('flags: concurrent writes', () => {
   it('returns 409 for a stale _version and for a concurrent write, never losing an update', async () => {

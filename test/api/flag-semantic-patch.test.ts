@@ -1,21 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  actions,
-  createCheckoutFlag,
-  eachTestWithDefaultProject,
-  latestAuditEntry,
-} from '../helpers/flag-tests.js';
+import { actions, eachTestWithDefaultProject } from '../helpers/flag-tests.js';
 import { snapshot, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
 let t: TestSwitchboard;
 const semantic = { 'content-type': 'application/json; domain-model=launchdarkly.semanticpatch' };
 
-eachTestWithDefaultProject((started) => {
+const { createFlag, latestAudit } = eachTestWithDefaultProject((started) => {
   t = started;
 });
-
-const createFlag = (body: Record<string, unknown> = {}) => createCheckoutFlag(t, body);
-const latestAudit = () => latestAuditEntry(t);
 
 async function instructions(list: unknown[], environmentKey?: string, comment?: string) {
   return t.api(

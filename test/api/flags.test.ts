@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  actions,
-  createCheckoutFlag,
-  eachTestWithDefaultProject,
-  latestAuditEntry,
-} from '../helpers/flag-tests.js';
+import { actions, eachTestWithDefaultProject } from '../helpers/flag-tests.js';
 import { snapshot, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
 let t: TestSwitchboard;
 
-eachTestWithDefaultProject((started) => {
+const { createFlag, latestAudit } = eachTestWithDefaultProject((started) => {
   t = started;
 });
-
-const createFlag = (body: Record<string, unknown> = {}) => createCheckoutFlag(t, body);
-const latestAudit = () => latestAuditEntry(t);
 
 describe('flags: create and read', () => {
   it('creates a boolean flag with a configuration per environment', async () => {
