@@ -181,10 +181,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   // date or a row number, far below 2^53, so a JavaScript number is exact.
   pg.types.setTypeParser(20, (value) => Number(value));
   // TCP keepalive from 10 s idle: an idle pooled connection whose server went silent fails
-  // after Linux's default probes (about 11 minutes), not after two idle hours.
+  // after Linux's default probes (about 11 minutes), not after two idle hours. Pipelined: the
+  // statements asked of one connection before the first is answered are sent at once and
+  // answered in order, one round trip (a transaction's `begin` with its first write, a claim).
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    pipeline: true,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   });

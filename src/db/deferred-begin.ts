@@ -79,6 +79,11 @@ export function deferBegin(client: { query: Query }): void {
     if (text.startsWith(lastStatementMark) || plainRead(text)) return query(text, values);
     held = false;
     begun = true;
-    return (query('begin') as Promise<unknown>).then(() => query(text, values));
+    // Both at once: a pipelined client (openPostgres) writes them together, one round trip; any
+    // other sends the statement once `begin` is answered. A `begin` that fails leaves the
+    // connection broken (it is never refused otherwise), so the statement fails with it.
+    const begin = query('begin') as Promise<unknown>;
+    const statement = query(text, values) as Promise<unknown>;
+    return Promise.all([begin, statement]).then(([, result]) => result);
   };
 }

@@ -25,7 +25,12 @@ export async function loggedPostgres(
   const fresh = await freshPostgresDatabase();
   const t = await startTestSwitchboard({ SWITCHBOARD_DATABASE_URL: fresh.url });
   const logged: CompiledQuery[] = [];
-  const pool = new pg.Pool({ connectionString: fresh.url, max: poolSize, idleTimeoutMillis: 0 });
+  const pool = new pg.Pool({
+    connectionString: fresh.url,
+    max: poolSize,
+    idleTimeoutMillis: 0,
+    pipeline: true,
+  });
   pool.on('connect', (client) => deferBegin(client as unknown as Parameters<typeof deferBegin>[0]));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
