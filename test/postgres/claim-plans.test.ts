@@ -19,7 +19,7 @@ beforeAll(async () => {
   handle = await openPostgres(url);
   await migrateToLatest(handle.db);
   await fillOutbox(handle.db, queue, 100_000, 'generate_series');
-  pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool = new pg.Pool({ connectionString: url, max: 2, pipeline: true });
 }, 120_000);
 afterAll(async () => {
   await pool?.end();

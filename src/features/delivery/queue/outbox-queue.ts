@@ -106,15 +106,11 @@ export abstract class OutboxQueue implements DeliveryQueue {
   /** Whether this database joins LATERAL (see `queueHeads`). */
   protected abstract readonly lateralJoins: boolean;
   /**
-   * Lanes from the heads a claim read (due, unleased, not busy here, oldest first), in the
-   * claim's transaction: each head with the due, unleased rows right behind it, up to the
-   * claim's depth, leased to the worker. Another worker may be claiming at the same moment.
+   * The due, unleased heads a claim may take, each head with the due, unleased rows right behind
+   * it up to the claim's depth, leased to the worker. Another worker may be claiming at the same
+   * moment: each database keeps two claims apart its own way.
    */
-  protected abstract takeLanes(
-    tx: Executor,
-    heads: readonly HeadRow[],
-    request: ClaimRequest,
-  ): Promise<ClaimedLane[]>;
+  abstract claimLanes(db: Kysely<Database>, request: ClaimRequest): Promise<ClaimedLane[]>;
   abstract extendLane(db: Kysely<Database>, extension: LaneExtension): Promise<LaneExtended>;
   abstract renewLease(db: Executor, renewal: LeaseRenewal): Promise<void>;
   abstract release(db: Executor, ids: readonly number[], workerId: string): Promise<void>;
@@ -132,19 +128,13 @@ export abstract class OutboxQueue implements DeliveryQueue {
     await db.deleteFrom('deliveries').where('integration_id', '=', integrationId).execute();
   }
 
-  claimLanes(db: Kysely<Database>, request: ClaimRequest): Promise<ClaimedLane[]> {
-    return db.transaction().execute(async (tx) => {
-      const { now, staleBefore, limit, busy } = request;
-      const heads = await queueHeads(tx, this.lateralJoins)
-        .select(['d.id', 'd.integration_id', 'd.audit_id', 'd.attempts', 'i.version as integration_version'])
-        .where('d.run_at', '<=', now)
-        .where((eb) => eb.or([eb('d.locked_at', 'is', null), eb('d.locked_at', '<', staleBefore)]))
-        .orderBy('d.id')
-        .limit(limit + busy.size)
-        .execute();
-      const free = heads.filter((h) => !busy.has(h.integration_id)).slice(0, limit);
-      return free.length === 0 ? [] : this.takeLanes(tx, free, request);
-    });
+  /** A claim's candidates: every due, unleased head, oldest first (`HeadRow`'s columns). */
+  protected dueHeads(db: Executor, { now, staleBefore }: Pick<ClaimRequest, 'now' | 'staleBefore'>) {
+    return queueHeads(db, this.lateralJoins)
+      .select(['d.id', 'd.integration_id', 'd.audit_id', 'd.attempts', 'i.version as integration_version'])
+      .where('d.run_at', '<=', now)
+      .where((eb) => eb.or([eb('d.locked_at', 'is', null), eb('d.locked_at', '<', staleBefore)]))
+      .orderBy('d.id');
   }
 
   async nextDueAt(db: Executor, staleBefore: number): Promise<number | undefined> {

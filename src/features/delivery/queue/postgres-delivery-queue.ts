@@ -11,15 +11,14 @@ import type {
   LeaseRenewal,
   NewDeliveries,
 } from './delivery-queue.js';
-import { type HeadRow, OutboxQueue } from './outbox-queue.js';
-import { takeLanesInOneStatement } from './postgres-claim.js';
+import { OutboxQueue } from './outbox-queue.js';
+import { claimLanesPipelined } from './postgres-claim.js';
 import { finishPlainSuccesses, isPlainSuccess } from './postgres-finish.js';
 import { extendLaneInOneStatement } from './postgres-lane-extension.js';
 
 const recorded: PromiseSettledResult<void> = { status: 'fulfilled', value: undefined };
 
-/** The first key of the advisory locks that claims take per integration. */
-export const claimLockSpace = 0x5342_0001;
+export { claimLockSpace } from './postgres-claim.js';
 
 /**
  * The queue on PostgreSQL, where several worker processes claim at once: heads are locked with
@@ -85,30 +84,12 @@ export class PostgresDeliveryQueue extends OutboxQueue {
     return extended;
   }
 
-  /**
-   * One lane per integration at a time, across workers. A change whose transaction commits
-   * late gets a lower id than rows another worker is already sending, and so becomes the
-   * queue's head while that lane is out; claimed as a head, it would go to the room at the
-   * same time as the lane's rows. So each integration's claim takes a transaction-scoped
-   * advisory lock first: a claim of the same integration running right now (whose leases are
-   * not visible yet) holds it, and this one skips the integration instead of waiting. Then one
-   * statement, whose snapshot sees any claim that committed before the lock, passes over the
-   * heads of integrations with a lane out and takes the rest (postgres-claim.ts).
-   */
-  protected async takeLanes(
-    tx: Executor,
-    heads: readonly HeadRow[],
-    request: ClaimRequest,
-  ): Promise<ClaimedLane[]> {
-    const ids = [...new Set(heads.map((h) => h.integration_id))];
-    const { rows } = await sql<{ id: string }>`
-      select id from unnest(${ids}::text[]) as t(id)
-      where pg_try_advisory_xact_lock(${claimLockSpace}, hashtext(id))`.execute(tx);
-    const locked = new Set(rows.map((r) => r.id));
-    const ours = heads.filter((h) => locked.has(h.integration_id));
-    if (ours.length === 0) return [];
-    const { lanes, stranded } = await takeLanesInOneStatement(tx, ours, request);
-    await this.release(tx, stranded, request.workerId);
+  /** In two round trips, two claims of one integration kept apart by a lock (postgres-claim.ts). */
+  override async claimLanes(db: Kysely<Database>, request: ClaimRequest): Promise<ClaimedLane[]> {
+    const { lanes, stranded } = await claimLanesPipelined(db, this.dueHeads(db, request), request);
+    // After the claim's commit: its lanes are the worker's whatever happens here. Rows not given
+    // back wait for their lease to go stale, as a crashed worker's do.
+    await this.release(db, stranded, request.workerId).catch(() => undefined);
     return lanes;
   }
 

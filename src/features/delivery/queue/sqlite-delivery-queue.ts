@@ -57,8 +57,19 @@ const followersOf = prepareQuery((db, integrationId: string, headId: number, lim
 export class SqliteDeliveryQueue extends OutboxQueue {
   protected readonly lateralJoins = false;
 
+  claimLanes(db: Kysely<Database>, request: ClaimRequest): Promise<ClaimedLane[]> {
+    return db.transaction().execute(async (tx) => {
+      const { limit, busy } = request;
+      const heads = await this.dueHeads(tx, request)
+        .limit(limit + busy.size)
+        .execute();
+      const free = heads.filter((h) => !busy.has(h.integration_id)).slice(0, limit);
+      return free.length === 0 ? [] : this.takeLanes(tx, free, request);
+    });
+  }
+
   /** Each head with the rows behind it, leased row by row (each a few microseconds here). */
-  protected async takeLanes(
+  private async takeLanes(
     tx: Executor,
     heads: readonly HeadRow[],
     request: ClaimRequest,
