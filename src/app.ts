@@ -167,6 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
         // A path with no route here (a 404, a 405) is answered as any account's read.
         const access = request.routeOptions.config.access ?? unrouted;
         if (access.reads === 'public') return;
+        request.routeOptions.config.early?.(request);
         const rateKey = await deps.guard.authenticate(request);
         if (deps.rateLimiter.enabled) {
           const state = deps.rateLimiter.take(rateKey, `${request.method} ${request.routeOptions.url}`);

@@ -209,7 +209,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     });
 
     const flagStores = pick(stores, 'projects', 'environments', 'flags', 'members');
-    const flags = new FlagService(flagStores, changes, new FlagLoader(database.capabilities.sharedReads));
+    const flags = new FlagService(flagStores, changes, new FlagLoader(database.capabilities.sharedReads, db));
     const flagCopies = new FlagCopies(pick(stores, 'projects', 'environments', 'flags', 'members'), changes);
     const deliveryActions = new DeliveryActions({
       db,

@@ -32,6 +32,12 @@ export interface RouteAccess {
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /**
+     * What a route starts as its request arrives, before the request is authenticated, so that
+     * it goes with the credentials' lookup: a read whose result the handler may use once it is
+     * allowed (`FlagLoader.early`), never a write, never anything answered before.
+     */
+    early?: (request: FastifyRequest) => void;
   }
 }
 

@@ -11,6 +11,10 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 export class LatencyProxy {
   /** Round trips the clients of this proxy have made, summed over their connections. */
   roundTrips = 0;
+  /** The most connections waiting for an answer at once since `resetPeak`. */
+  peakWaiting = 0;
+  /** Connections waiting for an answer to what they sent since `resetPeak`. */
+  private readonly waiting = new Set<Socket>();
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -34,6 +38,12 @@ export class LatencyProxy {
     return proxied.toString();
   }
 
+  /** Counts connections waiting at once from now on (one waiting for ever, a LISTEN, is not). */
+  resetPeak(): void {
+    this.waiting.clear();
+    this.peakWaiting = 0;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -53,13 +63,18 @@ export class LatencyProxy {
       socket.on('error', () => undefined);
     }
     client.on('data', (chunk: Buffer) => {
-      if (answered) this.roundTrips++;
+      if (answered) {
+        this.roundTrips++;
+        this.waiting.add(client);
+        this.peakWaiting = Math.max(this.peakWaiting, this.waiting.size);
+      }
       answered = false;
       this.forward(chunk, upstream);
     });
     // An answer counts once it has reached the client, after its delay.
     upstream.on('data', (chunk: Buffer) =>
       this.forward(chunk, client, () => {
+        this.waiting.delete(client);
         answered = true;
       }),
     );

@@ -96,10 +96,35 @@ function fromParts(rows: readonly PartRow[], projectKey: string, flagKey: string
 }
 
 interface FlagAsked {
-  /** The asking change's transaction, which has sent nothing yet. */
+  /** The asking change's transaction, which has sent nothing yet, or the pool (`early`). */
   readonly tx: Executor;
   readonly projectKey: string;
   readonly flagKey: string;
+}
+
+/**
+ * A change's first read, sent when its request arrived (`FlagLoader.early`), before the request
+ * was authenticated: the two round trips go at once. Taken once, by the request's first run of
+ * its change; a run again after a lost compare-and-set reads anew.
+ */
+export class EarlyFlagRead {
+  private taken = false;
+
+  constructor(
+    private readonly projectKey: string,
+    private readonly flagKey: string,
+    private readonly read: Promise<FlagWithParents>,
+  ) {
+    // Never awaited if the request is refused first (a wrong token, a bad body).
+    read.catch(() => undefined);
+  }
+
+  /** The read, if it is of this flag and not taken yet. */
+  take(projectKey: string, flagKey: string): Promise<FlagWithParents> | undefined {
+    if (this.taken || projectKey !== this.projectKey || flagKey !== this.flagKey) return undefined;
+    this.taken = true;
+    return this.read;
+  }
 }
 
 /**
@@ -116,16 +141,43 @@ export class FlagLoader {
   private readonly shared: TurnBatch<number, FlagWithParents, FlagAsked> | undefined;
   private asked = 0;
 
-  constructor(share: boolean) {
+  /** `db`, with `share`: where reads sent before a change's transaction go (`early`). */
+  constructor(
+    share: boolean,
+    private readonly db?: Kysely<Database>,
+  ) {
     if (share) this.shared = new TurnBatch((_, asked) => this.readTogether(asked));
   }
 
-  async load(tx: Executor, projectKey: string, flagKey: string): Promise<FlagWithParents> {
+  /**
+   * A change's first read, started as its request arrives (PostgreSQL): it goes with the
+   * request's token lookup instead of a round trip after it. Under READ COMMITTED it reads what
+   * the change's own first read would, a moment earlier; it is sent after the request arrived,
+   * so it sees every change answered before, and what changes after it fails the change's
+   * compare-and-set, which runs the change again on a fresh read. Undefined where a read costs
+   * no round trip (SQLite).
+   */
+  early(projectKey: string, flagKey: string): EarlyFlagRead | undefined {
+    if (this.shared === undefined || this.db === undefined) return undefined;
+    return new EarlyFlagRead(projectKey, flagKey, this.sharedRead(this.db, projectKey, flagKey));
+  }
+
+  async load(
+    tx: Executor,
+    projectKey: string,
+    flagKey: string,
+    early?: EarlyFlagRead,
+  ): Promise<FlagWithParents> {
     // A change that has written already reads in its own transaction, where its writes are.
     if (this.shared === undefined || (await hasBegun(tx)))
       return loadFlagWithParents(tx, projectKey, flagKey);
+    return early?.take(projectKey, flagKey) ?? this.sharedRead(tx, projectKey, flagKey);
+  }
+
+  private sharedRead(tx: Executor, projectKey: string, flagKey: string): Promise<FlagWithParents> {
+    const shared = this.shared as TurnBatch<number, FlagWithParents, FlagAsked>;
     this.asked = (this.asked + 1) % Number.MAX_SAFE_INTEGER;
-    return this.shared.get(this.asked, { tx, projectKey, flagKey });
+    return shared.get(this.asked, { tx, projectKey, flagKey });
   }
 
   /** One statement per project asked for, each on the connection of its first asker. */

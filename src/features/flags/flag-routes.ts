@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../../errors/app-errors.js';
 import { collection, errorResponses, Key, noContentResponses, PatchBody } from '../../http/common-schemas.js';
 import { pageLinks, paging, pagingSchema } from '../../http/list-query.js';
@@ -8,6 +9,7 @@ import { patchContentTypes } from '../../shared/merge-patch.js';
 import { principalOf } from '../access/principal.js';
 import type { FlagCopies } from './flag-copy-service.js';
 import { FlagListItemSchema, flagPageRule } from './flag-list.js';
+import type { EarlyFlagRead } from './flag-load.js';
 import { FlagPostSchema, FlagSchema } from './flag-model.js';
 import {
   parseSemanticPatch,
@@ -31,6 +33,13 @@ function envList(env: readonly string[] | undefined): string[] | undefined {
 }
 
 export function flagRoutes(service: FlagService, copies: FlagCopies) {
+  // A change's first read, started as its request arrives (`FlagService.earlyRead`).
+  const earlyReads = new WeakMap<FastifyRequest, EarlyFlagRead>();
+  const early = (request: FastifyRequest) => {
+    const { projectKey, flagKey } = request.params as { projectKey: string; flagKey: string };
+    const read = service.earlyRead(projectKey, flagKey);
+    if (read !== undefined) earlyReads.set(request, read);
+  };
   return (app: TypedApp): void => {
     app.get(
       '/flags/:projectKey',
@@ -149,7 +158,7 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
     app.patch(
       '/flags/:projectKey/:flagKey',
       {
-        config: { access: { reads: 'project', writes: 'change' } },
+        config: { access: { reads: 'project', writes: 'change' }, early },
         schema: {
           consumes: patchContentTypes,
           tags,
@@ -177,7 +186,7 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
       async (request) => {
         const { projectKey, flagKey } = request.params;
         const actor = principalOf(request).actor;
-        const options = { dryRun: request.query.dryRun };
+        const options = { dryRun: request.query.dryRun, early: earlyReads.get(request) };
         if (semanticPatchContentType.test(request.headers['content-type'] ?? '')) {
           const patch = parseSemanticPatch(request.body);
           return service.applyInstructions(actor, projectKey, flagKey, patch, options);
@@ -195,11 +204,12 @@ export function flagRoutes(service: FlagService, copies: FlagCopies) {
     app.delete(
       '/flags/:projectKey/:flagKey',
       {
-        config: { access: { reads: 'project', writes: 'change' } },
+        config: { access: { reads: 'project', writes: 'change' }, early },
         schema: { tags, summary: 'Delete a feature flag', params: Params, response: noContentResponses },
       },
       async (request, reply) => {
-        await service.delete(principalOf(request).actor, request.params.projectKey, request.params.flagKey);
+        const { projectKey, flagKey } = request.params;
+        await service.delete(principalOf(request).actor, projectKey, flagKey, earlyReads.get(request));
         return reply.status(204).send(null);
       },
     );

@@ -19,7 +19,7 @@ import { missingCommentError } from './flag-comment-rule.js';
 import { authorizeOnly, type FlagWriteOptions, wouldBeStored } from './flag-dry-run.js';
 import { insertFlag } from './flag-insert.js';
 import { type FlagListRequest, flagPageQuery, summarized } from './flag-list.js';
-import { FlagLoader } from './flag-load.js';
+import { type EarlyFlagRead, FlagLoader } from './flag-load.js';
 import type { Flag, FlagDoc, FlagEnvironmentDoc, FlagPost } from './flag-model.js';
 import { assertMaintainer, withOptionalFieldsAdded } from './flag-patch-fields.js';
 import { flagRepresentation, flagSitePath } from './flag-representation.js';
@@ -84,6 +84,11 @@ function toDoc(before: Flag, patched: Flag): FlagDoc {
   return { ...doc, environments };
 }
 
+/** A change's options: a dry run, and the first read its request started (`earlyRead`). */
+export interface FlagChangeOptions extends FlagWriteOptions {
+  readonly early?: EarlyFlagRead | undefined;
+}
+
 export class FlagService implements EnvironmentHooks {
   constructor(
     private readonly stores: {
@@ -96,6 +101,11 @@ export class FlagService implements EnvironmentHooks {
     /** Each change's first read: shared by the changes of one turn on PostgreSQL. */
     private readonly loader = new FlagLoader(false),
   ) {}
+
+  /** A change's first read, sent as its request arrives (`FlagLoader.early`). */
+  earlyRead(projectKey: string, flagKey: string): EarlyFlagRead | undefined {
+    return this.loader.early(projectKey, flagKey);
+  }
 
   /** One page of the project's flags, filtered, sorted and counted in the database. */
   async list(projectKey: string, request: FlagListRequest): Promise<{ items: Flag[]; totalCount: number }> {
@@ -166,10 +176,10 @@ export class FlagService implements EnvironmentHooks {
     projectKey: string,
     flagKey: string,
     request: PatchRequest,
-    options: FlagWriteOptions = {},
+    options: FlagChangeOptions = {},
   ): Promise<Flag> {
     return this.changes.transact(async (tx, record) => {
-      const { project, envs, stored, before } = await this.loadAll(tx, projectKey, flagKey);
+      const { project, envs, stored, before } = await this.loadAll(tx, projectKey, flagKey, options.early);
       const patched =
         request.merge === undefined
           ? applyJsonPatch(before, withOptionalFieldsAdded(before, request.patch), '/patch')
@@ -196,10 +206,10 @@ export class FlagService implements EnvironmentHooks {
     projectKey: string,
     flagKey: string,
     patch: SemanticPatch,
-    options: FlagWriteOptions = {},
+    options: FlagChangeOptions = {},
   ): Promise<Flag> {
     return this.changes.transact(async (tx, record) => {
-      const { project, envs, stored } = await this.loadAll(tx, projectKey, flagKey);
+      const { project, envs, stored } = await this.loadAll(tx, projectKey, flagKey, options.early);
       const lookups = await gatherSemanticLookups(this.stores, tx, projectKey, flagKey, patch);
       const doc = applySemanticPatch(stored.doc, patch, { flagKey, newId: randomUUID, lookups });
       const { comment, instructions } = patch;
@@ -219,9 +229,9 @@ export class FlagService implements EnvironmentHooks {
     });
   }
 
-  async delete(actor: Actor, projectKey: string, flagKey: string): Promise<void> {
+  async delete(actor: Actor, projectKey: string, flagKey: string, early?: EarlyFlagRead): Promise<void> {
     await this.changes.transact(async (tx, record) => {
-      const { project, envs, stored, before } = await this.loadAll(tx, projectKey, flagKey);
+      const { project, envs, stored, before } = await this.loadAll(tx, projectKey, flagKey, early);
       const dependents = (await this.stores.flags.list(tx, projectKey)).filter((f) =>
         Object.values(f.doc.environments).some((e) => e.prerequisites.some((p) => p.key === flagKey)),
       );
@@ -351,8 +361,13 @@ export class FlagService implements EnvironmentHooks {
     return flagResource(project, env, flag);
   }
 
-  private async loadAll(tx: Transaction<Database>, projectKey: string, flagKey: string) {
-    const { project, envs, flag: stored } = await this.loader.load(tx, projectKey, flagKey);
+  private async loadAll(
+    tx: Transaction<Database>,
+    projectKey: string,
+    flagKey: string,
+    early?: EarlyFlagRead,
+  ) {
+    const { project, envs, flag: stored } = await this.loader.load(tx, projectKey, flagKey, early);
     return { project, envs, stored, before: flagRepresentation(projectKey, stored, envs) };
   }
 
