@@ -46,7 +46,7 @@ function done(command: string) {
  * Under READ COMMITTED, PostgreSQL's default and the only level used here, every statement takes
  * its own snapshot, inside a transaction or not. So the plain reads a transaction starts with
  * (`plainRead`) run just as well before its `begin`, which is held until the first statement that
- * writes, locks or notifies, and sent right before it. A transaction whose only write is its last
+ * writes, locks or notifies, and sent with it. A transaction whose only write is its last
  * statement (`lastStatementMark`: a toggle's compare-and-set, audit entry, delivery rows and
  * NOTIFYs, in one statement) never sends `begin` or `commit` at all; a rollback with nothing
  * begun sends nothing. Transactions with an isolation level (`start transaction …`) are sent as

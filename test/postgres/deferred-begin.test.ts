@@ -31,7 +31,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await handle.db.deleteFrom('deliveries').execute();
-  client = new pg.Client(url);
+  // Pipelined, as the pool's connections are (db/database.ts).
+  client = new pg.Client({ connectionString: url, pipeline: true });
   other = new pg.Client(url);
   await Promise.all([client.connect(), other.connect()]);
   sent = [];
