@@ -58,6 +58,10 @@ export interface PostgresBenchOptions {
   readonly versusUnleash?: number;
   /** Only the statements and CPU time one toggle costs (statement-count.ts). */
   readonly statements?: boolean;
+  /** With `statements`: a V8 CPU profile of the server for each phase (server-probe.mjs). */
+  readonly profile?: boolean;
+  /** With `statements`: milliseconds each way between the server and PostgreSQL (a proxy). */
+  readonly postgresDelayMs?: number;
 }
 
 interface Outcome {
@@ -234,9 +238,14 @@ function parseArgs(args: readonly string[]): PostgresBenchOptions {
   let built = true;
   let versusUnleash: number | undefined;
   let statements = false;
+  let profile = false;
+  let postgresDelayMs: number | undefined;
   for (const arg of args) {
     if (arg === '--postgres') continue;
     if (arg === '--statements') statements = true;
+    else if (arg === '--profile') profile = true;
+    else if (arg.startsWith('--postgres-delay='))
+      postgresDelayMs = Number(arg.slice('--postgres-delay='.length));
     else if (arg === '--versus-unleash') versusUnleash ??= 8;
     else if (arg.startsWith('--rounds=')) versusUnleash = Number(arg.slice('--rounds='.length));
     else if (arg === '--built') built = true;
@@ -250,14 +259,20 @@ function parseArgs(args: readonly string[]): PostgresBenchOptions {
     else if (arg.startsWith('--workers=')) workers = parseList(arg, '--workers', WORKER_COUNTS);
     else
       throw new Error(
-        `delivery bench on PostgreSQL: unknown option ${arg} (--tsx, --integrations=1,10,100, --workers=1,2, --versus-unleash, --rounds=N, --statements)`,
+        `delivery bench on PostgreSQL: unknown option ${arg} (--tsx, --integrations=1,10,100, --workers=1,2, --versus-unleash, --rounds=N, --statements [--profile] [--postgres-delay=MS])`,
       );
   }
+  if ((profile || postgresDelayMs !== undefined) && !statements)
+    throw new Error('--profile, --postgres-delay: only with --statements');
+  if (postgresDelayMs !== undefined && !(Number.isFinite(postgresDelayMs) && postgresDelayMs >= 0))
+    throw new Error('--postgres-delay: milliseconds, 0 or more');
   if (versusUnleash !== undefined && !(Number.isInteger(versusUnleash) && versusUnleash > 0))
     throw new Error('--rounds: a whole number of rounds, at least 1');
   return {
     built,
     statements,
+    profile,
+    ...(postgresDelayMs === undefined ? {} : { postgresDelayMs }),
     ...(versusUnleash === undefined ? {} : { versusUnleash }),
     ...(integrations === undefined ? {} : { integrations }),
     ...(workers === undefined ? {} : { workers }),
@@ -283,7 +298,11 @@ export async function runPostgresDeliveryBench(args: readonly string[] = []): Pr
   if (options.versusUnleash !== undefined || options.statements) {
     const cluster = await startPostgresCluster();
     try {
-      if (options.statements) await runStatementCount(cluster, entry);
+      if (options.statements)
+        await runStatementCount(cluster, entry, {
+          profile: options.profile ?? false,
+          postgresDelayMs: options.postgresDelayMs,
+        });
       else await runVersusUnleash(cluster, options.versusUnleash ?? 8, entry);
     } finally {
       cluster.stop();

@@ -51,3 +51,27 @@ export function postgresCpuMs(port: string): number {
   for (const [pid, parent] of parents) if (parent === postmaster) total += processCpuMs(pid, false);
   return total;
 }
+
+/**
+ * Times the threads of a process have gone to sleep and been woken (voluntary context switches,
+ * summed over /proc/<pid>/task), and how many of those were its main thread's. On this machine a
+ * wake-up after a few milliseconds asleep costs far more CPU than one in a busy loop, so this
+ * explains CPU per toggle that grows as the load falls.
+ */
+export function wakeUps(pid: number): { all: number; main: number } {
+  const switches = (task: string) => {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+      return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
+  };
+  let all = 0;
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) all += switches(task);
+  } catch {
+    return { all: Number.NaN, main: Number.NaN };
+  }
+  return { all, main: switches(String(pid)) };
+}

@@ -1,7 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { LatencyProxy } from '../../test/helpers/latency-proxy.js';
 import type { PostgresCluster } from '../../test/helpers/postgres-cluster.js';
-import { postgresCpuMs } from './process-cpu.js';
+import { percentile } from './delivery-phases.js';
+import { formatHotspots } from './hotspot-report.js';
+import { postgresCpuMs, wakeUps } from './process-cpu.js';
 import { readSwitchboardWebhook, ToggleLoad, WebhookReceiver } from './toggle-webhook.js';
 import { FLAGS, startBenchSwitchboard } from './versus-unleash.js';
 
@@ -16,6 +22,8 @@ import { FLAGS, startBenchSwitchboard } from './versus-unleash.js';
  */
 
 const SECONDS = 5;
+/** The paced phase's rate: change → delivery latency with the server far from saturated. */
+const PACED_PER_SECOND = 100;
 const DRAIN_MS = 60_000;
 
 /** Loads pg_stat_statements: a setting read only at server start. */
@@ -44,11 +52,33 @@ const ownCpuMs = () => {
   return (user + system) / 1000;
 };
 
-export async function runStatementCount(cluster: PostgresCluster, entry: 'tsx' | 'built'): Promise<void> {
+export interface StatementCountOptions {
+  /** A V8 CPU profile of the server for each phase. */
+  readonly profile: boolean;
+  /**
+   * Milliseconds each way between the server and PostgreSQL (a proxy, latency-proxy.ts), as
+   * with a database on another host; the proxy also counts the server's round trips.
+   */
+  readonly postgresDelayMs: number | undefined;
+}
+
+export async function runStatementCount(
+  cluster: PostgresCluster,
+  entry: 'tsx' | 'built',
+  { profile, postgresDelayMs }: StatementCountOptions,
+): Promise<void> {
   await withStatementStats(cluster);
-  const port = new URL(cluster.url).port;
+  const { hostname, port } = new URL(cluster.url);
   const receiver = await WebhookReceiver.start();
-  const { server, api, url } = await startBenchSwitchboard(cluster, receiver, entry, 'sb_statements');
+  const probeDir = profile ? mkdtempSync(join(tmpdir(), 'switchboard-bench-profile-')) : undefined;
+  const proxy =
+    postgresDelayMs === undefined
+      ? undefined
+      : await LatencyProxy.start({ host: hostname, port: Number(port) }, postgresDelayMs);
+  const { server, api, url } = await startBenchSwitchboard(cluster, receiver, entry, 'sb_statements', {
+    probeDir,
+    through: proxy === undefined ? undefined : (direct) => proxy.through(direct),
+  });
   const stats = new pg.Client(url);
   try {
     await stats.connect();
@@ -61,13 +91,24 @@ export async function runStatementCount(cluster: PostgresCluster, entry: 'tsx' |
       receiver.reset(readSwitchboardWebhook, load.state);
       await stats.query('select pg_stat_statements_reset()');
       const [serverBefore, postgresBefore, ownBefore] = [server.cpuMs(), postgresCpuMs(port), ownCpuMs()];
+      const wakesBefore = wakeUps(server.pid);
+      const roundTripsBefore = proxy?.roundTrips ?? 0;
+      if (probeDir !== undefined) server.startProfile();
+      const started = performance.now();
       const { count, perSecond } = await load.saturate(FLAGS.slice(0, clients), SECONDS);
       await receiver.waitFor(count, DRAIN_MS);
+      const windowMs = performance.now() - started;
+      const wakes = wakeUps(server.pid);
       const per = (ms: number) => (ms / count).toFixed(2);
       console.log(
         `\n${clients} client${clients === 1 ? '' : 's'}: ${perSecond.toFixed(0)} toggles/s; CPU per toggle: ` +
           `server ${per(server.cpuMs() - serverBefore)} ms, PostgreSQL ${per(postgresCpuMs(port) - postgresBefore)} ms, ` +
-          `bench ${per(ownCpuMs() - ownBefore)} ms; ${receiver.received} of ${count} delivered`,
+          `bench ${per(ownCpuMs() - ownBefore)} ms; server wake-ups per toggle ${per(wakes.main - wakesBefore.main)} ` +
+          `(main thread), ${per(wakes.all - wakesBefore.all)} (all threads); ` +
+          (proxy === undefined
+            ? ''
+            : `round trips to PostgreSQL per toggle ${per(proxy.roundTrips - roundTripsBefore)}; `) +
+          `${receiver.received} of ${count} delivered`,
       );
       const { rows } = await stats.query<{ calls: string; ms: string; query: string }>(
         `select calls, total_exec_time as ms, regexp_replace(query, '\\s+', ' ', 'g') as query
@@ -84,11 +125,27 @@ export async function runStatementCount(cluster: PostgresCluster, entry: 'tsx' |
         );
       }
       console.log(`| **${total.toFixed(2)}** | | every statement |`);
+      if (probeDir !== undefined) {
+        const files = await server.stopProfile();
+        const title = `server profile, ${clients} client${clients === 1 ? '' : 's'} (toggles and their delivery)`;
+        console.log(`\n${formatHotspots({ title, ...files, windowMs, toggles: count, deliveries: count })}`);
+      }
     }
+    receiver.reset(readSwitchboardWebhook, load.state);
+    const { ok, answeredPerSecond } = await load.paced(FLAGS, PACED_PER_SECOND, SECONDS);
+    await receiver.waitFor(ok, DRAIN_MS);
+    const sorted = [...receiver.latencies].sort((a, b) => a - b);
+    const latency = (p: number) => `${percentile(sorted, ok, p)?.toFixed(1) ?? '—'} ms`;
+    console.log(
+      `\npaced, ${PACED_PER_SECOND} toggles/s offered (${answeredPerSecond.toFixed(0)} answered): ` +
+        `toggle → webhook p50 ${latency(50)}, p99 ${latency(99)}; ${receiver.received} of ${ok} delivered`,
+    );
     await load.close();
   } finally {
     await stats.end().catch(() => undefined);
     await server.stop();
     await receiver.close();
+    await proxy?.close();
+    if (probeDir !== undefined) console.log(`\nprofiles kept in ${probeDir}`);
   }
 }

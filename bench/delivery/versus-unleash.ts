@@ -86,14 +86,21 @@ export async function startBenchSwitchboard(
   receiver: WebhookReceiver,
   entry: 'tsx' | 'built',
   database: string,
+  options: {
+    /** A V8 CPU profile of chosen windows (server-probe.mjs). */
+    readonly probeDir?: string | undefined;
+    /** The URL the server connects with, from the database's (through a proxy). */
+    readonly through?: ((url: string) => string) | undefined;
+  } = {},
 ): Promise<{ server: SwitchboardProcess; api: ToggleApi; url: string }> {
   const url = await createDatabase(cluster, database);
   const server = await SwitchboardProcess.start({
     entry,
+    probeDir: options.probeDir,
     // Start-up (tsx, migrations) takes far longer than usual on a busy machine.
     timeoutMs: 120_000,
     env: {
-      SWITCHBOARD_DATABASE_URL: url,
+      SWITCHBOARD_DATABASE_URL: options.through?.(url) ?? url,
       SWITCHBOARD_SECRET_KEY: SECRET_KEY,
       SWITCHBOARD_ADMIN_TOKEN: TOKEN,
       SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
