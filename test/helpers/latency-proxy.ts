@@ -3,10 +3,10 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a server (PostgreSQL here) that holds every chunk for
- * `delayMs` in each direction, as a database on another host would, and counts its clients'
- * round trips: a client's write that follows an answer from the server (or that opens the
- * connection) starts a new one. Statements pipelined on one connection are one round trip;
- * statements sent one after the other's answer are one each.
+ * `delayMs` in each direction (a timer's: under 1 ms it is 1 ms), as a database on another host
+ * would, and counts its clients' round trips: a client's write that follows an answer from the
+ * server (or that opens the connection) starts a new one. Statements pipelined on one
+ * connection are one round trip; statements sent one after the other's answer are one each.
  */
 export class LatencyProxy {
   /** Round trips the clients of this proxy have made, summed over their connections. */
