@@ -17,8 +17,11 @@ import { FLAGS, startBenchSwitchboard } from './versus-unleash.js';
  * one client and by eight for `SECONDS` each, as the comparison with Unleash does. For each phase:
  * toggles/s, the CPU time per toggle of the server, of PostgreSQL's processes and of this bench
  * (its load client and webhook receiver: a fixed amount of work per toggle, so a slower machine
- * shows in it too), and every statement PostgreSQL ran per toggle (`pg_stat_statements`, which
- * this bench loads into its cluster with a restart).
+ * shows in it too), the server's wake-ups per toggle, and every statement PostgreSQL ran per
+ * toggle (`pg_stat_statements`, which this bench loads into its cluster with a restart); then
+ * toggle → webhook p50 / p99 at a paced `PACED_PER_SECOND`. With `--profile`, a V8 CPU profile of
+ * the server for each phase; with `--postgres-delay=MS`, the server reaches PostgreSQL through a
+ * proxy that holds each chunk that long each way and counts the round trips per toggle.
  */
 
 const SECONDS = 5;
