@@ -51,7 +51,7 @@ describe('a change to a flag on PostgreSQL', () => {
     expect((await t.api('GET', '/api/v2/flags/p/f')).body._version).toBe(4);
   });
 
-  it('reads nothing it answers before the request is allowed', async () => {
+  it('answers a refused request and a missing flag as before: its early read is never answered', async () => {
     const refused = await t.api('PATCH', '/api/v2/flags/p/f', [], { authorization: 'api-wrong-token' });
     expect(refused.status).toBe(401);
     const missing = await t.api('PATCH', '/api/v2/flags/p/nope', [

@@ -3,10 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
 import { IntegrationHealthStore } from '../../src/features/delivery/integration-health-store.js';
-import {
-  claimLockSpace,
-  PostgresDeliveryQueue,
-} from '../../src/features/delivery/queue/postgres-delivery-queue.js';
+import { claimLockSpace } from '../../src/features/delivery/queue/postgres-claim.js';
+import { PostgresDeliveryQueue } from '../../src/features/delivery/queue/postgres-delivery-queue.js';
 import { insertIntegrationRow } from '../helpers/integration-rows.js';
 import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
 

@@ -18,8 +18,6 @@ import { extendLaneInOneStatement } from './postgres-lane-extension.js';
 
 const recorded: PromiseSettledResult<void> = { status: 'fulfilled', value: undefined };
 
-export { claimLockSpace } from './postgres-claim.js';
-
 /**
  * The queue on PostgreSQL, where several worker processes claim at once: heads are locked with
  * `FOR UPDATE SKIP LOCKED` under a per-integration advisory lock, and since every statement is a
