@@ -18,8 +18,8 @@ import { IntegrationCache } from './integration-cache.js';
 import type { HealthUpdate } from './integration-health-store.js';
 import type { HttpResult, OutboundHttp } from './outbound-http.js';
 import type { AttemptRecord, ClaimedDelivery, DeliveryQueue, FinishedSend } from './queue/delivery-queue.js';
-import { RateLimiter } from './rate-limiter.js';
 import { blockedHeadRetryAt, nextAttemptAt } from './retry-schedule.js';
+import { channelLimits, MemorySendThrottle, type SendThrottle } from './send-throttle.js';
 
 /** Whether a lane goes on to its next delivery after one was processed. */
 export type Next = 'next' | 'stop';
@@ -62,6 +62,8 @@ export interface DeliverySenderOptions {
   /** The longest wait before retrying a head that deliveries wait behind (`blockedHeadRetryAt`). */
   readonly blockedRetryCapMs: number;
   readonly channels: ChannelRegistry;
+  /** Paces sends under the channels' limits; default: in this process's memory. */
+  readonly throttle?: SendThrottle | undefined;
   readonly clock: () => number;
   readonly random?: (() => number) | undefined;
   readonly failureThreshold: number;
@@ -91,16 +93,13 @@ const permanent = (reason: string, markIntegrationError = true): Failure => ({
  * schedule, or a failure (counted in the integration's health).
  */
 export class DeliverySender {
-  /** One limiter per channel limit (HipChat room, HipChat token, Slack channel, …). */
-  private readonly limiters = new Map<string, RateLimiter>();
+  private readonly throttle: SendThrottle;
   private readonly secretCache = new Map<string, string | undefined>();
   private readonly integrations: IntegrationCache;
 
   constructor(private readonly options: DeliverySenderOptions) {
     this.integrations = new IntegrationCache(options.integrations, options.clock);
-    for (const channel of options.channels.values()) {
-      for (const l of channel.limits) this.limiters.set(l.limiter, new RateLimiter(l.limit, l.windowMs));
-    }
+    this.throttle = options.throttle ?? new MemorySendThrottle(channelLimits(options.channels));
   }
 
   /**
@@ -125,12 +124,11 @@ export class DeliverySender {
     const resolved = await this.resolve(integration);
     if ('failure' in resolved) return this.fail(base, behind, resolved.failure);
     const keys = resolved.channel.throttleKeys(resolved.target);
-    const wait = Math.max(0, ...keys.map((k) => this.limiter(k).waitMs(k.key, now)));
+    const wait = keys.length === 0 ? 0 : await this.throttle.take(keys, now);
     if (wait > 0) {
       await this.options.queue.defer(db, delivery.id, now + wait);
       return stopped;
     }
-    for (const k of keys) this.limiter(k).take(k.key, now);
     const entry = await this.options.entries.get(delivery.auditId);
     if (entry === undefined) return this.fail(base, behind, permanent('audit entry not found', false));
     return this.post(base, behind, resolved, keys, entry, integration.doc);
@@ -212,18 +210,12 @@ export class DeliverySender {
     }
     if (outcome.outcome === 'retry' && outcome.notBefore !== undefined) {
       // The target said when to come back; nothing that shares its limits goes before then.
-      for (const k of keys) this.limiter(k).blockUntil(k.key, outcome.notBefore);
+      // Not sharing it (the database is down) only means other workers hear their own 429.
+      await this.throttle.blockUntil(keys, outcome.notBefore).catch((error: unknown) => {
+        this.options.log.warn({ err: error, deliveryId: base.deliveryId }, 'keeping a 429 reset failed');
+      });
     }
     return this.fail(base, behind, outcome, result, doc);
-  }
-
-  private limiter(key: ThrottleKey): RateLimiter {
-    let limiter = this.limiters.get(key.limiter);
-    if (limiter === undefined) {
-      limiter = new RateLimiter(0, 1);
-      this.limiters.set(key.limiter, limiter);
-    }
-    return limiter;
   }
 
   private async fail(
