@@ -9,6 +9,7 @@ import * as m007 from './007-audit-search-without-ids.js';
 import * as m008 from './008-list-columns.js';
 import * as m009 from './009-delivery-queue-indexes.js';
 import * as m010 from './010-integration-tests.js';
+import * as m011 from './011-send-throttles.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '008-list-columns': m008,
   '009-delivery-queue-indexes': m009,
   '010-integration-tests': m010,
+  '011-send-throttles': m011,
 };

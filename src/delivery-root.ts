@@ -8,6 +8,7 @@ import type { IntegrationReader } from './features/delivery/delivery-sender.js';
 import { DeliveryWorker } from './features/delivery/delivery-worker.js';
 import { OutboundHttp } from './features/delivery/outbound-http.js';
 import type { DeliveryQueue } from './features/delivery/queue/delivery-queue.js';
+import { sendThrottleFor } from './features/delivery/queue/delivery-queue-for.js';
 import { integrationKinds } from './features/integrations/kinds/index.js';
 import type { Clock } from './shared/ids.js';
 import type { SecretBox } from './shared/secret-box.js';
@@ -59,6 +60,7 @@ export function composeDeliveryWorker(parts: DeliveryWorkerParts): DeliveryWorke
     retrySchedule: config.retrySchedule,
     blockedRetryCapMs: config.blockedRetryCapMs,
     channels: parts.channels,
+    throttle: sendThrottleFor(database.capabilities, database.db, parts.channels),
     clock: parts.clock,
     listen: listenForDeliveries(database.notifier, log),
     pollMs: parts.pollMs,

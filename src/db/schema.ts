@@ -139,6 +139,18 @@ export interface SdkKeyRow {
   expires_at: number | null;
 }
 
+/** A chat throttle's key shared by every process (see migrations/011-send-throttles.ts). */
+export interface SendThrottleRow {
+  limiter: string;
+  key: string;
+  /** The times of the key's last sends, oldest first, as a JSON array (`SendWindow`). */
+  sends: string;
+  /** Nothing under the key goes before this (a 429's reset); 0 when never blocked. */
+  blocked_until: number;
+  /** When the row last mattered: its last send, or the end of its block. */
+  touched_at: number;
+}
+
 export type Database = { [T in DocumentTable]: DocumentRow } & {
   audit_entries: AuditEntryRow;
   integration_generation: { id: number; generation: number };
@@ -149,6 +161,7 @@ export type Database = { [T in DocumentTable]: DocumentRow } & {
   sessions: SessionRow;
   invitations: InvitationRow;
   sdk_keys: SdkKeyRow;
+  send_throttles: SendThrottleRow;
 };
 
 /** A database handle or an open transaction: store methods accept either. */

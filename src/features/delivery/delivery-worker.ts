@@ -13,6 +13,7 @@ import { FinishBatch } from './finish-batch.js';
 import { NextDueLook } from './next-due.js';
 import type { OutboundHttp } from './outbound-http.js';
 import type { ClaimedDelivery, ClaimedLane, DeliveryQueue } from './queue/delivery-queue.js';
+import type { SendThrottle } from './send-throttle.js';
 
 export interface DeliveryWorkerOptions {
   readonly db: Kysely<Database>;
@@ -25,6 +26,8 @@ export interface DeliveryWorkerOptions {
   readonly retrySchedule: readonly number[];
   /** The delivery channels by integration kind (hipchat, slack, msteams, webhook). */
   readonly channels: ChannelRegistry;
+  /** Paces sends under the channels' limits (`sendThrottleFor`); default: in this process's memory. */
+  readonly throttle?: SendThrottle | undefined;
   readonly clock: () => number;
   readonly random?: () => number;
   /** Deliveries sent at once, each to a different integration. */
