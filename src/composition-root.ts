@@ -74,6 +74,7 @@ import { buildMetricsApp, Metrics } from './http/metrics.js';
 import { RestRateLimiter } from './http/rate-limit.js';
 import type { TypedApp } from './http/typed-app.js';
 import { type Clock, systemClock } from './shared/ids.js';
+import { pick } from './shared/pick.js';
 import { projectRoot } from './shared/project-root.js';
 import { SecretBox } from './shared/secret-box.js';
 
@@ -123,14 +124,12 @@ export interface BuildOptions {
   readonly sdkStreams?: SdkDataPlaneOptions;
 }
 
-/** Some of the stores (or settings), by name: a service gets the ones it uses, and no other. */
-function pick<T, K extends keyof T>(from: T, ...names: K[]): Pick<T, K> {
-  return Object.fromEntries(names.map((name) => [name, from[name]])) as Pick<T, K>;
-}
-
 /** The one place where stores, services, the delivery worker and the HTTP app are constructed. */
 export async function buildSwitchboard(config: Config, options: BuildOptions = {}): Promise<Switchboard> {
-  const database = await openDatabase(config.databaseUrl, pick(config, 'listenCheckMs', 'databaseTimeoutMs'));
+  const database = await openDatabase(
+    config.databaseUrl,
+    pick(config, 'listenCheckMs', 'databaseTimeoutMs', 'poolSize'),
+  );
   const { db } = database;
   let baseUrl = config.baseUrl;
   const currentBaseUrl = () => baseUrl;

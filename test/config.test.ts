@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       SWITCHBOARD_DELIVERY_RETENTION_DAYS: '90',
       SWITCHBOARD_LISTEN_CHECK: '0.5',
       SWITCHBOARD_DATABASE_TIMEOUT: '2.5',
+      SWITCHBOARD_DATABASE_POOL_SIZE: '4',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -81,6 +82,7 @@ describe('loadConfig', () => {
       deliveryRetentionDays: 90,
       listenCheckMs: 500,
       databaseTimeoutMs: 2_500,
+      poolSize: 4,
     });
     expect(config.secretKey.toString('hex')).toBe('ab'.repeat(32));
   });
@@ -96,7 +98,10 @@ describe('loadConfig', () => {
   });
 
   it('bounds how long a PostgreSQL statement waits for its answer: 30 s by default, no limit with 0', () => {
-    expect(loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:' }).databaseTimeoutMs).toBe(30_000);
+    expect(loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:' })).toMatchObject({
+      databaseTimeoutMs: 30_000,
+      poolSize: 10,
+    });
     expect(
       loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:', SWITCHBOARD_DATABASE_TIMEOUT: '0' })
         .databaseTimeoutMs,
@@ -125,6 +130,10 @@ describe('loadConfig', () => {
       'SWITCHBOARD_DATABASE_TIMEOUT: must be 0 (no limit) or at least 1 second, got 0.5',
     ],
     [{ SWITCHBOARD_DATABASE_TIMEOUT: '30s' }, 'SWITCHBOARD_DATABASE_TIMEOUT: expected seconds such as "5"'],
+    [
+      { SWITCHBOARD_DATABASE_POOL_SIZE: '0' },
+      'SWITCHBOARD_DATABASE_POOL_SIZE: must be between 1 and 1000, got 0',
+    ],
     [{ SWITCHBOARD_HIPCHAT_ROOM_RATE: '-1' }, 'SWITCHBOARD_HIPCHAT_ROOM_RATE: expected a whole number'],
     [{ SWITCHBOARD_ADMIN_EMAIL: 'nobody' }, 'SWITCHBOARD_ADMIN_EMAIL: not an email address'],
     [{ SWITCHBOARD_ADMIN_TOKEN: 'short' }, 'SWITCHBOARD_ADMIN_TOKEN: must be at least 20 characters'],

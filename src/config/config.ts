@@ -52,6 +52,8 @@ export interface Config {
    * is closed and the statement fails (503); undefined = no limit. Migrations are not bounded.
    */
   readonly databaseTimeoutMs: number | undefined;
+  /** PostgreSQL: connections each process keeps in its pool (LISTEN connections come on top). */
+  readonly poolSize: number;
 }
 
 /** A configuration problem: the message names the variable and says what is wrong. */
@@ -275,5 +277,6 @@ export function loadConfig(env: Env = process.env): Config {
     deliveryRetentionDays: retentionDays(env, 'SWITCHBOARD_DELIVERY_RETENTION_DAYS', 30),
     listenCheckMs: listenCheck(env),
     databaseTimeoutMs: databaseTimeout(env),
+    poolSize: integer(env, 'SWITCHBOARD_DATABASE_POOL_SIZE', 10, 1, 1_000),
   };
 }

@@ -167,6 +167,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseH
 }
 
 export interface PostgresOptions {
+  /** Connections in the pool (`SWITCHBOARD_DATABASE_POOL_SIZE`); LISTEN connections are apart. */
   readonly poolSize?: number;
   /** How often each LISTEN connection must answer a check (`SWITCHBOARD_LISTEN_CHECK`). */
   readonly listenCheckMs?: number;
