@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { startWithFlag, toggleFlag } from '../delivery/delivery-kit.js';
 import { FakeHipChat } from '../helpers/fake-hipchat.js';
 import {
   freshPostgresDatabase,
@@ -49,24 +50,17 @@ it('a worker that takes over a room keeps to the rate the room was sent at by an
     SWITCHBOARD_HIPCHAT_URL: fake.url,
     SWITCHBOARD_HIPCHAT_ROOM_RATE: '3',
   };
-  const api = await startTestSwitchboard({ ...env, SWITCHBOARD_ROLE: 'api' });
+  const api = await startWithFlag({ ...env, SWITCHBOARD_ROLE: 'api' });
   started.push(api);
   const worker = await startTestSwitchboard({ ...env, SWITCHBOARD_ROLE: 'worker' });
   started.push(worker);
-  await api.api('POST', '/api/v2/projects', { key: 'default', name: 'Default' });
-  await api.api('POST', '/api/v2/flags/default', { key: 'checkout', name: 'Checkout' });
   const created = await api.api('POST', '/api/v2/integrations/hipchat', {
     name: 'Ops room',
     config: { room: OPS.name, token: opsToken },
     statements: [{ effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['*'] }],
   });
   expect(created.status).toBe(201);
-  const toggle = async (on: boolean) => {
-    const res = await api.api('PATCH', '/api/v2/flags/default/checkout', [
-      { op: 'replace', path: '/environments/production/on', value: on },
-    ]);
-    expect(res.status).toBe(200);
-  };
+  const toggle = (on: boolean) => toggleFlag(api, 'production', on);
 
   for (const on of [true, false, true]) await toggle(on);
   await until('the room heard three changes', () => fake.delivered().length === 3, 10_000);

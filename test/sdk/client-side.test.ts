@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { LDClient } from '@launchdarkly/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../helpers/until.js';
 import {
   type DataPlaneKit,
   eventually,
@@ -153,6 +154,11 @@ describe('evalx for browsers (client-side ID)', () => {
   });
 
   it('gives with withReasons=true the reason the official server SDK gives, for GET and REPORT', async () => {
+    // The test before turned the flag off and on again: its stream may not have told the SDK yet.
+    await until(
+      'the server SDK has the flag on again',
+      async () => (await server.variationDetail('checkout', alice, 'fallback')).reason.kind !== 'OFF',
+    );
     for (const context of [alice, dana, user('bob'), user('carol', { email: 'carol@else.org' })]) {
       const detail = await server.variationDetail('checkout', context, 'fallback');
       const viaGet = (await evalx(context, '?withReasons=true')).checkout;
