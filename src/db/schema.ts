@@ -147,7 +147,7 @@ export interface SendThrottleRow {
   sends: string;
   /** Nothing under the key goes before this (a 429's reset); 0 when never blocked. */
   blocked_until: number;
-  /** When the row last mattered: its last send, or the end of its block. */
+  /** When the row last mattered: its last send, or the end of its block (pruned a day after). */
   touched_at: number;
 }
 

@@ -88,3 +88,21 @@ it('keeps a throttle the operator turned off out of the database', async () => {
   expect(await a.take([{ limiter: 'off', key: 'x' }], 2_000)).toBe(3_000);
   expect(await first.db.selectFrom('send_throttles').selectAll().execute()).toEqual([]);
 });
+
+it('forgets a key nothing was sent under for a day, at most once an hour, keeping live blocks', async () => {
+  const day = 24 * 60 * 60_000;
+  expect(await a.take([room('old')], 1_000)).toBe(0);
+  await a.blockUntil([room('blocked')], 3 * day);
+  expect(await a.take([room('recent')], day)).toBe(0);
+  // This process pruned at the take a day in (nothing was a day old then): not again within the hour.
+  expect(await a.take([room('now')], day + 2_000)).toBe(0);
+  const keys = async () =>
+    (await first.db.selectFrom('send_throttles').select('touched_at').execute()).length;
+  expect(await keys()).toBe(4);
+  expect(await a.take([room('now')], day + 60 * 60_000 + 1_000)).toBe(0);
+  await expect.poll(keys).toBe(3);
+  expect(await a.pruneNow(2 * day + 2 * 60 * 60_000)).toBe(2);
+  expect(await first.db.selectFrom('send_throttles').select('blocked_until').execute()).toEqual([
+    { blocked_until: 3 * day },
+  ]);
+});

@@ -31,6 +31,8 @@ interface ThrottleRow {
  */
 export class PostgresSendThrottle implements SendThrottle {
   private readonly local: MemorySendThrottle;
+  /** When this process last deleted rows that no longer matter (`pruneNow`). */
+  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -43,6 +45,11 @@ export class PostgresSendThrottle implements SendThrottle {
     const { shared, local } = this.split(keys);
     const localWait = this.local.takeNow(local, now);
     if (localWait > 0 || shared.length === 0) return localWait;
+    if (now - this.prunedAt >= pruneEveryMs) {
+      this.prunedAt = now;
+      // Best effort, beside the take: a failure leaves the rows for the next hour's try.
+      this.pruneNow(now).catch(() => undefined);
+    }
     return this.db.transaction().execute(async (tx) => {
       const { rows } = await sql<ThrottleRow>`
         insert into send_throttles as t (limiter, key, sends, blocked_until, touched_at)
@@ -82,6 +89,20 @@ export class PostgresSendThrottle implements SendThrottle {
   }
 
   /**
+   * Deletes the rows of keys nothing was sent under for a day, with no block still running (a
+   * rotated token's, a room no integration names any more): no window is longer than minutes,
+   * so such a row would let every send through. Once an hour per process, on a take.
+   */
+  async pruneNow(now: number): Promise<number> {
+    const { numDeletedRows } = await this.db
+      .deleteFrom('send_throttles')
+      .where('touched_at', '<', now - keptForMs)
+      .where('blocked_until', '<', now)
+      .executeTakeFirst();
+    return Number(numDeletedRows);
+  }
+
+  /**
    * The keys with a limit, each once and in the one order every take locks them in (`shared`),
    * and those without (`local`).
    */
@@ -106,6 +127,9 @@ export class PostgresSendThrottle implements SendThrottle {
     return this.limits.get(limiter) ?? unlimited(limiter);
   }
 }
+
+const pruneEveryMs = 60 * 60_000;
+const keptForMs = 24 * 60 * 60_000;
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
