@@ -91,7 +91,7 @@ export class PostgresSendThrottle implements SendThrottle {
   /**
    * Deletes the rows of keys nothing was sent under for a day, with no block still running (a
    * rotated token's, a room no integration names any more): no window is longer than minutes,
-   * so such a row would let every send through. Once an hour per process, on a take.
+   * so such a row holds nothing back. Once an hour per process, on a take.
    */
   async pruneNow(now: number): Promise<number> {
     const { numDeletedRows } = await this.db
