@@ -237,7 +237,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     });
     // Webhook URLs are secrets: seal any still in clear from before they were (issue #13).
     await integrations.upgradeStoredRows(integrationKinds);
-    const deliveryLog = new DeliveryLog(db);
+    const deliveryLog = new DeliveryLog(db, clock);
     const sdkKeyStore = new SdkKeyStore(secrets);
     const environments = new EnvironmentService({
       stores: pick(stores, 'projects', 'environments', 'segments'),

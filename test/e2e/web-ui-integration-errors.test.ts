@@ -31,6 +31,7 @@ let fake: FakeHipChat;
 let server: ServerProcess;
 let browser: Browser;
 let page: Page;
+let api: ReturnType<typeof apiClient>;
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-errors-'));
 
 const card = (name: string): Locator => page.getByRole('article', { name });
@@ -42,8 +43,10 @@ beforeAll(async () => {
     SWITCHBOARD_BASE_URL: '',
     SWITCHBOARD_HIPCHAT_URL: fake.url,
     SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
+    // One message a minute per room: the last test's second change is held back.
+    SWITCHBOARD_HIPCHAT_ROOM_RATE: '1',
   });
-  const api = apiClient(server.baseUrl, adminToken);
+  api = apiClient(server.baseUrl, adminToken);
   await api('POST', '/projects', { key: 'default', name: 'Default project' });
   await api('POST', '/integrations/hipchat', {
     name: 'Broken room',
@@ -124,6 +127,31 @@ describe('integration failures in the web UI', { timeout: 60_000 }, () => {
     // The card with a failed test, its disclosure open, and the log listing tests.
     await broken.locator('.test-result summary').click();
     await expectAccessible(page, 'an integration card with a failed test and its delivery log');
+  });
+
+  it('says why a pending delivery has not gone: the room’s rate limit, or the one before it', async () => {
+    await api('POST', '/flags/default', { key: 'quiet', name: 'Quiet' });
+    await api('POST', '/integrations/hipchat', {
+      name: 'Quiet room',
+      config: { room: ROOM.name, token },
+      statements: [{ effect: 'allow', resources: ['proj/*:env/production:flag/quiet'], actions: ['*'] }],
+    });
+    const toggle = (on: boolean) =>
+      api('PATCH', '/flags/default/quiet', [
+        { op: 'replace', path: '/environments/production/on', value: on },
+      ]);
+    await toggle(true);
+    await fake.waitFor((received) => received.length === 1);
+    await toggle(false);
+    await toggle(true);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();
+    const quiet = card('Quiet room');
+    await quiet.getByRole('button', { name: 'Delivery log' }).click();
+    const log = quiet.getByRole('region', { name: 'Delivery log of Quiet room' });
+    await log.getByText(/^Held back by HipChat’s rate limit; goes in (\d+ sec\.|1 min\.)$/).waitFor();
+    await log.getByText('Waits for the delivery before it (deliveries go out in order)').waitFor();
+    expect(await log.locator('.badge').allTextContents()).toEqual(['Pending', 'Pending', 'Delivered']);
+    expect(fake.received).toHaveLength(1);
   });
 
   it('gives an invitation link on the address the user came by', async () => {

@@ -357,6 +357,8 @@ export interface Delivery {
   readonly nextAttemptAt?: number;
   readonly finishedAt?: number;
   readonly lastError?: string;
+  /** Why a pending delivery not tried yet waits: the chat service's limit, or an older delivery. */
+  readonly waitingFor?: 'rateLimit' | 'earlierDelivery';
   readonly attemptLog: readonly DeliveryAttempt[];
 }
 

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { Clock } from '../../shared/ids.js';
 import type { AuditEntry } from '../audit/audit-model.js';
+import { pending } from './queue/outbox-queue.js';
 
 export interface DeliveryAttemptView {
   attempt: number;
@@ -23,7 +25,33 @@ export interface DeliveryView {
   nextAttemptAt?: number;
   finishedAt?: number;
   lastError?: string;
+  /** Why a pending delivery not yet tried is not being sent (`waitingFor`). */
+  waitingFor?: WaitingFor;
   attemptLog: DeliveryAttemptView[];
+}
+
+/**
+ * What holds back a pending delivery that has not been tried: `rateLimit`, the chat service's
+ * limit for its room, channel or token (a throttle's wait, or a 429's reset heard on another
+ * lane), until `nextAttemptAt`; `earlierDelivery`, an older delivery of the same integration
+ * not delivered yet (each integration's deliveries go in order). A delivery that was tried and
+ * failed says why in `lastError` instead, with its `nextAttemptAt`.
+ */
+export type WaitingFor = 'rateLimit' | 'earlierDelivery';
+
+/**
+ * Why a pending row with no attempt waits, if anything holds it: only the throttle moves such a
+ * row's `run_at` past now (a re-send sets it to the re-send's time), and only the oldest pending
+ * row of an integration, its head, is ever sent.
+ */
+function waitingFor(
+  row: { id: number; status: string; attempts: number; runAt: number },
+  head: number | undefined,
+  now: number,
+): WaitingFor | undefined {
+  if (row.status !== 'pending' || row.attempts > 0) return undefined;
+  if (head !== undefined && row.id > head) return 'earlierDelivery';
+  return row.runAt > now ? 'rateLimit' : undefined;
 }
 
 /** A Test button message in the log: not a delivery, but counted with them in the health. */
@@ -44,7 +72,10 @@ export interface TestView {
  * first. A read model over the outbox tables, separate from the write side (DeliveryQueue).
  */
 export class DeliveryLog {
-  constructor(private readonly database: Kysely<Database>) {}
+  constructor(
+    private readonly database: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
 
   async page(
     integrationId: string,
@@ -82,8 +113,16 @@ export class DeliveryLog {
             .where('delivery_id', 'in', ids)
             .orderBy('id')
             .execute();
+    const untried = page.some((r) => r.status === 'pending' && Number(r.attempts) === 0);
+    const head = untried ? await this.head(integrationId) : undefined;
+    const now = this.clock();
     const items = page.map((row): DeliveryView => {
       const entry = row.entry === null ? undefined : (JSON.parse(row.entry) as AuditEntry);
+      const waiting = waitingFor(
+        { id: Number(row.id), status: row.status, attempts: Number(row.attempts), runAt: Number(row.run_at) },
+        head,
+        now,
+      );
       return {
         _id: Number(row.id),
         auditId: row.audit_id,
@@ -95,6 +134,7 @@ export class DeliveryLog {
         ...(row.status === 'pending' ? { nextAttemptAt: Number(row.run_at) } : {}),
         ...(row.finished_at === null ? {} : { finishedAt: Number(row.finished_at) }),
         ...(row.last_error === null ? {} : { lastError: row.last_error }),
+        ...(waiting === undefined ? {} : { waitingFor: waiting }),
         attemptLog: attempts
           .filter((a) => Number(a.delivery_id) === Number(row.id))
           .map((a) => ({
@@ -142,6 +182,17 @@ export class DeliveryLog {
       ...(t.detail === null ? {} : { detail: t.detail }),
       ...(t.actor_name === null ? {} : { actorName: t.actor_name }),
     }));
+  }
+
+  /** The integration's oldest pending delivery: the one its lane sends next. */
+  private async head(integrationId: string): Promise<number | undefined> {
+    const row = await this.database
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.min('id').as('head'))
+      .where('integration_id', '=', integrationId)
+      .where('status', '=', pending) // a literal, so the partial index `deliveries_pending` serves it
+      .executeTakeFirst();
+    return row?.head === null || row?.head === undefined ? undefined : Number(row.head);
   }
 
   private async createdAt(deliveryId: number): Promise<number | undefined> {

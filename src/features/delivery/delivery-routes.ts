@@ -31,6 +31,12 @@ const Delivery = Type.Object({
   nextAttemptAt: Type.Optional(Type.Integer()),
   finishedAt: Type.Optional(Type.Integer()),
   lastError: Type.Optional(Type.String()),
+  waitingFor: Type.Optional(
+    Type.Union([Type.Literal('rateLimit'), Type.Literal('earlierDelivery')], {
+      description:
+        "Why a pending delivery not tried yet waits: rateLimit (the chat service's limit, until nextAttemptAt) or earlierDelivery (an older one of this integration goes first)",
+    }),
+  ),
   attemptLog: Type.Array(Attempt),
 });
 

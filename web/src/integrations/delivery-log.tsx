@@ -9,6 +9,7 @@ import { StatusBadge } from '../ui/status-badge';
 import { usePolled } from '../ui/use-polled';
 import { chatAnswerMessage } from './chat-answer';
 import { describeFailure } from './failure-text';
+import { kinds } from './kinds';
 import { RawDetail } from './send-test';
 
 const statusLabels: Readonly<Record<string, { label: string; tone: 'good' | 'bad' | 'wait' | 'neutral' }>> = {
@@ -39,6 +40,26 @@ function answerText(kind: IntegrationKindKey, delivery: Delivery, last: Delivery
     errorClass: last.errorClass,
     detail: last.responseExcerpt ?? delivery.lastError,
   });
+}
+
+/** Why a pending delivery has not gone yet, or when it is tried next. */
+function PendingNote({ delivery, kind }: { readonly delivery: Delivery; readonly kind: IntegrationKindKey }) {
+  if (delivery.status !== 'pending') return null;
+  const next = delivery.nextAttemptAt;
+  if (delivery.waitingFor === 'earlierDelivery')
+    return <p className="muted small">Waits for the delivery before it (deliveries go out in order)</p>;
+  if (next === undefined) return null;
+  if (delivery.waitingFor === 'rateLimit')
+    return (
+      <p className="muted small">
+        Held back by {kinds[kind].label}’s rate limit; goes <RelativeTime at={next} />
+      </p>
+    );
+  return delivery.attempts > 0 ? (
+    <p className="muted small">
+      Next attempt <RelativeTime at={next} />
+    </p>
+  ) : null;
 }
 
 function DeliveryRow({
@@ -87,11 +108,7 @@ function DeliveryRow({
             </ol>
           </details>
         )}
-        {delivery.status === 'pending' && delivery.nextAttemptAt !== undefined && delivery.attempts > 0 ? (
-          <p className="muted small">
-            Next attempt <RelativeTime at={delivery.nextAttemptAt} />
-          </p>
-        ) : null}
+        <PendingNote delivery={delivery} kind={kind} />
       </td>
       <td>
         <StatusBadge tone={status.tone}>{status.label}</StatusBadge>
