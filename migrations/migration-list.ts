@@ -10,6 +10,7 @@ import * as m008 from './008-list-columns.js';
 import * as m009 from './009-delivery-queue-indexes.js';
 import * as m010 from './010-integration-tests.js';
 import * as m011 from './011-send-throttles.js';
+import * as m012 from './012-rate-windows.js';
 
 /**
  * Numbered, forward-only. A landed migration is never edited: add the next number instead.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '009-delivery-queue-indexes': m009,
   '010-integration-tests': m010,
   '011-send-throttles': m011,
+  '012-rate-windows': m012,
 };

@@ -55,6 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   // Who the request acts for: the guard sets it (see RequestGuard.authenticate).
   app.decorateRequest('principal', undefined);
   app.setErrorHandler(errorHandler);
+  // A rate limiter shared with other processes stops reporting before the database closes.
+  app.addHook('onClose', () => deps.rateLimiter.close());
   await app.register(cookie);
   const webRoot = deps.webRoot !== undefined && existsSync(deps.webRoot) ? deps.webRoot : undefined;
   if (webRoot !== undefined) {
@@ -170,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
         request.routeOptions.config.early?.(request);
         const rateKey = await deps.guard.authenticate(request);
         if (deps.rateLimiter.enabled) {
+          await deps.rateLimiter.ready(rateKey);
           const state = deps.rateLimiter.take(rateKey, `${request.method} ${request.routeOptions.url}`);
           void reply.headers({
             'x-ratelimit-global-remaining': state.globalRemaining,

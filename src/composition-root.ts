@@ -71,7 +71,7 @@ import { createStores } from './features/stores.js';
 import { tokenRoutes } from './features/tokens/token-routes.js';
 import { TokenService } from './features/tokens/token-service.js';
 import { buildMetricsApp, Metrics } from './http/metrics.js';
-import { RestRateLimiter } from './http/rate-limit.js';
+import { restRateLimiterFor } from './http/shared-rate-counts.js';
 import type { TypedApp } from './http/typed-app.js';
 import { type Clock, systemClock } from './shared/ids.js';
 import { pick } from './shared/pick.js';
@@ -294,7 +294,7 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
     const app = await buildApp({
       guard: authorization,
       webRoot: options.webRoot ?? join(projectRoot(), 'web', 'dist'),
-      rateLimiter: new RestRateLimiter(config.apiRateLimit),
+      rateLimiter: restRateLimiterFor(config.apiRateLimit, database.capabilities, db, logger),
       metrics,
       // With a metrics port of its own, the API port does not serve them at all.
       metricsToken: config.metricsPort === undefined ? config.metricsToken : undefined,

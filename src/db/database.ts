@@ -38,6 +38,11 @@ export interface DbCapabilities {
    * event-loop turn are worth sharing (`TurnBatch`); on SQLite a read is a function call.
    */
   readonly sharedReads: boolean;
+  /**
+   * The REST rate windows are kept in the database as well, for every API process to count
+   * against (PostgreSQL); in memory only where one process serves the API (a SQLite file).
+   */
+  readonly sharedRateLimits: boolean;
 }
 
 /** Wakes a process when another one says there is work (PostgreSQL LISTEN/NOTIFY). */
@@ -154,6 +159,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseH
       groupCommit: true,
       deliveryThread: file !== ':memory:',
       sharedReads: false,
+      sharedRateLimits: false,
     },
     notifier: undefined,
     tail: undefined,
@@ -228,6 +234,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       groupCommit: false,
       deliveryThread: false,
       sharedReads: true,
+      sharedRateLimits: true,
     },
     notifier,
     tail,

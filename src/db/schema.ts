@@ -151,6 +151,15 @@ export interface SendThrottleRow {
   touched_at: number;
 }
 
+/** A caller's REST rate window shared by every process (see migrations/012-rate-windows.ts). */
+export interface RateWindowRow {
+  /** An access token's id, or `session:` and a member's id. */
+  caller: string;
+  started_at: number;
+  /** Requests counted in the window by every process. */
+  total: number;
+}
+
 export type Database = { [T in DocumentTable]: DocumentRow } & {
   audit_entries: AuditEntryRow;
   integration_generation: { id: number; generation: number };
@@ -162,6 +171,7 @@ export type Database = { [T in DocumentTable]: DocumentRow } & {
   invitations: InvitationRow;
   sdk_keys: SdkKeyRow;
   send_throttles: SendThrottleRow;
+  rate_windows: RateWindowRow;
 };
 
 /** A database handle or an open transaction: store methods accept either. */
