@@ -59,6 +59,7 @@ export function composeDeliveryWorker(parts: DeliveryWorkerParts): DeliveryWorke
     log,
     retrySchedule: config.retrySchedule,
     blockedRetryCapMs: config.blockedRetryCapMs,
+    unrecordedWindow: config.unrecordedWindow,
     channels: parts.channels,
     throttle: sendThrottleFor(database.capabilities, database.db, parts.channels),
     clock: parts.clock,

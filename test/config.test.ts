@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.js';
+import { defaultUnrecordedWindow } from '../src/features/delivery/delivery-worker.js';
 
 function dataDir() {
   return mkdtempSync(join(tmpdir(), 'switchboard-config-'));
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
       role: 'all',
       retrySchedule: [0, 5, 30, 120, 600, 1800, 3600],
       blockedRetryCapMs: 5000,
+      unrecordedWindow: defaultUnrecordedWindow,
       hipchatRoomRate: 30,
       hipchatTokenRate: 500,
       metricsPort: undefined,
@@ -54,6 +56,7 @@ describe('loadConfig', () => {
       SWITCHBOARD_ROLE: 'worker',
       SWITCHBOARD_RETRY_SCHEDULE: '0, 1,2',
       SWITCHBOARD_BLOCKED_RETRY_CAP: '0.5',
+      SWITCHBOARD_UNRECORDED_WINDOW: '1',
       SWITCHBOARD_HIPCHAT_ROOM_RATE: '0',
       SWITCHBOARD_HIPCHAT_TOKEN_RATE: '100',
       SWITCHBOARD_METRICS_PORT: '9464',
@@ -74,6 +77,7 @@ describe('loadConfig', () => {
       role: 'worker',
       retrySchedule: [0, 1, 2],
       blockedRetryCapMs: 500,
+      unrecordedWindow: 1,
       hipchatRoomRate: 0,
       hipchatTokenRate: 100,
       metricsPort: 9464,
@@ -124,6 +128,10 @@ describe('loadConfig', () => {
     [{ SWITCHBOARD_ROLE: 'both' }, 'SWITCHBOARD_ROLE: expected all, api or worker'],
     [{ SWITCHBOARD_RETRY_SCHEDULE: '0,5s' }, 'SWITCHBOARD_RETRY_SCHEDULE: expected comma-separated seconds'],
     [{ SWITCHBOARD_BLOCKED_RETRY_CAP: '5s' }, 'SWITCHBOARD_BLOCKED_RETRY_CAP: expected seconds such as "5"'],
+    [
+      { SWITCHBOARD_UNRECORDED_WINDOW: '0' },
+      'SWITCHBOARD_UNRECORDED_WINDOW: must be between 1 and 256, got 0',
+    ],
     [{ SWITCHBOARD_LISTEN_CHECK: '0' }, 'SWITCHBOARD_LISTEN_CHECK: must be at least 0.1 seconds, got 0'],
     [
       { SWITCHBOARD_DATABASE_TIMEOUT: '0.5' },

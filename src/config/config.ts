@@ -24,6 +24,8 @@ export interface Config {
   readonly retrySchedule: readonly number[];
   /** How long a failing queue head waits at most before its next try while deliveries wait behind it. */
   readonly blockedRetryCapMs: number;
+  /** Sends a lane may have out whose records are not committed yet: what a crash may repeat. */
+  readonly unrecordedWindow: number;
   readonly hipchatRoomRate: number;
   readonly hipchatTokenRate: number;
   /** Slack Web API base for bot-token integrations (`chat.postMessage`). */
@@ -262,6 +264,7 @@ export function loadConfig(env: Env = process.env): Config {
     role,
     retrySchedule: retrySchedule(env),
     blockedRetryCapMs: seconds(env, 'SWITCHBOARD_BLOCKED_RETRY_CAP', 5) * 1000,
+    unrecordedWindow: integer(env, 'SWITCHBOARD_UNRECORDED_WINDOW', 16, 1, 256),
     hipchatRoomRate: integer(env, 'SWITCHBOARD_HIPCHAT_ROOM_RATE', 30, 0, 1_000_000),
     hipchatTokenRate: integer(env, 'SWITCHBOARD_HIPCHAT_TOKEN_RATE', 500, 0, 1_000_000),
     slackApiUrl: httpUrl(
