@@ -56,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   app.decorateRequest('principal', undefined);
   app.setErrorHandler(errorHandler);
   // A rate limiter shared with other processes stops reporting before the database closes.
-  app.addHook('onClose', () => deps.rateLimiter.close());
+  app.addHook('onClose', async () => deps.rateLimiter.close());
   await app.register(cookie);
   const webRoot = deps.webRoot !== undefined && existsSync(deps.webRoot) ? deps.webRoot : undefined;
   if (webRoot !== undefined) {

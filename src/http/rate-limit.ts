@@ -169,11 +169,13 @@ export class RestRateLimiter {
     return this.reporting;
   }
 
-  /** Stops reporting (the process is closing); what was not reported goes with it. */
-  async close(): Promise<void> {
+  /**
+   * Stops reporting (the process is closing); what was not reported goes with it. A report on
+   * its way is not waited for: with the database gone silent it could take the answer deadline.
+   */
+  close(): void {
     this.closed = true;
     clearTimeout(this.timer);
-    await this.reporting;
   }
 
   private async sendReport(): Promise<void> {
@@ -198,7 +200,8 @@ export class RestRateLimiter {
       }
     } catch (error) {
       for (const { window, count } of sent.values()) window.unsent += count;
-      shared.onError(error);
+      // Closing, the database may go before the report's answer: nothing to tell.
+      if (!this.closed) shared.onError(error);
     }
   }
 
