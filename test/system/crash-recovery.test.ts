@@ -56,80 +56,75 @@ function sequence(): number[] {
 }
 
 describe.each([
-  { window: undefined, bound: defaultUnrecordedWindow },
-  { window: '1', bound: 1 },
-])(
-  'a server killed with SIGKILL in the middle of a burst, SWITCHBOARD_UNRECORDED_WINDOW=$window',
-  ({ window, bound }) => {
-    it('delivers every change at least once after restart, in order, repeating at most the unrecorded window', {
-      timeout: 120_000,
-    }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'switchboard-crash-'));
-      dirs.push(dir);
-      fake.reset();
-      let server = await startServerProcess(env(dir, window));
-      expect(await call(server, 'POST', '/projects', { key: 'p', name: 'P' })).toBe(201);
-      expect(await call(server, 'POST', '/flags/p', { key: 'f', name: 'F' })).toBe(201);
-      expect(
-        await call(server, 'POST', '/integrations/hipchat', {
-          name: 'Ops',
-          config: { room: 'Ops', token: roomToken },
-          statements: [
-            { effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['updateOn'] },
-          ],
-        }),
-      ).toBe(201);
-      fake.delay(3); // so the kill lands while deliveries are still queued
+  { label: 'the default (16)', window: undefined, bound: defaultUnrecordedWindow },
+  { label: 'SWITCHBOARD_UNRECORDED_WINDOW=1', window: '1', bound: 1 },
+])('a server killed with SIGKILL in the middle of a burst, unrecorded window $label', ({ window, bound }) => {
+  it('delivers every change at least once after restart, in order, repeating at most the unrecorded window', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-crash-'));
+    dirs.push(dir);
+    fake.reset();
+    let server = await startServerProcess(env(dir, window));
+    expect(await call(server, 'POST', '/projects', { key: 'p', name: 'P' })).toBe(201);
+    expect(await call(server, 'POST', '/flags/p', { key: 'f', name: 'F' })).toBe(201);
+    expect(
+      await call(server, 'POST', '/integrations/hipchat', {
+        name: 'Ops',
+        config: { room: 'Ops', token: roomToken },
+        statements: [{ effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['updateOn'] }],
+      }),
+    ).toBe(201);
+    fake.delay(3); // so the kill lands while deliveries are still queued
 
-      const accepted: number[] = [];
-      let killedAt = -1;
-      for (let i = 0; i < changes; i++) {
+    const accepted: number[] = [];
+    let killedAt = -1;
+    for (let i = 0; i < changes; i++) {
+      const status = await call(server, 'PATCH', '/flags/p/f', {
+        patch: [{ op: 'replace', path: '/environments/production/on', value: i % 2 === 0 }],
+        comment: `seq ${i}`,
+      });
+      expect(status).toBe(200);
+      accepted.push(i);
+      if (killedAt < 0 && sequence().length >= 100) {
+        killedAt = i;
+        await server.stop('SIGKILL');
+        break;
+      }
+    }
+    expect(killedAt).toBeGreaterThan(0);
+    const beforeRestart = sequence().length;
+    expect(beforeRestart).toBeLessThan(accepted.length); // the kill left work queued
+
+    const firstLogs = server.stdout() + server.stderr();
+    server = await startServerProcess(env(dir, window));
+    try {
+      for (let i = killedAt + 1; i < changes; i++) {
         const status = await call(server, 'PATCH', '/flags/p/f', {
           patch: [{ op: 'replace', path: '/environments/production/on', value: i % 2 === 0 }],
           comment: `seq ${i}`,
         });
         expect(status).toBe(200);
-        accepted.push(i);
-        if (killedAt < 0 && sequence().length >= 100) {
-          killedAt = i;
-          await server.stop('SIGKILL');
-          break;
-        }
       }
-      expect(killedAt).toBeGreaterThan(0);
-      const beforeRestart = sequence().length;
-      expect(beforeRestart).toBeLessThan(accepted.length); // the kill left work queued
+      await fake.waitFor(() => new Set(sequence()).size === changes, 60_000);
+    } finally {
+      await server.stop();
+    }
+    // The room token reached HipChat but never a log line of either run.
+    expect(fake.delivered(7)[0]?.token).toBe(roomToken);
+    expect(firstLogs + server.stdout() + server.stderr()).not.toContain(roomToken);
 
-      const firstLogs = server.stdout() + server.stderr();
-      server = await startServerProcess(env(dir, window));
-      try {
-        for (let i = killedAt + 1; i < changes; i++) {
-          const status = await call(server, 'PATCH', '/flags/p/f', {
-            patch: [{ op: 'replace', path: '/environments/production/on', value: i % 2 === 0 }],
-            comment: `seq ${i}`,
-          });
-          expect(status).toBe(200);
-        }
-        await fake.waitFor(() => new Set(sequence()).size === changes, 60_000);
-      } finally {
-        await server.stop();
-      }
-      // The room token reached HipChat but never a log line of either run.
-      expect(fake.delivered(7)[0]?.token).toBe(roomToken);
-      expect(firstLogs + server.stdout() + server.stderr()).not.toContain(roomToken);
-
-      const got = sequence();
-      expect(new Set(got).size).toBe(changes);
-      // A lane sends one delivery at a time and has at most `unrecordedWindow` sent whose records
-      // were not committed yet: only those can be repeated after the kill.
-      const repeated = got.filter((s, i) => got.indexOf(s) !== i);
-      expect(repeated.length).toBeLessThanOrEqual(bound);
-      // … and they are the last sends before the kill, not older ones.
-      const lastBeforeKill = Math.max(...got.slice(0, beforeRestart));
-      for (const s of repeated) expect(s).toBeGreaterThan(lastBeforeKill - bound);
-      // In order: ignoring a repeated send, each notification follows the one before it.
-      const firsts = got.filter((s, i) => got.indexOf(s) === i);
-      expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
-    });
-  },
-);
+    const got = sequence();
+    expect(new Set(got).size).toBe(changes);
+    // A lane sends one delivery at a time and has at most `unrecordedWindow` sent whose records
+    // were not committed yet: only those can be repeated after the kill.
+    const repeated = got.filter((s, i) => got.indexOf(s) !== i);
+    expect(repeated.length).toBeLessThanOrEqual(bound);
+    // … and they are the last sends before the kill, not older ones.
+    const lastBeforeKill = Math.max(...got.slice(0, beforeRestart));
+    for (const s of repeated) expect(s).toBeGreaterThan(lastBeforeKill - bound);
+    // In order: ignoring a repeated send, each notification follows the one before it.
+    const firsts = got.filter((s, i) => got.indexOf(s) === i);
+    expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
+  });
+});
