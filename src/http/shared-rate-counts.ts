@@ -36,9 +36,9 @@ export class DatabaseRateCounts implements SharedRateCounts {
         .execute();
     }
     const windows: SharedWindow[] = [];
+    const over = now - rateWindowMs; // a stored window that started by then has run out
     for (let i = 0; i < reports.length; i += reportsPerStatement) {
       const batch = reports.slice(i, i + reportsPerStatement);
-      const over = now - rateWindowMs;
       const rows = await this.db
         .insertInto('rate_windows')
         .values(batch.map((r) => ({ caller: r.caller, started_at: r.start, total: r.count })))
