@@ -5,7 +5,8 @@ import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, openDatabase } from './db/database.js';
-import { deliveryChannels, deliveryFor, outboundHttpFor } from './delivery-root.js';
+import type { Retention } from './delivery-root.js';
+import { deliveryChannels, deliveryFor, outboundHttpFor, retentionFor } from './delivery-root.js';
 import { DeliveryThread } from './delivery-thread.js';
 import { Authenticator } from './features/access/authenticator.js';
 import { RequestAuthorization } from './features/access/request-authorization.js';
@@ -17,7 +18,6 @@ import { ChannelTestSender } from './features/delivery/channel-test-sender.js';
 import { DeliveryActions } from './features/delivery/delivery-actions.js';
 import { DeliveryFanOut } from './features/delivery/delivery-fan-out.js';
 import { DeliveryLog } from './features/delivery/delivery-log.js';
-import { DeliveryRetention } from './features/delivery/delivery-retention.js';
 import type { DeliveryWorker } from './features/delivery/delivery-worker.js';
 import { IntegrationHealthStore } from './features/delivery/integration-health-store.js';
 import { IntegrationHealthView } from './features/delivery/integration-health-view.js';
@@ -89,8 +89,8 @@ export interface Switchboard {
    * on a SQLite file (`capabilities.deliveryThread`).
    */
   readonly worker: DeliveryWorker | DeliveryThread | undefined;
-  /** Prunes finished deliveries where they are sent (undefined with `SWITCHBOARD_ROLE=api`). */
-  readonly retention: DeliveryRetention | undefined;
+  /** Prunes finished deliveries and old audit entries where deliveries are sent (not with `SWITCHBOARD_ROLE=api`). */
+  readonly retention: Retention | undefined;
   /** Every mutating use case's unit of work (tests drive a change that rolls back through it). */
   readonly changes: ChangeLog;
   /** The server-side SDK data plane: the change feed and the streams it feeds. */
@@ -188,10 +188,8 @@ export async function buildSwitchboard(config: Config, options: BuildOptions = {
             // A test's clock cannot cross into a thread.
             threaded: options.clock === undefined && options.deliveryThread !== false,
           });
-    // Finished deliveries past their retention go, pruned where deliveries are sent.
-    const log = logger.child({ component: 'delivery-retention' });
-    const retention =
-      worker && new DeliveryRetention({ db, queue, clock, log, ...metrics.watchRetention(config) });
+    // Finished deliveries and audit entries past their retention go, pruned where deliveries are sent.
+    const retention = worker && retentionFor({ config, db, queue, audit, clock, logger, metrics });
     // In each change's transaction: its deliveries; after its commit: this process's worker.
     const fanOut = new DeliveryFanOut({
       integrations: directory,

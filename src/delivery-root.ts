@@ -1,15 +1,21 @@
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { DatabaseHandle } from './db/database.js';
+import type { Database } from './db/schema.js';
 import { DeliveryThread, type DeliveryTimeouts } from './delivery-thread.js';
+import { AuditRetention } from './features/audit/audit-retention.js';
+import type { AuditStore } from './features/audit/audit-store.js';
 import type { DeliveryChannel } from './features/delivery/delivery-channel.js';
 import { listenForDeliveries } from './features/delivery/delivery-fan-out.js';
+import { DeliveryRetention } from './features/delivery/delivery-retention.js';
 import type { IntegrationReader } from './features/delivery/delivery-sender.js';
 import { DeliveryWorker } from './features/delivery/delivery-worker.js';
 import { OutboundHttp } from './features/delivery/outbound-http.js';
 import type { DeliveryQueue } from './features/delivery/queue/delivery-queue.js';
 import { sendThrottleFor } from './features/delivery/queue/delivery-queue-for.js';
 import { integrationKinds } from './features/integrations/kinds/index.js';
+import type { Metrics } from './http/metrics.js';
 import type { Clock } from './shared/ids.js';
 import type { SecretBox } from './shared/secret-box.js';
 
@@ -92,5 +98,45 @@ export function deliveryFor(
       writeTurns: parts.database.writeTurns,
     },
     log.child({ component: 'delivery' }),
+  );
+}
+
+/** The retention pruners a process that delivers runs: finished deliveries, and old audit entries. */
+export class Retention {
+  constructor(
+    readonly deliveries: DeliveryRetention,
+    readonly audit: AuditRetention,
+  ) {}
+
+  start(): void {
+    this.deliveries.start();
+    this.audit.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.deliveries.stop(), this.audit.stop()]);
+  }
+}
+
+export function retentionFor(parts: {
+  readonly config: Config;
+  readonly db: Kysely<Database>;
+  readonly queue: DeliveryQueue;
+  readonly audit: AuditStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}): Retention {
+  const { config, metrics, db, clock } = parts;
+  const log = parts.logger.child({ component: 'retention' });
+  return new Retention(
+    new DeliveryRetention({
+      ...{ db, clock, log, queue: parts.queue },
+      ...metrics.watchRetention('delivery', config.deliveryRetentionDays),
+    }),
+    new AuditRetention({
+      ...{ db, clock, log, audit: parts.audit },
+      ...metrics.watchRetention('audit', config.auditRetentionDays),
+    }),
   );
 }

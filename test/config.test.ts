@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       SWITCHBOARD_METRICS_TOKEN: 'metrics-0123456789abcdefghij',
       SWITCHBOARD_API_RATE_LIMIT: '0',
       SWITCHBOARD_DELIVERY_RETENTION_DAYS: '90',
+      SWITCHBOARD_AUDIT_RETENTION_DAYS: '400',
       SWITCHBOARD_LISTEN_CHECK: '0.5',
       SWITCHBOARD_DATABASE_TIMEOUT: '2.5',
       SWITCHBOARD_DATABASE_POOL_SIZE: '4',
@@ -84,6 +85,7 @@ describe('loadConfig', () => {
       metricsToken: 'metrics-0123456789abcdefghij',
       apiRateLimit: 0,
       deliveryRetentionDays: 90,
+      auditRetentionDays: 400,
       listenCheckMs: 500,
       databaseTimeoutMs: 2_500,
       poolSize: 4,
@@ -98,6 +100,15 @@ describe('loadConfig', () => {
           SWITCHBOARD_DATABASE_URL: 'sqlite::memory:',
           SWITCHBOARD_DELIVERY_RETENTION_DAYS: value,
         }).deliveryRetentionDays,
+      ).toBe(0);
+  });
+
+  it('keeps audit entries for ever unless SWITCHBOARD_AUDIT_RETENTION_DAYS says otherwise', () => {
+    expect(loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:' }).auditRetentionDays).toBe(0);
+    for (const value of ['off', '0'])
+      expect(
+        loadConfig({ SWITCHBOARD_DATABASE_URL: 'sqlite::memory:', SWITCHBOARD_AUDIT_RETENTION_DAYS: value })
+          .auditRetentionDays,
       ).toBe(0);
   });
 
@@ -169,6 +180,10 @@ describe('loadConfig', () => {
     [
       { SWITCHBOARD_DELIVERY_RETENTION_DAYS: '-1' },
       'SWITCHBOARD_DELIVERY_RETENTION_DAYS: expected a number of days or "off"',
+    ],
+    [
+      { SWITCHBOARD_AUDIT_RETENTION_DAYS: '1 year' },
+      'SWITCHBOARD_AUDIT_RETENTION_DAYS: expected a number of days or "off", got "1 year"',
     ],
     [
       { SWITCHBOARD_DELIVERY_RETENTION_DAYS: '36501' },

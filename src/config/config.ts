@@ -44,6 +44,8 @@ export interface Config {
   readonly apiRateLimit: number;
   /** Finished deliveries and their attempts are deleted this many days after they finished; 0 = kept. */
   readonly deliveryRetentionDays: number;
+  /** Audit entries are deleted this many days after their date, once no kept delivery names them; 0 = kept. */
+  readonly auditRetentionDays: number;
   /**
    * PostgreSQL: every LISTEN connection must answer a check this often, within as long, or it
    * is opened again (a server or network gone silent closes nothing).
@@ -278,6 +280,7 @@ export function loadConfig(env: Env = process.env): Config {
     // default leaves three times that, so it stops a runaway script, not a busy pipeline.
     apiRateLimit: integer(env, 'SWITCHBOARD_API_RATE_LIMIT', 100_000, 0, 100_000_000),
     deliveryRetentionDays: retentionDays(env, 'SWITCHBOARD_DELIVERY_RETENTION_DAYS', 30),
+    auditRetentionDays: retentionDays(env, 'SWITCHBOARD_AUDIT_RETENTION_DAYS', 0),
     listenCheckMs: listenCheck(env),
     databaseTimeoutMs: databaseTimeout(env),
     poolSize: integer(env, 'SWITCHBOARD_DATABASE_POOL_SIZE', 10, 1, 1_000),

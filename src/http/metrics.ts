@@ -111,28 +111,27 @@ export class Metrics {
   }
 
   /**
-   * Delivery retention: the days finished deliveries are kept (0: for ever), the deliveries it
-   * has deleted, and when its last pass ended. Returns what the pruner reports to.
+   * A retention pruner's figures: the days its rows are kept (0: for ever), the rows it has
+   * deleted, and when its last pass ended. Returns what the pruner reports to.
    */
-  watchRetention(config: { readonly deliveryRetentionDays: number }): {
-    readonly days: number;
-    onPruned(count: number): void;
-    onPass(at: number): void;
-  } {
-    const days = config.deliveryRetentionDays;
+  watchRetention(
+    subject: 'delivery' | 'audit',
+    days: number,
+  ): { readonly days: number; onPruned(count: number): void; onPass(at: number): void } {
+    const rows = subject === 'delivery' ? 'Finished deliveries (with their attempts)' : 'Audit entries';
     new client.Gauge({
-      name: 'switchboard_delivery_retention_days',
-      help: 'Days a finished delivery and its attempts are kept before they are pruned (0: kept for ever)',
+      name: `switchboard_${subject}_retention_days`,
+      help: `Days ${rows.toLowerCase()} are kept before they are pruned (0: kept for ever)`,
       registers: [this.registry],
     }).set(days);
     const pruned = new client.Counter({
-      name: 'switchboard_delivery_pruned_total',
-      help: 'Finished deliveries (with their attempts) deleted because they were past retention',
+      name: `switchboard_${subject}_pruned_total`,
+      help: `${rows} deleted because they were past retention`,
       registers: [this.registry],
     });
     const lastPass = new client.Gauge({
-      name: 'switchboard_delivery_last_prune_timestamp_seconds',
-      help: 'When the last pass of the delivery pruner ended (Unix time; 0 before the first)',
+      name: `switchboard_${subject}_last_prune_timestamp_seconds`,
+      help: `When the last pass of the ${subject} pruner ended (Unix time; 0 before the first)`,
       registers: [this.registry],
     });
     return {

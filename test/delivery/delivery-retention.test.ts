@@ -169,7 +169,7 @@ describe('delivery retention in a running Switchboard', () => {
       for (let i = 0; i < 3; i++) await delivery(sdb, 'done', longAgo);
       await delivery(sdb, 'done', Date.now());
       const before = Date.now();
-      expect(await t.switchboard.retention?.pruneNow()).toBe(3);
+      expect(await t.switchboard.retention?.deliveries.pruneNow()).toBe(3);
 
       const res = await t.api('GET', '/metrics', undefined, { authorization: `Bearer ${metricsToken}` });
       expect(res.status).toBe(200);

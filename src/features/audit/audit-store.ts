@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { prepareQuery } from '../../db/prepared-query.js';
 import type { Executor } from '../../db/schema.js';
 import type { TransactionTail } from '../../db/transaction-tail.js';
+import type { PrunedBatch } from '../../shared/retention-pruner.js';
 import type { AuditEntry, AuditEntryDetail, AuditRecord, TaggedAccess } from './audit-model.js';
 
 export interface AuditQuery {
@@ -13,6 +14,12 @@ export interface AuditQuery {
   readonly limit: number;
   /** Continue after this entry (exclusive), for the next page. */
   readonly cursor?: number | undefined;
+}
+
+/** Where the audit log's retention left off in a pass: the last entry its batch looked at. */
+export interface AuditPruneCursor {
+  readonly date: number;
+  readonly seq: number;
 }
 
 export interface AuditPage {
@@ -184,4 +191,73 @@ export class AuditStore {
       accesses: JSON.parse(r.accesses) as TaggedAccess[],
     }));
   }
+
+  /**
+   * One batch of the audit log's retention: of the next `limit` entries dated before `before`,
+   * oldest first from `after` on, deletes those no delivery names. An entry a kept delivery
+   * names stays: the delivery is rendered, shown and re-sent from it. Nothing names an old
+   * entry anew (a delivery is written with its entry, a re-send updates its row), so the delete
+   * needs no second look; each batch moves past the entries it kept, however many there are.
+   *
+   * `deliveries` is not indexed by entry: that would be one more index write per delivery on
+   * the hot path (it cost the delivery insert about half again on SQLite). A delivery takes its
+   * entry's date as `created_at`, and ids grow as deliveries are created, so when the window
+   * ends a day (`createdOrderMarginMs`, for clocks and transactions committing out of order)
+   * before the lowest-numbered delivery was created, no delivery names any of its entries: one
+   * primary-key read. That is the case whenever the audit log's retention outlasts the delivery
+   * log's. Otherwise the deliveries created in the window's span of dates are read (a scan of
+   * `deliveries`, off the hot path).
+   */
+  async prune(
+    db: Executor,
+    before: number,
+    limit: number,
+    after?: AuditPruneCursor,
+  ): Promise<PrunedBatch<AuditPruneCursor>> {
+    let window = db
+      .selectFrom('audit_entries')
+      .select(['seq', 'date', 'id'])
+      .where('date', '<', before)
+      .orderBy('date')
+      .orderBy('seq')
+      .limit(limit);
+    if (after !== undefined) {
+      window = window.where((eb) => eb(eb.refTuple('date', 'seq'), '>', eb.tuple(after.date, after.seq)));
+    }
+    const rows = await window.execute();
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    if (first === undefined || last === undefined) return { deleted: 0, more: false };
+    const named = await namedIn(db, Number(first.date), Number(last.date));
+    const unnamed = rows.filter((r) => !named.has(r.id)).map((r) => Number(r.seq));
+    const deleted =
+      unnamed.length === 0
+        ? 0
+        : Number(
+            (await db.deleteFrom('audit_entries').where('seq', 'in', unnamed).executeTakeFirst())
+              .numDeletedRows,
+          );
+    return { deleted, more: rows.length === limit, next: { date: Number(last.date), seq: Number(last.seq) } };
+  }
+}
+
+/** How far a delivery's `created_at` may run behind one numbered before it (see `prune`). */
+export const createdOrderMarginMs = 24 * 60 * 60 * 1000;
+
+/** The entry ids that deliveries created between `from` and `to` (inclusive) name. */
+async function namedIn(db: Executor, from: number, to: number): Promise<Set<string>> {
+  const lowest = await db
+    .selectFrom('deliveries')
+    .select('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  if (lowest === undefined || to < Number(lowest.created_at) - createdOrderMarginMs) return new Set();
+  const rows = await db
+    .selectFrom('deliveries')
+    .select('audit_id')
+    .where('created_at', '>=', from)
+    .where('created_at', '<=', to)
+    .execute();
+  return new Set(rows.map((r) => r.audit_id));
 }
