@@ -67,7 +67,7 @@ export function composeDeliveryWorker(parts: DeliveryWorkerParts): DeliveryWorke
     blockedRetryCapMs: config.blockedRetryCapMs,
     unrecordedWindow: config.unrecordedWindow,
     channels: parts.channels,
-    throttle: sendThrottleFor(database.capabilities, database.db, parts.channels),
+    throttle: sendThrottleFor(database.db, parts.channels),
     clock: parts.clock,
     listen: listenForDeliveries(database.notifier, log),
     pollMs: parts.pollMs,

@@ -6,6 +6,8 @@ import { freshPostgresDatabase, testDialect } from './test-switchboard.js';
 
 export interface TestDatabase {
   readonly handle: DatabaseHandle;
+  /** One more connection (pool) to the same database, as another process would open; closed with it. */
+  another(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
 
@@ -19,9 +21,15 @@ export async function openTestDatabase(migrated = true): Promise<TestDatabase> {
     const { url, drop } = await freshPostgresDatabase();
     const handle = await openPostgres(url);
     if (migrated) await migrateToLatest(handle.db);
+    const others: DatabaseHandle[] = [];
     return {
       handle,
+      async another() {
+        others.push(await openPostgres(url));
+        return others[others.length - 1] as DatabaseHandle;
+      },
       async close() {
+        for (const other of others) await other.close();
         await handle.close();
         await drop();
       },
@@ -30,9 +38,16 @@ export async function openTestDatabase(migrated = true): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-db-'));
   const handle = openSqlite(join(dir, 'db.sqlite'));
   if (migrated) await migrateToLatest(handle.db);
+  const others: DatabaseHandle[] = [];
   return {
     handle,
+    async another() {
+      // Taking turns at the write lock with the first, as the delivery thread's connection does.
+      others.push(openSqlite(join(dir, 'db.sqlite'), { checkpointer: false, writeTurns: handle.writeTurns }));
+      return others[others.length - 1] as DatabaseHandle;
+    },
     async close() {
+      for (const other of others) await other.close();
       await handle.close();
       rmSync(dir, { recursive: true, force: true });
     },

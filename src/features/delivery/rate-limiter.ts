@@ -1,6 +1,6 @@
 /**
  * A send window: the times of a key's last sends, oldest first, at most `limit` of them. Pure,
- * so the in-memory limiter below and the shared one on PostgreSQL (`PostgresSendThrottle`) keep
+ * so the in-memory limiter below and the one kept in the database (`DatabaseSendThrottle`) keep
  * the same rule.
  */
 export type SendWindow = readonly number[];

@@ -4,8 +4,9 @@ import { RateLimiter } from './rate-limiter.js';
 /**
  * Paces sends under the chat services' limits (`ChannelLimit`): each send counts against its
  * keys (a HipChat room and token, a Slack channel), and goes only when every key has a slot.
- * In this process's memory on SQLite, which runs one process; shared by every worker through
- * the database on PostgreSQL (`PostgresSendThrottle`), where several processes send to one room.
+ * Kept in the database (`DatabaseSendThrottle`): shared by every worker on PostgreSQL, where
+ * several processes send to one room, and kept across restarts on both engines. A throttle the
+ * operator turned off stays in memory (`MemorySendThrottle`).
  */
 export interface SendThrottle {
   /**

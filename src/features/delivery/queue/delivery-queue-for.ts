@@ -4,10 +4,10 @@ import type { Database } from '../../../db/schema.js';
 import type { TransactionTail } from '../../../db/transaction-tail.js';
 import type { ChannelRegistry } from '../delivery-channel.js';
 import type { IntegrationHealthStore } from '../integration-health-store.js';
-import { channelLimits, MemorySendThrottle, type SendThrottle } from '../send-throttle.js';
+import { channelLimits, type SendThrottle } from '../send-throttle.js';
+import { DatabaseSendThrottle } from './database-send-throttle.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { PostgresDeliveryQueue } from './postgres-delivery-queue.js';
-import { PostgresSendThrottle } from './postgres-send-throttle.js';
 import { SqliteDeliveryQueue } from './sqlite-delivery-queue.js';
 
 /** The queue for this database, chosen once at start-up. */
@@ -22,16 +22,10 @@ export function deliveryQueueFor(
 }
 
 /**
- * The chat throttles for this database: shared through it on PostgreSQL, where several worker
- * processes may send to one room; in memory on SQLite, whose one process is the only sender.
+ * The chat throttles, kept in the database on both engines: shared by the worker processes that
+ * may send to one room on PostgreSQL, and kept across a restart on either (a room that heard its
+ * 30 messages just before a restart does not hear 30 more after it).
  */
-export function sendThrottleFor(
-  capabilities: DbCapabilities,
-  db: Kysely<Database>,
-  channels: ChannelRegistry,
-): SendThrottle {
-  const limits = channelLimits(channels);
-  return capabilities.dialect === 'postgres'
-    ? new PostgresSendThrottle(db, limits)
-    : new MemorySendThrottle(limits);
+export function sendThrottleFor(db: Kysely<Database>, channels: ChannelRegistry): SendThrottle {
+  return new DatabaseSendThrottle(db, channelLimits(channels));
 }

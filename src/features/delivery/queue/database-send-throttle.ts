@@ -19,17 +19,18 @@ interface ThrottleRow {
 }
 
 /**
- * `SendThrottle` shared by every process on one PostgreSQL database (`send_throttles`, a row per
- * key): a room's 30 messages a minute are its 30 however many workers send to it, and a worker
- * that starts after a restart still sees what was sent in the window. A take locks its keys' rows
- * (in one order, so two takes never wait on each other crosswise), checks every key, and writes
- * the send into each only when all have a slot: three round trips, for chat sends that go out
- * tens of times a minute.
+ * `SendThrottle` kept in the database (`send_throttles`, a row per key): a room's 30 messages a
+ * minute are its 30 however many workers send to it on PostgreSQL, and a worker that starts after
+ * a restart still sees what was sent in the window, on either database. A take locks its keys'
+ * rows (in one order, so two takes never wait on each other crosswise; on SQLite the
+ * transaction's write lock), checks every key, and writes the send into each only when all have
+ * a slot: three round trips, for chat sends that go out tens of times a minute. The SQL is the
+ * same on both databases (`case` for `greatest`, a VALUES list's own column names).
  *
  * Keys whose limit is 0 (the operator turned that throttle off) stay in this process's memory:
  * such a send costs no statement, and a 429's reset holds back only the process that heard it.
  */
-export class PostgresSendThrottle implements SendThrottle {
+export class DatabaseSendThrottle implements SendThrottle {
   private readonly local: MemorySendThrottle;
   /** When this process last deleted rows that no longer matter (`pruneNow`). */
   private prunedAt = Number.NEGATIVE_INFINITY;
@@ -54,7 +55,7 @@ export class PostgresSendThrottle implements SendThrottle {
       const { rows } = await sql<ThrottleRow>`
         insert into send_throttles as t (limiter, key, sends, blocked_until, touched_at)
         values ${sql.join(shared.map((k) => sql`(${k.limiter}, ${k.key}, '[]', 0, ${now})`))}
-        on conflict (limiter, key) do update set touched_at = greatest(t.touched_at, excluded.touched_at)
+        on conflict (limiter, key) do update set touched_at = ${later('touched_at')}
         returning limiter, key, sends, blocked_until`.execute(tx);
       const windows = rows.map((row) => ({ row, limit: this.limitOf(row.limiter), sends: parse(row.sends) }));
       const wait = Math.max(
@@ -69,9 +70,9 @@ export class PostgresSendThrottle implements SendThrottle {
           sql`(${row.limiter}, ${row.key}, ${JSON.stringify(withSend(sends, limit.limit, now))})`,
       );
       await sql`
-        update send_throttles as t set sends = v.sends
-        from (values ${sql.join(updated)}) as v (limiter, key, sends)
-        where t.limiter = v.limiter and t.key = v.key`.execute(tx);
+        update send_throttles as t set sends = v.column3
+        from (values ${sql.join(updated)}) as v
+        where t.limiter = v.column1 and t.key = v.column2`.execute(tx);
       return 0;
     });
   }
@@ -84,8 +85,7 @@ export class PostgresSendThrottle implements SendThrottle {
       insert into send_throttles as t (limiter, key, sends, blocked_until, touched_at)
       values ${sql.join(shared.map((k) => sql`(${k.limiter}, ${k.key}, '[]', ${until}, ${until})`))}
       on conflict (limiter, key) do update set
-        blocked_until = greatest(t.blocked_until, excluded.blocked_until),
-        touched_at = greatest(t.touched_at, excluded.touched_at)`.execute(this.db);
+        blocked_until = ${later('blocked_until')}, touched_at = ${later('touched_at')}`.execute(this.db);
   }
 
   /**
@@ -130,6 +130,10 @@ export class PostgresSendThrottle implements SendThrottle {
 
 const pruneEveryMs = 60 * 60_000;
 const keptForMs = 24 * 60 * 60_000;
+
+/** The later of a row's column and the conflicting insert's (`greatest`, which SQLite lacks). */
+const later = (column: 'touched_at' | 'blocked_until') =>
+  sql`case when t.${sql.ref(column)} > excluded.${sql.ref(column)} then t.${sql.ref(column)} else excluded.${sql.ref(column)} end`;
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

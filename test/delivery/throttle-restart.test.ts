@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startWithFlag, toggleFlag } from '../delivery/delivery-kit.js';
 import { FakeHipChat } from '../helpers/fake-hipchat.js';
@@ -5,15 +8,18 @@ import {
   freshPostgresDatabase,
   startTestSwitchboard,
   type TestSwitchboard,
+  testDialect,
 } from '../helpers/test-switchboard.js';
 import { until } from '../helpers/until.js';
 
+// Runs on SQLite (vitest.config.ts) and on PostgreSQL (vitest.postgres.config.ts).
+
 /**
  * HipChat's flood control counts a room's messages, whoever sends them. With the throttles in
- * each worker's memory, a worker that took over a room (a second worker, or the first one
- * restarted) started from an empty window and sent past the room's rate into 429s. With them
- * kept in the database (`PostgresSendThrottle`), it waits for the room's window as the first
- * worker would have.
+ * each worker's memory, a worker that took over a room (a second worker on PostgreSQL, or the
+ * one process restarted on either database) started from an empty window and sent past the
+ * room's rate into 429s. With them kept in the database (`DatabaseSendThrottle`), it waits for
+ * the room's window as the first worker would have.
  */
 
 const OPS = { id: 1, name: 'Ops Room' };
@@ -39,37 +45,48 @@ afterAll(async () => {
   await fake.close();
 });
 
-it('a worker that takes over a room keeps to the rate the room was sent at by another', {
+it('a worker that takes over a room keeps to the rate the room was sent at before it', {
   timeout: 60_000,
 }, async () => {
-  const { url, drop: dropDatabase } = await freshPostgresDatabase();
-  drop = dropDatabase;
+  let url: string;
+  if (testDialect === 'postgres') {
+    const fresh = await freshPostgresDatabase();
+    ({ url } = fresh);
+    drop = fresh.drop;
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-throttle-'));
+    url = `sqlite:${join(dir, 'switchboard.db')}`;
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  }
   const env = {
     SWITCHBOARD_DATABASE_URL: url,
     SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
     SWITCHBOARD_HIPCHAT_URL: fake.url,
     SWITCHBOARD_HIPCHAT_ROOM_RATE: '3',
   };
-  const api = await startWithFlag({ ...env, SWITCHBOARD_ROLE: 'api' });
+  // PostgreSQL: an API process and a worker, the worker replaced. SQLite: its one process, restarted.
+  const split = testDialect === 'postgres';
+  let api = await startWithFlag(split ? { ...env, SWITCHBOARD_ROLE: 'api' } : env);
   started.push(api);
-  const worker = await startTestSwitchboard({ ...env, SWITCHBOARD_ROLE: 'worker' });
-  started.push(worker);
+  const worker = split ? await startTestSwitchboard({ ...env, SWITCHBOARD_ROLE: 'worker' }) : api;
+  if (split) started.push(worker);
   const created = await api.api('POST', '/api/v2/integrations/hipchat', {
     name: 'Ops room',
     config: { room: OPS.name, token: opsToken },
     statements: [{ effect: 'allow', resources: ['proj/*:env/production:flag/*'], actions: ['*'] }],
   });
   expect(created.status).toBe(201);
-  const toggle = (on: boolean) => toggleFlag(api, 'production', on);
 
-  for (const on of [true, false, true]) await toggle(on);
+  for (const on of [true, false, true]) await toggleFlag(api, 'production', on);
   await until('the room heard three changes', () => fake.delivered().length === 3, 10_000);
-  // The first worker goes; the next one takes over the room within the same minute.
+  // The worker goes; the next one takes over the room within the same minute.
   started.splice(started.indexOf(worker), 1);
   await worker.close();
-  started.push(await startTestSwitchboard({ ...env, SWITCHBOARD_ROLE: 'worker' }));
+  const next = await startTestSwitchboard(split ? { ...env, SWITCHBOARD_ROLE: 'worker' } : env);
+  started.push(next);
+  if (!split) api = next;
   const before = Date.now();
-  await toggle(false);
+  await toggleFlag(api, 'production', false);
 
   const deliveries = `/api/v2/integrations/hipchat/${created.body._id}/deliveries`;
   const fourth = async () => {

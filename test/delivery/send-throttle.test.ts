@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { type DatabaseHandle, migrateToLatest, openPostgres } from '../../src/db/database.js';
+import type { DatabaseHandle } from '../../src/db/database.js';
 import type { ChannelLimit, ThrottleKey } from '../../src/features/delivery/delivery-channel.js';
-import { PostgresSendThrottle } from '../../src/features/delivery/queue/postgres-send-throttle.js';
-import { freshPostgresDatabase } from '../helpers/test-switchboard.js';
+import { DatabaseSendThrottle } from '../../src/features/delivery/queue/database-send-throttle.js';
+import { openTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+
+// Runs on SQLite (vitest.config.ts) and on PostgreSQL (vitest.postgres.config.ts).
 
 /**
- * The chat throttles shared through PostgreSQL (`PostgresSendThrottle`): two instances, each
- * with its own pool, are two worker processes. A room's limit is the room's, not each
- * process's; a take is all its keys or none; a 429's reset heard by one holds back the other.
+ * The chat throttles kept in the database (`DatabaseSendThrottle`): two instances, each with its
+ * own connection, are two worker processes on PostgreSQL, or one process before and after a
+ * restart on a SQLite file. A room's limit is the room's, not each process's; a take is all its
+ * keys or none; a 429's reset heard by one holds back the other.
  */
 
 const limits = new Map<string, ChannelLimit>([
@@ -18,28 +21,24 @@ const limits = new Map<string, ChannelLimit>([
 const room = (key: string): ThrottleKey => ({ limiter: 'room', key });
 const token = (key: string): ThrottleKey => ({ limiter: 'token', key });
 
-let drop: () => Promise<void>;
+let database: TestDatabase;
 let first: DatabaseHandle;
 let second: DatabaseHandle;
-let a: PostgresSendThrottle;
-let b: PostgresSendThrottle;
+let a: DatabaseSendThrottle;
+let b: DatabaseSendThrottle;
 
 beforeAll(async () => {
-  let url: string;
-  ({ url, drop } = await freshPostgresDatabase());
-  first = await openPostgres(url);
-  await migrateToLatest(first.db);
-  second = await openPostgres(url);
+  database = await openTestDatabase();
+  first = database.handle;
+  second = await database.another();
 });
 afterAll(async () => {
-  await first?.close();
-  await second?.close();
-  await drop?.();
+  await database?.close();
 });
 beforeEach(async () => {
   await first.db.deleteFrom('send_throttles').execute();
-  a = new PostgresSendThrottle(first.db, limits);
-  b = new PostgresSendThrottle(second.db, limits);
+  a = new DatabaseSendThrottle(first.db, limits);
+  b = new DatabaseSendThrottle(second.db, limits);
 });
 
 it('counts a room’s sends from every process against its one limit', async () => {
