@@ -200,12 +200,13 @@ export class AuditStore {
    * needs no second look; each batch moves past the entries it kept, however many there are.
    *
    * `deliveries` is not indexed by entry: that would be one more index write per delivery on
-   * the hot path (it cost the delivery insert about half again on SQLite). A delivery takes its
-   * entry's date as `created_at`, and ids grow as deliveries are created, so when the window
-   * ends a day (`createdOrderMarginMs`, for clocks and transactions committing out of order)
-   * before the lowest-numbered delivery was created, no delivery names any of its entries: one
-   * primary-key read. That is the case whenever the audit log's retention outlasts the delivery
-   * log's. Otherwise the deliveries created in the window's span of dates are read (a scan of
+   * the hot path (on SQLite it made the delivery insert cost half again to twice as much:
+   * bench/README, issue 19's eleventh round). A delivery takes its entry's date as
+   * `created_at`, and ids grow as deliveries are created, so when the window ends a day
+   * (`createdOrderMarginMs`, for clocks and transactions committing out of order) before the
+   * lowest-numbered delivery was created, no delivery names any of its entries: one primary-key
+   * read. That is the case whenever the audit log's retention outlasts the delivery log's.
+   * Otherwise the deliveries created in the window's span of dates are read (a scan of
    * `deliveries`, off the hot path).
    */
   async prune(
