@@ -1,5 +1,6 @@
 import { type CompiledQuery, type Dialect, Kysely, sql } from 'kysely';
 import type { Database } from '../../src/db/schema.js';
+import { AuditStore, createdOrderMarginMs } from '../../src/features/audit/audit-store.js';
 import type { DeliveryQueue } from '../../src/features/delivery/queue/delivery-queue.js';
 import { insertIntegrationRow } from './integration-rows.js';
 
@@ -39,12 +40,16 @@ export async function fillOutbox(
     .where('id', '=', head('i0'))
     .execute();
   await db.updateTable('deliveries').set({ run_at: 10_000 }).where('id', '=', head('i1')).execute();
+  // An audit log as long, every entry dated more than a day before the first delivery.
+  await sql`insert into audit_entries (id, date, kind, search, accesses, entry)
+    select 'old' || n, ${-2 * createdOrderMarginMs} - n, 'flag', '', '[]', '{}' from ${source}`.execute(db);
 }
 
 /**
  * Every distinct statement the queue runs to claim lanes, find the next due head, count an
- * integration's pending rows, give rows back and prune, with the parameters it ran with: run on a Kysely that
- * logs them, over `dialect` (a connection to the filled database).
+ * integration's pending rows, give rows back and prune, and the audit log's retention runs where
+ * the audit log is kept longer than the delivery log, with the parameters they ran with: run on
+ * a Kysely that logs them, over `dialect` (a connection to the filled database).
  */
 export async function queueStatements(dialect: Dialect, queue: DeliveryQueue): Promise<CompiledQuery[]> {
   const captured: CompiledQuery[] = [];
@@ -74,6 +79,8 @@ export async function queueStatements(dialect: Dialect, queue: DeliveryQueue): P
   await queue.nextDueAt(db, 500);
   await queue.pendingCount(db, 'i3');
   await queue.prune(db, 1_000, 500);
+  const audit = await new AuditStore().prune(db, 0, 500);
+  if (audit.deleted !== 500) throw new Error(`the audit prune deleted ${audit.deleted} entries, not 500`);
   const seen = new Set<string>();
   return captured.filter(
     (q) => !/^\s*(begin|commit|rollback)/i.test(q.sql) && !seen.has(q.sql) && seen.add(q.sql) !== undefined,

@@ -247,11 +247,12 @@ export const createdOrderMarginMs = 24 * 60 * 60 * 1000;
 
 /** The entry ids that deliveries created between `from` and `to` (inclusive) name. */
 async function namedIn(db: Executor, from: number, to: number): Promise<Set<string>> {
+  // The lowest id by a search of the primary key (`order by id limit 1`, which stops at the
+  // first row, shows in SQLite's plan as a scan).
   const lowest = await db
     .selectFrom('deliveries')
     .select('created_at')
-    .orderBy('id')
-    .limit(1)
+    .where('id', '=', (eb) => eb.selectFrom('deliveries').select((e) => e.fn.min('id').as('id')))
     .executeTakeFirst();
   if (lowest === undefined || to < Number(lowest.created_at) - createdOrderMarginMs) return new Set();
   const rows = await db
