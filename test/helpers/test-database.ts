@@ -25,8 +25,9 @@ export async function openTestDatabase(migrated = true): Promise<TestDatabase> {
     return {
       handle,
       async another() {
-        others.push(await openPostgres(url));
-        return others[others.length - 1] as DatabaseHandle;
+        const other = await openPostgres(url);
+        others.push(other);
+        return other;
       },
       async close() {
         for (const other of others) await other.close();
@@ -43,8 +44,12 @@ export async function openTestDatabase(migrated = true): Promise<TestDatabase> {
     handle,
     async another() {
       // Taking turns at the write lock with the first, as the delivery thread's connection does.
-      others.push(openSqlite(join(dir, 'db.sqlite'), { checkpointer: false, writeTurns: handle.writeTurns }));
-      return others[others.length - 1] as DatabaseHandle;
+      const other = openSqlite(join(dir, 'db.sqlite'), {
+        checkpointer: false,
+        writeTurns: handle.writeTurns,
+      });
+      others.push(other);
+      return other;
     },
     async close() {
       for (const other of others) await other.close();
