@@ -92,11 +92,12 @@ export interface DatabaseHandle {
  * two result sets of one statement at once.
  */
 const maxCachedText = 2_000;
+const startsWithSelect = /^\s*select\s/i;
 
 function withStatementCache(
   sqlite: SqliteDatabase.Database,
   size = 500,
-): SqliteDatabaseLike & { prepare(text: string): SqliteDatabase.Statement } {
+): Omit<SqliteDatabaseLike, 'prepare'> & { prepare(text: string): SqliteDatabase.Statement } {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => sqlite.close(),
@@ -142,7 +143,13 @@ export function openSqlite(file: string, options: SqliteOptions = {}): DatabaseH
   const statements = withStatementCache(sqlite);
   const turns = new WriteTurns(options.writeTurns);
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: statements }, turns),
+    dialect: new ImmediateSqliteDialect({ database: statements }, turns, {
+      // A select never writes: no second prepare of a long one-off text (an `in (…)` list).
+      writes: (text) => !startsWithSelect.test(text) && !statements.prepare(text).readonly,
+      get inTransaction() {
+        return sqlite.inTransaction;
+      },
+    }),
   });
   runDirectly(db, {
     prepare: (text) => statements.prepare(text),

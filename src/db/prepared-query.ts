@@ -27,6 +27,8 @@ export interface PreparedQuery<A extends readonly unknown[], O> {
 export interface DirectSqlite {
   prepare(sql: string): {
     readonly reader: boolean;
+    /** It changes nothing (outside a transaction, a write waits for its turn: `WriteTurns`). */
+    readonly readonly: boolean;
     all(parameters: readonly unknown[]): unknown[];
     run(parameters: readonly unknown[]): { readonly changes: number | bigint };
   };
@@ -39,8 +41,9 @@ const directConnections = new WeakMap<object, DirectSqlite>();
 /**
  * Lets prepared queries on this SQLite database skip Kysely's executor (a connection mutex,
  * several promises and a result transform per statement) and run the prepared statement
- * themselves: inside a transaction, whose connection the caller holds; or when no transaction
- * is open, so the statement runs on its own, synchronously, exactly as Kysely would run it.
+ * themselves: inside a transaction, whose connection the caller holds; or a read when no
+ * transaction is open, so the statement runs on its own, synchronously, exactly as Kysely would
+ * run it (a write on its own waits for the write turn through Kysely's connection).
  * While another caller's transaction is open, queries wait for it through Kysely as before.
  */
 export function runDirectly(db: Kysely<Database>, sqlite: DirectSqlite): void {
@@ -101,8 +104,11 @@ export function prepareQuery<A extends readonly unknown[], O>(
     const direct = directConnections.get(adapter);
     if (direct !== undefined && (db.isTransaction || !direct.inTransaction)) {
       const statement = direct.prepare(compiled.sql);
-      if (statement.reader) return { rows: statement.all(parameters) as O[] };
-      return { rows: [], numAffectedRows: BigInt(statement.run(parameters).changes) };
+      // A write on its own goes through Kysely's connection, which takes the write turn first.
+      if (db.isTransaction || statement.readonly) {
+        if (statement.reader) return { rows: statement.all(parameters) as O[] };
+        return { rows: [], numAffectedRows: BigInt(statement.run(parameters).changes) };
+      }
     }
     return db.executeQuery<O>({ ...compiled, parameters } as CompiledQuery<O>);
   }

@@ -5,6 +5,7 @@ import { threadId } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type DatabaseHandle, openSqlite } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 import { WriteTurns } from './sqlite-begin.js';
 
 // Two connections on one file, as the API and the delivery thread have (database.ts,
@@ -122,4 +123,48 @@ it('a turn held by a thread that ended is given back, and the others go on', asy
   // Not the busy timeout's five seconds, after which a connection goes on without its turn.
   expect(Date.now() - forsaken).toBeLessThan(1_000);
   expect(await counter(first)).toBe(1);
+});
+
+it('a write outside any transaction waits its turn too, without stopping the event loop', async () => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const holder = first.db.transaction().execute(async (tx) => {
+    await sql`update counters set n = n + 1 where id = 1`.execute(tx);
+    await held;
+  });
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 2);
+  setTimeout(release, 60);
+  // Kysely's own path and a prepared query's direct one (a pruner's delete, a throttle's block,
+  // a session's insert run so). Without the turn each sat in SQLite's busy timeout, on this
+  // thread, while the holder could not commit: five seconds, then SQLITE_BUSY.
+  const viaKysely = sql`update counters set n = n + 10 where id = 1`.execute(second.db);
+  const bump = prepareQuery((db, by: number) =>
+    db
+      .updateTable('counters' as never)
+      .set({ n: sql`n + ${by}` } as never)
+      .where('id' as never, '=', 1 as never),
+  );
+  const direct = bump.run(second.db, 100);
+  await Promise.all([holder, viaKysely, direct]);
+  clearInterval(ticker);
+  expect(ticks).toBeGreaterThan(5);
+  expect(await counter(first)).toBe(111);
+});
+
+it('a read outside a transaction does not wait for the turn', async () => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const holder = first.db.transaction().execute(async (tx) => {
+    await sql`update counters set n = n + 1 where id = 1`.execute(tx);
+    await held;
+  });
+  // WAL: the other connection reads the last commit while the holder writes.
+  expect(await counter(second)).toBe(0);
+  release();
+  await holder;
 });

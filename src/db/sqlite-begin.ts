@@ -3,6 +3,7 @@ import {
   CompiledQuery,
   type DatabaseConnection,
   type Driver,
+  type QueryResult,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -82,6 +83,11 @@ export class WriteTurns {
     }
   }
 
+  /** Whether this connection holds the turn now. */
+  get held(): boolean {
+    return this.holding;
+  }
+
   give(): void {
     if (!this.holding) return;
     this.holding = false;
@@ -106,39 +112,60 @@ export class WriteTurns {
   }
 }
 
+/** What the turn needs to know of the connection it orders. */
+export interface SqliteWrites {
+  /** Whether a statement's text changes the database (better-sqlite3's `readonly`, negated). */
+  writes(sql: string): boolean;
+  /** True while a transaction is open on the connection. */
+  readonly inTransaction: boolean;
+}
+
 /**
  * Every SQLite transaction begins `immediate`: it takes the write lock at `begin`, not at its
  * first write. With one connection that changes nothing. With two (the delivery thread's, or a
  * second process on the file), a deferred transaction that read before another connection
  * committed could not write any more (`SQLITE_BUSY_SNAPSHOT`, which no busy timeout waits out),
  * and the use case would fail. Within the process, the connections take turns (`WriteTurns`)
- * before `begin`, so SQLite's busy timeout only ever waits for another process.
+ * before `begin`, and before a write outside any transaction (a pruner's delete, a session's
+ * insert), so SQLite's busy timeout only ever waits for another process.
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
   constructor(
     private readonly config: SqliteDialectConfig,
     private readonly turns: WriteTurns,
+    private readonly writes: SqliteWrites,
   ) {
     super(config);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.config, this.turns);
+    return new ImmediateSqliteDriver(this.config, this.turns, this.writes);
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  private connection: TurnTakingConnection | undefined;
+
   constructor(
     config: SqliteDialectConfig,
     private readonly turns: WriteTurns,
+    private readonly writes: SqliteWrites,
   ) {
     super(config);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    this.connection ??= new TurnTakingConnection(connection, this.turns, this.writes);
+    return this.connection;
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await this.turns.take();
     try {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      // As it is: past the busy timeout the turn is not held, and `begin immediate` counts as a write.
+      const inner = connection instanceof TurnTakingConnection ? connection.inner : connection;
+      await inner.executeQuery(CompiledQuery.raw('begin immediate'));
     } catch (error) {
       this.turns.give();
       throw error;
@@ -156,5 +183,34 @@ class ImmediateSqliteDriver extends SqliteDriver {
     } finally {
       this.turns.give();
     }
+  }
+}
+
+/**
+ * Kysely's one SQLite connection, with a write outside any transaction run in a turn of its own
+ * (SQLite's autocommit): without it, a write that met the other connection's lock slept in
+ * SQLite's busy timeout, stopping its thread (the API's requests, the delivery thread's sends).
+ * Reads and a transaction's statements run as they are.
+ */
+class TurnTakingConnection implements DatabaseConnection {
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly turns: WriteTurns,
+    private readonly writes: SqliteWrites,
+  ) {}
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.turns.held || this.writes.inTransaction || !this.writes.writes(compiled.sql))
+      return this.inner.executeQuery(compiled);
+    await this.turns.take();
+    try {
+      return await this.inner.executeQuery(compiled);
+    } finally {
+      this.turns.give();
+    }
+  }
+
+  streamQuery<R>(compiled: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery(compiled, chunkSize);
   }
 }
