@@ -35,6 +35,19 @@ async function counter(handle: DatabaseHandle): Promise<number> {
   return rows[0]?.n ?? Number.NaN;
 }
 
+/** A transaction on `handle` that has written, holding the write lock until `release()`. */
+function holdingWrite(handle: DatabaseHandle): { done: Promise<void>; release: () => void } {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const done = handle.db.transaction().execute(async (tx) => {
+    await sql`update counters set n = n + 1 where id = 1`.execute(tx);
+    await held;
+  });
+  return { done, release };
+}
+
 it('a transaction that read before another connection wrote still writes: it waits its turn', async () => {
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => {
@@ -58,14 +71,7 @@ it('a transaction that read before another connection wrote still writes: it wai
 });
 
 it('waiting for the other connection keeps the event loop turning', async () => {
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const holder = first.db.transaction().execute(async (tx) => {
-    await sql`update counters set n = n + 1 where id = 1`.execute(tx);
-    await held;
-  });
+  const { done: holder, release } = holdingWrite(first);
   let ticks = 0;
   const ticker = setInterval(() => ticks++, 2);
   const waiter = second.db.transaction().execute(async (tx) => {
@@ -126,14 +132,7 @@ it('a turn held by a thread that ended is given back, and the others go on', asy
 });
 
 it('a write outside any transaction waits its turn too, without stopping the event loop', async () => {
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const holder = first.db.transaction().execute(async (tx) => {
-    await sql`update counters set n = n + 1 where id = 1`.execute(tx);
-    await held;
-  });
+  const { done: holder, release } = holdingWrite(first);
   let ticks = 0;
   const ticker = setInterval(() => ticks++, 2);
   setTimeout(release, 60);
@@ -155,14 +154,7 @@ it('a write outside any transaction waits its turn too, without stopping the eve
 });
 
 it('a read outside a transaction does not wait for the turn', async () => {
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const holder = first.db.transaction().execute(async (tx) => {
-    await sql`update counters set n = n + 1 where id = 1`.execute(tx);
-    await held;
-  });
+  const { done: holder, release } = holdingWrite(first);
   // WAL: the other connection reads the last commit while the holder writes.
   expect(await counter(second)).toBe(0);
   release();
