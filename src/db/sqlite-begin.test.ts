@@ -35,17 +35,29 @@ async function counter(handle: DatabaseHandle): Promise<number> {
   return rows[0]?.n ?? Number.NaN;
 }
 
-/** A transaction on `handle` that has written, holding the write lock until `release()`. */
-function holdingWrite(handle: DatabaseHandle): { done: Promise<void>; release: () => void } {
+/**
+ * A transaction on `handle` that writes and then holds the write lock until `release()`;
+ * `written` resolves once it holds it.
+ */
+function holdingWrite(handle: DatabaseHandle): {
+  done: Promise<void>;
+  written: Promise<void>;
+  release: () => void;
+} {
   let release: () => void = () => undefined;
+  let wrote: () => void = () => undefined;
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
+  const written = new Promise<void>((resolve) => {
+    wrote = resolve;
+  });
   const done = handle.db.transaction().execute(async (tx) => {
     await sql`update counters set n = n + 1 where id = 1`.execute(tx);
+    wrote();
     await held;
   });
-  return { done, release };
+  return { done, written, release };
 }
 
 it('a transaction that read before another connection wrote still writes: it waits its turn', async () => {
@@ -131,31 +143,47 @@ it('a turn held by a thread that ended is given back, and the others go on', asy
   expect(await counter(first)).toBe(1);
 });
 
-it('a write outside any transaction waits its turn too, without stopping the event loop', async () => {
-  const { done: holder, release } = holdingWrite(first);
+/**
+ * A write on `second` outside any transaction while `first` holds the write lock; how many
+ * times a 2 ms interval ran meanwhile. Without a turn the write sat in SQLite's busy timeout on
+ * this thread, where the holder could not commit: five seconds, then SQLITE_BUSY.
+ */
+async function writeWhileHeld(write: () => Promise<unknown>): Promise<number> {
+  const { done: holder, written, release } = holdingWrite(first);
+  await written;
   let ticks = 0;
   const ticker = setInterval(() => ticks++, 2);
   setTimeout(release, 60);
-  // Kysely's own path and a prepared query's direct one (a pruner's delete, a throttle's block,
-  // a session's insert run so). Without the turn each sat in SQLite's busy timeout, on this
-  // thread, while the holder could not commit: five seconds, then SQLITE_BUSY.
-  const viaKysely = sql`update counters set n = n + 10 where id = 1`.execute(second.db);
+  await Promise.all([holder, write()]);
+  clearInterval(ticker);
+  return ticks;
+}
+
+it('a write outside any transaction waits its turn too, without stopping the event loop', async () => {
+  // Kysely's own path: a pruner's delete, a throttle's block, a session's insert.
+  const ticks = await writeWhileHeld(() =>
+    sql`update counters set n = n + 10 where id = 1`.execute(second.db),
+  );
+  expect(ticks).toBeGreaterThan(5);
+  expect(await counter(first)).toBe(11);
+});
+
+it("a prepared query's lone write waits its turn as well", async () => {
   const bump = prepareQuery((db, by: number) =>
     db
       .updateTable('counters' as never)
       .set({ n: sql`n + ${by}` } as never)
       .where('id' as never, '=', 1 as never),
   );
-  const direct = bump.run(second.db, 100);
-  await Promise.all([holder, viaKysely, direct]);
-  clearInterval(ticker);
+  const ticks = await writeWhileHeld(() => bump.run(second.db, 100));
   expect(ticks).toBeGreaterThan(5);
-  expect(await counter(first)).toBe(111);
+  expect(await counter(first)).toBe(101);
 });
 
 it('a read outside a transaction does not wait for the turn', async () => {
-  const { done: holder, release } = holdingWrite(first);
-  // WAL: the other connection reads the last commit while the holder writes.
+  const { done: holder, written, release } = holdingWrite(first);
+  await written;
+  // WAL: the other connection reads the last commit while the holder still writes.
   expect(await counter(second)).toBe(0);
   release();
   await holder;
