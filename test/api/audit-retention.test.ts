@@ -3,7 +3,8 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database, DeliveryStatus } from '../../src/db/schema.js';
 import { AuditRetention } from '../../src/features/audit/audit-retention.js';
-import { AuditStore, createdOrderMarginMs } from '../../src/features/audit/audit-store.js';
+import { AuditStore } from '../../src/features/audit/audit-store.js';
+import { createdOrderMarginMs } from '../../src/features/audit/named-entries.js';
 import { insertIntegrationRow } from '../helpers/integration-rows.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../helpers/test-switchboard.js';
 
@@ -36,13 +37,20 @@ async function toggle(on: boolean): Promise<string> {
   return newest.body.items[0]._id;
 }
 
-/** A delivery naming `auditId`, as the queue leaves it (created with the entry, at its date). */
-async function deliveryOf(auditId: string, status: DeliveryStatus, finishedAt: number | null): Promise<void> {
-  const { date } = await db
-    .selectFrom('audit_entries')
-    .select('date')
-    .where('id', '=', auditId)
-    .executeTakeFirstOrThrow();
+/**
+ * A delivery naming `auditId`, as the queue leaves it: created with the entry, at its date
+ * (unless `createdAt` says otherwise, for an entry not in the log).
+ */
+async function deliveryOf(
+  auditId: string,
+  status: DeliveryStatus,
+  finishedAt: number | null,
+  createdAt?: number,
+): Promise<void> {
+  const date =
+    createdAt ??
+    (await db.selectFrom('audit_entries').select('date').where('id', '=', auditId).executeTakeFirstOrThrow())
+      .date;
   await db
     .insertInto('deliveries')
     .values({
@@ -143,13 +151,13 @@ describe('audit log retention, beside the delivery log', () => {
     await start({ SWITCHBOARD_AUDIT_RETENTION_DAYS: '30' });
   });
 
-  /** The reads of `deliveries` by creation date that a prune makes, counted. */
+  /** The reads of the entries `deliveries` name that a prune makes, counted. */
   function watched(): { db: Kysely<Database>; scans: () => number } {
     let scans = 0;
     const plugin: KyselyPlugin = {
       transformQuery: ({ node }) => {
         const text = JSON.stringify(node);
-        if (text.includes('"deliveries"') && text.includes('">="')) scans++;
+        if (text.includes('"deliveries"') && text.includes('"audit_id"')) scans++;
         return node;
       },
       transformResult: async ({ result }) => result,
@@ -183,6 +191,35 @@ describe('audit log retention, beside the delivery log', () => {
     expect(within.deleted).toBe(0);
     expect(watch.scans()).toBe(1);
     expect(await entryIds()).toEqual([outOfOrder, later]);
+  });
+  it('finds the deliveries of the window among days of others, numbered out of order within the margin', async () => {
+    const start = now;
+    const at = (days: number) => start + days * day;
+    const filler = (days: number) => deliveryOf(`other-${days}`, 'done', at(days), at(days));
+    now = at(10);
+    const first = await toggle(true);
+    now = at(10.2);
+    const second = await toggle(false);
+    now = at(10.4);
+    const unnamed = await toggle(true);
+    // In the order they are numbered: the first entry's delivery before nine created up to 0.9
+    // day earlier, the second's after three created up to 0.9 day later, both within the margin
+    // (a search without it would take one of them for a bound of the window and miss the entry).
+    await filler(8);
+    await deliveryOf(first, 'dead', at(10));
+    for (let d = 9.1; d < 9.95; d += 0.1) await filler(Math.round(d * 10) / 10);
+    for (const d of [10.95, 11, 11.1]) await filler(d);
+    await deliveryOf(second, 'dead', at(10.2));
+    for (let d = 11; d <= 20; d++) await filler(d);
+    const watch = watched();
+
+    // The window: the three entries (the set-up's, dated at the start, are before the cursor).
+    const batch = await new AuditStore().prune(watch.db, at(10.5), 500, { date: at(9), seq: 0 });
+    expect(batch.deleted).toBe(1);
+    expect(watch.scans()).toBe(1);
+    const left = await entryIds();
+    expect(left).toEqual(expect.arrayContaining([first, second]));
+    expect(left).not.toContain(unnamed);
   });
 });
 

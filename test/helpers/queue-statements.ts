@@ -1,6 +1,7 @@
 import { type CompiledQuery, type Dialect, Kysely, sql } from 'kysely';
 import type { Database } from '../../src/db/schema.js';
-import { AuditStore, createdOrderMarginMs } from '../../src/features/audit/audit-store.js';
+import { AuditStore } from '../../src/features/audit/audit-store.js';
+import { createdOrderMarginMs, deliveriesOfDates } from '../../src/features/audit/named-entries.js';
 import type { DeliveryQueue } from '../../src/features/delivery/queue/delivery-queue.js';
 import { insertIntegrationRow } from './integration-rows.js';
 
@@ -24,7 +25,9 @@ export async function fillOutbox(
       : sql`(with recursive s(n) as (select 1 union all select n + 1 from s where n < ${delivered}) select n from s) as s`;
   await sql`insert into deliveries
       (integration_id, audit_id, kind, status, attempts, run_at, created_at, finished_at)
-    select 'i' || (n % 10), 'a' || n, 'flag', 'done', 1, n, n, n + 1 from ${source}`.execute(db);
+    select 'i' || (n % 10), 'a' || n, 'flag', 'done', 1, n, cast(n as bigint) * ${createdEveryMs}, n + 1 from ${source}`.execute(
+    db,
+  );
   for (let k = 0; k < 5; k++)
     await queue.enqueue(db, { integrationIds: integrations, auditId: `p${k}`, kind: 'flag', at: 0 });
   const heads = await db
@@ -40,23 +43,34 @@ export async function fillOutbox(
     .where('id', '=', head('i0'))
     .execute();
   await db.updateTable('deliveries').set({ run_at: 10_000 }).where('id', '=', head('i1')).execute();
-  // An audit log as long, every entry dated more than a day before the first delivery.
+  // An audit log as long, every entry dated more than a day before the first delivery; and the
+  // entries of a day in the middle of the delivery log, for a window that must read who names them.
   await sql`insert into audit_entries (id, date, kind, search, accesses, entry)
     select 'old' || n, ${-2 * createdOrderMarginMs} - n, 'flag', '', '[]', '{}' from ${source}`.execute(db);
+  const middle = Math.floor(delivered / 2);
+  await sql`insert into audit_entries (id, date, kind, search, accesses, entry)
+    select 'a' || n, cast(n as bigint) * ${createdEveryMs}, 'flag', '', '[]', '{}' from ${source}
+    where n between ${middle} and ${middle + perDay}`.execute(db);
 }
+
+/** Deliveries are created a minute apart: 100,000 span about 70 days. */
+const createdEveryMs = 60_000;
+const perDay = createdOrderMarginMs / createdEveryMs;
 
 /**
  * Every distinct statement the queue runs to claim lanes, find the next due head, count an
- * integration's pending rows, give rows back and prune, and the audit log's retention runs where
- * the audit log is kept longer than the delivery log, with the parameters they ran with: run on
+ * integration's pending rows, give rows back and prune, and the audit log's retention runs (where
+ * the audit log is kept longer than the delivery log, and where it is not), with the parameters
+ * they ran with: run on
  * a Kysely that logs them, over `dialect` (a connection to the filled database).
  */
 export async function queueStatements(dialect: Dialect, queue: DeliveryQueue): Promise<CompiledQuery[]> {
   const captured: CompiledQuery[] = [];
+  let capturing = true;
   const db = new Kysely<Database>({
     dialect,
     log: (event) => {
-      if (event.level === 'query') captured.push(event.query);
+      if (event.level === 'query' && capturing) captured.push(event.query);
     },
   });
   const lanes = await queue.claimLanes(db, {
@@ -81,6 +95,30 @@ export async function queueStatements(dialect: Dialect, queue: DeliveryQueue): P
   await queue.prune(db, 1_000, 500);
   const audit = await new AuditStore().prune(db, 0, 500);
   if (audit.deleted !== 500) throw new Error(`the audit prune deleted ${audit.deleted} entries, not 500`);
+  // A window of the middle day, past the old entries: each named by its delivery, so all stay.
+  const named = await new AuditStore().prune(db, Number.MAX_SAFE_INTEGER, 500, { date: 0, seq: 0 });
+  if (named.deleted !== 0) throw new Error(`the audit prune deleted ${named.deleted} named entries`);
+  capturing = false;
+  // That window's read of `deliveries` is bounded by ids, to its dates and a day either side:
+  // about three days of the seventy (a range of the primary key, whatever the plan shows).
+  const middle = (
+    await db
+      .selectFrom('audit_entries')
+      .select(['date'])
+      .where('id', 'like', 'a%')
+      .orderBy('date')
+      .limit(500)
+      .execute()
+  ).map((r) => Number(r.date));
+  const span = await deliveriesOfDates(db, middle[0] ?? 0, middle.at(-1) ?? 0);
+  let inSpan = db
+    .selectFrom('deliveries')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .where('id', '>', span?.after ?? 0);
+  if (span?.before !== undefined) inSpan = inSpan.where('id', '<', span.before);
+  const rows = Number((await inSpan.executeTakeFirstOrThrow()).n);
+  if (span === undefined || rows > 4 * perDay)
+    throw new Error(`the audit prune's read of deliveries spans ${rows} rows`);
   const seen = new Set<string>();
   return captured.filter(
     (q) => !/^\s*(begin|commit|rollback)/i.test(q.sql) && !seen.has(q.sql) && seen.add(q.sql) !== undefined,

@@ -4,6 +4,7 @@ import type { Executor } from '../../db/schema.js';
 import type { TransactionTail } from '../../db/transaction-tail.js';
 import type { PrunedBatch } from '../../shared/retention-pruner.js';
 import type { AuditEntry, AuditEntryDetail, AuditRecord, TaggedAccess } from './audit-model.js';
+import { namedEntries } from './named-entries.js';
 
 export interface AuditQuery {
   readonly before?: number | undefined;
@@ -198,16 +199,9 @@ export class AuditStore {
    * names stays: the delivery is rendered, shown and re-sent from it. Nothing names an old
    * entry anew (a delivery is written with its entry, a re-send updates its row), so the delete
    * needs no second look; each batch moves past the entries it kept, however many there are.
-   *
-   * `deliveries` is not indexed by entry: that would be one more index write per delivery on
-   * the hot path (on SQLite it made the delivery insert cost half again to twice as much:
-   * bench/README, issue 19's eleventh round). A delivery takes its entry's date as
-   * `created_at`, and ids grow as deliveries are created, so when the window ends a day
-   * (`createdOrderMarginMs`, for clocks and transactions committing out of order) before the
-   * lowest-numbered delivery was created, no delivery names any of its entries: one primary-key
-   * read. That is the case whenever the audit log's retention outlasts the delivery log's.
-   * Otherwise the deliveries created in the window's span of dates are read (a scan of
-   * `deliveries`, off the hot path).
+   * Which deliveries name the window's entries is found without an index on entries
+   * (`namedEntries`): no read of `deliveries` when the audit log is kept longer than the
+   * delivery log, otherwise the deliveries of the window's dates and a day either side.
    */
   async prune(
     db: Executor,
@@ -229,7 +223,11 @@ export class AuditStore {
     const first = rows[0];
     const last = rows[rows.length - 1];
     if (first === undefined || last === undefined) return { deleted: 0, more: false };
-    const named = await namedIn(db, Number(first.date), Number(last.date));
+    const named = await namedEntries(db, {
+      from: Number(first.date),
+      to: Number(last.date),
+      ids: rows.map((r) => r.id),
+    });
     const unnamed = rows.filter((r) => !named.has(r.id)).map((r) => Number(r.seq));
     const deleted =
       unnamed.length === 0
@@ -240,26 +238,4 @@ export class AuditStore {
           );
     return { deleted, more: rows.length === limit, next: { date: Number(last.date), seq: Number(last.seq) } };
   }
-}
-
-/** How far a delivery's `created_at` may run behind one numbered before it (see `prune`). */
-export const createdOrderMarginMs = 24 * 60 * 60 * 1000;
-
-/** The entry ids that deliveries created between `from` and `to` (inclusive) name. */
-async function namedIn(db: Executor, from: number, to: number): Promise<Set<string>> {
-  // The lowest id by a search of the primary key (`order by id limit 1`, which stops at the
-  // first row, shows in SQLite's plan as a scan).
-  const lowest = await db
-    .selectFrom('deliveries')
-    .select('created_at')
-    .where('id', '=', (eb) => eb.selectFrom('deliveries').select((e) => e.fn.min('id').as('id')))
-    .executeTakeFirst();
-  if (lowest === undefined || to < Number(lowest.created_at) - createdOrderMarginMs) return new Set();
-  const rows = await db
-    .selectFrom('deliveries')
-    .select('audit_id')
-    .where('created_at', '>=', from)
-    .where('created_at', '<=', to)
-    .execute();
-  return new Set(rows.map((r) => r.audit_id));
 }
