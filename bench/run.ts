@@ -1,4 +1,5 @@
 import { runListBench } from './api/list-bench.js';
+import { runAuditPruneScaleBench } from './delivery/audit-prune-scale.js';
 import { runClaimScaleBench } from './delivery/claim-scale.js';
 import { runDeliveryBench } from './delivery/delivery-bench.js';
 import { runPostgresDeliveryBench } from './delivery/postgres-bench.js';
@@ -15,6 +16,7 @@ const suites: Readonly<Record<string, (options: readonly string[]) => Promise<vo
   delivery: (options) => runDeliveryBench(options),
   'delivery-postgres': (options) => runPostgresDeliveryBench(options),
   'delivery-scale': (options) => runClaimScaleBench(options),
+  'audit-prune-scale': (options) => runAuditPruneScaleBench(options),
   sdk: (options) => runSdkBench(options),
   evaluation: () => runEvaluationBench(),
   'client-sdk': (options) => runClientSdkBench(options),
