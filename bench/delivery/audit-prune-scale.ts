@@ -3,7 +3,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
 import { openDatabase } from '../../src/db/database.js';
 import type { Database } from '../../src/db/schema.js';
 import { AuditStore } from '../../src/features/audit/audit-store.js';
@@ -11,6 +10,7 @@ import { deliveriesOfDates } from '../../src/features/audit/named-entries.js';
 import { insertIntegrationRow } from '../../test/helpers/integration-rows.js';
 import { type PostgresCluster, startPostgresCluster } from '../../test/helpers/postgres-cluster.js';
 import { median } from '../measure.js';
+import { createPostgresDatabase } from './postgres-database.js';
 
 /**
  * What one batch of the audit log's retention costs when the audit log is kept shorter than the
@@ -103,19 +103,6 @@ async function measure(engine: string, url: string, rows: number): Promise<Outco
   }
 }
 
-async function postgresDatabase(cluster: PostgresCluster, name: string): Promise<string> {
-  const client = new pg.Client(cluster.url);
-  await client.connect();
-  try {
-    await client.query(`create database ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(cluster.url);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 export async function runAuditPruneScaleBench(args: readonly string[] = []): Promise<void> {
   const rowsArg = args.find((a) => a.startsWith('--rows='));
   const rows = rowsArg === undefined ? [...ROWS] : rowsArg.slice('--rows='.length).split(',').map(Number);
@@ -138,7 +125,7 @@ export async function runAuditPruneScaleBench(args: readonly string[] = []): Pro
         outcomes.push(await measure('SQLite', `sqlite:${join(dir, `audit-${n}.db`)}`, n));
       if (only !== 'SQLite') {
         cluster ??= await startPostgresCluster();
-        outcomes.push(await measure('PostgreSQL', await postgresDatabase(cluster, `sb_audit_${n}`), n));
+        outcomes.push(await measure('PostgreSQL', await createPostgresDatabase(cluster, `sb_audit_${n}`), n));
       }
     }
   } finally {

@@ -1,6 +1,5 @@
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import type { FakeHipChat } from '../../test/helpers/fake-hipchat.js';
 import { type PostgresCluster, startPostgresCluster } from '../../test/helpers/postgres-cluster.js';
 import { median } from '../measure.js';
@@ -24,6 +23,7 @@ import {
 } from './delivery-phases.js';
 import { LoadClient } from './load-client.js';
 import { NotificationTracker } from './notification-tracker.js';
+import { createPostgresDatabase } from './postgres-database.js';
 import { machineBusyMs, postgresCpuMs } from './process-cpu.js';
 import { runStatementCount } from './statement-count.js';
 import { benchFakeHipChatEnv, compileServer, SwitchboardProcess } from './switchboard-process.js';
@@ -85,17 +85,9 @@ class Deployment {
     workers: number,
     entry: 'tsx' | 'built',
   ): Promise<Deployment> {
-    const admin = new pg.Client(cluster.url);
-    await admin.connect();
-    try {
-      await admin.query(`create database ${database}`);
-    } finally {
-      await admin.end();
-    }
-    const url = new URL(cluster.url);
-    url.pathname = `/${database}`;
+    const url = await createPostgresDatabase(cluster, database);
     const env = (role: 'api' | 'worker') => ({
-      SWITCHBOARD_DATABASE_URL: url.toString(),
+      SWITCHBOARD_DATABASE_URL: url,
       SWITCHBOARD_SECRET_KEY: SECRET_KEY,
       SWITCHBOARD_ROLE: role,
       SWITCHBOARD_ADMIN_TOKEN: TOKEN,

@@ -1,9 +1,9 @@
 import { cpus, loadavg } from 'node:os';
-import pg from 'pg';
 import type { PostgresCluster } from '../../test/helpers/postgres-cluster.js';
 import { median } from '../measure.js';
 import { UNLEASH_ADMIN_TOKEN, UNLEASH_VERSION, UnleashProcess } from '../sdk/unleash.js';
 import { percentile, whole } from './delivery-phases.js';
+import { createPostgresDatabase } from './postgres-database.js';
 import { SwitchboardProcess } from './switchboard-process.js';
 import {
   type ReadWebhook,
@@ -53,19 +53,6 @@ interface RoundResult {
   readonly failed: number;
 }
 
-async function createDatabase(cluster: PostgresCluster, name: string): Promise<string> {
-  const admin = new pg.Client(cluster.url);
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(cluster.url);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 async function call(baseUrl: string, method: string, path: string, auth: string, body: unknown) {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
@@ -93,7 +80,7 @@ export async function startBenchSwitchboard(
     readonly through?: ((url: string) => string) | undefined;
   } = {},
 ): Promise<{ server: SwitchboardProcess; api: ToggleApi; url: string }> {
-  const url = await createDatabase(cluster, database);
+  const url = await createPostgresDatabase(cluster, database);
   const server = await SwitchboardProcess.start({
     entry,
     probeDir: options.probeDir,
