@@ -9,6 +9,7 @@ import { AuditStore } from '../../src/features/audit/audit-store.js';
 import { deliveriesOfDates } from '../../src/features/audit/named-entries.js';
 import { insertIntegrationRow } from '../../test/helpers/integration-rows.js';
 import { type PostgresCluster, startPostgresCluster } from '../../test/helpers/postgres-cluster.js';
+import { deliveriesIn } from '../../test/helpers/queue-statements.js';
 import { median } from '../measure.js';
 import { createPostgresDatabase } from './postgres-database.js';
 
@@ -83,12 +84,8 @@ async function measure(engine: string, url: string, rows: number): Promise<Outco
       if (batch.deleted !== 0) throw new Error(`the batch deleted ${batch.deleted} named entries`);
     });
     const span = await deliveriesOfDates(db, from, to);
-    let inSpan = db
-      .selectFrom('deliveries')
-      .select((e) => e.fn.countAll<number>().as('n'))
-      .where('id', '>', span?.after ?? 0);
-    if (span?.before !== undefined) inSpan = inSpan.where('id', '<', span.before);
-    const spanRows = Number((await inSpan.executeTakeFirstOrThrow()).n);
+    if (span === undefined) throw new Error('the window reads no delivery: it is not among them');
+    const spanRows = await deliveriesIn(db, span);
     const oldReadMs = await medianMs(() =>
       db
         .selectFrom('deliveries')

@@ -1,7 +1,11 @@
 import { type CompiledQuery, type Dialect, Kysely, sql } from 'kysely';
 import type { Database } from '../../src/db/schema.js';
 import { AuditStore } from '../../src/features/audit/audit-store.js';
-import { createdOrderMarginMs, deliveriesOfDates } from '../../src/features/audit/named-entries.js';
+import {
+  createdOrderMarginMs,
+  deliveriesOfDates,
+  type IdSpan,
+} from '../../src/features/audit/named-entries.js';
 import type { DeliveryQueue } from '../../src/features/delivery/queue/delivery-queue.js';
 import { insertIntegrationRow } from './integration-rows.js';
 
@@ -111,16 +115,21 @@ export async function queueStatements(dialect: Dialect, queue: DeliveryQueue): P
       .execute()
   ).map((r) => Number(r.date));
   const span = await deliveriesOfDates(db, middle[0] ?? 0, middle.at(-1) ?? 0);
-  let inSpan = db
-    .selectFrom('deliveries')
-    .select((e) => e.fn.countAll<number>().as('n'))
-    .where('id', '>', span?.after ?? 0);
-  if (span?.before !== undefined) inSpan = inSpan.where('id', '<', span.before);
-  const rows = Number((await inSpan.executeTakeFirstOrThrow()).n);
+  const rows = span === undefined ? 0 : await deliveriesIn(db, span);
   if (span === undefined || rows > 4 * perDay)
     throw new Error(`the audit prune's read of deliveries spans ${rows} rows`);
   const seen = new Set<string>();
   return captured.filter(
     (q) => !/^\s*(begin|commit|rollback)/i.test(q.sql) && !seen.has(q.sql) && seen.add(q.sql) !== undefined,
   );
+}
+
+/** How many deliveries an audit window's read may go through (`deliveriesOfDates`). */
+export async function deliveriesIn(db: Kysely<Database>, span: IdSpan): Promise<number> {
+  let query = db
+    .selectFrom('deliveries')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .where('id', '>', span.after);
+  if (span.before !== undefined) query = query.where('id', '<', span.before);
+  return Number((await query.executeTakeFirstOrThrow()).n);
 }
