@@ -113,15 +113,17 @@ async function bisect(
   let lo = low;
   let hi = high;
   while (lo <= hi) {
-    const probe = await atOrAfter(db, Math.floor((lo + hi) / 2));
+    const middle = Math.floor((lo + hi) / 2);
+    const probe = await atOrAfter(db, middle);
     if (probe === undefined || probe.id > hi) {
-      hi = Math.floor((lo + hi) / 2) - 1;
+      hi = middle - 1; // nothing is numbered from the middle to `hi`
       continue;
     }
     const passes = test(probe.created_at);
     if (passes) found = probe.id;
+    // Above the probe for a later one that passes (`last`) or where they start to (`first`).
     if (passes === (want === 'last')) lo = probe.id + 1;
-    else hi = Math.floor((lo + hi) / 2) - 1;
+    else hi = middle - 1;
   }
   return found;
 }
