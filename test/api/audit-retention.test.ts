@@ -192,6 +192,7 @@ describe('audit log retention, beside the delivery log', () => {
     expect(watch.scans()).toBe(1);
     expect(await entryIds()).toEqual([outOfOrder, later]);
   });
+
   it('finds the deliveries of the window among days of others, numbered out of order within the margin', async () => {
     const start = now;
     const at = (days: number) => start + days * day;

@@ -65,8 +65,8 @@ const perDay = createdOrderMarginMs / createdEveryMs;
  * Every distinct statement the queue runs to claim lanes, find the next due head, count an
  * integration's pending rows, give rows back and prune, and the audit log's retention runs (where
  * the audit log is kept longer than the delivery log, and where it is not), with the parameters
- * they ran with: run on
- * a Kysely that logs them, over `dialect` (a connection to the filled database).
+ * they ran with: run on a Kysely that logs them, over `dialect` (a connection to the filled
+ * database).
  */
 export async function queueStatements(dialect: Dialect, queue: DeliveryQueue): Promise<CompiledQuery[]> {
   const captured: CompiledQuery[] = [];
