@@ -16,7 +16,7 @@ export interface RetentionPrunerOptions<Cursor> {
   readonly what: string;
   /**
    * One batch: deletes at most `limit` rows older than `before`, from `after` on (undefined at
-   * a pass's start). Each batch is its own short transaction.
+   * a pass's start), with short writes of its own, not one long transaction.
    */
   readonly prune: (before: number, limit: number, after: Cursor | undefined) => Promise<PrunedBatch<Cursor>>;
   readonly clock: Clock;
